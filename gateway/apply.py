@@ -1,0 +1,88 @@
+"""The apply step: write one Plan to the database (caller holds the transaction).
+
+This is the only place an incoming email changes stored state. It does no
+deciding: every value it writes was chosen by decide. Outgoing mail becomes
+outbox rows here; nothing is sent until the transaction has committed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from gateway import sweep
+from gateway.enqueue import queue
+from gateway.models import Complaint, Customer, Event, Message, OutgoingMail
+from gateway.plan import Plan
+from gateway.policy import Policy
+from gateway.view import naive
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """The stored facts of the mail being applied."""
+
+    sha256: str
+    message_id: str
+    size: int
+    source: str
+    sender: str
+    subject: str
+    human: bool  # a person wrote it (not automatic mail)
+
+
+def apply(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) -> Complaint | None:
+    complaint = _complaint(plan, incoming, now)
+    if complaint is not None:
+        _update(complaint, plan, now, policy)
+    message = Message.create(
+        complaint=complaint, direction="in", message_id=incoming.message_id or None, sha256=incoming.sha256,
+        size=incoming.size, source=incoming.source, sender=incoming.sender, subject=incoming.subject[:500],
+        kind=plan.message_kind, state="processed", text=plan.text, received_at=naive(now))
+    if incoming.human:
+        Customer.update(bouncing=False).where(Customer.email == incoming.sender).execute()
+    for spec in plan.events:
+        Event.create(complaint=complaint, at=naive(now), actor=spec.actor, kind=spec.kind, detail=spec.detail,
+                     from_status=spec.from_status, to_status=spec.to_status, key=spec.key)
+    for mail in plan.outgoing:
+        queue(mail, complaint, now, policy.address, f"{incoming.sha256[:40]}:{mail.key}")
+    _bounces(plan, now)
+    return complaint
+
+
+def _complaint(plan: Plan, incoming: Incoming, now: datetime) -> Complaint | None:
+    if plan.create is None:
+        return Complaint.get_by_id(plan.complaint_id) if plan.complaint_id else None
+    new = plan.create
+    customer, _ = Customer.get_or_create(email=incoming.sender)
+    linked = Complaint.get_or_none(Complaint.tracking == new.linked_tracking) if new.linked_tracking else None
+    return Complaint.create(
+        tracking=new.tracking, customer=customer, subject=new.subject[:500], status="registered",
+        priority=new.priority, category=new.category, department=new.department, language=new.language,
+        sensitive=new.sensitive, why=new.why, linked_to=linked, channel="email",
+        created_at=naive(now), updated_at=naive(now))
+
+
+def _update(complaint: Complaint, plan: Plan, now: datetime, policy: Policy) -> None:
+    columns: dict[str, Any] = {k: naive(v) if isinstance(v, datetime) else v for k, v in plan.updates.items()}
+    if plan.status:
+        columns["status"] = plan.status
+    for name, value in columns.items():
+        setattr(complaint, name, value)
+    complaint.updated_at = naive(now)
+    complaint.next_action_at = sweep.next_action_for(complaint, now, policy)
+    complaint.save()
+    customer: Customer = complaint.customer
+    for name, value in plan.customer.items():
+        if name == "language" or not getattr(customer, name):
+            setattr(customer, name, value)
+    customer.save()
+
+
+def _bounces(plan: Plan, now: datetime) -> None:
+    if not plan.bounced_message_ids:
+        return
+    OutgoingMail.update(state="failed", last_error="bounced" + (" (permanent)" if plan.bounce_permanent else "")) \
+        .where(OutgoingMail.message_id.in_(plan.bounced_message_ids)).execute()
+    if plan.bounce_permanent and plan.bounce_recipients:
+        Customer.update(bouncing=True).where(Customer.email.in_([r.lower() for r in plan.bounce_recipients])).execute()

@@ -1,0 +1,108 @@
+"""`gateway check` and `gateway preview`: find an admin's mistake before a customer does.
+
+Every template is rendered against a full sample context with StrictUndefined,
+so a misspelt variable is reported as file:line here, never sent as a blank.
+"""
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import jinja2
+
+from gateway import rules as rulebook
+from gateway.business import BusinessCalendar
+from gateway.compose import Templates
+from gateway.config import Config
+
+CUSTOMER_KINDS = ("ack", "status", "ask", "relay", "resolution", "delay", "interim", "closed", "reopened",
+                  "remedies", "privacy", "stranger", "too_large")
+STAFF_KINDS = ("staff_new", "staff_update", "reminder", "escalation", "command_error", "staff_notice")
+
+
+def sample_context(lang: str) -> dict[str, Any]:
+    tracking = "CC-2026-4K7PQ2MX"
+    return {
+        "lang": lang, "tracking": tracking,
+        "gateway": {"name": "Customer Care", "address": "customer.care@shop.example"},
+        "complaint": {"tracking": tracking, "subject": "Sifariş gecikir", "status": "in_review", "priority": "normal",
+                      "category": "delivery", "department": "logistics", "assignee": "agent@shop.example",
+                      "created": "23 noyabr 2026, 10:15", "last_step": "status: in_review", "sensitive": False,
+                      "reject_count": 0},
+        "customer": {"email": "aysel@example.az", "name": "Aysel Məmmədova", "phone": "+994501234567"},
+        "due": {"acknowledge": "26 noyabr 2026, 18:00", "stage": "26 noyabr 2026, 18:00",
+                "resolve": "7 dekabr 2026, 18:00"},
+        "message": "Sample text of the message.", "reason": "", "new_date": "10 dekabr 2026, 18:00",
+        "missing": ["phone"], "linked": "", "errors": ["unknown command #frobnicate"],
+        "commands_help": "#status <status>", "actor": "agent@shop.example",
+        "events": [{"at": "23 noyabr 2026, 10:15", "kind": "created", "detail": "new complaint by email"}],
+    }
+
+
+def template_problems(config: Config) -> list[str]:
+    directory = config.resolve(config.paths.templates)
+    if not directory.is_dir():
+        return [f"{directory}: templates directory does not exist"]
+    templates = Templates(directory, config.gateway.default_language)
+    problems: list[str] = []
+    for path in templates.all_files():
+        if path.name.startswith("_"):
+            continue
+        kind, lang = path.name.split(".")[0], path.name.split(".")[1] if path.name.count(".") >= 2 else "?"
+        env = templates.html_env if path.suffix == ".html" else templates.text_env
+        try:
+            text = env.get_template(path.name).render(sample_context(lang))
+        except jinja2.TemplateSyntaxError as exc:
+            problems.append(f"{path}:{exc.lineno}: {exc.message}")
+            continue
+        except (jinja2.UndefinedError, jinja2.TemplateError, KeyError, TypeError) as exc:
+            problems.append(f"{path}:{_line_of(exc)}: {exc}")
+            continue
+        if path.suffix == ".txt" and not text.lower().startswith("subject:"):
+            problems.append(f"{path}:1: the first line must be 'Subject: ...'")
+    for kind in CUSTOMER_KINDS:
+        for lang in config.gateway.languages:
+            for suffix in (".txt", ".html"):
+                if not (directory / f"{kind}.{lang}{suffix}").is_file():
+                    problems.append(f"{directory / f'{kind}.{lang}{suffix}'}:0: missing template")
+    for kind in STAFF_KINDS:
+        if not any(directory.glob(f"{kind}.*.txt")):
+            problems.append(f"{directory / f'{kind}.en.txt'}:0: missing staff template")
+    return problems
+
+
+def _line_of(exc: Exception) -> int:
+    tb = exc.__traceback__
+    line = 0
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith((".txt", ".html", ".j2")):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return line
+
+
+def run_checks(config: Config) -> int:
+    problems = [str(p) for p in rulebook.check_rules(config.resolve(config.paths.rules), config.gateway.languages)]
+    problems += template_problems(config)
+    try:
+        BusinessCalendar.from_config(config.calendar, config.gateway.timezone)
+    except ValueError as exc:
+        problems.append(f"{config.source}:0: {exc}")
+    for problem in problems:
+        print(problem)
+    print(f"{len(problems)} problem(s)" if problems else f"ok: {config.source}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def preview(runtime: Any, kind: str, lang: str, tracking: str = "") -> str:
+    from gateway.models import Complaint
+    from gateway.outbox import mail_context
+    if tracking:
+        complaint = Complaint.get_or_none(Complaint.tracking == tracking.upper())
+        if complaint is None:
+            raise SystemExit(f"gateway: no complaint {tracking}")
+        context = mail_context(runtime.policy, complaint, lang, {"message": "(preview)"})
+    else:
+        context = sample_context(lang)
+    rendered = runtime.templates.render(kind, lang, context)
+    return f"Subject: {rendered.subject}\n\n{rendered.text}"

@@ -1,0 +1,176 @@
+"""The `gateway` command. Contracts (DESIGN.md) other tools rely on:
+
+    gateway [--config PATH] run
+    gateway [--config PATH] ingest [--now ISO8601] [FILE ...]
+    gateway [--config PATH] tick [--now ISO8601]
+    gateway [--config PATH] show TRACKING --json
+    gateway [--config PATH] list [--status S] [--overdue] --json
+    gateway [--config PATH] check
+    gateway [--config PATH] quarantine list | retry ID|--all
+
+Exit codes: 0 success, 1 a problem with the data or the work, 2 bad config or usage.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from gateway import config as config_module
+from gateway import logs
+from gateway.config import ConfigError
+
+
+def parse_now(value: str | None) -> datetime:
+    if not value:
+        return datetime.now(timezone.utc)
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--now must be ISO 8601, e.g. 2026-11-23T09:00:00+04:00, not {value!r}")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gateway", description="Customer-care mailbox -> complaint desk")
+    parser.add_argument("--config", help=f"config file (default: ${config_module.ENV_VAR} or ./gateway.toml)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the daemon until SIGTERM")
+    ingest = sub.add_parser("ingest", help="process raw messages from files or stdin (MTA pipe)")
+    ingest.add_argument("files", nargs="*", type=Path)
+    ingest.add_argument("--now", type=parse_now, default=None)
+    tick = sub.add_parser("tick", help="run every scheduled job once")
+    tick.add_argument("--now", type=parse_now, default=None)
+    show = sub.add_parser("show", help="one complaint")
+    show.add_argument("tracking")
+    show.add_argument("--json", action="store_true")
+    listing = sub.add_parser("list", help="complaints (and quarantined mail)")
+    listing.add_argument("--status")
+    listing.add_argument("--overdue", action="store_true")
+    listing.add_argument("--now", type=parse_now, default=None)
+    listing.add_argument("--json", action="store_true")
+    sub.add_parser("check", help="validate config, rules and templates")
+    quarantine = sub.add_parser("quarantine", help="mail that could not be processed")
+    qsub = quarantine.add_subparsers(dest="action", required=True)
+    qsub.add_parser("list")
+    retry = qsub.add_parser("retry")
+    retry.add_argument("id", nargs="?", type=int)
+    retry.add_argument("--all", action="store_true")
+    retry.add_argument("--now", type=parse_now, default=None)
+    preview = sub.add_parser("preview", help="render a template with sample or real data")
+    preview.add_argument("kind")
+    preview.add_argument("--lang", default="")
+    preview.add_argument("--complaint", default="")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = config_module.load(args.config)
+    except ConfigError as exc:
+        print(f"gateway: config error: {exc}", file=sys.stderr)
+        return 2
+    logs.setup(config.logging)
+    if args.command == "check":
+        from gateway.checks import run_checks
+        return run_checks(config)
+    from gateway.runtime import Runtime
+    try:
+        runtime = Runtime.open(config)
+    except Exception as exc:  # rules or templates broken: say so, start nothing
+        print(f"gateway: cannot start: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return COMMANDS[args.command](runtime, args)
+    finally:
+        runtime.close()
+
+
+def cmd_run(runtime, args) -> int:
+    from gateway.daemon import Daemon
+    return Daemon(runtime).run()
+
+
+def cmd_ingest(runtime, args) -> int:
+    now = args.now
+    sources = [(str(p), p.read_bytes) for p in args.files] or [("-", sys.stdin.buffer.read)]
+    failures = 0
+    for name, read in sources:
+        try:
+            raw = read()
+            outcome = runtime.pipeline.ingest(raw, "pipe", now or datetime.now(timezone.utc))
+            print(f"{name}: {outcome.line()}")
+        except Exception as exc:
+            failures += 1
+            print(f"{name}: error not stored: {type(exc).__name__}: {exc}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def cmd_tick(runtime, args) -> int:
+    from gateway.sweep import sweep
+    now = args.now or datetime.now(timezone.utc)
+    swept = sweep(runtime.policy, runtime.database, now)
+    delivered = runtime.outbox.deliver_due(now)
+    print(f"sweep: complaints={swept.complaints} actions={swept.actions}; "
+          f"outbox: sent={delivered.sent} retried={delivered.retried} failed={delivered.failed} held={delivered.held}")
+    return 0
+
+
+def cmd_show(runtime, args) -> int:
+    from gateway.query import complaint_json
+    data = complaint_json(args.tracking, runtime.config)
+    if data is None:
+        print(f"gateway: no complaint {args.tracking}", file=sys.stderr)
+        return 1
+    print(json.dumps(data, ensure_ascii=False, indent=None if args.json else 2))
+    return 0
+
+
+def cmd_list(runtime, args) -> int:
+    from gateway.query import list_json
+    rows = list_json(status=args.status, overdue=args.overdue, now=args.now or datetime.now(timezone.utc))
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+    else:
+        for row in rows:
+            print(f"{row['tracking'] or '-':20} {row['status']:16} {row.get('priority') or '-':7} "
+                  f"{(row.get('customer') or {}).get('email', '-')}")
+    return 0
+
+
+def cmd_quarantine(runtime, args) -> int:
+    from gateway.models import Message
+    if args.action == "list":
+        for m in Message.select().where(Message.state == "quarantined").order_by(Message.id):
+            print(f"{m.id}\t{m.received_at:%Y-%m-%d %H:%M}\t{m.sender or '-'}\t{m.reason}")
+        return 0
+    if not args.all and args.id is None:
+        print("gateway: quarantine retry needs an ID or --all", file=sys.stderr)
+        return 2
+    query = Message.select().where(Message.state == "quarantined")
+    if not args.all:
+        query = query.where(Message.id == args.id)
+    now = args.now or datetime.now(timezone.utc)
+    for message in list(query):
+        outcome = runtime.pipeline.retry(message, now)
+        print(f"{message.id}: {outcome.line()}")
+    return 0
+
+
+def cmd_preview(runtime, args) -> int:
+    from gateway.checks import preview
+    print(preview(runtime, args.kind, args.lang or runtime.config.gateway.default_language, args.complaint))
+    return 0
+
+
+COMMANDS: dict[str, Callable[..., int]] = {
+    "run": cmd_run, "ingest": cmd_ingest, "tick": cmd_tick, "show": cmd_show, "list": cmd_list,
+    "quarantine": cmd_quarantine, "preview": cmd_preview,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,311 @@
+"""gateway.toml -> frozen dataclasses.
+
+The schema *is* the dataclasses below: each section is a dataclass, each key a
+field with a type hint and (when optional) a default. One generic builder walks
+them, so adding a key means adding a field, and every error (unknown key, wrong
+type, missing key) names the dotted key and, where we can find it, the line.
+Relative paths resolve against the config file's own directory, so a config
+works the same whatever the working directory of the daemon.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ENV_VAR = "GATEWAY_CONFIG"
+
+
+class ConfigError(Exception):
+    """A config problem a human must fix; str() is the whole message."""
+
+    def __init__(self, path: Path | str, key: str, message: str, line: int | None = None):
+        self.path, self.key, self.line = str(path), key, line
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {key}: {message}" if key else f"{where}: {message}")
+
+
+# ---------------------------------------------------------------- sections
+
+@dataclass(frozen=True)
+class GatewaySection:
+    address: str
+    name: str = "Customer Care"
+    timezone: str = "UTC"
+    default_language: str = "en"
+    languages: tuple[str, ...] = ("az", "ru", "tr", "en")
+    tracking_prefix: str = "CC"
+    phone_region: str = "AZ"
+
+
+@dataclass(frozen=True)
+class StorageSection:
+    database: str = "sqlite:///storage/gateway.db"
+    archive: str = "storage/archive"
+    max_message_bytes: int = 25 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SmtpInbound:
+    listen: str = "127.0.0.1:2525"
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class ImapInbound:
+    host: str
+    username: str
+    port: int = 0
+    security: str = "tls"
+    password_env: str = ""
+    password_file: str = ""
+    folder: str = "INBOX"
+    processed_folder: str = "Processed"
+    quarantine_folder: str = "Quarantine"
+    ca_file: str = ""
+    poll_interval: float = 60.0
+    idle_timeout: float = 25 * 60.0
+    batch_size: int = 100
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class InboundSection:
+    smtp: SmtpInbound = SmtpInbound()
+    imap: tuple[ImapInbound, ...] = ()
+
+
+@dataclass(frozen=True)
+class SmtpOutbound:
+    host: str = "localhost"
+    port: int = 25
+    security: str = "starttls"
+    username: str = ""
+    password_env: str = ""
+    timeout: float = 30.0
+    ca_file: str = ""
+
+
+@dataclass(frozen=True)
+class OutboundSection:
+    transport: str = "maildir"
+    maildir: str = "storage/outgoing"
+    smtp: SmtpOutbound = SmtpOutbound()
+    max_attempts: int = 8
+    retry_base_seconds: float = 60.0
+    rate_per_recipient_hour: int = 10
+    rate_per_complaint_day: int = 20
+
+
+@dataclass(frozen=True)
+class StaffSection:
+    notify: str = ""
+    addresses: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+    require_authentication: bool = False
+
+
+@dataclass(frozen=True)
+class PathsSection:
+    templates: str = "templates/mail"
+    rules: str = "rules"
+
+
+@dataclass(frozen=True)
+class CalendarSection:
+    country: str = "AZ"
+    weekend: tuple[str, ...] = ("sat", "sun")
+    work_start: str = "09:00"
+    work_end: str = "18:00"
+    extra_holidays: tuple[str, ...] = ()
+    extra_workdays: tuple[str, ...] = ()
+    timezone: str = ""  # empty: [gateway] timezone
+
+
+@dataclass(frozen=True)
+class SlaSection:
+    """Business days per stage and priority; see README 'Deadlines'."""
+
+    unit: str = "days"
+    acknowledge: float = 3
+    review: float = 3
+    investigate: float = 10
+    respond: float = 10
+    resolve: float = 10
+    priority_resolve: dict[str, float] = field(default_factory=dict)
+    reminder_lead: float = 1
+    escalate_to: str = ""
+    interim_every: float = 0
+    auto_close_after: float = 5
+    sweep_seconds: float = 60
+    due_end_of_day: bool = True  # unit "days": a due date is the end of the working day it falls on
+
+
+@dataclass(frozen=True)
+class LoggingSection:
+    format: str = "keyvalue"
+    level: str = "INFO"
+
+
+@dataclass(frozen=True)
+class MetricsSection:
+    listen: str = ""
+
+
+@dataclass(frozen=True)
+class RetentionSection:
+    purge_closed_after_days: int = 0
+
+
+@dataclass(frozen=True)
+class Config:
+    gateway: GatewaySection
+    storage: StorageSection = StorageSection()
+    inbound: InboundSection = InboundSection()
+    outbound: OutboundSection = OutboundSection()
+    staff: StaffSection = StaffSection()
+    paths: PathsSection = PathsSection()
+    calendar: CalendarSection = CalendarSection()
+    sla: SlaSection = SlaSection()
+    logging: LoggingSection = LoggingSection()
+    metrics: MetricsSection = MetricsSection()
+    retention: RetentionSection = RetentionSection()
+    base_dir: Path = Path(".")
+    source: Path = Path("gateway.toml")
+
+    def resolve(self, value: str) -> Path:
+        """A path from the config, relative to the config file's directory."""
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else (self.base_dir / p)
+
+    @property
+    def database_url(self) -> str:
+        """The database URL with a relative sqlite path made absolute."""
+        url = self.storage.database
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+            return prefix + str(self.resolve(url[len(prefix):]))
+        return url
+
+
+# ---------------------------------------------------------------- loading
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    "outbound.transport": ("maildir", "smtp"),
+    "outbound.smtp.security": ("none", "starttls", "tls"),
+    "inbound.imap.security": ("none", "starttls", "tls"),
+    "logging.format": ("keyvalue", "json"),
+    "sla.unit": ("days", "hours"),
+}
+_NOT_IN_TOML = {"base_dir", "source"}
+
+
+def default_path() -> Path:
+    return Path(os.environ.get(ENV_VAR) or "gateway.toml")
+
+
+def load(path: Path | str | None = None) -> Config:
+    """Read and validate a config file; raise ConfigError on any problem."""
+    path = Path(path) if path else default_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(path, "", f"cannot read config: {exc.strerror or exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        raise ConfigError(path, "", f"TOML syntax: {exc}", int(line.group(1)) if line else None) from None
+    builder = _Builder(path, text)
+    values = builder.build(Config, data, "")
+    absolute = path.resolve()
+    return dataclasses.replace(values, base_dir=absolute.parent, source=absolute)
+
+
+class _Builder:
+    """Turns parsed TOML into dataclasses, checking each key against its hint."""
+
+    def __init__(self, path: Path, text: str):
+        self.path, self.lines = path, text.splitlines()
+
+    def fail(self, key: str, message: str) -> typing.NoReturn:
+        raise ConfigError(self.path, key, message, self.line_of(key))
+
+    def line_of(self, key: str) -> int | None:
+        """Best effort: the line that sets the last part of a dotted key."""
+        leaf = re.escape(key.rsplit(".", 1)[-1])
+        section = key.rsplit(".", 1)[0] if "." in key else ""
+        header_seen = not section
+        for number, line in enumerate(self.lines, 1):
+            stripped = line.strip()
+            if stripped.startswith("["):
+                header_seen = stripped.strip("[]").strip() == section
+            elif header_seen and re.match(rf"{leaf}\s*=", stripped):
+                return number
+        return None
+
+    def build(self, cls: type, table: Any, prefix: str) -> Any:
+        if not isinstance(table, dict):
+            self.fail(prefix, f"must be a table, not {type(table).__name__}")
+        hints = typing.get_type_hints(cls)
+        fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in _NOT_IN_TOML}
+        for key in table:
+            if key not in fields:
+                self.fail(_join(prefix, key), f"unknown key (known: {', '.join(sorted(fields))})")
+        values = {}
+        for name, fld in fields.items():
+            dotted = _join(prefix, name)
+            if name in table:
+                values[name] = self.value(hints[name], table[name], dotted)
+            elif fld.default is dataclasses.MISSING and fld.default_factory is dataclasses.MISSING:
+                self.fail(dotted, "required key is missing")
+        return cls(**values)
+
+    def value(self, hint: Any, raw: Any, key: str) -> Any:
+        origin = typing.get_origin(hint)
+        if dataclasses.is_dataclass(hint):
+            return self.build(hint, raw, key)
+        if origin is tuple:
+            item = typing.get_args(hint)[0]
+            if isinstance(raw, dict) and dataclasses.is_dataclass(item):
+                raw = [raw]  # one [inbound.imap] table is a list of one
+            if not isinstance(raw, list):
+                self.fail(key, f"must be a list, not {_tname(raw)}")
+            return tuple(self.value(item, v, key) for v in raw)
+        if origin is dict:
+            if not isinstance(raw, dict):
+                self.fail(key, f"must be a table, not {_tname(raw)}")
+            item = typing.get_args(hint)[1]
+            return {str(k): self.value(item, v, f"{key}.{k}") for k, v in raw.items()}
+        if origin in (typing.Union, types.UnionType):
+            hint = next(a for a in typing.get_args(hint) if a is not type(None))
+        return self.scalar(hint, raw, key)
+
+    def scalar(self, hint: type, raw: Any, key: str) -> Any:
+        if hint is float and isinstance(raw, int) and not isinstance(raw, bool):
+            raw = float(raw)
+        if hint is int and isinstance(raw, bool) or not isinstance(raw, hint):
+            self.fail(key, f"must be {_tname_of(hint)}, not {_tname(raw)} ({raw!r})")
+        choices = CHOICES.get(re.sub(r"\.\d+$", "", key))
+        if choices and raw not in choices:
+            self.fail(key, f"must be one of {', '.join(choices)}, not {raw!r}")
+        return raw
+
+
+def _join(prefix: str, key: str) -> str:
+    return f"{prefix}.{key}" if prefix else key
+
+
+def _tname(value: Any) -> str:
+    return {str: "a string", int: "an integer", float: "a number", bool: "true/false",
+            list: "a list", dict: "a table"}.get(type(value), type(value).__name__)
+
+
+def _tname_of(hint: type) -> str:
+    return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(hint, hint.__name__)

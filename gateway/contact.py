@@ -1,0 +1,86 @@
+"""The customer's name and phone number, as far as a mail tells them.
+
+The complaint policies (seed 000: name, surname, patronymic and contact
+number) need both; when either is missing the acknowledgement asks for it, so
+this module must say what it could not find rather than guess. The From
+display name is the customer's own choice and wins; a signature is only read
+when it starts with what looks like a person's name. Phone numbers are left to
+`phonenumbers`, which knows every country's numbering plan.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+
+# Lines that close a letter rather than name its writer (folded to lower case).
+CLOSINGS: tuple[str, ...] = (
+    "hörmətlə", "ehtiramla", "təşəkkürlər", "təşəkkür edirəm", "sağ olun", "salamla",
+    "с уважением", "спасибо", "заранее спасибо", "всего доброго", "с наилучшими пожеланиями",
+    "saygılarımla", "saygılar", "teşekkürler", "iyi çalışmalar", "iyi günler",
+    "regards", "best regards", "kind regards", "best", "thanks", "thank you", "sincerely", "yours sincerely",
+    "cheers",
+)
+MIN_NAME_WORDS = 2  # seed 000 asks for name and surname (and patronymic); one word is not enough
+MAX_NAME_WORDS = 4  # "Aysel Rauf qızı Məmmədova"; longer lines are sentences, not names
+
+_NAME_WORD = re.compile(r"^[^\W\d_]+(?:[-'’.][^\W\d_]*)*$")
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str  # "" when unknown
+    phone: str  # E.164, "" when unknown
+
+
+def extract_contact(display_name: str, text: str, signature: str, region: str) -> Contact:
+    """Name from the From display name (else the signature), first phone number found.
+
+    The signature is searched for a phone before the text, because a number in
+    the text is as likely to be a shop's or a courier's as the customer's own.
+    """
+    name = _name_from_display(display_name) or _name_from_signature(signature)
+    return Contact(name, _first_phone(signature, region) or _first_phone(text, region))
+
+
+def missing_contact_fields(contact: Contact) -> tuple[str, ...]:
+    """What the acknowledgement must ask for: "name" and/or "phone"."""
+    missing = []
+    if len(contact.name.split()) < MIN_NAME_WORDS:
+        missing.append("name")
+    if not contact.phone:
+        missing.append("phone")
+    return tuple(missing)
+
+
+def _name_from_display(display_name: str) -> str:
+    name = " ".join(display_name.strip().strip("\"'").split())
+    return "" if "@" in name else _as_name(name)
+
+
+def _name_from_signature(signature: str) -> str:
+    """The first signature line that is a name, skipping closings like "Best regards,"."""
+    for line in signature.splitlines():
+        line = line.strip().strip("-–—").strip().rstrip(",")
+        if not line or line.lower().rstrip("!.") in CLOSINGS:
+            continue
+        return _as_name(line)
+    return ""
+
+
+def _as_name(candidate: str) -> str:
+    """The candidate when it reads like a person's name (1-4 capitalised words), else ""."""
+    parts = candidate.split()
+    if not 0 < len(parts) <= MAX_NAME_WORDS or not all(_NAME_WORD.match(p) for p in parts):
+        return ""
+    if not any(p[0].isupper() for p in parts):
+        return ""
+    return candidate
+
+
+def _first_phone(text: str, region: str) -> str:
+    for match in phonenumbers.PhoneNumberMatcher(text, region):
+        if phonenumbers.is_valid_number(match.number):
+            return phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
+    return ""

@@ -1,0 +1,137 @@
+"""The long-running daemon: sources + scheduler + outbox, one process.
+
+Sources (SMTP listener, IMAP watchers) run in their own threads and hand raw
+bytes to `Daemon.ingest`; the main thread runs the outbox and the deadline
+sweep with `schedule`. A fresh ingest wakes the outbox at once, so an
+acknowledgement leaves within moments, not at the next tick. The scheduler
+only decides *when* to look; what is due lives in the database, so a daemon
+that was down catches up on start.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+import schedule
+
+from gateway import config as config_module
+from gateway.notify import SystemdNotifier
+from gateway.pipeline import IngestOutcome
+from gateway.runtime import Runtime
+from gateway.sources.smtp import SmtpListener
+from gateway.sweep import sweep
+
+log = logging.getLogger("gateway.daemon")
+OUTBOX_SECONDS = 5.0
+SHUTDOWN_FLUSH_SECONDS = 10.0
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Daemon:
+    def __init__(self, runtime: Runtime, clock: Callable[[], datetime] = utc_now):
+        self.runtime, self.clock = runtime, clock
+        self.stop_event, self.wake, self.reload_requested = threading.Event(), threading.Event(), threading.Event()
+        self.ingest_lock = threading.Lock()
+        self.notifier = SystemdNotifier.from_environment()
+        self.sources: list[Any] = []
+        self.threads: list[threading.Thread] = []
+        self.last_mail_at: datetime | None = None
+
+    # ------------------------------------------------------------ sources
+    def ingest(self, raw: bytes, source: str) -> IngestOutcome:
+        """The sink every source calls; returns once the mail is durably stored."""
+        outcome = self.runtime.pipeline.ingest(raw, source, self.clock())
+        self.last_mail_at = self.clock()
+        self.wake.set()
+        return outcome
+
+    def locked_ingest(self, raw: bytes, source: str) -> IngestOutcome:
+        with self.ingest_lock:
+            return self.ingest(raw, source)
+
+    def start_sources(self) -> None:
+        config = self.runtime.config
+        if config.inbound.smtp.enabled:
+            listener = SmtpListener(config.inbound.smtp.listen, self.ingest, self.ingest_lock,
+                                    data_size_limit=config.storage.max_message_bytes * 2)
+            listener.start()
+            self.sources.append(listener)
+        for mailbox in config.inbound.imap:
+            from gateway.sources.imap import ImapWatcher
+            watcher = ImapWatcher(mailbox, self.locked_ingest)
+            thread = threading.Thread(target=watcher.run, args=(self.stop_event,), name=f"imap-{mailbox.host}",
+                                      daemon=True)
+            thread.start()
+            self.sources.append(watcher)
+            self.threads.append(thread)
+
+    def stop_sources(self) -> None:
+        for source in self.sources:
+            if isinstance(source, SmtpListener):
+                source.stop()
+        for thread in self.threads:
+            thread.join(timeout=10)
+
+    # ------------------------------------------------------------ work
+    def deliver(self) -> None:
+        try:
+            self.runtime.outbox.deliver_due(self.clock())
+        except Exception:
+            log.exception("outbox run failed; will try again")
+
+    def sweep(self) -> None:
+        try:
+            sweep(self.runtime.policy, self.runtime.database, self.clock())
+        except Exception:
+            log.exception("deadline sweep failed; will try again")
+
+    def reload(self) -> None:
+        try:
+            self.runtime.reload(config_module.load(self.runtime.config.source))
+            log.info("reloaded config, rules and templates")
+        except Exception as exc:
+            log.error("reload failed, keeping the previous config and rules: %s", exc)
+
+    # ------------------------------------------------------------ main loop
+    def run(self) -> int:
+        self.install_signals()
+        self.start_sources()
+        scheduler = schedule.Scheduler()
+        scheduler.every(self.runtime.config.sla.sweep_seconds).seconds.do(self.sweep)
+        scheduler.every(OUTBOX_SECONDS).seconds.do(self.deliver)
+        self.sweep()
+        self.deliver()
+        self.notifier.notify("READY=1\nSTATUS=running")
+        log.info("gateway running address=%s", self.runtime.config.gateway.address)
+        while not self.stop_event.is_set():
+            if self.wake.wait(timeout=1.0):
+                self.wake.clear()
+                self.deliver()
+            if self.reload_requested.is_set():
+                self.reload_requested.clear()
+                self.reload()
+            scheduler.run_pending()
+            self.notifier.notify("WATCHDOG=1")
+        return self.shutdown()
+
+    def shutdown(self) -> int:
+        self.notifier.notify("STOPPING=1")
+        log.info("stopping: closing sources, flushing the outbox")
+        self.stop_sources()
+        flusher = threading.Thread(target=self.deliver, daemon=True)
+        flusher.start()
+        flusher.join(SHUTDOWN_FLUSH_SECONDS)
+        self.runtime.close()
+        log.info("stopped")
+        return 0
+
+    def install_signals(self) -> None:
+        signal.signal(signal.SIGTERM, lambda *_: self.stop_event.set())
+        signal.signal(signal.SIGINT, lambda *_: self.stop_event.set())
+        signal.signal(signal.SIGHUP, lambda *_: self.reload_requested.set())

@@ -1,0 +1,170 @@
+"""The decide step: what one email means for the complaint process.
+
+Pure: a parsed Mail, the hygiene verdict, the match and the admin's Policy in,
+a Plan out. No database, network or clock (`now` is an input). The role the
+match found picks the handler; within a handler the complaint's status and the
+customer's intent pick the outcome through lifecycle's tables.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Callable
+
+from gateway import deadlines, lifecycle
+from gateway.hygiene import Verdict
+from gateway.match import Match
+from gateway.parse import Mail
+from gateway.plan import NewComplaint, OutMail, Plan, PlanBuilder
+from gateway.policy import Policy
+from gateway.staff import Identity
+from gateway.steer import steer
+from gateway.view import ComplaintView
+
+
+@dataclass(frozen=True)
+class Inputs:
+    mail: Mail
+    verdict: Verdict
+    identity: Identity
+    match: Match
+    now: datetime  # aware
+    new_tracking: str  # used only when the mail starts a complaint
+    source: str = "pipe"
+    bounce_ids: tuple[str, ...] = ()
+    bounce_recipients: tuple[str, ...] = ()
+    bounce_permanent: bool = False
+
+
+def decide(inputs: Inputs, policy: Policy) -> Plan:
+    if inputs.verdict.automatic:
+        return automatic(inputs)
+    handler: Callable[[Inputs, Policy], Plan] = HANDLERS[inputs.match.role]
+    return with_stage_due(handler(inputs, policy), inputs, policy)
+
+
+def with_stage_due(plan: Plan, inputs: Inputs, policy: Policy) -> Plan:
+    """Entering a new stage starts that stage's clock (unless the plan set it)."""
+    complaint = inputs.match.complaint
+    if not plan.status or complaint is None or "due_stage" in plan.updates:
+        return plan
+    stage_before = deadlines.status_rule(complaint.status).stage
+    stage_after = deadlines.status_rule(plan.status).stage
+    if stage_after is None or stage_after == stage_before:
+        return plan
+    due = policy.stage_due(plan.status, inputs.now, complaint.priority)
+    return replace(plan, updates={**plan.updates, "due_stage": due})
+
+
+def automatic(inputs: Inputs) -> Plan:
+    """Recorded where it threads, never answered, never changes a status."""
+    complaint = inputs.match.complaint or inputs.match.linked
+    b = PlanBuilder(inputs.verdict.kind, complaint.id if complaint else None, inputs.mail.new_text)
+    if complaint:
+        b.event("automatic_mail", inputs.mail.sender, f"{inputs.verdict.kind}: {inputs.verdict.reason}")
+    if inputs.verdict.kind == "bounce" and inputs.bounce_ids:
+        b.set(bounced_message_ids=inputs.bounce_ids, bounce_permanent=inputs.bounce_permanent,
+              bounce_recipients=inputs.bounce_recipients)
+        if complaint and inputs.bounce_permanent:
+            b.event("bounce", "gateway", f"permanent failure for {', '.join(inputs.bounce_recipients)}")
+            for address in complaint.staff_addresses:
+                b.send(OutMail("staff_notice", address, "staff", complaint.language, threaded=False, params={
+                    "message": f"Mail to {', '.join(inputs.bounce_recipients) or 'the customer'} bounced "
+                               f"permanently; no more mail is sent there until the customer writes again."}))
+    return b.build()
+
+
+def new_complaint(inputs: Inputs, policy: Policy, linked: ComplaintView | None = None) -> Plan:
+    mail, now = inputs.mail, inputs.now
+    language = policy.detect_language(mail.new_text or mail.subject)
+    verdict = policy.classify(mail, language)
+    contact = policy.contact(mail)
+    due = policy.initial_due(now, verdict.priority)
+    b = PlanBuilder("stranger" if linked else "customer", None, mail.new_text)
+    b.set(create=NewComplaint(
+        tracking=inputs.new_tracking, subject=mail.subject, priority=verdict.priority,
+        category=verdict.category, department=verdict.department, language=language,
+        sensitive=verdict.sensitive, why=verdict.why, linked_tracking=linked.tracking if linked else ""))
+    b.update(due_acknowledge=due.acknowledge, due_stage=due.stage, due_resolve=due.resolve, acknowledged_at=now)
+    b.customer(name=contact.name, phone=contact.phone, language=language)
+    b.event("created", mail.sender, f"new complaint by email ({inputs.source})", to_status="registered")
+    b.event("classified", "rules", "; ".join(f"{k}: {v}" for k, v in verdict.why.items()))
+    if inputs.identity.claims_staff and not inputs.identity.is_staff:
+        b.event("staff_refused", mail.sender, inputs.identity.reason)
+    b.send(OutMail("stranger" if linked else "ack", mail.sender, "customer", language,
+                   params={"missing": list(contact.missing), "linked": linked.tracking if linked else ""}))
+    if verdict.sensitive:
+        b.event("sensitive_data", "rules", "special categories of personal data mentioned")
+        b.send(OutMail("privacy", mail.sender, "customer", language, key="privacy"))
+    staff_to = verdict.department_address or policy.notify_address
+    if staff_to:
+        b.send(OutMail("staff_new", staff_to, "staff", policy.staff_language, threaded=False, params={
+            "message": mail.new_text, "linked": linked.tracking if linked else ""}))
+    return b.build()
+
+
+def stranger(inputs: Inputs, policy: Policy) -> Plan:
+    return new_complaint(inputs, policy, linked=inputs.match.linked)
+
+
+def customer_reply(inputs: Inputs, policy: Policy) -> Plan:
+    complaint = inputs.match.complaint
+    assert complaint is not None
+    mail, now = inputs.mail, inputs.now
+    b = PlanBuilder("customer", complaint.id, mail.new_text)
+    b.customer(language=complaint.language)
+    intent = policy.intent(mail.new_text, complaint.language)
+    decision = lifecycle.customer_decision(complaint.status, intent or "", complaint.reject_count)
+    if decision:
+        return customer_decision(b, complaint, intent or "", decision, inputs, policy)
+    if intent == "status":
+        b.set(message_kind="status_request")
+        b.event("status_request", mail.sender)
+        b.send(OutMail("status", mail.sender, "customer", complaint.language))
+        return b.build()
+    b.event("customer_message", mail.sender)
+    if complaint.status == "waiting_customer":
+        back = complaint.status_before_wait or "in_review"
+        b.transition("waiting_customer", back, mail.sender, "the customer answered our question")
+        b.update(paused_at=None, **policy.resumed_dues(complaint, now))
+    notify_staff(b, complaint, policy, "staff_update", mail.new_text)
+    return b.build()
+
+
+def customer_decision(b: PlanBuilder, complaint: ComplaintView, intent: str, decision: tuple[str, str],
+                      inputs: Inputs, policy: Policy) -> Plan:
+    new_status, kind = decision
+    actor, now = inputs.mail.sender, inputs.now
+    b.set(message_kind=intent)
+    b.transition(complaint.status, new_status, actor, f"the customer replied: {intent}")
+    if intent == "reject":
+        b.update(reject_count=complaint.reject_count + 1, resolved_at=None)
+        if new_status == "reopened":
+            due = policy.initial_due(now, complaint.priority)
+            b.update(due_stage=due.stage, due_resolve=due.resolve)
+    else:
+        b.update(closed_at=now)
+    b.send(OutMail(kind, inputs.mail.sender, "customer", complaint.language))
+    staff_kind = "escalation" if new_status == "escalated" else "staff_update"
+    notify_staff(b, complaint, policy, staff_kind, inputs.mail.new_text)
+    return b.build()
+
+
+def notify_staff(b: PlanBuilder, complaint: ComplaintView, policy: Policy, kind: str, message: str) -> None:
+    for address in complaint.staff_addresses or ((policy.notify_address,) if policy.notify_address else ()):
+        b.send(OutMail(kind, address, "staff", policy.staff_language, threaded=False,
+                       params={"message": message}))
+
+
+def staff_reply(inputs: Inputs, policy: Policy) -> Plan:
+    complaint = inputs.match.complaint
+    assert complaint is not None
+    return steer(inputs.mail, complaint, inputs.now, policy)
+
+
+HANDLERS: dict[str, Callable[[Inputs, Policy], Plan]] = {
+    "new": new_complaint,
+    "stranger": stranger,
+    "customer": customer_reply,
+    "staff": staff_reply,
+}

@@ -1,0 +1,37 @@
+"""Outbox rows: the one way anything in the gateway asks for a mail to be sent.
+
+Each row gets our own Message-ID (so replies thread back to the complaint) and
+a dedupe key naming its cause; the key is unique in the database, so the same
+cause (one incoming mail, one deadline) can never queue the same mail twice,
+whichever process or retry gets there.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from gateway.models import Complaint, Message, OutgoingMail
+from gateway.plan import OutMail
+from gateway.view import naive
+
+
+def new_message_id(domain: str) -> str:
+    return f"{uuid.uuid4().hex}@{domain}"
+
+
+def queue(mail: OutMail, complaint: Complaint | None, now: datetime, gateway_address: str,
+          trigger: str) -> OutgoingMail:
+    """An outbox row; `trigger` names what caused it, so the same cause never mails twice."""
+    domain = gateway_address.rsplit("@", 1)[-1]
+    refs: list[str] = []
+    if mail.threaded and complaint is not None:
+        refs = [m.message_id for m in Message.select(Message.message_id).where(
+            (Message.complaint == complaint) & (Message.direction == "in") & Message.message_id.is_null(False)
+            & (Message.sender == complaint.customer.email)).order_by(Message.id.desc()).limit(10)][::-1]
+    in_reply_to = refs[-1] if refs else ""
+    return OutgoingMail.create(
+        complaint=complaint, kind=mail.kind, language=mail.language, recipient=mail.recipient,
+        audience=mail.audience, message_id=new_message_id(domain), in_reply_to=in_reply_to,
+        references=" ".join(refs), params=mail.params,
+        dedupe_key=f"{mail.kind}:{mail.recipient}:{trigger}"[:200],
+        state="queued", next_attempt_at=naive(now), created_at=naive(now))

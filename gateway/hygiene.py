@@ -1,0 +1,249 @@
+"""Is this mail automatic? And if it is a bounce, what did it bounce?
+
+A gateway that answers mail is one header away from a mail loop with an
+out-of-office responder, another helpdesk or a bounce. Every signal of RFC 3834
+and of real-world responders that ignore it is a row in RULES; the first
+matching row decides the kind, so the more specific kinds come first (a DSN
+also says Auto-Submitted: auto-replied, but must be handled as a bounce).
+Pure: Mail (and raw bytes) in, frozen verdicts out.
+"""
+from __future__ import annotations
+
+import email
+import email.message
+import email.policy
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Callable
+
+from gateway.parse import Mail, message_ids, one_line
+
+KINDS = ("", "autoreply", "bounce", "list", "bulk", "loop", "self")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    automatic: bool
+    kind: str  # one of KINDS; "" for mail a human wrote
+    reason: str
+
+
+@dataclass(frozen=True)
+class Bounce:
+    original_message_ids: tuple[str, ...]  # the Message-IDs of the mail that bounced
+    recipients: tuple[str, ...]  # the addresses that failed
+    permanent: bool  # 5.x.x: stop mailing this address
+    diagnostic: str  # one line, for staff
+
+
+@dataclass(frozen=True)
+class _Context:
+    mail: Mail
+    own_addresses: frozenset[str]
+    loop_header: str
+
+
+def _fold(text: str) -> str:
+    """Case-insensitive form that also matches Turkish İ/I against i."""
+    return unicodedata.normalize("NFKC", text).casefold().replace("\u0307", "")
+
+
+def _phrases(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+# Subjects of responders that send no RFC 3834 headers (folded, see _fold).
+AUTOREPLY_SUBJECTS = _phrases(
+    r"\bout of (the )?office\b", r"\bout-of-office\b", r"\bautomatic (reply|response)\b",
+    r"\bauto[- ]?(reply|response|responder|antwort)\b", r"\bvacation (reply|response|notice|message)\b",
+    r"^vacation\b", r"\baway from (the |my )?office\b",
+    r"автоответ", r"автоматический ответ", r"вне офиса", r"автовідповідь", r"автоматична відповідь",
+    r"otomatik (yan[ıi]t|cevap)", r"ofis d[ıi]ş[ıi]nday[ıi]m", r"ofis d[ıi]ş[ıi]nda", r"işyerinde değil",
+    r"avtomatik cavab", r"ofisdən kənarda", r"ofisdə deyiləm", r"işdə deyiləm",
+    r"abwesenheitsnotiz", r"automatische antwort", r"automatyczna odpowiedź", r"réponse automatique",
+    r"respuesta automática", r"risposta automatica", r"automatisch antwoord",
+)
+BOUNCE_SUBJECTS = _phrases(
+    r"undeliver(ed|able)", r"delivery status notification", r"mail delivery (failed|failure|system)",
+    r"delivery (has )?failed", r"returned mail", r"failure notice", r"could not be delivered",
+    r"delivery failure", r"non[- ]?delivery", r"^delayed mail", r"mail system error",
+    r"недоставленное сообщение", r"не доставлено", r"не может быть доставлено", r"не вдалося доставити",
+    r"iletilemedi", r"teslim edilemedi", r"ulaştırılamadı", r"çatdırılmadı", r"çatdırıla bilmədi",
+    r"unzustellbar", r"non recapitabile", r"non remis",
+)
+# Outlook read receipts sent as TNEF or reports: subject prefix plus a machine format.
+READ_RECEIPT_SUBJECTS = _phrases(r"^(read|not read|прочитано|не прочитано|okundu|okunmadı|oxundu):")
+RECEIPT_TYPES = frozenset({"application/ms-tnef", "multipart/report"})
+DAEMON_LOCALPARTS = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "maildaemon", "mailerdaemon"})
+AUTOREPLY_HEADERS = ("x-autoreply", "x-autorespond", "x-autoresponder", "x-mail-autoreply", "x-vacation")
+LIST_HEADERS = ("list-id", "list-unsubscribe", "list-post", "x-mailing-list", "mailing-list", "x-mailman-version")
+DSN_TYPES = frozenset({"message/delivery-status", "message/global-delivery-status"})
+REPORT_TYPES = {"feedback-report": "abuse feedback report (ARF)",
+                "disposition-notification": "read receipt (MDN)"}
+
+
+def _auto_submitted(ctx: _Context) -> str:
+    return ctx.mail.header("auto-submitted").split(";")[0].strip().lower()
+
+
+def _precedence(ctx: _Context) -> str:
+    return ctx.mail.header("precedence").strip().lower()
+
+
+def _return_path_empty(ctx: _Context) -> bool:
+    values = ctx.mail.header_all("return-path")
+    return any(v.strip() in ("<>", "") for v in values)
+
+
+def _sender_is_daemon(ctx: _Context) -> bool:
+    return ctx.mail.sender.split("@")[0] in DAEMON_LOCALPARTS
+
+
+def _has_dsn(ctx: _Context) -> bool:
+    return (any(a.content_type in DSN_TYPES for a in ctx.mail.attachments)
+            or "report-type=delivery-status" in ctx.mail.header("content-type").lower().replace('"', ""))
+
+
+def _report_type(ctx: _Context) -> str:
+    value = ctx.mail.header("content-type").lower().replace('"', "").replace(" ", "")
+    found = re.search(r"report-type=([\w-]+)", value) if ctx.mail.content_type == "multipart/report" else None
+    return found.group(1) if found else ""
+
+
+def _subject(ctx: _Context, pattern: re.Pattern[str]) -> bool:
+    return bool(pattern.search(_fold(ctx.mail.subject)))
+
+
+Test = Callable[[_Context], bool]
+
+# (kind, test, reason): the first row that matches decides.
+RULES: tuple[tuple[str, Test, str], ...] = (
+    ("self", lambda c: c.mail.sender in c.own_addresses, "sender is one of our own addresses"),
+    ("loop", lambda c: c.mail.has_header(c.loop_header), "our own loop header is present"),
+    ("bounce", _has_dsn, "delivery status notification (multipart/report)"),
+    ("bounce", _sender_is_daemon, "sent by MAILER-DAEMON/postmaster"),
+    ("bounce", lambda c: (_return_path_empty(c) or _auto_submitted(c) not in ("", "no"))
+     and _subject(c, BOUNCE_SUBJECTS), "automatic mail with a non-delivery subject"),
+    ("bounce", lambda c: _subject(c, BOUNCE_SUBJECTS) and not c.mail.in_reply_to,
+     "non-delivery subject"),
+    ("autoreply", lambda c: _report_type(c) == "disposition-notification", REPORT_TYPES["disposition-notification"]),
+    ("autoreply", lambda c: c.mail.content_type in RECEIPT_TYPES and _subject(c, READ_RECEIPT_SUBJECTS),
+     "read receipt (subject and format)"),
+    ("bulk", lambda c: _report_type(c) == "feedback-report", REPORT_TYPES["feedback-report"]),
+    ("autoreply", lambda c: _auto_submitted(c) == "auto-replied", "Auto-Submitted: auto-replied"),
+    ("autoreply", lambda c: any(c.mail.has_header(h) for h in AUTOREPLY_HEADERS),
+     "X-Autoreply/X-Autorespond header"),
+    ("autoreply", lambda c: _subject(c, AUTOREPLY_SUBJECTS), "out-of-office subject"),
+    ("list", lambda c: any(c.mail.has_header(h) for h in LIST_HEADERS), "mailing-list headers (List-Id, ...)"),
+    ("list", lambda c: _precedence(c) == "list", "Precedence: list"),
+    ("bulk", lambda c: _precedence(c) in ("bulk", "junk"), "Precedence: bulk/junk"),
+    ("bulk", lambda c: _auto_submitted(c) not in ("", "no"), "Auto-Submitted other than no"),
+    ("bulk", lambda c: c.mail.has_header("x-auto-response-suppress"), "X-Auto-Response-Suppress present"),
+    ("autoreply", _return_path_empty, "empty Return-Path (<>)"),
+)
+
+HUMAN = Verdict(automatic=False, kind="", reason="")
+
+
+def assess(mail: Mail, own_addresses: frozenset[str],
+           loop_header: str = "X-Care-Gateway-Loop") -> Verdict:
+    """Verdict on whether a mail was written by a machine; never answer those."""
+    ctx = _Context(mail, frozenset(a.lower() for a in own_addresses), loop_header.lower())
+    for kind, test, reason in RULES:
+        if test(ctx):
+            return Verdict(automatic=True, kind=kind, reason=reason)
+    return HUMAN
+
+
+# --- bounces --------------------------------------------------------------------
+
+_STATUS = re.compile(r"\b([245])\.\d{1,3}\.\d{1,3}\b")
+_TEXT_MESSAGE_ID = re.compile(r"^\s*>?\s*message-id:\s*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
+# Failed recipients in plain-text bounces: Postfix/qmail "<a@b>: ...", Exim/Gmail indented lines.
+_TEXT_RECIPIENTS = (
+    re.compile(r"^\s*<([^<>\s@]+@[^<>\s]+)>:", re.MULTILINE),
+    re.compile(r"(?:following (?:recipient|address)(?:\(es\)|es|s)?[^\n]*(?:failed|permanently)[^\n]*:?\s*\n\s*\n?)"
+               r"\s*<?([^<>\s@]+@[\w.-]+)>?", re.IGNORECASE),
+    re.compile(r"^ {2,}([^<>\s@]+@[\w-]+(?:\.[\w-]+)+)\s*$", re.MULTILINE),
+)
+_PERMANENT_TEXT = re.compile(r"permanent|failed permanently|\b55\d\b|не существует|does not exist|unknown user",
+                             re.IGNORECASE)
+_TEMPORARY_TEXT = re.compile(r"delay|still being retried|will retry|temporar|\b4\d\d\b", re.IGNORECASE)
+DIAGNOSTIC_MAX = 300
+
+
+def bounce_report(mail: Mail, raw: bytes) -> Bounce | None:
+    """What a DSN or plain-text bounce reports; None when it reports nothing usable."""
+    tree = email.message_from_bytes(raw, policy=email.policy.compat32)
+    fields = _dsn_fields(tree)
+    ids = _returned_ids(tree) + mail.in_reply_to + mail.references
+    ids += tuple(i for m in _TEXT_MESSAGE_ID.findall(mail.text) for i in message_ids(m))
+    ids = tuple(i for i in dict.fromkeys(ids) if i != mail.message_id)
+    recipients = tuple(dict.fromkeys(
+        _address(f.get("final-recipient") or f.get("original-recipient") or "") for f in fields
+    )) or tuple(a.strip().lower() for a in mail.header("x-failed-recipients").split(",") if "@" in a) \
+        or _text_recipients(mail.text)
+    recipients = tuple(r for r in recipients if r)
+    if not ids and not recipients:
+        return None
+    return Bounce(original_message_ids=ids, recipients=recipients,
+                  permanent=_permanent(fields, mail.text), diagnostic=_diagnostic(fields, mail.text))
+
+
+def _dsn_fields(tree: email.message.Message) -> list[dict[str, str]]:
+    """Per-recipient field blocks of every delivery-status part (lower-cased names)."""
+    blocks: list[dict[str, str]] = []
+    for part in tree.walk():
+        if part.get_content_type() in DSN_TYPES and isinstance(part.get_payload(), list):
+            for block in part.get_payload():
+                fields = {k.lower(): one_line(str(v)) for k, v in block.items()}
+                if "final-recipient" in fields or "original-recipient" in fields:
+                    blocks.append(fields)
+    return blocks
+
+
+def _returned_ids(tree: email.message.Message) -> tuple[str, ...]:
+    """Message-IDs of the returned original (message/rfc822 or text/rfc822-headers)."""
+    found: list[str] = []
+    for part in tree.walk():
+        ctype = part.get_content_type()
+        if ctype in ("message/rfc822", "message/global") and isinstance(part.get_payload(), list):
+            found += message_ids(str(part.get_payload(0).get("Message-ID", "")))
+        elif ctype == "text/rfc822-headers":
+            headers = email.message_from_bytes(part.get_payload(decode=True) or b"")
+            found += message_ids(str(headers.get("Message-ID", "")))
+    return tuple(found)
+
+
+def _address(value: str) -> str:
+    """"rfc822; a@b.c" -> "a@b.c"."""
+    address = value.split(";", 1)[-1].strip().strip("<>").lower()
+    return address if "@" in address else ""
+
+
+def _text_recipients(text: str) -> tuple[str, ...]:
+    for pattern in _TEXT_RECIPIENTS:
+        found = tuple(dict.fromkeys(m.lower() for m in pattern.findall(text)))
+        if found:
+            return found
+    return ()
+
+
+def _permanent(fields: list[dict[str, str]], text: str) -> bool:
+    if fields:
+        return any(f.get("action", "").lower() == "failed" or f.get("status", "").startswith("5")
+                   for f in fields)
+    codes = {m.group(1) for m in _STATUS.finditer(text)}
+    if codes:
+        return "5" in codes
+    return bool(_PERMANENT_TEXT.search(text)) or not _TEMPORARY_TEXT.search(text)
+
+
+def _diagnostic(fields: list[dict[str, str]], text: str) -> str:
+    for f in fields:
+        value = f.get("diagnostic-code") or f.get("status", "")
+        if value:
+            return one_line(value)[:DIAGNOSTIC_MAX]
+    line = next((ln for ln in text.splitlines() if _STATUS.search(ln) or re.search(r"\b[45]\d\d\b", ln)), "")
+    return one_line(line)[:DIAGNOSTIC_MAX]

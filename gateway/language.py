@@ -1,0 +1,78 @@
+"""Which configured language a customer wrote in.
+
+The answer picks the language of every mail we send back, so a wrong guess is
+worse than an honest "don't know": short or ambiguous text falls back to the
+configured default instead. lingua is restricted to the configured languages
+(fewer candidates, fewer mistakes, less memory) and built once per detector
+object; the caller keeps that object (the daemon's composition root), there is
+no module-level cache.
+
+Azerbaijani and Turkish share most of their vocabulary and alphabet, and lingua
+alone sometimes confuses them on short texts. The alphabets differ in a few
+letters, which gives a cheap second opinion used only between those two:
+"ə" exists in Azerbaijani only; "q" and "x" are everyday Azerbaijani letters
+that native Turkish words never use.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lingua import ConfidenceValue, IsoCode639_1, LanguageDetectorBuilder
+
+AZ_ONLY_LETTERS = frozenset("əƏ")
+AZ_FREQUENT_LETTERS = frozenset("qQxX")
+
+
+@dataclass(frozen=True)
+class DetectionSettings:
+    """Thresholds; the defaults were tuned on tests/test_language.py's texts."""
+
+    min_letters: int = 10  # below this, text says too little ("ok", "Salam", "Merhaba")
+    min_confidence: float = 0.55  # lingua's top value (values sum to 1); an even split is no answer
+    az_letter_share: float = 0.03  # q+x share of letters that makes an unsure tr/az call az
+    az_tr_share: float = 0.9  # ... but only when lingua hesitates between az and tr alone
+    low_accuracy: bool = False  # lingua's trigram-only mode: ~13 MB instead of ~130 MB, weaker on short text
+
+
+class LanguageDetector:
+    """Detect the language of a text among the configured ones."""
+
+    def __init__(self, languages: tuple[str, ...], settings: DetectionSettings = DetectionSettings()):
+        self.languages = tuple(languages)
+        self.settings = settings
+        codes = [IsoCode639_1.from_str(code) for code in self.languages]
+        builder = LanguageDetectorBuilder.from_iso_codes_639_1(*codes) if len(codes) > 1 else None
+        if builder is not None and settings.low_accuracy:
+            builder = builder.with_low_accuracy_mode()
+        # lingua needs two candidates; with one configured language there is nothing to detect.
+        self._detector = builder.build() if builder is not None else None
+
+    def detect(self, text: str, default: str) -> str:
+        """The ISO 639-1 code of the text's language, or `default` when unsure."""
+        letters = [c for c in text if c.isalpha()]
+        if self._detector is None or len(letters) < self.settings.min_letters:
+            return default
+        values = {_code(v): v.value for v in self._detector.compute_language_confidence_values(text)}
+        code = max(values, key=values.__getitem__)
+        sure = values[code] >= self.settings.min_confidence
+        if code in ("az", "tr") and {"az", "tr"} <= set(self.languages):
+            code, sure = self._az_or_tr(code, sure, values["az"] + values["tr"], letters)
+        return code if sure else default
+
+    def _az_or_tr(self, code: str, sure: bool, az_tr: float, letters: list[str]) -> tuple[str, bool]:
+        """The alphabet's verdict between Azerbaijani and Turkish.
+
+        "ə" settles it. q/x only break a call lingua hesitates over between az
+        and tr: Turkish mail is full of brand names ("Xiaomi"), so on their own
+        they overrule lingua wrongly.
+        """
+        if any(c in AZ_ONLY_LETTERS for c in letters):
+            return "az", True
+        share = sum(c in AZ_FREQUENT_LETTERS for c in letters) / len(letters)
+        if not sure and az_tr >= self.settings.az_tr_share and share >= self.settings.az_letter_share:
+            return "az", True
+        return code, sure
+
+
+def _code(value: ConfidenceValue) -> str:
+    return value.language.iso_code_639_1.name.lower()

@@ -1,0 +1,206 @@
+"""The outbox worker: claim queued rows, render, send, record; retry with backoff.
+
+Outgoing mail is a row first (written in the email's transaction) and is sent
+only after that commit, so a crash never sends mail about a change that did
+not happen. Rows are claimed with a short lease (FOR UPDATE SKIP LOCKED on
+PostgreSQL), so several workers never send the same row; a worker that died
+mid-send leaves a lease that expires and the row is tried again.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import peewee as pw
+
+from gateway.archive import Archive
+from gateway.compose import Envelope, Templates, build_message, format_date
+from gateway.models import Complaint, Customer, Event, Message, OutgoingMail, write_transaction
+from gateway.policy import Policy
+from gateway.transports import PermanentFailure, TemporaryFailure, Transport
+from gateway.view import aware, naive
+
+log = logging.getLogger("gateway.outbox")
+LEASE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    held: int = 0
+
+
+class Outbox:
+    def __init__(self, policy: Policy, database: pw.Database, templates: Templates,
+                 transport: Transport, archive: Archive):
+        self.policy, self.database, self.templates = policy, database, templates
+        self.transport, self.archive = transport, archive
+        self.config = policy.config
+
+    def deliver_due(self, now: datetime, batch: int = 100) -> DeliveryReport:
+        """Send everything due at `now`, in claimed batches, until none is left."""
+        totals = {"sent": 0, "retried": 0, "failed": 0, "held": 0}
+        while True:
+            claimed = self.claim(now, batch)
+            for row in claimed:
+                totals[self.deliver(row, now)] += 1
+            if len(claimed) < batch:
+                return DeliveryReport(**totals)
+
+    def claim(self, now: datetime, limit: int) -> list[OutgoingMail]:
+        with write_transaction(self.database):
+            query = (OutgoingMail.select()
+                     .where(OutgoingMail.state.in_(("queued", "sending")) & (OutgoingMail.next_attempt_at <= naive(now)))
+                     .order_by(OutgoingMail.next_attempt_at, OutgoingMail.id).limit(limit))
+            if isinstance(self.database, pw.PostgresqlDatabase):
+                query = query.for_update(skip_locked=True)
+            rows = list(query)
+            if rows:
+                OutgoingMail.update(state="sending", next_attempt_at=naive(now + LEASE)) \
+                    .where(OutgoingMail.id.in_([r.id for r in rows])).execute()
+        return rows
+
+    def deliver(self, row: OutgoingMail, now: datetime) -> str:
+        held = self.hold_reason(row, now)
+        if held:
+            return self.finish(row, "held", held, now)
+        try:
+            message = self.render(row, now)
+            self.transport.send(message, row.recipient, self.config.gateway.address)
+        except TemporaryFailure as exc:
+            return self.retry(row, str(exc), now)
+        except PermanentFailure as exc:
+            return self.finish(row, "failed", str(exc), now)
+        except Exception as exc:  # a template bug must not stop the rest of the queue
+            log.exception("cannot render or send outgoing id=%s", row.id)
+            return self.finish(row, "failed", f"{type(exc).__name__}: {exc}", now)
+        raw = message.as_bytes()
+        digest = self.archive.store(raw)
+        with write_transaction(self.database):
+            if not Message.select().where((Message.sha256 == digest) | (Message.message_id == row.message_id)).exists():
+                Message.create(complaint=row.complaint_id, direction="out", message_id=row.message_id, sha256=digest,
+                               size=len(raw), source="outbox", sender=self.config.gateway.address,
+                               recipient=row.recipient, subject=str(message["Subject"])[:500], kind=row.kind,
+                               text=_plain(message), received_at=naive(now))
+            self.mark(row, "sent", "", now)
+        log.info("sent kind=%s to=%s message_id=%s", row.kind, _mask(row.recipient), row.message_id)
+        return "sent"
+
+    def retry(self, row: OutgoingMail, error: str, now: datetime) -> str:
+        attempts = row.attempts + 1
+        if attempts >= self.config.outbound.max_attempts:
+            return self.finish(row, "failed", f"gave up after {attempts} attempts: {error}", now)
+        delay = timedelta(seconds=self.config.outbound.retry_base_seconds * 2 ** (attempts - 1))
+        with write_transaction(self.database):
+            OutgoingMail.update(state="queued", attempts=attempts, last_error=error,
+                                next_attempt_at=naive(now + delay)).where(OutgoingMail.id == row.id).execute()
+        log.warning("retry later kind=%s to=%s attempt=%d error=%s", row.kind, _mask(row.recipient), attempts, error)
+        return "retried"
+
+    def finish(self, row: OutgoingMail, state: str, reason: str, now: datetime) -> str:
+        with write_transaction(self.database):
+            self.mark(row, state, reason, now)
+            if row.complaint_id:
+                Event.create(complaint=row.complaint_id, at=naive(now), kind=f"mail_{state}",
+                             detail=f"{row.kind} to {row.recipient}: {reason}")
+        log.warning("%s kind=%s to=%s reason=%s", state, row.kind, _mask(row.recipient), reason)
+        return state
+
+    def mark(self, row: OutgoingMail, state: str, error: str, now: datetime) -> None:
+        OutgoingMail.update(state=state, last_error=error, attempts=row.attempts + 1,
+                            sent_at=naive(now) if state == "sent" else None).where(OutgoingMail.id == row.id).execute()
+
+    def hold_reason(self, row: OutgoingMail, now: datetime) -> str:
+        """Storm protection: a bouncing address or too many mails in a window."""
+        limits = self.config.outbound
+        if row.audience == "customer":
+            if Customer.select().where((Customer.email == row.recipient) & Customer.bouncing).exists():
+                return "recipient address is bouncing"
+            recent = _sent_since(OutgoingMail.recipient == row.recipient, now - timedelta(hours=1))
+            if recent >= limits.rate_per_recipient_hour:
+                return f"rate limit: {recent} mails to this recipient in the last hour"
+        if row.complaint_id:
+            recent = _sent_since(OutgoingMail.complaint == row.complaint_id, now - timedelta(days=1))
+            if recent >= limits.rate_per_complaint_day:
+                return f"rate limit: {recent} mails on this complaint in the last day"
+        return ""
+
+    def render(self, row: OutgoingMail, now: datetime):
+        complaint = Complaint.get_by_id(row.complaint_id) if row.complaint_id else None
+        context = mail_context(self.policy, complaint, row.language, row.params or {})
+        rendered = self.templates.render(row.kind, row.language, context)
+        gateway = self.config.gateway
+        envelope = Envelope(
+            sender_name=gateway.name, sender=gateway.address, recipient=row.recipient,
+            message_id=row.message_id, in_reply_to=row.in_reply_to,
+            references=tuple(row.references.split()), reply_to=gateway.address if row.audience == "staff" else "",
+            language=row.language, date=now, tracking=complaint.tracking if complaint else "")
+        return build_message(envelope, rendered)
+
+
+def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The documented template context (README: Templates)."""
+    tz = policy.config.gateway.timezone
+
+    def when(value: datetime | None) -> str:
+        return format_date(aware(value), lang, tz)
+
+    customer = complaint.customer if complaint else None
+    events = list(complaint.events.order_by(Event.id)) if complaint else []
+    last = next((e for e in reversed(events) if e.kind in ("status", "relayed", "extend", "created")), None)
+    new_date = params.get("new_date") or ""
+    return {
+        "lang": lang,
+        "tracking": complaint.tracking if complaint else "",
+        "gateway": {"name": policy.config.gateway.name, "address": policy.config.gateway.address},
+        "complaint": {
+            "tracking": complaint.tracking if complaint else "", "subject": complaint.subject if complaint else "",
+            "status": complaint.status if complaint else "registered",
+            "priority": complaint.priority if complaint else "normal",
+            "category": complaint.category if complaint else "", "department": complaint.department if complaint else "",
+            "assignee": complaint.assignee if complaint else "",
+            "created": when(complaint.created_at) if complaint else "",
+            "last_step": _step(last), "sensitive": bool(complaint and complaint.sensitive),
+            "reject_count": complaint.reject_count if complaint else 0,
+        },
+        "customer": {"email": customer.email if customer else "", "name": customer.name if customer else "",
+                     "phone": customer.phone if customer else ""},
+        "due": {"acknowledge": when(complaint.due_acknowledge) if complaint else "",
+                "stage": when(complaint.due_stage) if complaint else "",
+                "resolve": when(complaint.due_resolve) if complaint else ""},
+        "message": params.get("message", ""),
+        "reason": params.get("reason", "") or (complaint.delay_reason if complaint else ""),
+        "new_date": when(datetime.fromisoformat(new_date)) if new_date else "",
+        "missing": list(params.get("missing", [])),
+        "linked": params.get("linked", ""),
+        "errors": list(params.get("errors", [])),
+        "commands_help": policy.commands_help,
+        "actor": params.get("actor", ""),
+        "events": [{"at": when(e.at), "kind": e.kind, "detail": e.detail} for e in events[-30:]],
+    }
+
+
+def _step(event: Event | None) -> str:
+    if event is None:
+        return ""
+    return f"{event.kind}: {event.to_status or event.detail}"[:200]
+
+
+def _sent_since(clause: Any, since: datetime) -> int:
+    return OutgoingMail.select().where(clause & (OutgoingMail.state == "sent")
+                                       & (OutgoingMail.sent_at >= naive(since))).count()
+
+
+def _plain(message) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    return part.get_content() if part else ""
+
+
+def _mask(address: str) -> str:
+    """Logs carry no personal data beyond a hint of the recipient."""
+    local, _, domain = address.partition("@")
+    return f"{local[:2]}***@{domain}"

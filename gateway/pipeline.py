@@ -1,0 +1,148 @@
+"""The path of one email, top to bottom.
+
+    store raw bytes (archive, by sha256)       nothing is lost from here on
+    parse        raw -> Mail                   pure
+    hygiene      Mail -> Verdict               pure
+    identify     Mail -> staff or not          pure
+    -- one database transaction --
+    dedupe       Message-ID / sha256 seen?     a duplicate changes nothing
+    lookup       the complaints it may join    read, locked
+    match        -> role + complaint           pure
+    decide       -> Plan                       pure
+    apply        Plan -> rows + outbox rows    the only writer
+    -- commit --
+
+Anything that goes wrong after the raw bytes are stored quarantines the
+message with the reason, in its own transaction; `ingest` returns only once the
+message is durably stored one way or the other, which is what lets a source
+(IMAP, SMTP, the MTA pipe) acknowledge it.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+import peewee as pw
+
+from gateway import hygiene, lookup, tracking
+from gateway.apply import Incoming, apply
+from gateway.archive import Archive
+from gateway.decide import Inputs, decide
+from gateway.match import match
+from gateway.models import Message, write_transaction
+from gateway.parse import Mail, Unprocessable, parse
+from gateway.policy import Policy
+from gateway.staff import StaffPolicy, identify
+from gateway.view import naive
+
+log = logging.getLogger("gateway.pipeline")
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    state: str  # processed | quarantined | duplicate
+    sha256: str
+    message_id: str = ""
+    tracking: str = ""
+    kind: str = ""
+    reason: str = ""
+
+    @property
+    def committed(self) -> bool:
+        return True  # every outcome is durably stored; failures raise
+
+    @property
+    def quarantined(self) -> bool:
+        return self.state == "quarantined"
+
+    def line(self) -> str:
+        parts = [self.state, self.tracking or "-", f"<{self.message_id}>" if self.message_id else "-", self.kind or "-"]
+        return " ".join(parts) + (f" reason={self.reason!r}" if self.reason else "")
+
+
+class Pipeline:
+    def __init__(self, policy: Policy, database: pw.Database, archive: Archive):
+        self.policy, self.database, self.archive = policy, database, archive
+        config = policy.config
+        self.prefix = config.gateway.tracking_prefix
+        self.own_addresses = frozenset({policy.address})
+        self.staff_policy = StaffPolicy(
+            addresses=frozenset(a.lower() for a in config.staff.addresses) | policy.rules_staff_addresses,
+            domains=frozenset(d.lower() for d in config.staff.domains),
+            require_authentication=config.staff.require_authentication)
+
+    def ingest(self, raw: bytes, source: str, now: datetime) -> IngestOutcome:
+        digest = self.archive.store(raw)
+        if len(raw) > self.policy.config.storage.max_message_bytes:
+            return self.quarantine(digest, raw, source, now, f"message larger than "
+                                   f"{self.policy.config.storage.max_message_bytes} bytes")
+        try:
+            mail = parse(raw)
+        except Unprocessable as exc:
+            return self.quarantine(digest, raw, source, now, str(exc))
+        try:
+            return self.process(mail, raw, digest, source, now)
+        except Exception as exc:  # a bug or a bad rule must not lose the mail
+            log.exception("processing failed sha256=%s message_id=%s", digest, mail.message_id)
+            return self.quarantine(digest, raw, source, now, f"processing failed: {type(exc).__name__}: {exc}",
+                                   mail)
+
+    def process(self, mail: Mail, raw: bytes, digest: str, source: str, now: datetime,
+                replacing: int | None = None) -> IngestOutcome:
+        verdict = hygiene.assess(mail, self.own_addresses)
+        bounce = hygiene.bounce_report(mail, raw) if verdict.kind == "bounce" else None
+        who = identify(mail, self.staff_policy)
+        for attempt in range(3):
+            try:
+                with write_transaction(self.database):
+                    if replacing:
+                        Message.delete_by_id(replacing)
+                    seen = lookup.already_stored(digest, mail.message_id)
+                    if seen:
+                        return IngestOutcome("duplicate", digest, mail.message_id, reason=f"same as message {seen.id}")
+                    by_tracking, by_reference, found = lookup.find_thread(
+                        mail, self.prefix, bounce.original_message_ids if bounce else ())
+                    thread = lookup.thread_view(by_tracking, by_reference, found, self.policy.staff_addresses_for)
+                    matched = match(mail.sender, who.is_staff, thread)
+                    plan = decide(Inputs(
+                        mail=mail, verdict=verdict, identity=who, match=matched, now=now,
+                        new_tracking=tracking.make(self.prefix, now.astimezone(self.policy.tz).year), source=source,
+                        bounce_ids=bounce.original_message_ids if bounce else (),
+                        bounce_recipients=bounce.recipients if bounce else (),
+                        bounce_permanent=bounce.permanent if bounce else False), self.policy)
+                    incoming = Incoming(digest, mail.message_id, len(raw), source, mail.sender, mail.subject,
+                                        human=not verdict.automatic)
+                    complaint = apply(plan, incoming, now, self.policy)
+            except pw.IntegrityError:
+                if attempt == 2 or lookup.already_stored(digest, mail.message_id):
+                    return IngestOutcome("duplicate", digest, mail.message_id, reason="stored concurrently")
+                continue  # a tracking number collision: draw another
+            tracking_number = complaint.tracking if complaint else ""
+            log.info("processed tracking=%s message_id=%s kind=%s role=%s", tracking_number or "-",
+                     mail.message_id or "-", plan.message_kind, matched.role)
+            return IngestOutcome("processed", digest, mail.message_id, tracking_number, plan.message_kind)
+        raise AssertionError("unreachable")
+
+    def quarantine(self, digest: str, raw: bytes, source: str, now: datetime, reason: str,
+                   mail: Mail | None = None) -> IngestOutcome:
+        """Keep the raw bytes and the reason; `quarantine retry` reprocesses it."""
+        message_id = mail.message_id if mail else ""
+        with write_transaction(self.database):
+            seen = lookup.already_stored(digest, message_id)
+            if seen:
+                return IngestOutcome("duplicate", digest, message_id, reason=f"same as message {seen.id}")
+            Message.create(direction="in", message_id=message_id or None, sha256=digest, size=len(raw),
+                           source=source, sender=mail.sender if mail else "", subject=(mail.subject if mail else "")[:500],
+                           kind="quarantined", state="quarantined", reason=reason, received_at=naive(now))
+        log.warning("quarantined sha256=%s message_id=%s reason=%s", digest, message_id or "-", reason)
+        return IngestOutcome("quarantined", digest, message_id, reason=reason)
+
+    def retry(self, message: Message, now: datetime) -> IngestOutcome:
+        """Reprocess a quarantined message (after a fix), replacing its row."""
+        raw = self.archive.load(message.sha256)
+        try:
+            mail = parse(raw)
+        except Unprocessable as exc:
+            return IngestOutcome("quarantined", message.sha256, message.message_id or "", reason=str(exc))
+        return self.process(mail, raw, message.sha256, message.source, now, replacing=message.id)

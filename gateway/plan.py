@@ -1,0 +1,98 @@
+"""The typed result of the decide step: everything one email changes.
+
+decide builds a Plan (pure); apply writes it in one transaction. Keeping the
+two apart is what lets every rule of the complaint process be tested without a
+database, and lets the database code stay one dumb, reviewable writer.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class OutMail:
+    kind: str  # template name
+    recipient: str
+    audience: str = "customer"  # customer | staff
+    language: str = "en"
+    params: dict[str, Any] = field(default_factory=dict)  # message, reason, new_date, errors, ...
+    threaded: bool = True  # In-Reply-To the customer's conversation
+    key: str = ""  # dedupe key suffix; unique per triggering mail by default
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    kind: str
+    actor: str
+    detail: str = ""
+    from_status: str = ""
+    to_status: str = ""
+    key: str | None = None  # set for events that must happen once
+
+
+@dataclass(frozen=True)
+class NewComplaint:
+    tracking: str
+    subject: str
+    priority: str
+    category: str
+    department: str
+    language: str
+    sensitive: bool
+    why: dict[str, str]
+    linked_tracking: str = ""
+
+
+@dataclass(frozen=True)
+class Plan:
+    message_kind: str  # customer | staff | note | stranger | status_request | autoreply | bounce | ...
+    complaint_id: int | None = None  # existing complaint the mail joins
+    create: NewComplaint | None = None
+    status: str | None = None  # new status, already checked against lifecycle
+    updates: dict[str, Any] = field(default_factory=dict)  # complaint columns
+    customer: dict[str, Any] = field(default_factory=dict)  # customer columns to fill (name, phone, language)
+    events: tuple[EventSpec, ...] = ()
+    outgoing: tuple[OutMail, ...] = ()
+    text: str = ""  # what is recorded as the message's text
+    bounced_message_ids: tuple[str, ...] = ()
+    bounce_permanent: bool = False
+    bounce_recipients: tuple[str, ...] = ()
+
+
+class PlanBuilder:
+    """Collects a plan step by step inside one decide call (never shared)."""
+
+    def __init__(self, message_kind: str, complaint_id: int | None = None, text: str = ""):
+        self.plan = Plan(message_kind=message_kind, complaint_id=complaint_id, text=text)
+        self._events: list[EventSpec] = []
+        self._outgoing: list[OutMail] = []
+        self._updates: dict[str, Any] = {}
+        self._customer: dict[str, Any] = {}
+
+    def event(self, kind: str, actor: str, detail: str = "", **extra: Any) -> None:
+        self._events.append(EventSpec(kind, actor, detail, **extra))
+
+    def send(self, mail: OutMail) -> None:
+        self._outgoing.append(mail)
+
+    def update(self, **columns: Any) -> None:
+        self._updates.update(columns)
+
+    def customer(self, **columns: Any) -> None:
+        self._customer.update({k: v for k, v in columns.items() if v})
+
+    def set(self, **fields: Any) -> None:
+        self.plan = replace(self.plan, **fields)
+
+    def transition(self, from_status: str, to_status: str, actor: str, why: str) -> None:
+        self.plan = replace(self.plan, status=to_status)
+        self.event("status", actor, why, from_status=from_status, to_status=to_status)
+
+    @property
+    def pending_status(self) -> str | None:
+        return self.plan.status
+
+    def build(self) -> Plan:
+        return replace(self.plan, events=tuple(self._events), outgoing=tuple(self._outgoing),
+                       updates=dict(self._updates), customer=dict(self._customer))

@@ -1,0 +1,153 @@
+"""The admin's policy in one object: config, rules, calendar, languages.
+
+decide and steer ask this object questions ("which category?", "when is this
+due?") instead of reaching into five modules, so the complaint process reads as
+process and the policy sources can change without touching it. Built once per
+(re)load; immutable afterwards.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from gateway import commands as staff_commands
+from gateway import contact as contacts
+from gateway import deadlines, rules as rulebook
+from gateway.business import BusinessCalendar
+from gateway.config import Config
+from gateway.language import LanguageDetector
+from gateway.parse import Mail
+from gateway.view import ComplaintView
+
+
+class HasRouting(Protocol):
+    assignee: str
+    department: str
+
+
+@dataclass(frozen=True)
+class Contact:
+    name: str
+    phone: str
+    missing: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Policy:
+    config: Config
+    rules: rulebook.Rules
+    detector: LanguageDetector
+    calendar: BusinessCalendar
+
+    @classmethod
+    def load(cls, config: Config, detector: LanguageDetector | None = None) -> "Policy":
+        languages = config.gateway.languages
+        return cls(
+            config=config,
+            rules=rulebook.load_rules(config.resolve(config.paths.rules), languages),
+            detector=detector or LanguageDetector(languages),
+            calendar=BusinessCalendar.from_config(config.calendar, config.gateway.timezone),
+        )
+
+    # who and where
+    @property
+    def address(self) -> str:
+        return self.config.gateway.address.lower()
+
+    @property
+    def notify_address(self) -> str:
+        return self.config.staff.notify
+
+    @property
+    def staff_language(self) -> str:
+        return self.config.gateway.default_language
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.config.resolve(self.config.paths.templates)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.config.gateway.timezone)
+
+    @property
+    def rules_staff_addresses(self) -> frozenset[str]:
+        return frozenset(member.address.lower() for member in self.rules.staff)
+
+    def staff_addresses_for(self, complaint: "HasRouting") -> tuple[str, ...]:
+        """Who hears about a complaint: its assignee, else its department, else [staff] notify."""
+        for address in (complaint.assignee, self.department_address(complaint.department), self.notify_address):
+            if address:
+                return (address,)
+        return ()
+
+    def escalation_addresses_for(self, complaint: "HasRouting") -> tuple[str, ...]:
+        """Past a deadline: [sla] escalate_to, else the department's supervisor, else the usual staff."""
+        for address in (self.config.sla.escalate_to, self.supervisor_of(complaint)):
+            if address:
+                return (address,)
+        return self.staff_addresses_for(complaint)
+
+    def stage_due(self, status: str, entered_at: datetime, priority: str) -> datetime | None:
+        """The deadline of the stage a status belongs to (None: no stage clock runs)."""
+        stage = deadlines.status_rule(status).stage
+        return deadlines.stage_due(stage, entered_at, priority, self.config.sla, self.calendar) if stage else None
+
+    def supervisor_of(self, complaint: "HasRouting") -> str:
+        """The assignee's supervisor, else the first supervisor named in the department."""
+        assignee = rulebook.staff_member(self.rules, complaint.assignee) if complaint.assignee else None
+        if assignee and assignee.supervisor:
+            return assignee.supervisor
+        return next((m.supervisor for m in self.rules.staff
+                     if m.department == complaint.department and m.supervisor), "")
+
+    def department_for_category(self, category: str) -> str:
+        route = self.rules.routing.get(category)
+        return route.department if route else ""
+
+    def department_address(self, department: str) -> str:
+        found = rulebook.department(self.rules, department) if department else None
+        return found.address if found else ""
+
+    # reading the mail
+    def detect_language(self, text: str, fallback: str = "") -> str:
+        return self.detector.detect(text, fallback or self.config.gateway.default_language)
+
+    def classify(self, mail: Mail, language: str) -> rulebook.Classification:
+        return rulebook.classify(self.rules, mail.subject, mail.new_text, mail.sender,
+                                 bool(mail.attachments), language)
+
+    def intent(self, text: str, language: str) -> str | None:
+        return rulebook.intent(self.rules, text, language)
+
+    @property
+    def commands_help(self) -> str:
+        return staff_commands.COMMAND_HELP
+
+    def commands(self, text: str, subject: str) -> staff_commands.CommandParse:
+        return staff_commands.parse_commands(text, subject)
+
+    def contact(self, mail: Mail) -> Contact:
+        found = contacts.extract_contact(mail.sender_name, mail.new_text, mail.signature,
+                                         self.config.gateway.phone_region)
+        return Contact(found.name, found.phone, tuple(contacts.missing_contact_fields(found)))
+
+    # time
+    def initial_due(self, received_at: datetime, priority: str) -> deadlines.DueDates:
+        return deadlines.initial_due(received_at, priority, self.config.sla, self.calendar)
+
+    def resumed_dues(self, complaint: ComplaintView, now: datetime) -> dict[str, datetime | None]:
+        """Due dates after a pause: the same business time left as when it began."""
+        if complaint.paused_at is None:
+            return {}
+        return {name: deadlines.resume(due, complaint.paused_at, now, self.calendar) if due else None
+                for name, due in (("due_stage", complaint.due_stage), ("due_resolve", complaint.due_resolve))}
+
+    def end_of_business_day(self, day: str | date) -> datetime:
+        """The close of work on a date, in the business time zone (for #extend)."""
+        when = date.fromisoformat(day) if isinstance(day, str) else day
+        hour, minute = (int(x) for x in self.config.calendar.work_end.split(":"))
+        return datetime.combine(when, time(hour, minute), ZoneInfo(self.config.gateway.timezone))

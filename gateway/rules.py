@@ -1,0 +1,714 @@
+"""Admin-tunable rules: load rules/*.toml, classify a complaint, read a reply's intent.
+
+Admins change how complaints are sorted without touching code, so everything a
+human might want to tune lives in rules/*.toml and this module only evaluates it.
+Files are read in name order and merged: a named entry ([categories.X],
+[departments.X], [intents.X], [sensitive.X], a [routing] or [defaults] key)
+defined again in a later file replaces the earlier one, so a site can drop a
+"90-local.toml" next to the shipped defaults; [[priority]] and [[staff]] entries
+accumulate. check_rules() reports every problem at once ("file:line: message")
+because an admin fixing a broken file wants the whole list, not one per run.
+
+Precedence (the *_STEPS tables below are evaluated top to bottom, first answer wins):
+  category   - a category's sender pattern; keywords in the mail's language (most
+               distinct phrases wins, ties go to the earlier category); keywords in
+               any configured language (a misdetected language must not lose the
+               category); [defaults] category.
+  priority   - every [[priority]] rule whose conditions (all those given) hold,
+               the most urgent level wins, ties go to the earlier rule; then
+               [defaults] priority. A rule can therefore raise urgency but a "low"
+               rule never hides a lawyer's letter.
+  department - [routing] for the category; [defaults] department.
+Keyword matching folds case the Turkish/Azerbaijani way (I, ı, İ, i compare equal;
+Ə/ə, Ё/ё too) and works on whole words; a word ending in "*" matches any word
+that starts with it, which the inflected languages (az, tr, ru) need.
+"""
+from __future__ import annotations
+
+import fnmatch
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, replace
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Any, Callable
+
+LEVELS: tuple[str, ...] = ("high", "normal", "low")  # most urgent first
+INTENTS: tuple[str, ...] = ("reject", "accept", "status")  # precedence when several match
+REQUIRED_INTENTS: tuple[str, ...] = INTENTS
+OPTIONAL_INTENTS: tuple[str, ...] = ("greeting",)
+
+_WORD = re.compile(r"\w+(?:'\w+)*")
+_PATTERN_WORD = re.compile(r"\w+(?:'\w+)*\*?")
+_CLAUSE_END = re.compile(r"[.!?;:,\n…]+")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
+_TOML_LINE = re.compile(r"line (\d+)")
+
+WordLists = dict[str, tuple["Phrase", ...]]  # language -> phrases
+
+
+# ---------------------------------------------------------------- text matching
+
+def fold(text: str) -> str:
+    """Fold case so that admins need not list every spelling.
+
+    str.lower() maps "I" to "i" (wrong for Turkish "KIRMIZI") and "İ" to "i̇"
+    (a stray combining dot), so ı/i/I/İ are all folded to plain "i"; the few
+    words this confuses are not worth a per-language case rule.
+    """
+    text = unicodedata.normalize("NFKC", text).replace("İ", "i").replace("’", "'")
+    return text.casefold().replace("\u0307", "").replace("ı", "i").replace("ё", "е")
+
+
+def words(text: str) -> tuple[str, ...]:
+    """The folded words of a text, in order."""
+    return tuple(_WORD.findall(fold(text)))
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A keyword or phrase as an admin wrote it, ready to match whole words."""
+
+    text: str
+    tokens: tuple[str, ...]  # folded; a token ending in "*" is a prefix
+
+    @classmethod
+    def parse(cls, text: str) -> Phrase:
+        return cls(text, tuple(_PATTERN_WORD.findall(fold(text))))
+
+    def length_at(self, found: tuple[str, ...], start: int) -> int:
+        """How many words this phrase covers at `start` (0 when it does not match)."""
+        if not self.tokens or start + len(self.tokens) > len(found):
+            return 0
+        for token, word in zip(self.tokens, found[start:]):
+            if not (word.startswith(token[:-1]) if token.endswith("*") else word == token):
+                return 0
+        return len(self.tokens)
+
+    def occurs_in(self, found: tuple[str, ...]) -> bool:
+        return any(self.length_at(found, i) for i in range(len(found)))
+
+
+def _phrases_in(lists: WordLists, languages: tuple[str, ...], found: tuple[str, ...]) -> list[Phrase]:
+    """The distinct phrases of these languages that occur in the words."""
+    seen: dict[str, Phrase] = {}
+    for language in languages:
+        for phrase in lists.get(language, ()):
+            if phrase.text not in seen and phrase.occurs_in(found):
+                seen[phrase.text] = phrase
+    return list(seen.values())
+
+
+def _quoted(phrases: list[Phrase]) -> str:
+    label = "keyword" if len(phrases) == 1 else "keywords"
+    return f"{label} " + ", ".join(f"'{p.text}'" for p in phrases[:3])
+
+
+def _sender_match(patterns: tuple[str, ...], sender: str) -> str | None:
+    sender = sender.lower()
+    return next((p for p in patterns if fnmatch.fnmatchcase(sender, p.lower())), None)
+
+
+# ---------------------------------------------------------------- the rules
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    keywords: WordLists
+    senders: tuple[str, ...]
+    origin: str  # the file that defined it, for "why"
+
+
+@dataclass(frozen=True)
+class PriorityRule:
+    name: str
+    level: str
+    categories: tuple[str, ...]
+    keywords: WordLists
+    senders: tuple[str, ...]
+    attachments: bool | None
+    origin: str
+
+
+@dataclass(frozen=True)
+class Department:
+    name: str
+    address: str
+    description: str
+    origin: str
+
+
+@dataclass(frozen=True)
+class Route:
+    department: str
+    origin: str
+
+
+@dataclass(frozen=True)
+class WordGroup:
+    """A named per-language word list: an intent or a sensitive-data kind."""
+
+    name: str
+    words: WordLists
+    origin: str
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    address: str
+    name: str
+    department: str
+    supervisor: str  # "" when none
+
+
+@dataclass(frozen=True)
+class Defaults:
+    category: str = "other"
+    priority: str = "normal"
+    department: str = ""
+    short_reply_words: int = 12
+    opening_clause_words: int = 8
+    origin: str = ""
+
+
+@dataclass(frozen=True)
+class Rules:
+    languages: tuple[str, ...]
+    categories: tuple[Category, ...]
+    priorities: tuple[PriorityRule, ...]
+    departments: tuple[Department, ...]
+    routing: dict[str, Route]
+    intents: dict[str, WordGroup]
+    sensitive: tuple[WordGroup, ...]
+    staff: tuple[StaffMember, ...]
+    defaults: Defaults
+
+    @property
+    def category_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.categories)
+
+
+@dataclass(frozen=True)
+class Classification:
+    category: str
+    priority: str
+    department: str
+    department_address: str
+    sensitive: bool
+    why: dict[str, str]  # "category"/"priority"/"department"/"sensitive" -> the deciding rule
+
+
+def staff_member(rules: Rules, address: str) -> StaffMember | None:
+    address = address.strip().lower()
+    return next((s for s in rules.staff if s.address.lower() == address), None)
+
+
+def department(rules: Rules, name: str) -> Department | None:
+    return next((d for d in rules.departments if d.name == name), None)
+
+
+# ---------------------------------------------------------------- classify
+
+@dataclass(frozen=True)
+class _Facts:
+    found: tuple[str, ...]  # words of subject and text
+    sender: str
+    has_attachments: bool
+    language: str
+    category: str = ""
+
+
+Decision = tuple[str, str]  # (value, why)
+
+
+def _category_by_sender(rules: Rules, facts: _Facts) -> Decision | None:
+    for category in rules.categories:
+        pattern = _sender_match(category.senders, facts.sender)
+        if pattern:
+            return category.name, f"{category.origin}: {category.name}: sender matches '{pattern}'"
+    return None
+
+
+def _category_by_keywords(rules: Rules, facts: _Facts, languages: tuple[str, ...]) -> Decision | None:
+    best: tuple[Category, list[Phrase]] | None = None
+    for category in rules.categories:
+        hits = _phrases_in(category.keywords, languages, facts.found)
+        if hits and (best is None or len(hits) > len(best[1])):
+            best = category, hits
+    if best is None:
+        return None
+    return best[0].name, f"{best[0].origin}: {best[0].name}: {_quoted(best[1])}"
+
+
+def _category_default(rules: Rules, facts: _Facts) -> Decision:
+    return rules.defaults.category, f"{rules.defaults.origin}: defaults: category '{rules.defaults.category}'"
+
+
+CATEGORY_STEPS: tuple[tuple[str, Callable[[Rules, _Facts], Decision | None]], ...] = (
+    ("sender pattern", _category_by_sender),
+    ("keywords in the mail's language", lambda r, f: _category_by_keywords(r, f, (f.language,))),
+    ("keywords in any language", lambda r, f: _category_by_keywords(r, f, r.languages)),
+    ("default", _category_default),
+)
+
+
+def _priority_reasons(rule: PriorityRule, rules: Rules, facts: _Facts) -> list[str] | None:
+    """Why this rule holds (one reason per condition), or None when one fails."""
+    reasons: list[str] = []
+    if rule.categories:
+        if facts.category not in rule.categories:
+            return None
+        reasons.append(f"category '{facts.category}'")
+    if rule.senders:
+        pattern = _sender_match(rule.senders, facts.sender)
+        if not pattern:
+            return None
+        reasons.append(f"sender matches '{pattern}'")
+    if rule.keywords:
+        hits = _phrases_in(rule.keywords, rules.languages, facts.found)
+        if not hits:
+            return None
+        reasons.append(_quoted(hits))
+    if rule.attachments is not None:
+        if rule.attachments != facts.has_attachments:
+            return None
+        reasons.append("attachments" if rule.attachments else "no attachments")
+    return reasons
+
+
+def _priority_by_rules(rules: Rules, facts: _Facts) -> Decision | None:
+    best: tuple[PriorityRule, list[str]] | None = None
+    for rule in rules.priorities:
+        reasons = _priority_reasons(rule, rules, facts)
+        if reasons is not None and (best is None or LEVELS.index(rule.level) < LEVELS.index(best[0].level)):
+            best = rule, reasons
+    if best is None:
+        return None
+    rule, reasons = best
+    return rule.level, f"{rule.origin}: priority '{rule.name}': {' and '.join(reasons)} -> {rule.level}"
+
+
+PRIORITY_STEPS: tuple[tuple[str, Callable[[Rules, _Facts], Decision | None]], ...] = (
+    ("most urgent matching [[priority]] rule", _priority_by_rules),
+    ("default", lambda r, f: (r.defaults.priority, f"{r.defaults.origin}: defaults: priority '{r.defaults.priority}'")),
+)
+
+
+def _department_by_routing(rules: Rules, facts: _Facts) -> Decision | None:
+    route = rules.routing.get(facts.category)
+    if route is None:
+        return None
+    return route.department, f"{route.origin}: routing: {facts.category} -> {route.department}"
+
+
+DEPARTMENT_STEPS: tuple[tuple[str, Callable[[Rules, _Facts], Decision | None]], ...] = (
+    ("routing by category", _department_by_routing),
+    ("default", lambda r, f: (r.defaults.department, f"{r.defaults.origin}: defaults: department '{r.defaults.department}'")),
+)
+
+
+def _decide(steps: tuple[tuple[str, Callable[[Rules, _Facts], Decision | None]], ...],
+            rules: Rules, facts: _Facts) -> Decision:
+    for _label, step in steps:
+        decision = step(rules, facts)
+        if decision is not None:
+            return decision
+    raise AssertionError("the last step of every table is a default")
+
+
+def _sensitive(rules: Rules, facts: _Facts) -> str | None:
+    """Which special category was mentioned; every language is searched because a
+    missed mention is a privacy problem and a false one costs one extra warning."""
+    for group in rules.sensitive:
+        hits = _phrases_in(group.words, rules.languages, facts.found)
+        if hits:
+            return f"{group.origin}: {group.name}: {_quoted(hits)}"
+    return None
+
+
+def classify(rules: Rules, subject: str, text: str, sender: str, has_attachments: bool,
+             language: str) -> Classification:
+    facts = _Facts(words(subject) + ("\n",) + words(text), sender, has_attachments, language)
+    category, why_category = _decide(CATEGORY_STEPS, rules, facts)
+    facts = replace(facts, category=category)
+    priority, why_priority = _decide(PRIORITY_STEPS, rules, facts)
+    name, why_department = _decide(DEPARTMENT_STEPS, rules, facts)
+    why = {"category": why_category, "priority": why_priority, "department": why_department}
+    sensitive = _sensitive(rules, facts)
+    if sensitive:
+        why["sensitive"] = sensitive
+    found = department(rules, name)
+    return Classification(category, priority, name, found.address if found else "", bool(sensitive), why)
+
+
+# ---------------------------------------------------------------- intent
+
+def intent(rules: Rules, new_text: str, language: str) -> str | None:
+    """"status", "accept", "reject" or None for what a customer's reply asks.
+
+    Heuristic (customers write prose, and a wrong "accept" closes a complaint):
+    - an empty reply (whitespace only) is a status request;
+    - the text is cut into clauses at . ! ? ; : , and line ends;
+    - a short reply ([defaults] short_reply_words, 12) is searched whole;
+    - a longer reply counts only through its opening clause (the first one that
+      does not start with a greeting such as "Hello" / "Salam"), and only when that
+      clause is short ([defaults] opening_clause_words, 8): "I do not accept this,
+      because ..." is a rejection, a long complaint that mentions "status" later is
+      nothing;
+    - at each word the longest phrase wins ("do not accept" hides "accept",
+      "no problem" hides "no"); then reject beats accept beats status, because
+      reviewing again is the safe mistake and closing is not;
+    - the reply's language is tried first, then every configured language.
+    """
+    if not new_text.strip():
+        return "status"
+    region = _decisive_words(rules, [words(c) for c in _CLAUSE_END.split(new_text)])
+    for languages in ((language,), rules.languages):
+        found = _intents_in(rules, languages, region)
+        if found:
+            return next(name for name in INTENTS if name in found)
+    return None
+
+
+def _decisive_words(rules: Rules, clauses: list[tuple[str, ...]]) -> tuple[str, ...]:
+    clauses = [c for c in clauses if c]
+    if sum(len(c) for c in clauses) <= rules.defaults.short_reply_words:
+        return tuple(w for c in clauses for w in c)
+    greeting = rules.intents.get("greeting")
+    greetings = [p for lst in greeting.words.values() for p in lst] if greeting else []
+    opening = next((c for c in clauses if not any(p.length_at(c, 0) for p in greetings)), ())
+    return opening if len(opening) <= rules.defaults.opening_clause_words else ()
+
+
+def _intents_in(rules: Rules, languages: tuple[str, ...], found: tuple[str, ...]) -> set[str]:
+    candidates = [(name, p) for name in INTENTS if name in rules.intents
+                  for lang in languages for p in rules.intents[name].words.get(lang, ())]
+    seen: set[str] = set()
+    position = 0
+    while position < len(found):
+        length, rank = max(((p.length_at(found, position), -INTENTS.index(n)) for n, p in candidates),
+                           default=(0, 0))
+        if length:
+            seen.add(INTENTS[-rank])
+        position += max(length, 1)
+    return seen
+
+
+# ---------------------------------------------------------------- loading
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int  # 0 when the problem is about a file or the directory as a whole
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+
+
+class RulesError(Exception):
+    """The rules cannot be used; str() lists every problem, one per line."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(map(str, self.problems)))
+
+
+def load_rules(directory: Path, languages: tuple[str, ...]) -> Rules:
+    rules, problems = _Loader(Path(directory), tuple(languages)).load()
+    if problems:
+        raise RulesError(problems)
+    return rules
+
+
+def check_rules(directory: Path, languages: tuple[str, ...]) -> list[Problem]:
+    return _Loader(Path(directory), tuple(languages)).load()[1]
+
+
+# The schema of every entry kind: key -> value kind (see _Loader.CONVERTERS).
+FIELDS: dict[str, dict[str, str]] = {
+    "categories": {"description": "text", "keywords": "words", "senders": "patterns"},
+    "departments": {"address": "email", "description": "text"},
+    "priority": {"name": "text", "level": "level", "categories": "names", "keywords": "words",
+                 "senders": "patterns", "attachments": "bool"},
+    "staff": {"address": "email", "name": "text", "department": "text", "supervisor": "email"},
+    "defaults": {"category": "text", "priority": "level", "department": "text",
+                 "short_reply_words": "count", "opening_clause_words": "count"},
+    "routing": {},  # any category name -> department name
+}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "departments": ("address",), "priority": ("level",), "staff": ("address", "name", "department"),
+    "defaults": ("category", "priority", "department"),
+}
+NAMED = ("categories", "departments", "intents", "sensitive")  # [section.name] tables, later files replace
+LISTED = ("priority", "staff")  # [[section]] arrays, later files append
+KEYED = ("defaults", "routing")  # [section] key = value, later files replace per key
+
+
+@dataclass(frozen=True)
+class _Source:
+    path: str
+    label: str  # "rules/10-categories.toml"
+    lines: tuple[str, ...]
+
+    def first(self, pattern: str, start: int = 1, scope: str | None = None) -> int | None:
+        """The first line from `start` matching; with a scope, only inside that table."""
+        regex = re.compile(pattern)
+        for number in range(start, len(self.lines) + 1):
+            line = self.lines[number - 1].strip()
+            leaves = line.startswith("[[") or line.startswith("[") and not re.sub(r"[\s\[\]\"']", "", line).startswith(scope or "")
+            if scope is not None and number > start and leaves:
+                return None
+            if regex.match(line):
+                return number
+        return None
+
+    def key_line(self, start: int, key: str, scope: str | None) -> int:
+        """Best effort: where `key` (maybe dotted, "keywords.az") is set inside an entry."""
+        parts = [re.escape(p) for p in key.split(".") if p]
+        candidates = [r"\s*\.\s*".join(parts[i:]) for i in range(len(parts))] + parts[:1]
+        for candidate in candidates:
+            found = self.first(rf"[\"']?{candidate}[\"']?\s*[=.]", start, scope)
+            if found:
+                return found
+        return start
+
+    def entry_line(self, section: str, name: str | None, nth: int) -> int:
+        if name is None:  # [[section]]: the nth one in this file
+            headers = [i for i, line in enumerate(self.lines, 1) if re.match(rf"\s*\[\[\s*{section}\s*\]\]", line)]
+            return headers[nth] if nth < len(headers) else 1
+        quoted = rf"[\"']?{re.escape(name)}[\"']?"
+        found = self.first(rf"\[\s*{section}\s*\.\s*{quoted}\s*[\].]")
+        table = self.first(rf"\[\s*{section}\s*\]")
+        return found or (table and self.first(rf"{quoted}\s*[=.]", table, section)) or table or 1
+
+
+@dataclass(frozen=True)
+class _Entry:
+    source: _Source
+    line: int
+    name: str
+    value: Any
+    scope: str | None  # the dotted table name keys of this entry live under
+
+
+class _Loader:
+    """Reads every file, keeps going after a problem, and builds Rules."""
+
+    def __init__(self, directory: Path, languages: tuple[str, ...]):
+        self.directory, self.languages = directory, languages
+        self.problems: list[Problem] = []
+        self.named: dict[str, dict[str, _Entry]] = {s: {} for s in NAMED + KEYED}
+        self.listed: dict[str, list[_Entry]] = {s: [] for s in LISTED}
+
+    def problem(self, entry: _Entry, key: str, message: str) -> None:
+        line = entry.source.key_line(entry.line, key, entry.scope) if key else entry.line
+        self.problems.append(Problem(entry.source.path, line, message))
+
+    def load(self) -> tuple[Rules, list[Problem]]:
+        files = sorted(self.directory.glob("*.toml")) if self.directory.is_dir() else []
+        for path in files:
+            self.read(path)
+        rules = self.build()
+        if not files:  # everything else missing follows from this one
+            self.problems = [Problem(str(self.directory), 0, "no rules files (*.toml) found")]
+        return rules, self.problems
+
+    def read(self, path: Path) -> None:
+        text = path.read_text(encoding="utf-8")
+        source = _Source(str(path), f"{self.directory.name}/{path.name}", tuple(text.splitlines()))
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            line = _TOML_LINE.search(str(exc))
+            self.problems.append(Problem(source.path, int(line.group(1)) if line else 1, f"TOML syntax: {exc}"))
+            return
+        for section, value in data.items():
+            self.collect(source, section, value)
+
+    def collect(self, source: _Source, section: str, value: Any) -> None:
+        line = source.first(rf"\[*\s*{re.escape(section)}\b") or 1
+        whole = _Entry(source, line, section, value, section)
+        if section in LISTED:
+            if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+                return self.problem(whole, section, f"[[{section}]] must be an array of tables")
+            for nth, table in enumerate(value):
+                self.listed[section].append(_Entry(source, source.entry_line(section, None, nth), "", table, f"{section}."))
+        elif section in NAMED + KEYED:
+            if not isinstance(value, dict):
+                return self.problem(whole, section, f"[{section}] must be a table")
+            for name, table in value.items():
+                line = source.entry_line(section, name, 0)
+                scope = f"{section}.{name}" if section in NAMED else section
+                self.named[section][name] = _Entry(source, line, name, table, scope)
+        else:
+            known = ", ".join(NAMED + LISTED + KEYED)
+            self.problem(whole, section, f"unknown table [{section}] (known: {known})")
+
+    # ------------------------------------------------------------ value kinds
+
+    def text(self, entry: _Entry, key: str, raw: Any) -> str | None:
+        if isinstance(raw, str):
+            return raw
+        return self.problem(entry, key, f"{key} must be a string")
+
+    def email(self, entry: _Entry, key: str, raw: Any) -> str | None:
+        value = self.text(entry, key, raw)
+        if value is not None and not (_EMAIL.match(value) and parseaddr(value)[1] == value):
+            return self.problem(entry, key, f"{key}: {value!r} is not an email address")
+        return value
+
+    def strings(self, entry: _Entry, key: str, raw: Any) -> tuple[str, ...] | None:
+        if isinstance(raw, list) and all(isinstance(v, str) and v.strip() for v in raw):
+            return tuple(raw)
+        return self.problem(entry, key, f"{key} must be a list of non-empty strings")
+
+    def patterns(self, entry: _Entry, key: str, raw: Any) -> tuple[str, ...] | None:
+        values = self.strings(entry, key, raw)
+        for value in values or ():
+            if "@" not in value:
+                self.problem(entry, key, f"{key}: {value!r} is neither an address nor a pattern like '*@example.com'")
+        return values
+
+    def words(self, entry: _Entry, key: str, raw: Any) -> WordLists | None:
+        if not isinstance(raw, dict):
+            return self.problem(entry, key, f"{key or entry.name} must be a table of language = [words]")
+        missing = [lang for lang in self.languages if lang not in raw]
+        if missing:
+            self.problem(entry, key, f"{entry.name}: no words for language {', '.join(missing)}")
+        lists: WordLists = {}
+        for language, items in raw.items():
+            texts = self.strings(entry, f"{key}.{language}" if key else language, items)
+            if texts is not None and language in self.languages:  # other languages: unused, not wrong
+                lists[language] = tuple(Phrase.parse(t) for t in texts)
+                for phrase in lists[language]:
+                    if not phrase.tokens:
+                        self.problem(entry, f"{key}.{language}", f"{phrase.text!r} contains no word")
+        return lists
+
+    def choice(self, entry: _Entry, key: str, raw: Any, choices: tuple[str, ...]) -> str | None:
+        if raw in choices:
+            return raw
+        return self.problem(entry, key, f"{key} must be one of {', '.join(choices)}, not {raw!r}")
+
+    def count(self, entry: _Entry, key: str, raw: Any) -> int | None:
+        if isinstance(raw, int) and not isinstance(raw, bool) and raw > 0:
+            return raw
+        return self.problem(entry, key, f"{key} must be a positive integer")
+
+    def boolean(self, entry: _Entry, key: str, raw: Any) -> bool | None:
+        if isinstance(raw, bool):
+            return raw
+        return self.problem(entry, key, f"{key} must be true or false")
+
+    CONVERTERS: dict[str, Callable[..., Any]] = {
+        "text": text, "email": email, "names": strings, "patterns": patterns, "words": words,
+        "level": lambda self, e, k, r: self.choice(e, k, r, LEVELS), "count": count, "bool": boolean,
+    }
+
+    def fields(self, section: str, entry: _Entry, required: bool = True) -> dict[str, Any]:
+        """The entry's values by key, converted; problems recorded, bad values left out."""
+        if not isinstance(entry.value, dict):
+            self.problem(entry, "", f"{entry.name or section} must be a table")
+            return {}
+        schema = FIELDS[section]
+        for key in REQUIRED.get(section, ()) if required else ():
+            if key not in entry.value:
+                self.problem(entry, "", f"{entry.name or section}: required key {key!r} is missing")
+        values = {}
+        for key, raw in entry.value.items():
+            if key not in schema:
+                self.problem(entry, key, f"unknown key {key!r} (known: {', '.join(schema)})")
+            else:
+                values[key] = self.CONVERTERS[schema[key]](self, entry, key, raw)
+        return {k: v for k, v in values.items() if v is not None}
+
+    # ------------------------------------------------------------ building
+
+    def build(self) -> Rules:
+        categories = tuple(self.category(e) for e in self.named["categories"].values())
+        departments = tuple(self.department(e) for e in self.named["departments"].values())
+        rules = Rules(
+            languages=self.languages, categories=categories,
+            priorities=tuple(self.priority(n, e) for n, e in enumerate(self.listed["priority"], 1)),
+            departments=departments, routing=self.routing(), intents=self.intents(),
+            sensitive=tuple(WordGroup(e.name, self.words(e, "", e.value) or {}, e.source.label)
+                            for e in self.named["sensitive"].values()),
+            staff=tuple(self.staff(e) for e in self.listed["staff"]), defaults=self.defaults())
+        self.cross_check(rules)
+        return rules
+
+    def category(self, entry: _Entry) -> Category:
+        v = self.fields("categories", entry)
+        return Category(entry.name, v.get("keywords", {}), v.get("senders", ()), entry.source.label)
+
+    def department(self, entry: _Entry) -> Department:
+        v = self.fields("departments", entry)
+        return Department(entry.name, v.get("address", ""), v.get("description", ""), entry.source.label)
+
+    def priority(self, number: int, entry: _Entry) -> PriorityRule:
+        v = self.fields("priority", entry)
+        if isinstance(entry.value, dict) and not set(entry.value) & {"categories", "keywords", "senders", "attachments"}:
+            self.problem(entry, "", "a [[priority]] rule needs a condition: categories, keywords, senders or attachments")
+        return PriorityRule(v.get("name", f"rule {number}"), v.get("level", "normal"), v.get("categories", ()),
+                            v.get("keywords", {}), v.get("senders", ()), v.get("attachments"), entry.source.label)
+
+    def staff(self, entry: _Entry) -> StaffMember:
+        v = self.fields("staff", entry)
+        return StaffMember(v.get("address", ""), v.get("name", ""), v.get("department", ""), v.get("supervisor", ""))
+
+    def routing(self) -> dict[str, Route]:
+        return {e.name: Route(e.value, e.source.label) for e in self.named["routing"].values()
+                if self.text(e, e.name, e.value) is not None}
+
+    def intents(self) -> dict[str, WordGroup]:
+        groups = {}
+        for entry in self.named["intents"].values():
+            if entry.name not in REQUIRED_INTENTS + OPTIONAL_INTENTS:
+                self.problem(entry, "", f"unknown intent {entry.name!r} (known: {', '.join(REQUIRED_INTENTS + OPTIONAL_INTENTS)})")
+            groups[entry.name] = WordGroup(entry.name, self.words(entry, "", entry.value) or {}, entry.source.label)
+        return groups
+
+    def defaults(self) -> Defaults:
+        entries = self.named["defaults"]
+        if not entries:
+            self.problems.append(Problem(str(self.directory), 0, "no [defaults] table (category, priority, department)"))
+            return Defaults()
+        values: dict[str, Any] = {}
+        for key, entry in entries.items():
+            values.update(self.fields("defaults", _Entry(entry.source, entry.line, "defaults", {key: entry.value}, None), False))
+        for key in REQUIRED["defaults"]:
+            if key not in entries:
+                self.problems.append(Problem(str(self.directory), 0, f"[defaults] {key} is missing"))
+        return Defaults(**values, origin=next(iter(entries.values())).source.label)
+
+    def cross_check(self, rules: Rules) -> None:
+        """References between entries: what no single entry can check alone."""
+        categories, departments = set(rules.category_names), {d.name for d in rules.departments}
+        for rule, entry in zip(rules.priorities, self.listed["priority"]):
+            for name in set(rule.categories) - categories:
+                self.problem(entry, "categories", f"unknown category {name!r}")
+        for name, entry in self.named["routing"].items():
+            if name not in categories:
+                self.problem(entry, "", f"routing: unknown category {name!r}")
+            if entry.value not in departments:
+                self.problem(entry, "", f"routing: {name}: unknown department {entry.value!r}")
+        seen: set[str] = set()
+        for member, entry in zip(rules.staff, self.listed["staff"]):
+            if member.department and member.department not in departments:
+                self.problem(entry, "department", f"unknown department {member.department!r}")
+            if member.address.lower() in seen:
+                self.problem(entry, "address", f"staff member {member.address!r} is listed twice")
+            seen.add(member.address.lower())
+        for name in REQUIRED_INTENTS:
+            if name not in rules.intents:
+                self.problems.append(Problem(str(self.directory), 0, f"no [intents.{name}] word list"))
+        self.check_defaults(rules.defaults, categories, departments)
+
+    def check_defaults(self, defaults: Defaults, categories: set[str], departments: set[str]) -> None:
+        for key, value, known in (("category", defaults.category, categories),
+                                  ("department", defaults.department, departments)):
+            entry = self.named["defaults"].get(key)
+            if entry and value not in known:
+                self.problem(entry, "", f"defaults: unknown {key} {value!r}")

@@ -1,0 +1,398 @@
+"""The IMAP watcher: hands every message of one mailbox folder to the pipeline, exactly once.
+
+Why it is shaped this way:
+- The folder itself is the queue. A message leaves it (MOVE to the processed or
+  quarantine folder) only after the sink says it is durably stored, so a crash at
+  any point means "offer it again", and the sink's dedupe (Message-ID/sha256)
+  turns that into exactly-once. \\Seen is never read or set (BODY.PEEK[]), so a
+  person reading the mailbox cannot hide mail from us.
+- The checkpoint (UIDVALIDITY, last UID) only saves work: every UID up to it is
+  known to be handled, so a reconnect searches from there instead of rescanning.
+  It never advances past a message that is still waiting, so failures are retried.
+- IDLE gives push; leaving IDLE every `keepalive` seconds of silence (DONE + NOOP,
+  both bounded by the socket timeout) notices a dead connection within a minute,
+  and the session is renewed before RFC 2177's 29 minutes.
+- Any error ends the connection; the loop reconnects with exponential backoff and
+  jitter, so the rest of the daemon never notices.
+This module does not import the pipeline: the daemon passes a sink callable.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import random
+import re
+import select
+import socket
+import ssl
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterator, Protocol, Sequence
+
+from imapclient import IMAPClient
+from imapclient.exceptions import LoginError
+
+from gateway.config import ImapInbound
+from gateway.models import Checkpoint, db
+
+log = logging.getLogger("gateway.imap")
+
+SOURCE = "imap"
+RFC2177_IDLE_LIMIT = 29 * 60.0
+IDLE_MARGIN = 60.0
+IDLE_TICK = 0.5  # how often a waiting loop looks at the stop event
+DEFAULT_PORTS = {"tls": 993, "starttls": 143, "none": 143}
+
+
+class IngestOutcome(Protocol):
+    """What the pipeline says about one offered message."""
+
+    committed: bool  # durably stored: processed, quarantined or a known duplicate
+    quarantined: bool
+
+
+Sink = Callable[[bytes, str], IngestOutcome]
+
+
+class ImapSetupError(Exception):
+    """A problem a human must fix in the config or environment (e.g. no password)."""
+
+
+@dataclass(frozen=True)
+class WatcherTuning:
+    """Timing knobs; the defaults suit production, tests shrink them."""
+
+    keepalive: float = 40.0  # leave IDLE after this much silence to check the link
+    socket_timeout: float = 15.0  # keepalive + this < 60 s: a dead link is noticed within a minute
+    backoff_base: float = 1.0
+    backoff_cap: float = 300.0
+    retry_delay: float = 30.0  # re-offer messages the sink did not commit
+
+
+@dataclass(frozen=True)
+class CatchUpReport:
+    processed: int = 0
+    quarantined: int = 0
+    failed: int = 0
+
+    def __add__(self, other: "CatchUpReport") -> "CatchUpReport":
+        return CatchUpReport(self.processed + other.processed, self.quarantined + other.quarantined,
+                             self.failed + other.failed)
+
+
+def backoff_delay(attempt: int, base: float, cap: float, rand: random.Random) -> float:
+    """Exponential backoff with 'equal jitter': never zero, so a dead server is not
+    hammered, and spread out, so many gateways do not reconnect in lockstep."""
+    ceiling = min(cap, base * 2 ** max(0, attempt - 1))
+    return ceiling / 2 + rand.random() * ceiling / 2
+
+
+def mailbox_key(cfg: ImapInbound) -> str:
+    """The checkpoint's name for one watched folder."""
+    port = cfg.port or DEFAULT_PORTS[cfg.security]
+    return cfg.name or f"imap://{cfg.username}@{cfg.host}:{port}/{cfg.folder}"
+
+
+def read_password(cfg: ImapInbound, base_dir: Path) -> str:
+    """From the environment or a file, never from the TOML; read at each connect so a
+    rotated secret is picked up without a restart."""
+    if cfg.password_env:
+        value = os.environ.get(cfg.password_env)
+        if value is None:
+            raise ImapSetupError(f"environment variable {cfg.password_env} (password_env) is not set")
+        return value
+    if cfg.password_file:
+        path = Path(cfg.password_file)
+        path = path if path.is_absolute() else base_dir / path
+        try:
+            return path.read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as exc:
+            raise ImapSetupError(f"cannot read password_file {path}: {exc.strerror or exc}") from None
+    raise ImapSetupError("set password_env or password_file for the IMAP account")
+
+
+def chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
+    for start in range(0, len(items), max(1, size)):
+        yield items[start:start + size]
+
+
+class CheckpointStore:
+    """(UIDVALIDITY, last handled UID) per mailbox, in the gateway database."""
+
+    def load(self, mailbox: str) -> tuple[int, int]:
+        row = Checkpoint.get_or_none(Checkpoint.mailbox == mailbox)
+        return (row.uidvalidity, row.last_uid) if row else (0, 0)
+
+    def save(self, mailbox: str, uidvalidity: int, last_uid: int) -> None:
+        with db.atomic():
+            (Checkpoint.insert(mailbox=mailbox, uidvalidity=uidvalidity, last_uid=last_uid)
+             .on_conflict(conflict_target=[Checkpoint.mailbox],
+                          update={Checkpoint.uidvalidity: uidvalidity, Checkpoint.last_uid: last_uid})
+             .execute())
+
+    def release(self) -> None:
+        """Close the calling thread's connection (peewee keeps one per thread)."""
+        if not db.is_closed():
+            db.close()
+
+
+class ImapWatcher:
+    """Watches one folder of one account; `run` is the daemon's thread body."""
+
+    def __init__(self, cfg: ImapInbound, sink: Sink, checkpoints: CheckpointStore | None = None,
+                 base_dir: Path = Path("."), tuning: WatcherTuning = WatcherTuning(),
+                 rand: random.Random | None = None):
+        self.cfg, self.sink, self.base_dir, self.tuning = cfg, sink, base_dir, tuning
+        self.checkpoints = checkpoints or CheckpointStore()
+        self.key = mailbox_key(cfg)
+        self.rand = rand or random.Random()
+        self._lock = threading.Lock()
+        self._connected = False
+        self._last_seen: datetime | None = None
+        self._last_error = ""
+        self._waiting = 0  # messages the sink did not commit in the last pass
+
+    # ------------------------------------------------------------ status
+
+    def status(self) -> dict[str, object]:
+        with self._lock:
+            return {"mailbox": self.key, "connected": self._connected,
+                    "last_seen": self._last_seen, "last_error": self._last_error}
+
+    def _mark(self, connected: bool, error: str | None = None) -> None:
+        with self._lock:
+            self._connected = connected
+            if connected:
+                self._last_seen = datetime.now(timezone.utc)
+            if error is not None:
+                self._last_error = error
+
+    # ------------------------------------------------------------ loop
+
+    def run(self, stop: threading.Event) -> None:
+        """Until `stop` is set: connect, catch up, wait for news; reconnect on any error."""
+        try:
+            self._run(stop)
+        finally:
+            self.checkpoints.release()
+
+    def _run(self, stop: threading.Event) -> None:
+        attempt = 0
+        while not stop.is_set():
+            try:
+                client = self.connect()
+                try:
+                    self.catch_up(client)
+                    if attempt:
+                        log.info("imap %s: connected again after %d failed attempt(s)", self.key, attempt)
+                    attempt = 0
+                    self._serve(client, stop)
+                finally:
+                    self._close(client)
+            except Exception as exc:  # noqa: BLE001 - any failure means: wait and retry
+                attempt += 1
+                self._retry_later(exc, attempt, stop)
+
+    def run_once(self) -> CatchUpReport:
+        """Connect, hand over everything waiting, disconnect; raises on errors."""
+        client = self.connect()
+        try:
+            return self.catch_up(client)
+        finally:
+            self._close(client)
+
+    def _retry_later(self, exc: Exception, attempt: int, stop: threading.Event) -> None:
+        delay = backoff_delay(attempt, self.tuning.backoff_base, self.tuning.backoff_cap, self.rand)
+        message = describe(exc)
+        self._mark(False, message)
+        expected = isinstance(exc, (OSError, LoginError, IMAPClient.Error, ImapSetupError))
+        log.warning("imap %s: attempt %d failed: %s; retrying in %.1fs", self.key, attempt, message, delay,
+                    exc_info=not expected)
+        stop.wait(delay)
+
+    def _serve(self, client: IMAPClient, stop: threading.Event) -> None:
+        """Wait for news (IDLE, or polling without it), then catch up; forever."""
+        push = client.has_capability("IDLE")
+        while not stop.is_set():
+            self._mark(True, "")
+            limit = self.tuning.retry_delay if self._waiting else None
+            if push:
+                self._idle(client, stop, limit)
+            else:
+                stop.wait(min(self.cfg.poll_interval, limit or self.cfg.poll_interval))
+                client.noop()
+            if not stop.is_set():
+                self.catch_up(client)
+
+    def _idle(self, client: IMAPClient, stop: threading.Event, limit: float | None) -> None:
+        """IDLE until new mail, `limit`, keepalive silence, the renewal time, or stop."""
+        renew = min(self.cfg.idle_timeout, RFC2177_IDLE_LIMIT - IDLE_MARGIN)
+        started = quiet_since = time.monotonic()
+        client.idle()
+        quiet = False
+        try:
+            while not stop.is_set():
+                if readable(client.socket(), IDLE_TICK):
+                    responses = client.idle_check(timeout=0)
+                    if not responses or any(is_new_mail(r) for r in responses):
+                        return  # new mail, or EOF that DONE will surface as an error
+                    quiet_since = time.monotonic()
+                now = time.monotonic()
+                if now - started >= min(renew, limit or renew):
+                    return
+                if now - quiet_since >= self.tuning.keepalive:
+                    quiet = True
+                    return
+        finally:
+            client.idle_done()
+            if quiet:
+                client.noop()
+
+    # ------------------------------------------------------------ connection
+
+    def connect(self) -> IMAPClient:
+        """A logged-in client with the watched folders present."""
+        cfg = self.cfg
+        context = ssl.create_default_context(cafile=self._ca_file())
+        port = cfg.port or DEFAULT_PORTS[cfg.security]
+        client = IMAPClient(cfg.host, port=port, ssl=cfg.security == "tls", ssl_context=context,
+                            timeout=self.tuning.socket_timeout)
+        try:
+            if cfg.security == "starttls":
+                client.starttls(context)
+            client.login(cfg.username, read_password(cfg, self.base_dir))
+            for folder in (cfg.folder, cfg.processed_folder, cfg.quarantine_folder):
+                if not client.folder_exists(folder):
+                    client.create_folder(folder)
+                    log.info("imap %s: created missing folder %s", self.key, folder)
+        except BaseException:
+            self._close(client)
+            raise
+        self._mark(True, "")
+        return client
+
+    def _ca_file(self) -> str | None:
+        if not self.cfg.ca_file:
+            return None
+        path = Path(self.cfg.ca_file)
+        return str(path if path.is_absolute() else self.base_dir / path)
+
+    @staticmethod
+    def _close(client: IMAPClient) -> None:
+        try:
+            client.logout()
+        except Exception:  # noqa: BLE001 - the connection may already be gone
+            try:
+                client.shutdown()
+            except Exception:  # noqa: BLE001
+                pass
+
+    # ------------------------------------------------------------ catch-up
+
+    def catch_up(self, client: IMAPClient) -> CatchUpReport:
+        """Offer every message above the checkpoint, in UID order and batches, until a
+        search finds nothing newer (so nothing arrives unseen before the next IDLE)."""
+        uidvalidity = int(client.select_folder(self.cfg.folder)[b"UIDVALIDITY"])
+        stored_validity, last_uid = self.checkpoints.load(self.key)
+        if stored_validity != uidvalidity:
+            if stored_validity:
+                log.warning("imap %s: UIDVALIDITY changed %d -> %d, rescanning the whole folder",
+                            self.key, stored_validity, uidvalidity)
+            last_uid = 0
+            self.checkpoints.save(self.key, uidvalidity, 0)
+        cursor = _Cursor(last_uid)
+        report, searched_above = CatchUpReport(), last_uid
+        while True:
+            uids = sorted(u for u in client.search(["UID", f"{searched_above + 1}:*"]) if u > searched_above)
+            if not uids:
+                break
+            for batch in chunks(uids, self.cfg.batch_size):
+                report += self._handle_batch(client, batch, cursor)
+                self.checkpoints.save(self.key, uidvalidity, cursor.last_uid)
+            searched_above = uids[-1]
+        self._waiting = report.failed
+        return report
+
+    def _handle_batch(self, client: IMAPClient, batch: Sequence[int], cursor: "_Cursor") -> CatchUpReport:
+        """One FETCH for the batch, one MOVE per destination: round trips per batch,
+        not per message, and at most `batch_size` messages in memory."""
+        fetched = client.fetch(batch, ["BODY.PEEK[]"])
+        destinations: dict[str, list[int]] = {self.cfg.processed_folder: [], self.cfg.quarantine_folder: []}
+        waiting: set[int] = set()
+        for uid in batch:
+            raw = fetched.pop(uid, {}).get(b"BODY[]")
+            if raw is None:
+                continue  # gone meanwhile (moved or deleted by someone else)
+            outcome = self._offer(uid, raw)
+            if outcome is None or not outcome.committed:
+                waiting.add(uid)
+            else:
+                folder = self.cfg.quarantine_folder if outcome.quarantined else self.cfg.processed_folder
+                destinations[folder].append(uid)
+        for folder, uids in destinations.items():
+            self._move(client, uids, folder)
+        for uid in batch:
+            cursor.settle(uid, uid not in waiting)
+        return CatchUpReport(len(destinations[self.cfg.processed_folder]),
+                             len(destinations[self.cfg.quarantine_folder]), len(waiting))
+
+    def _offer(self, uid: int, raw: bytes) -> IngestOutcome | None:
+        try:
+            outcome = self.sink(raw, SOURCE)
+        except Exception as exc:  # noqa: BLE001 - the message stays and is offered again
+            log.warning("imap %s: UID %d not stored, will retry: %s", self.key, uid, describe(exc))
+            return None
+        if not outcome.committed:
+            log.warning("imap %s: UID %d not committed by the pipeline, will retry", self.key, uid)
+        return outcome
+
+    @staticmethod
+    def _move(client: IMAPClient, uids: list[int], folder: str) -> None:
+        if not uids:
+            return
+        if client.has_capability("MOVE"):
+            client.move(uids, folder)
+            return
+        client.copy(uids, folder)
+        client.add_flags(uids, [b"\\Deleted"])
+        if client.has_capability("UIDPLUS"):
+            client.uid_expunge(uids)
+        else:
+            client.expunge()
+
+
+class _Cursor:
+    """The highest UID at or below which everything is handled; UIDs are settled in
+    ascending order and the cursor stops for good at the first one still waiting."""
+
+    def __init__(self, last_uid: int):
+        self.last_uid = last_uid
+        self.blocked = False
+
+    def settle(self, uid: int, handled: bool) -> None:
+        self.blocked = self.blocked or not handled
+        if not self.blocked:
+            self.last_uid = max(self.last_uid, uid)
+
+
+def readable(sock: socket.socket, timeout: float) -> bool:
+    poller = select.poll()
+    poller.register(sock.fileno(), select.POLLIN | select.POLLERR | select.POLLHUP)
+    return bool(poller.poll(timeout * 1000))
+
+
+def is_new_mail(response: tuple) -> bool:
+    return len(response) > 1 and response[1] == b"EXISTS"
+
+
+def describe(exc: BaseException) -> str:
+    """One readable line for the log and status(): imaplib errors carry bytes."""
+    parts = [a.decode(errors="replace") if isinstance(a, bytes) else str(a) for a in exc.args]
+    text = "; ".join(p for p in parts if p) or type(exc).__name__
+    text = re.sub(r"""^b(['"])(.*)\1$""", r"\2", text)  # LoginError wraps str(bytes)
+    if isinstance(exc, LoginError):
+        return f"login failed: {text}"
+    return f"{type(exc).__name__}: {text}"

@@ -1,0 +1,155 @@
+"""Staff replies: commands at the top, the rest relayed to the customer.
+
+Each command is one small function in COMMANDS; the reply's "mode" (relay,
+note, ask, resolution, closed) decides what the customer gets. Any error —
+an unknown command, a refused transition — means nothing happens except an
+error mail to the staff member: a half-applied reply is worse than none.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Callable
+
+from gateway import lifecycle
+from gateway.parse import Mail
+from gateway.plan import OutMail, Plan, PlanBuilder
+from gateway.policy import Policy
+from gateway.view import ComplaintView
+
+# mode -> (customer mail kind or "" for none, status the complaint moves to or "")
+MODES: dict[str, tuple[str, str]] = {
+    "relay": ("relay", ""),
+    "note": ("", ""),
+    "ask": ("ask", "waiting_customer"),
+    "resolution": ("resolution", "resolved"),
+    "closed": ("closed", "closed"),
+}
+
+
+@dataclass
+class Steering:
+    """Working state of one staff reply (local to one steer() call)."""
+
+    complaint: ComplaintView
+    actor: str
+    now: datetime
+    policy: Policy
+    builder: PlanBuilder
+    status: str
+    mode: str = "relay"
+    errors: list[str] = field(default_factory=list)
+    language: str = ""
+
+    def move(self, to_status: str, why: str) -> None:
+        if to_status == self.status:
+            return
+        try:
+            lifecycle.check(self.status, to_status)
+        except lifecycle.TransitionRefused as refused:
+            self.errors.append(str(refused))
+            return
+        self.builder.transition(self.status, to_status, self.actor, why)
+        self.status = to_status
+
+
+def _status(s: Steering, arg: str) -> None:
+    s.move(arg, "#status")
+
+
+def _priority(s: Steering, arg: str) -> None:
+    s.builder.update(priority=arg, due_resolve=s.policy.initial_due(s.complaint.created_at or s.now, arg).resolve)
+    s.builder.event("priority", s.actor, f"{s.complaint.priority} -> {arg}")
+
+
+def _category(s: Steering, arg: str) -> None:
+    department = s.policy.department_for_category(arg)
+    s.builder.update(category=arg, **({"department": department} if department else {}))
+    s.builder.event("category", s.actor, f"{s.complaint.category or '-'} -> {arg}")
+
+
+def _assign(s: Steering, arg: str) -> None:
+    s.builder.update(assignee=arg.lower())
+    s.builder.event("assign", s.actor, arg.lower())
+
+
+def _language(s: Steering, arg: str) -> None:
+    s.language = arg
+    s.builder.update(language=arg)
+    s.builder.customer(language=arg)
+    s.builder.event("language", s.actor, f"{s.complaint.language} -> {arg}")
+
+
+def _extend(s: Steering, arg: str) -> None:
+    date_text, _, reason = arg.partition(" ")
+    new_due = s.policy.end_of_business_day(date_text)
+    s.builder.update(due_resolve=new_due, delay_reason=reason.strip())
+    s.builder.event("extend", s.actor, f"resolve by {new_due.isoformat()}: {reason.strip()}")
+    s.builder.send(OutMail("delay", s.complaint.customer_email, "customer", s.language or s.complaint.language,
+                           params={"reason": reason.strip(), "new_date": new_due.isoformat()}, key="extend"))
+
+
+def _mode(mode: str) -> Callable[[Steering, str], None]:
+    def set_mode(s: Steering, arg: str) -> None:
+        s.mode = mode
+    return set_mode
+
+
+COMMANDS: dict[str, Callable[[Steering, str], None]] = {
+    "status": _status,
+    "priority": _priority,
+    "category": _category,
+    "assign": _assign,
+    "language": _language,
+    "extend": _extend,
+    "note": _mode("note"),
+    "ask": _mode("ask"),
+    "resolve": _mode("resolution"),
+    "close": _mode("closed"),
+}
+
+
+def steer(mail: Mail, complaint: ComplaintView, now: datetime, policy: Policy) -> Plan:
+    parsed = policy.commands(mail.new_text, mail.subject)
+    b = PlanBuilder("staff", complaint.id, parsed.body)
+    s = Steering(complaint, mail.sender, now, policy, b, complaint.status, errors=list(parsed.errors))
+    for command in parsed.commands:
+        COMMANDS[command.name](s, command.argument)
+    kind, to_status = MODES[s.mode]
+    if to_status:
+        s.move(to_status, f"#{s.mode}")
+    if s.errors:
+        return refused(mail, complaint, s.errors, policy)
+    finish(s, kind, parsed.body)
+    return b.build()
+
+
+def finish(s: Steering, kind: str, body: str) -> None:
+    b, now = s.builder, s.now
+    if s.mode == "note":
+        b.set(message_kind="note")
+        b.event("note", s.actor, body[:500])
+    if not s.complaint.assignee and s.mode != "note":
+        b.update(assignee=s.actor)
+    if s.status == "waiting_customer" and s.complaint.status != "waiting_customer":
+        b.update(paused_at=now)
+    if s.status == "resolved" and s.complaint.status != "resolved":
+        b.update(resolved_at=now)
+    if s.status == "closed" and s.complaint.status != "closed":
+        b.update(closed_at=now)
+    if kind == "relay" and not body.strip():
+        return  # commands only: nothing to tell the customer
+    if kind == "relay" and s.status == "registered":
+        s.move("in_review", "first staff answer")
+    if kind:
+        b.event("relayed", s.actor, kind)
+        b.send(OutMail(kind, s.complaint.customer_email, "customer", s.language or s.complaint.language,
+                       params={"message": body}))
+
+
+def refused(mail: Mail, complaint: ComplaintView, errors: list[str], policy: Policy) -> Plan:
+    b = PlanBuilder("staff_rejected", complaint.id, mail.new_text)
+    b.event("command_error", mail.sender, "; ".join(errors))
+    b.send(OutMail("command_error", mail.sender, "staff", policy.staff_language, threaded=False,
+                   params={"errors": errors}))
+    return b.build()

@@ -1,0 +1,130 @@
+"""The deadline sweep: do, exactly once, every deadline action that has come.
+
+Cost grows with the number of due complaints, not with all of them: the
+query walks the `next_action_at` index. Each complaint is handled in its own
+transaction; each action is recorded as an Event under the deterministic key
+from deadlines.planned_actions, and that key is unique, so a second sweep, a
+restarted daemon or another instance never sends the same reminder twice, and
+a daemon that was down catches up on start (the state lives in the database,
+not in `schedule`).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+import peewee as pw
+
+from gateway import deadlines
+from gateway.enqueue import queue
+from gateway.models import Complaint, Event, write_transaction
+from gateway.plan import OutMail
+from gateway.policy import Policy
+from gateway.view import aware, naive
+
+log = logging.getLogger("gateway.sweep")
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    complaints: int = 0
+    actions: int = 0
+
+
+def snapshot(complaint: Complaint) -> deadlines.DeadlineSnapshot:
+    return deadlines.DeadlineSnapshot(
+        tracking=complaint.tracking, status=complaint.status, priority=complaint.priority,
+        created_at=aware(complaint.created_at), due_acknowledge=aware(complaint.due_acknowledge),
+        due_stage=aware(complaint.due_stage), due_resolve=aware(complaint.due_resolve),
+        resolved_at=aware(complaint.resolved_at), paused_at=aware(complaint.paused_at),
+        last_interim_at=aware(complaint.last_interim_at), delay_reason=complaint.delay_reason)
+
+
+def next_action_for(complaint: Complaint, now: datetime, policy: Policy | None = None) -> datetime | None:
+    if policy is None:
+        return None
+    return naive(deadlines.next_action_at(snapshot(complaint), policy.config.sla, policy.calendar, after=now))
+
+
+def sweep(policy: Policy, database: pw.Database, now: datetime, batch: int = 500) -> SweepReport:
+    complaints = actions = 0
+    while True:
+        ids = [c.id for c in Complaint.select(Complaint.id)
+               .where(Complaint.next_action_at <= naive(now)).order_by(Complaint.next_action_at).limit(batch)]
+        for complaint_id in ids:
+            actions += sweep_one(policy, database, complaint_id, now)
+        complaints += len(ids)
+        if len(ids) < batch:
+            return SweepReport(complaints, actions)
+
+
+def sweep_one(policy: Policy, database: pw.Database, complaint_id: int, now: datetime) -> int:
+    with write_transaction(database):
+        query = Complaint.select().where((Complaint.id == complaint_id) & (Complaint.next_action_at <= naive(now)))
+        if isinstance(database, pw.PostgresqlDatabase):
+            query = query.for_update(skip_locked=True)
+        complaint = query.first()
+        if complaint is None:
+            return 0  # another instance has it, or it is no longer due
+        done = 0
+        for action in deadlines.planned_actions(snapshot(complaint), now, policy.config.sla, policy.calendar):
+            if Event.select().where(Event.key == action.key).exists():
+                continue
+            ACTIONS[action.kind](policy, complaint, action, now)
+            Event.create(complaint=complaint, at=naive(now), actor="scheduler", kind=action.kind,
+                         detail=f"{action.deadline or action.kind} due {action.due_at.isoformat()}", key=action.key)
+            log.info("deadline action=%s tracking=%s", action.kind, complaint.tracking)
+            done += 1
+        complaint.next_action_at = next_action_for(complaint, now, policy)
+        complaint.save()
+        return done
+
+
+def _send(policy: Policy, complaint: Complaint, mail: OutMail, action: deadlines.Action, now: datetime) -> None:
+    queue(mail, complaint, now, policy.address, action.key)
+
+
+def _reminder(policy: Policy, complaint: Complaint, action: deadlines.Action, now: datetime) -> None:
+    for address in policy.staff_addresses_for(complaint):
+        _send(policy, complaint, OutMail("reminder", address, "staff", policy.staff_language, threaded=False,
+                                         params={"message": action.deadline}), action, now)
+
+
+def _escalation(policy: Policy, complaint: Complaint, action: deadlines.Action, now: datetime) -> None:
+    for address in policy.escalation_addresses_for(complaint):
+        _send(policy, complaint, OutMail("escalation", address, "staff", policy.staff_language, threaded=False,
+                                         params={"message": action.deadline}), action, now)
+
+
+def _delay_notice(policy: Policy, complaint: Complaint, action: deadlines.Action, now: datetime) -> None:
+    new_due = deadlines.extended_resolve_due(aware(complaint.due_resolve), now, complaint.priority,
+                                             policy.config.sla, policy.calendar)
+    complaint.due_resolve = naive(new_due)
+    _send(policy, complaint, OutMail("delay", complaint.customer.email, "customer", complaint.language,
+                                     params={"reason": complaint.delay_reason, "new_date": new_due.isoformat()}),
+          action, now)
+
+
+def _interim(policy: Policy, complaint: Complaint, action: deadlines.Action, now: datetime) -> None:
+    complaint.last_interim_at = naive(action.due_at)
+    _send(policy, complaint, OutMail("interim", complaint.customer.email, "customer", complaint.language),
+          action, now)
+
+
+def _auto_close(policy: Policy, complaint: Complaint, action: deadlines.Action, now: datetime) -> None:
+    Event.create(complaint=complaint, at=naive(now), actor="scheduler", kind="status", from_status=complaint.status,
+                 to_status="closed", detail="no decision from the customer: closed automatically")
+    complaint.status, complaint.closed_at = "closed", naive(now)
+    _send(policy, complaint, OutMail("closed", complaint.customer.email, "customer", complaint.language),
+          action, now)
+
+
+ACTIONS: dict[str, Callable[[Policy, Complaint, deadlines.Action, datetime], None]] = {
+    "reminder": _reminder,
+    "escalation": _escalation,
+    "delay_notice": _delay_notice,
+    "interim": _interim,
+    "auto_close": _auto_close,
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh machine: installs what is missing
+# (Dovecot, PostgreSQL and mutt with apt; the package and test deps with pip),
+# then pytest. Real servers are started privately by the tests themselves.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v dovecot >/dev/null 2>&1 || need_apt+=(dovecot-imapd dovecot-lmtpd)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+command -v mutt >/dev/null 2>&1 || need_apt+=(mutt)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  echo "installing with apt: ${need_apt[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+python3 -m pip install -q --disable-pip-version-check -e ".[test]"
+exec python3 -m pytest "$@"

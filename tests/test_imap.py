@@ -1,0 +1,313 @@
+"""The IMAP watcher against a real private Dovecot (tests/servers.py)."""
+from __future__ import annotations
+
+import logging
+import random
+import ssl
+import threading
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+from gateway.config import ImapInbound
+from gateway.models import open_database
+from gateway.sources.imap import (
+    CatchUpReport, CheckpointStore, ImapSetupError, ImapWatcher, WatcherTuning, backoff_delay, mailbox_key,
+    read_password)
+from servers import FreezableProxy, PrivateDovecot, make_mail, wait_until
+
+FAST = WatcherTuning(keepalive=40.0, socket_timeout=10.0, backoff_base=0.1, backoff_cap=0.5, retry_delay=0.2)
+WAIT = 15.0  # generous upper bound for waits that normally end in well under a second
+
+
+@dataclass(frozen=True)
+class Outcome:
+    committed: bool
+    quarantined: bool = False
+
+
+@dataclass
+class FakePipeline:
+    """Stands in for the pipeline: stores by Message-ID (duplicates are committed,
+    like the real dedupe) and can be told to fail, refuse or quarantine."""
+
+    raise_times: dict[str, int] = field(default_factory=dict)  # subject -> how many calls raise
+    refuse: set[str] = field(default_factory=set)  # subjects answered committed=False
+    quarantine: set[str] = field(default_factory=set)
+    offers: Counter = field(default_factory=Counter)  # subject -> calls
+    stored: dict[str, str] = field(default_factory=dict)  # message-id -> subject
+    sources: set[str] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self, raw: bytes, source: str) -> Outcome:
+        mail = message_from_bytes(raw)
+        subject = str(mail["Subject"])
+        with self.lock:
+            self.offers[subject] += 1
+            self.sources.add(source)
+            if self.raise_times.get(subject, 0) >= self.offers[subject]:
+                raise RuntimeError("database is locked")
+            if subject in self.refuse:
+                return Outcome(committed=False)
+            self.stored.setdefault(str(mail["Message-ID"]), subject)
+            return Outcome(committed=True, quarantined=subject in self.quarantine)
+
+    def subjects(self) -> list[str]:
+        with self.lock:
+            return sorted(self.stored.values())
+
+
+@pytest.fixture
+def database(tmp_path: Path):
+    database = open_database(f"sqlite:///{tmp_path / 'gateway.db'}")
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def account(dovecot: PrivateDovecot):
+    return dovecot.add_user()
+
+
+def settings(server: PrivateDovecot, username: str, tmp_path: Path, **overrides: object) -> ImapInbound:
+    (tmp_path / "imap.secret").write_text(server.accounts[username] + "\n")
+    values: dict[str, object] = dict(host=server.host, port=server.imap_port, security="none", username=username,
+                                     password_file="imap.secret", poll_interval=0.2, batch_size=100)
+    values.update(overrides)
+    return ImapInbound(**values)  # type: ignore[arg-type]
+
+
+def watcher(cfg: ImapInbound, sink: Callable, tmp_path: Path) -> ImapWatcher:
+    return ImapWatcher(cfg, sink, CheckpointStore(), base_dir=tmp_path, tuning=FAST, rand=random.Random(7))
+
+
+@contextmanager
+def running(w: ImapWatcher) -> Iterator[threading.Event]:
+    stop = threading.Event()
+    thread = threading.Thread(target=w.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        yield stop
+    finally:
+        stop.set()
+        thread.join(WAIT)
+        assert not thread.is_alive(), "watcher did not stop"
+
+
+def subjects_in(server: PrivateDovecot, username: str, folder: str) -> list[str]:
+    return sorted(str(message_from_bytes(raw)["Subject"]) for raw in server.messages(username, folder).values())
+
+
+def wait_for_folder(server: PrivateDovecot, username: str, folder: str, subjects: list[str]) -> None:
+    wait_until(lambda: subjects_in(server, username, folder) == sorted(subjects), WAIT,
+               f"{subjects} in {folder}", interval=0.1)
+
+
+# ---------------------------------------------------------------- push and catch-up
+
+def test_idle_push_hands_over_and_moves_after_commit(dovecot, account, database, tmp_path):
+    sink = FakePipeline()
+    w = watcher(settings(dovecot, account.username, tmp_path), sink, tmp_path)
+    with running(w):
+        wait_until(lambda: w.status()["connected"], WAIT, "the watcher to connect")
+        assert {"Processed", "Quarantine"} <= set(dovecot.folders(account.username))
+        dovecot.append(account.username, make_mail(subject="pushed"))
+        wait_for_folder(dovecot, account.username, "Processed", ["pushed"])
+    assert sink.subjects() == ["pushed"] and sink.sources == {"imap"}
+    assert subjects_in(dovecot, account.username, "INBOX") == []
+    assert all(b"\\Seen" not in flags for flags in dovecot.flags(account.username, "Processed").values())
+
+
+def test_catch_up_of_backlog_in_batches_from_checkpoint(dovecot, account, database, tmp_path):
+    subjects = [f"backlog {n}" for n in range(7)]
+    uids = [dovecot.append(account.username, make_mail(subject=s)) for s in subjects]
+    sink = FakePipeline()
+    cfg = settings(dovecot, account.username, tmp_path, batch_size=3)
+    w = watcher(cfg, sink, tmp_path)
+
+    assert w.run_once() == CatchUpReport(processed=7)
+    assert sink.subjects() == sorted(subjects)
+    assert CheckpointStore().load(mailbox_key(cfg))[1] == max(uids)
+    wait_for_folder(dovecot, account.username, "Processed", subjects)
+
+    dovecot.append(account.username, make_mail(subject="later"))
+    assert w.run_once() == CatchUpReport(processed=1)
+    assert sum(sink.offers.values()) == 8  # nothing offered twice
+
+
+def test_dovecot_restart_while_idling_loses_and_doubles_nothing(dovecot, account, database, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="gateway.imap")
+    sink = FakePipeline()
+    w = watcher(settings(dovecot, account.username, tmp_path), sink, tmp_path)
+    with running(w):
+        dovecot.append(account.username, make_mail(subject="before"))
+        wait_for_folder(dovecot, account.username, "Processed", ["before"])
+        dovecot.restart()
+        dovecot.append(account.username, make_mail(subject="after"))
+        wait_for_folder(dovecot, account.username, "Processed", ["after", "before"])
+        wait_until(lambda: w.status()["connected"], WAIT, "the watcher to reconnect")
+    assert sink.offers == Counter({"before": 1, "after": 1})
+    assert subjects_in(dovecot, account.username, "INBOX") == []
+    assert any("connected again" in r.getMessage() for r in caplog.records)
+
+
+def test_silent_dead_connection_is_noticed_and_replaced(dovecot, account, database, tmp_path, caplog):
+    caplog.set_level(logging.WARNING, logger="gateway.imap")
+    proxy = FreezableProxy(dovecot.imap_port)
+    tuning = WatcherTuning(keepalive=0.5, socket_timeout=1.0, backoff_base=0.1, backoff_cap=0.5)
+    sink = FakePipeline()
+    w = ImapWatcher(settings(dovecot, account.username, tmp_path, port=proxy.port), sink, CheckpointStore(),
+                    base_dir=tmp_path, tuning=tuning)
+    try:
+        with running(w):
+            wait_until(lambda: w.status()["connected"], WAIT, "the watcher to connect")
+            proxy.frozen.set()
+            wait_until(lambda: any("timed out" in r.getMessage() for r in caplog.records), WAIT,
+                       "the watcher to notice the dead link")
+            assert w.status()["connected"] is False
+            proxy.frozen.clear()
+            dovecot.append(account.username, make_mail(subject="after the outage"))
+            wait_for_folder(dovecot, account.username, "Processed", ["after the outage"])
+    finally:
+        proxy.close()
+
+
+def test_uidvalidity_change_rescans_whole_folder(dovecot, account, database, tmp_path):
+    dovecot.append(account.username, make_mail(subject="old uid space"))
+    cfg = settings(dovecot, account.username, tmp_path)
+    CheckpointStore().save(mailbox_key(cfg), uidvalidity=1, last_uid=10_000)
+    sink = FakePipeline()
+    assert watcher(cfg, sink, tmp_path).run_once() == CatchUpReport(processed=1)
+    assert CheckpointStore().load(mailbox_key(cfg))[0] != 1
+
+
+def test_mail_already_read_by_a_person_is_processed(dovecot, account, database, tmp_path):
+    dovecot.append(account.username, make_mail(subject="read in thunderbird"), flags=[b"\\Seen"])
+    sink = FakePipeline()
+    assert watcher(settings(dovecot, account.username, tmp_path), sink, tmp_path).run_once().processed == 1
+    assert sink.subjects() == ["read in thunderbird"]
+
+
+# ---------------------------------------------------------------- only after commit
+
+def test_failing_sink_leaves_message_and_checkpoint_then_retries(dovecot, account, database, tmp_path):
+    first = dovecot.append(account.username, make_mail(subject="flaky"))
+    dovecot.append(account.username, make_mail(subject="fine"))
+    cfg = settings(dovecot, account.username, tmp_path)
+    sink = FakePipeline(raise_times={"flaky": 1})
+    w = watcher(cfg, sink, tmp_path)
+
+    assert w.run_once() == CatchUpReport(processed=1, failed=1)
+    assert subjects_in(dovecot, account.username, "INBOX") == ["flaky"]
+    assert CheckpointStore().load(mailbox_key(cfg))[1] == first - 1
+
+    assert w.run_once() == CatchUpReport(processed=1)
+    assert sink.offers == Counter({"flaky": 2, "fine": 1})
+    assert subjects_in(dovecot, account.username, "Processed") == ["fine", "flaky"]
+
+
+def test_running_watcher_retries_a_raising_sink(dovecot, account, database, tmp_path):
+    sink = FakePipeline(raise_times={"retry me": 2})
+    w = watcher(settings(dovecot, account.username, tmp_path), sink, tmp_path)
+    with running(w):
+        dovecot.append(account.username, make_mail(subject="retry me"))
+        wait_for_folder(dovecot, account.username, "Processed", ["retry me"])
+    assert sink.offers["retry me"] == 3
+
+
+def test_uncommitted_stays_quarantined_moves_to_quarantine(dovecot, account, database, tmp_path):
+    for subject in ("refused", "poison", "normal"):
+        dovecot.append(account.username, make_mail(subject=subject))
+    sink = FakePipeline(refuse={"refused"}, quarantine={"poison"})
+    report = watcher(settings(dovecot, account.username, tmp_path), sink, tmp_path).run_once()
+    assert report == CatchUpReport(processed=1, quarantined=1, failed=1)
+    assert subjects_in(dovecot, account.username, "INBOX") == ["refused"]
+    assert subjects_in(dovecot, account.username, "Quarantine") == ["poison"]
+    assert subjects_in(dovecot, account.username, "Processed") == ["normal"]
+
+
+# ---------------------------------------------------------------- failures and reconnects
+
+def test_wrong_password_is_logged_retried_and_recovers(dovecot, account, database, tmp_path, caplog):
+    caplog.set_level(logging.WARNING, logger="gateway.imap")
+    cfg = settings(dovecot, account.username, tmp_path)
+    (tmp_path / "imap.secret").write_text("wrong\n")
+    sink = FakePipeline()
+    w = watcher(cfg, sink, tmp_path)
+    dovecot.append(account.username, make_mail(subject="waiting"))
+
+    def failures() -> list[str]:
+        return [r.getMessage() for r in caplog.records if "login failed" in r.getMessage()]
+
+    with running(w):
+        wait_until(lambda: len(failures()) >= 3, WAIT, "three logged login failures")
+        status = w.status()
+        assert status["connected"] is False and "login failed" in str(status["last_error"])
+        assert [m.split("attempt ")[1].split()[0] for m in failures()[:3]] == ["1", "2", "3"]  # once each
+        assert "[AUTHENTICATIONFAILED]" in failures()[0] and account.username in failures()[0]
+        (tmp_path / "imap.secret").write_text(account.password + "\n")
+        wait_for_folder(dovecot, account.username, "Processed", ["waiting"])
+    assert w.status()["last_error"] == ""
+
+
+def test_password_comes_from_env_or_file_never_toml(monkeypatch, tmp_path):
+    cfg = ImapInbound(host="h", username="u", password_env="GW_TEST_IMAP_PW")
+    monkeypatch.delenv("GW_TEST_IMAP_PW", raising=False)
+    with pytest.raises(ImapSetupError, match="GW_TEST_IMAP_PW"):
+        read_password(cfg, tmp_path)
+    monkeypatch.setenv("GW_TEST_IMAP_PW", "from env")
+    assert read_password(cfg, tmp_path) == "from env"
+    with pytest.raises(ImapSetupError, match="password_env or password_file"):
+        read_password(ImapInbound(host="h", username="u"), tmp_path)
+
+
+def test_backoff_grows_exponentially_with_jitter_up_to_the_cap():
+    rand = random.Random(1)
+    delays = [backoff_delay(attempt, 1.0, 60.0, rand) for attempt in range(1, 10)]
+    for attempt, delay in enumerate(delays, 1):
+        ceiling = min(60.0, 2.0 ** (attempt - 1))
+        assert ceiling / 2 <= delay <= ceiling
+    assert len({round(backoff_delay(3, 1.0, 60.0, rand), 6) for _ in range(5)}) == 5
+
+
+# ---------------------------------------------------------------- TLS
+
+@pytest.mark.parametrize("security", ["tls", "starttls"])
+def test_tls_with_private_ca_file(dovecot, account, database, tmp_path, security):
+    port = dovecot.imaps_port if security == "tls" else dovecot.imap_port
+    dovecot.append(account.username, make_mail(subject=f"over {security}"))
+    cfg = settings(dovecot, account.username, tmp_path, security=security, port=port, ca_file=str(dovecot.ca_file))
+    unverified = settings(dovecot, account.username, tmp_path, security=security, port=port)
+    sink = FakePipeline()
+
+    with pytest.raises(ssl.SSLCertVerificationError):
+        watcher(unverified, sink, tmp_path).run_once()
+    assert watcher(cfg, sink, tmp_path).run_once().processed == 1
+    assert sink.subjects() == [f"over {security}"]
+
+
+# ---------------------------------------------------------------- servers without IDLE and MOVE
+
+@pytest.fixture(scope="module")
+def basic_dovecot(dovecot):  # depends on `dovecot` only for its skip when Dovecot is missing
+    server = PrivateDovecot(extra_config="protocol imap {\n  imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID UIDPLUS\n}\n")
+    with server:
+        yield server
+
+
+def test_without_idle_polls_and_without_move_copies_and_expunges(basic_dovecot, database, tmp_path):
+    username = basic_dovecot.add_user().username
+    sink = FakePipeline(quarantine={"bad"})
+    w = watcher(settings(basic_dovecot, username, tmp_path), sink, tmp_path)
+    with running(w):
+        wait_until(lambda: w.status()["connected"], WAIT, "the watcher to connect")
+        basic_dovecot.append(username, make_mail(subject="polled"))
+        basic_dovecot.append(username, make_mail(subject="bad"))
+        wait_for_folder(basic_dovecot, username, "Processed", ["polled"])
+        wait_for_folder(basic_dovecot, username, "Quarantine", ["bad"])
+    assert subjects_in(basic_dovecot, username, "INBOX") == []

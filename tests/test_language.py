@@ -1,0 +1,112 @@
+"""gateway.language: az/ru/tr/en on short and long texts written for these tests.
+
+The Azerbaijani and Turkish texts are deliberately near-translations of each
+other (same sentence shapes, many shared words), because that pair is where a
+detector goes wrong.
+"""
+from __future__ import annotations
+
+import pytest
+
+from gateway.language import DetectionSettings, LanguageDetector
+
+LANGS = ("az", "ru", "tr", "en")
+
+# (language, text); the az and tr entries pair up line by line.
+AZ_TR_PAIRS = [
+    ("Sifarişim hələ də çatdırılmayıb, kuryer zəng etmədi.",
+     "Siparişim hâlâ teslim edilmedi, kurye aramadı."),
+    ("Salam, mağazanızdan aldığım telefon iki gündən sonra xarab oldu. Zəmanət var, amma servis mərkəzi qəbul etmir.",
+     "Merhaba, mağazanızdan aldığım telefon iki gün sonra bozuldu. Garanti var ama servis kabul etmiyor."),
+    ("Kartımdan iki dəfə pul çıxılıb. Xahiş edirəm, artıq tutulan məbləği geri qaytarın.",
+     "Kartımdan iki kez para çekildi. Lütfen fazla alınan tutarı iade edin."),
+    ("Bu gün saat on ikidə mağazaya gəldim, amma kassada heç kim yox idi.",
+     "Bugün saat on ikide mağazaya geldim ama kasada kimse yoktu."),
+    ("Mağazada satıcı çox kobud davrandı, bu qəbul edilməzdir.",
+     "Mağazada satıcı çok kaba davrandı, bu kabul edilemez."),
+    ("Müştəri xidmətləri ilə əlaqə saxladım, amma problem həll olunmadı.",
+     "Müşteri hizmetleri ile iletişime geçtim ama sorun çözülmedi."),
+    ("Televizor bir ay sonra işləmədi, servis də kömək etmədi.",
+     "Televizyon bir ay sonra çalışmadı, servis de yardım etmedi."),
+    ("Zəng mərkəzi cavab vermir", "Çağrı merkezi cevap vermiyor"),
+    ("Bu nə vaxt həll olunacaq?", "Bu ne zaman çözülecek?"),
+    ("Telefon işləmir, dəyişin", "Telefon çalışmıyor, değiştirin"),
+    ("Yaxşı, qəbul edirəm", "Tamam, kabul ediyorum"),
+    ("Kartımdan pul çıxıb, qaytarın", "Kartımdan para çekildi, iade edin"),
+    ("Hörmətli müştəri xidməti, ötən həftə saytınız vasitəsilə soyuducu sifariş etdim. Çatdırılma üçün üç gün "
+     "vaxt verildi, lakin artıq on gün keçib və heç kim mənimlə əlaqə saxlamayıb. Zəng mərkəzinə dəfələrlə zəng "
+     "etmişəm, operatorlar hər dəfə fərqli cavab verir. Bu vəziyyətdən çox narazıyam.",
+     "Sayın müşteri hizmetleri, geçen hafta web siteniz üzerinden bir buzdolabı sipariş ettim. Teslimat için üç "
+     "gün süre verildi, ancak on gün geçti ve kimse benimle iletişime geçmedi. Çağrı merkezini defalarca aradım, "
+     "temsilciler her seferinde farklı bir cevap veriyor. Bu durumdan hiç memnun değilim."),
+]
+OTHERS = [
+    ("ru", "Заказ до сих пор не доставили, курьер не звонил."),
+    ("ru", "Верните деньги"),
+    ("ru", "Здравствуйте! Неделю назад я заказал холодильник на вашем сайте. Доставку обещали через три дня, "
+           "но прошло уже десять дней, и никто со мной не связался. Прошу решить проблему как можно скорее."),
+    ("en", "My order still has not been delivered."),
+    ("en", "Refund my money please"),
+    ("en", "Hello, last week I ordered a fridge on your website. Delivery was promised within three days, but "
+           "ten days have passed and nobody has contacted me. Please solve this as soon as possible."),
+    ("tr", "Xiaomi telefonumun ekranı kırıldı, değişim istiyorum."),  # x in a brand name: still Turkish
+]
+CASES = [("az", az) for az, _ in AZ_TR_PAIRS] + [("tr", tr) for _, tr in AZ_TR_PAIRS] + OTHERS
+
+
+@pytest.fixture(scope="module")
+def detector():
+    return LanguageDetector(LANGS)
+
+
+@pytest.mark.parametrize("language, text", CASES, ids=[f"{lang}-{text[:24]}" for lang, text in CASES])
+def test_detects_the_language(detector, language, text):
+    assert detector.detect(text, default="xx") == language
+
+
+@pytest.mark.parametrize("text", ["", "ok", "Salam", "Merhaba", "Спасибо", "Thanks!", "12345 !!! 67890", "Ürün bozuk"])
+def test_short_text_falls_back_to_the_default(detector, text):
+    assert detector.detect(text, default="ru") == "ru"
+
+
+def test_text_that_fits_no_language_well_falls_back(detector):
+    # a product code and a German name: lingua spreads its confidence thin, and
+    # the "x" must not make it Azerbaijani
+    assert detector.detect("Ref: ZX-4471-B / Müller GmbH", default="en") == "en"
+
+
+@pytest.mark.parametrize("text", ["Sifarisim hele gelmeyib, kuryer zeng etmir",  # typed without ə
+                                  "Kuryer vaxtinda gelmedi, pulumu qaytarin"])
+def test_azerbaijani_typed_on_a_turkish_keyboard(detector, text):
+    assert detector.detect(text, default="en") == "az"
+
+
+def test_q_and_x_tip_a_hesitant_az_tr_call():
+    hesitant = LanguageDetector(LANGS, DetectionSettings(min_confidence=0.999))
+    assert hesitant.detect("Xahis edirem qaytarin pulu", default="en") == "az"   # lingua: az 0.84
+    assert hesitant.detect("Satıcı kabaydı ve bağırdı", default="en") == "en"   # no q/x: stays unsure
+
+
+def test_schwa_settles_azerbaijani_where_the_light_model_says_turkish():
+    light = LanguageDetector(LANGS, DetectionSettings(low_accuracy=True))
+    assert light._detector.detect_language_of("Sifarişim gəlmədi").iso_code_639_1.name == "TR"  # lingua alone
+    assert light.detect("Sifarişim gəlmədi", default="en") == "az"
+
+
+def test_only_configured_languages_are_answered():
+    detector = LanguageDetector(("az", "tr"))
+    assert detector.detect("My order still has not been delivered to my house.", default="az") in ("az", "tr")
+    assert detector.detect("Kartımdan iki kez para çekildi, lütfen iade edin.", default="az") == "tr"
+
+
+def test_a_single_language_needs_no_detection():
+    assert LanguageDetector(("en",)).detect("Заказ до сих пор не доставили", default="en") == "en"
+
+
+def test_detectors_are_independent_objects():
+    assert LanguageDetector(("az", "tr")).languages != LanguageDetector(("ru", "en")).languages
+
+
+def test_unknown_language_code_is_refused():
+    with pytest.raises(ValueError):
+        LanguageDetector(("az", "xx"))

@@ -1,0 +1,317 @@
+"""Every mail template renders against the documented context, strictly.
+
+The context below has exactly the keys of the template contract; rendering with
+StrictUndefined turns any typo or undocumented variable into a failure here
+instead of a blank in a customer's mail. Each template is rendered twice: with
+every optional value filled and with every optional value empty, so that both
+sides of each `{% if %}` are exercised.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import jinja2
+import pytest
+
+MAIL_DIR = Path(__file__).resolve().parents[1] / "templates" / "mail"
+LANGUAGES = ("az", "ru", "tr", "en")
+CUSTOMER_KINDS = (
+    "ack", "status", "ask", "relay", "resolution", "delay", "interim", "closed",
+    "reopened", "remedies", "privacy", "stranger", "too_large",
+)
+STAFF_KINDS = ("staff_new", "staff_update", "reminder", "escalation", "command_error", "staff_notice")
+STATUSES = (
+    "registered", "in_review", "investigating", "waiting_customer", "resolved", "closed",
+    "reopened", "escalated",
+)
+PRIORITIES = ("high", "normal", "low")
+TRACKING = "CC-2026-4K7PQ2MH"
+ACCEPT_REJECT = {
+    "az": ("qəbul edirəm", "rədd edirəm"),
+    "ru": ("принимаю", "не принимаю"),
+    "tr": ("kabul", "ret"),
+    "en": ("accept", "reject"),
+}
+CONTRACT_KEYS = {
+    "lang", "tracking", "gateway", "complaint", "customer", "due", "message", "reason",
+    "new_date", "missing", "linked", "errors", "commands_help", "actor", "events",
+}
+
+
+def make_env(*dirs: Path) -> jinja2.Environment:
+    """The environment the contract prescribes: strict, autoescape only for .html."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        undefined=jinja2.StrictUndefined,
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
+    )
+
+
+def full_context(lang: str = "az") -> dict:
+    """Every contract key, every optional value filled."""
+    return {
+        "lang": lang,
+        "tracking": TRACKING,
+        "gateway": {"name": "Kontakt Müştəri Xidməti", "address": "care@example.az"},
+        "complaint": {
+            "tracking": TRACKING,
+            "subject": "Sifariş gecikir",
+            "status": "investigating",
+            "priority": "high",
+            "category": "delivery",
+            "department": "delivery@example.az",
+            "assignee": "leyla@example.az",
+            "created": "18 noyabr 2026, 10:15",
+            "last_step": "Anbarla əlaqə saxlanıldı",
+            "sensitive": True,
+            "reject_count": 1,
+        },
+        "customer": {"email": "rauf@example.org", "name": "Rauf Məmmədov", "phone": "+994501234567"},
+        "due": {
+            "acknowledge": "21 noyabr 2026, 18:00",
+            "stage": "24 noyabr 2026, 18:00",
+            "resolve": "2 dekabr 2026, 18:00",
+        },
+        "message": "Birinci sətir.\nİkinci sətir.",
+        "reason": "Təchizatçıdan cavab gözlənilir.",
+        "new_date": "9 dekabr 2026",
+        "missing": ["name", "phone"],
+        "linked": "CC-2026-ZZZZZZZZ",
+        "errors": ["unknown command #stauts", "bad date in #extend"],
+        "commands_help": "#status <status>\n#close",
+        "actor": "leyla@example.az",
+        "events": [
+            {"at": "18 noyabr 2026, 10:15", "kind": "registered", "detail": ""},
+            {"at": "19 noyabr 2026, 09:00", "kind": "status", "detail": "in_review -> investigating"},
+        ],
+    }
+
+
+def empty_context(lang: str = "az") -> dict:
+    """Every contract key, every optional value empty (as the contract allows)."""
+    ctx = full_context(lang)
+    ctx["complaint"].update(
+        subject="", category="", department="", assignee="", last_step="", sensitive=False, reject_count=0
+    )
+    ctx["customer"].update(name="", phone="")
+    ctx["due"] = {"acknowledge": "", "stage": "", "resolve": ""}
+    ctx.update(message="", reason="", new_date="", missing=[], linked="", errors=[], commands_help="",
+               actor="", events=[])
+    return ctx
+
+
+def all_templates() -> list[str]:
+    return sorted(p.name for p in MAIL_DIR.iterdir() if p.suffix in (".txt", ".html", ".j2"))
+
+
+def mail_templates() -> list[str]:
+    return [name for name in all_templates() if not name.startswith("_")]
+
+
+def lang_of(name: str) -> str:
+    return name.split(".")[1]
+
+
+def split_txt(rendered: str) -> tuple[str, str, str]:
+    first, second, body = (rendered.split("\n", 2) + ["", ""])[:3]
+    return first, second, body
+
+
+@pytest.fixture(scope="module")
+def env() -> jinja2.Environment:
+    return make_env(MAIL_DIR)
+
+
+def test_contract_keys_match_sample_context():
+    assert set(full_context()) == CONTRACT_KEYS
+    assert set(empty_context()) == CONTRACT_KEYS
+
+
+@pytest.mark.parametrize("kind", CUSTOMER_KINDS)
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("ext", ("txt", "html"))
+def test_customer_kind_exists_in_every_language(kind, lang, ext):
+    assert (MAIL_DIR / f"{kind}.{lang}.{ext}").is_file()
+
+
+@pytest.mark.parametrize("kind", STAFF_KINDS)
+@pytest.mark.parametrize("ext", ("txt", "html"))
+def test_staff_kind_exists_in_english(kind, ext):
+    assert (MAIL_DIR / f"{kind}.en.{ext}").is_file()
+
+
+def test_every_mail_template_is_a_known_kind():
+    known = set(CUSTOMER_KINDS) | set(STAFF_KINDS)
+    for name in mail_templates():
+        kind, lang, ext = name.split(".")
+        assert kind in known, name
+        assert lang in LANGUAGES, name
+        assert ext in ("txt", "html"), name
+
+
+def test_every_txt_has_an_html_alternative_and_back():
+    names = set(mail_templates())
+    for name in names:
+        stem, ext = name.rsplit(".", 1)
+        assert f"{stem}.{'html' if ext == 'txt' else 'txt'}" in names, name
+
+
+@pytest.mark.parametrize("name", all_templates())
+@pytest.mark.parametrize("make_context", (full_context, empty_context), ids=("full", "empty"))
+def test_every_template_renders_strictly(env, name, make_context):
+    rendered = env.get_template(name).render(make_context(lang_of(name) if name.count(".") == 2 else "en"))
+    assert "None" not in rendered
+    assert not re.search(r"\(\s*\)|«\s*»|“\s*”|:\s*\.", rendered), "an empty value left a visible gap"
+    if not name.startswith("_"):
+        assert rendered.strip()
+
+
+@pytest.mark.parametrize("name", [n for n in mail_templates() if n.endswith(".txt")])
+@pytest.mark.parametrize("make_context", (full_context, empty_context), ids=("full", "empty"))
+def test_txt_starts_with_subject_then_blank_line(env, name, make_context):
+    first, second, body = split_txt(env.get_template(name).render(make_context(lang_of(name))))
+    assert first.startswith("Subject: ")
+    assert f"[{TRACKING}]" in first
+    assert second == ""
+    assert body.strip()
+    assert not body.startswith("\n"), "body must begin right after the one blank line"
+
+
+@pytest.mark.parametrize("kind", CUSTOMER_KINDS)
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("ext", ("txt", "html"))
+def test_customer_mail_tells_to_keep_tracking_in_subject(env, kind, lang, ext):
+    ctx = empty_context(lang)
+    rendered = env.get_template(f"{kind}.{lang}.{ext}").render(ctx)
+    body = split_txt(rendered)[2] if ext == "txt" else rendered
+    # The reminder line of every customer mail quotes the number in brackets as it appears in the subject.
+    assert re.search(r"\[(<strong>)?" + TRACKING + r"(</strong>)?\]", body), "no [tracking] reminder"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_resolution_names_the_accept_and_reject_words(env, lang):
+    accept, reject = ACCEPT_REJECT[lang]
+    for ext in ("txt", "html"):
+        rendered = env.get_template(f"resolution.{lang}.{ext}").render(full_context(lang))
+        assert f"“{accept}”" in rendered or f"«{accept}»" in rendered
+        assert f"“{reject}”" in rendered or f"«{reject}»" in rendered
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_ack_asks_for_missing_contact_data_only_when_missing(env, lang):
+    template = env.get_template(f"ack.{lang}.txt")
+    both = template.render(full_context(lang))
+    only_phone = template.render({**full_context(lang), "missing": ["phone"]})
+    none = template.render({**full_context(lang), "missing": []})
+    assert len(both) > len(only_phone) > len(none)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("status", STATUSES)
+def test_status_mail_shows_a_label_for_every_status(env, lang, status):
+    ctx = full_context(lang)
+    ctx["complaint"]["status"] = status
+    labels = env.get_template("_labels.j2").module
+    for ext in ("txt", "html"):
+        rendered = env.get_template(f"status.{lang}.{ext}").render(ctx)
+        assert labels.STATUS[lang][status] in rendered
+
+
+def test_labels_cover_every_status_and_priority_in_every_language(env):
+    labels = env.get_template("_labels.j2").module
+    for lang in LANGUAGES:
+        assert set(labels.STATUS[lang]) == set(STATUSES), lang
+        assert set(labels.PRIORITY[lang]) == set(PRIORITIES), lang
+        assert all(labels.STATUS[lang].values()), lang
+
+
+@pytest.mark.parametrize("name", [n for n in mail_templates() if n.endswith(".html")])
+def test_html_escapes_customer_input(env, name):
+    ctx = full_context(lang_of(name))
+    ctx["customer"]["name"] = "<script>alert(1)</script>"
+    ctx["complaint"]["subject"] = "<script>alert(2)</script>"
+    ctx["message"] = "<script>alert(3)</script>\nsecond line"
+    rendered = env.get_template(name).render(ctx)
+    assert "<script>" not in rendered
+    assert "&lt;script&gt;" in rendered
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_txt_keeps_customer_text_verbatim(env, lang):
+    ctx = full_context(lang)
+    ctx["customer"]["name"] = "<Aysel & Co>"
+    rendered = env.get_template(f"ack.{lang}.txt").render(ctx)
+    assert "<Aysel & Co>" in rendered
+
+
+def test_html_message_line_breaks_survive_escaping(env):
+    ctx = full_context("en")
+    ctx["message"] = "a < b\nc & d"
+    rendered = env.get_template("relay.en.html").render(ctx)
+    assert "a &lt; b<br>\nc &amp; d" in rendered
+
+
+class _TagBalance(HTMLParser):
+    """Counts open/close tags so that a broken HTML template is caught."""
+
+    VOID = {"meta", "br", "img", "hr", "input", "link"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"unexpected </{tag}> (open: {self.stack})")
+        else:
+            self.stack.pop()
+
+
+@pytest.mark.parametrize("name", [n for n in mail_templates() if n.endswith(".html")])
+@pytest.mark.parametrize("make_context", (full_context, empty_context), ids=("full", "empty"))
+def test_html_is_well_formed_and_self_contained(env, name, make_context):
+    rendered = env.get_template(name).render(make_context(lang_of(name)))
+    parser = _TagBalance()
+    parser.feed(rendered)
+    assert parser.errors == [] and parser.stack == []
+    assert f'<html lang="{lang_of(name)}">' in rendered
+    assert not re.search(r"""(src|href)=["']https?:""", rendered), "no external resources"
+    assert "<style" not in rendered and "<link" not in rendered, "inline styles only"
+
+
+def test_templates_use_only_contract_variables(env):
+    """Static check: no template names a top-level variable outside the contract."""
+    from jinja2 import meta
+
+    imported = {"STATUS", "PRIORITY", "m"}
+    for name in all_templates():
+        source = (MAIL_DIR / name).read_text(encoding="utf-8")
+        undeclared = meta.find_undeclared_variables(env.parse(source))
+        assert undeclared <= CONTRACT_KEYS | imported, (name, undeclared - CONTRACT_KEYS)
+
+
+def test_undefined_variable_is_an_error(tmp_path):
+    (tmp_path / "broken.en.txt").write_text(
+        "Subject: [{{ tracking }}]\n\n{{ complaint.titel }}\n", encoding="utf-8"
+    )
+    (tmp_path / "unknown.en.txt").write_text("Subject: [{{ tracking }}]\n\n{{ ticket }}\n", encoding="utf-8")
+    env = make_env(tmp_path, MAIL_DIR)
+    with pytest.raises(jinja2.UndefinedError):
+        env.get_template("broken.en.txt").render(full_context("en"))
+    with pytest.raises(jinja2.UndefinedError):
+        env.get_template("unknown.en.txt").render(full_context("en"))
+
+
+def test_unknown_status_label_is_an_error(env):
+    ctx = full_context("en")
+    ctx["complaint"]["status"] = "archived"
+    with pytest.raises(jinja2.UndefinedError):
+        env.get_template("status.en.txt").render(ctx)
