@@ -82,11 +82,9 @@ def codec_name(declared: str | None) -> str | None:
     label = (declared or "").strip().strip("\"'").lower()
     if not label:
         return None
-    for name in (label, CHARSET_ALIASES.get(label, ""), label.removeprefix("x-"),
-                 label.replace("win-", "windows-").replace("cp-", "cp")):
-        name = CHARSET_ALIASES.get(name, name)
+    for name in (label, label.removeprefix("x-"), label.replace("win-", "windows-").replace("cp-", "cp")):
         try:
-            return codecs.lookup(name).name if name else None
+            return codecs.lookup(CHARSET_ALIASES.get(name, name)).name
         except LookupError:
             continue
     return None

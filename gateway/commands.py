@@ -79,7 +79,8 @@ def _date_and_reason(raw: str) -> str:
     try:
         date.fromisoformat(day)
     except ValueError:
-        raise ValueError("needs a date YYYY-MM-DD and a reason, e.g. #extend 2025-03-14 waiting for the supplier") from None
+        raise ValueError("needs a date YYYY-MM-DD and a reason, "
+                         "e.g. #extend 2025-03-14 waiting for the supplier") from None
     if not reason.strip():
         raise ValueError("needs a reason after the date: the customer is told why")
     return f"{day} {reason.strip()}"

@@ -22,6 +22,8 @@ CLOSINGS: tuple[str, ...] = (
     "regards", "best regards", "kind regards", "best", "thanks", "thank you", "sincerely", "yours sincerely",
     "cheers",
 )
+# Lower-case words a name may contain: Azerbaijani/Turkish patronymics, particles.
+NAME_PARTICLES: frozenset[str] = frozenset({"qızı", "oğlu", "kızı", "van", "von", "de", "da", "bin", "ibn"})
 MIN_NAME_WORDS = 2  # seed 000 asks for name and surname (and patronymic); one word is not enough
 MAX_NAME_WORDS = 4  # "Aysel Rauf qızı Məmmədova"; longer lines are sentences, not names
 
@@ -74,7 +76,7 @@ def _as_name(candidate: str) -> str:
     parts = candidate.split()
     if not 0 < len(parts) <= MAX_NAME_WORDS or not all(_NAME_WORD.match(p) for p in parts):
         return ""
-    if not any(p[0].isupper() for p in parts):
+    if not all(p[0].isupper() or p in NAME_PARTICLES for p in parts) or parts[0] in NAME_PARTICLES:
         return ""
     return candidate
 

@@ -64,7 +64,7 @@ class Daemon:
             self.sources.append(listener)
         for mailbox in config.inbound.imap:
             from gateway.sources.imap import ImapWatcher
-            watcher = ImapWatcher(mailbox, self.locked_ingest)
+            watcher = ImapWatcher(mailbox, self.locked_ingest, base_dir=config.base_dir)
             thread = threading.Thread(target=watcher.run, args=(self.stop_event,), name=f"imap-{mailbox.host}",
                                       daemon=True)
             thread.start()

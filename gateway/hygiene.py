@@ -75,6 +75,8 @@ BOUNCE_SUBJECTS = _phrases(
 # Outlook read receipts sent as TNEF or reports: subject prefix plus a machine format.
 READ_RECEIPT_SUBJECTS = _phrases(r"^(read|not read|прочитано|не прочитано|okundu|okunmadı|oxundu):")
 RECEIPT_TYPES = frozenset({"application/ms-tnef", "multipart/report"})
+# Senders that cannot read an answer: an acknowledgement to them is noise at best.
+NOREPLY_LOCALPART = re.compile(r"^(no-?reply|do-?not-?reply|donotreply|noreply-[\w.-]*|bounces?(\+.*)?|notifications?)$")
 DAEMON_LOCALPARTS = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "maildaemon", "mailerdaemon"})
 AUTOREPLY_HEADERS = ("x-autoreply", "x-autorespond", "x-autoresponder", "x-mail-autoreply", "x-vacation")
 LIST_HEADERS = ("list-id", "list-unsubscribe", "list-post", "x-mailing-list", "mailing-list", "x-mailman-version")
@@ -141,6 +143,7 @@ RULES: tuple[tuple[str, Test, str], ...] = (
     ("bulk", lambda c: _auto_submitted(c) not in ("", "no"), "Auto-Submitted other than no"),
     ("bulk", lambda c: c.mail.has_header("x-auto-response-suppress"), "X-Auto-Response-Suppress present"),
     ("autoreply", _return_path_empty, "empty Return-Path (<>)"),
+    ("bulk", lambda c: bool(NOREPLY_LOCALPART.match(c.mail.sender.split("@")[0])), "no-reply sender address"),
 )
 
 HUMAN = Verdict(automatic=False, kind="", reason="")
@@ -158,6 +161,7 @@ def assess(mail: Mail, own_addresses: frozenset[str],
 
 # --- bounces --------------------------------------------------------------------
 
+_RECIPIENT_FIELD = re.compile(r"^(final|original)-recipient:", re.IGNORECASE | re.MULTILINE)
 _STATUS = re.compile(r"\b([245])\.\d{1,3}\.\d{1,3}\b")
 _TEXT_MESSAGE_ID = re.compile(r"^\s*>?\s*message-id:\s*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
 # Failed recipients in plain-text bounces: Postfix/qmail "<a@b>: ...", Exim/Gmail indented lines.
@@ -176,10 +180,12 @@ DIAGNOSTIC_MAX = 300
 def bounce_report(mail: Mail, raw: bytes) -> Bounce | None:
     """What a DSN or plain-text bounce reports; None when it reports nothing usable."""
     tree = email.message_from_bytes(raw, policy=email.policy.compat32)
-    fields = _dsn_fields(tree)
+    fields = _dsn_fields(tree, raw)
     ids = _returned_ids(tree) + mail.in_reply_to + mail.references
     ids += tuple(i for m in _TEXT_MESSAGE_ID.findall(mail.text) for i in message_ids(m))
-    ids = tuple(i for i in dict.fromkeys(ids) if i != mail.message_id)
+    ids = tuple(i for i in dict.fromkeys(ids) if i != mail.message_id) or tuple(
+        i for m in _TEXT_MESSAGE_ID.findall(raw.decode("latin-1")) for i in message_ids(m)
+        if i != mail.message_id)  # broken MIME: the returned headers are somewhere in the raw text
     recipients = tuple(dict.fromkeys(
         _address(f.get("final-recipient") or f.get("original-recipient") or "") for f in fields
     )) or tuple(a.strip().lower() for a in mail.header("x-failed-recipients").split(",") if "@" in a) \
@@ -191,16 +197,21 @@ def bounce_report(mail: Mail, raw: bytes) -> Bounce | None:
                   permanent=_permanent(fields, mail.text), diagnostic=_diagnostic(fields, mail.text))
 
 
-def _dsn_fields(tree: email.message.Message) -> list[dict[str, str]]:
-    """Per-recipient field blocks of every delivery-status part (lower-cased names)."""
-    blocks: list[dict[str, str]] = []
-    for part in tree.walk():
-        if part.get_content_type() in DSN_TYPES and isinstance(part.get_payload(), list):
-            for block in part.get_payload():
-                fields = {k.lower(): one_line(str(v)) for k, v in block.items()}
-                if "final-recipient" in fields or "original-recipient" in fields:
-                    blocks.append(fields)
-    return blocks
+def _dsn_fields(tree: email.message.Message, raw: bytes) -> list[dict[str, str]]:
+    """Per-recipient field blocks of every delivery-status part (lower-cased names).
+
+    When the MIME structure is too broken for the stdlib to find the part,
+    the blank-line separated blocks of the raw text are read instead.
+    """
+    blocks = [block for part in tree.walk()
+              if part.get_content_type() in DSN_TYPES and isinstance(part.get_payload(), list)
+              for block in part.get_payload()]
+    if not blocks:
+        text = raw.decode("latin-1").replace("\r\n", "\n")
+        blocks = [email.message_from_string(chunk.strip() + "\n")
+                  for chunk in re.split(r"\n\s*\n", text) if _RECIPIENT_FIELD.search(chunk)]
+    found = [{k.lower(): one_line(str(v)) for k, v in block.items()} for block in blocks]
+    return [f for f in found if "final-recipient" in f or "original-recipient" in f]
 
 
 def _returned_ids(tree: email.message.Message) -> tuple[str, ...]:
@@ -231,9 +242,11 @@ def _text_recipients(text: str) -> tuple[str, ...]:
 
 
 def _permanent(fields: list[dict[str, str]], text: str) -> bool:
+    statuses = [f.get("status", "").strip() for f in fields if f.get("status", "").strip()]
+    if statuses:
+        return any(s.startswith("5") for s in statuses)
     if fields:
-        return any(f.get("action", "").lower() == "failed" or f.get("status", "").startswith("5")
-                   for f in fields)
+        return any(f.get("action", "").lower() == "failed" for f in fields)
     codes = {m.group(1) for m in _STATUS.finditer(text)}
     if codes:
         return "5" in codes

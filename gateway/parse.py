@@ -464,8 +464,10 @@ class _HtmlText(HTMLParser):
         line = "".join(self.current).replace("\xa0", " ")
         line = line.rstrip() if self.pre else line.strip()
         self.current = []
-        if line or keep_empty or (self.lines and self.lines[-1]):
+        if line or keep_empty:
             self.lines.append(("> " * self.depth + line).rstrip())
+        elif self.lines and self.lines[-1]:
+            self.lines.append("")  # paragraph break; unprefixed so no stray ">" lines
 
 
 def html_to_text(html: str) -> str:

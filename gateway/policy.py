@@ -75,7 +75,9 @@ class Policy:
 
     @property
     def rules_staff_addresses(self) -> frozenset[str]:
-        return frozenset(member.address.lower() for member in self.rules.staff)
+        """Staff members and department addresses: a department mailbox answering counts as staff."""
+        return frozenset([m.address.lower() for m in self.rules.staff]
+                         + [d.address.lower() for d in self.rules.departments if d.address])
 
     def staff_addresses_for(self, complaint: "HasRouting") -> tuple[str, ...]:
         """Who hears about a complaint: its assignee, else its department, else [staff] notify."""

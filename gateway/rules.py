@@ -241,15 +241,19 @@ def _category_by_keywords(rules: Rules, facts: _Facts, languages: tuple[str, ...
     return best[0].name, f"{best[0].origin}: {best[0].name}: {_quoted(best[1])}"
 
 
-def _category_default(rules: Rules, facts: _Facts) -> Decision:
-    return rules.defaults.category, f"{rules.defaults.origin}: defaults: category '{rules.defaults.category}'"
+def _default(key: str) -> Callable[[Rules, _Facts], Decision]:
+    """The last row of every table: [defaults] `key`."""
+    def step(rules: Rules, facts: _Facts) -> Decision:
+        value = getattr(rules.defaults, key)
+        return value, f"{rules.defaults.origin}: defaults: {key} '{value}'"
+    return step
 
 
 CATEGORY_STEPS: tuple[tuple[str, Callable[[Rules, _Facts], Decision | None]], ...] = (
     ("sender pattern", _category_by_sender),
     ("keywords in the mail's language", lambda r, f: _category_by_keywords(r, f, (f.language,))),
     ("keywords in any language", lambda r, f: _category_by_keywords(r, f, r.languages)),
-    ("default", _category_default),
+    ("default", _default("category")),
 )
 
 
@@ -291,7 +295,7 @@ def _priority_by_rules(rules: Rules, facts: _Facts) -> Decision | None:
 
 PRIORITY_STEPS: tuple[tuple[str, Callable[[Rules, _Facts], Decision | None]], ...] = (
     ("most urgent matching [[priority]] rule", _priority_by_rules),
-    ("default", lambda r, f: (r.defaults.priority, f"{r.defaults.origin}: defaults: priority '{r.defaults.priority}'")),
+    ("default", _default("priority")),
 )
 
 
@@ -304,7 +308,7 @@ def _department_by_routing(rules: Rules, facts: _Facts) -> Decision | None:
 
 DEPARTMENT_STEPS: tuple[tuple[str, Callable[[Rules, _Facts], Decision | None]], ...] = (
     ("routing by category", _department_by_routing),
-    ("default", lambda r, f: (r.defaults.department, f"{r.defaults.origin}: defaults: department '{r.defaults.department}'")),
+    ("default", _default("department")),
 )
 
 
@@ -457,7 +461,8 @@ class _Source:
         regex = re.compile(pattern)
         for number in range(start, len(self.lines) + 1):
             line = self.lines[number - 1].strip()
-            leaves = line.startswith("[[") or line.startswith("[") and not re.sub(r"[\s\[\]\"']", "", line).startswith(scope or "")
+            header = re.sub(r"[\s\[\]\"']", "", line) if line.startswith("[") else None
+            leaves = header is not None and (line.startswith("[[") or not header.startswith(scope or ""))
             if scope is not None and number > start and leaves:
                 return None
             if regex.match(line):
@@ -474,8 +479,9 @@ class _Source:
                 return found
         return start
 
-    def entry_line(self, section: str, name: str | None, nth: int) -> int:
-        if name is None:  # [[section]]: the nth one in this file
+    def entry_line(self, section: str, name: str | None = None, nth: int = 0) -> int:
+        """Where an entry starts: [section.name], or the nth [[section]] when name is None."""
+        if name is None:
             headers = [i for i, line in enumerate(self.lines, 1) if re.match(rf"\s*\[\[\s*{section}\s*\]\]", line)]
             return headers[nth] if nth < len(headers) else 1
         quoted = rf"[\"']?{re.escape(name)}[\"']?"
@@ -516,7 +522,11 @@ class _Loader:
         return rules, self.problems
 
     def read(self, path: Path) -> None:
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.problems.append(Problem(str(path), 0, f"cannot read: {exc}"))
+            return
         source = _Source(str(path), f"{self.directory.name}/{path.name}", tuple(text.splitlines()))
         try:
             data = tomllib.loads(text)
@@ -534,12 +544,13 @@ class _Loader:
             if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
                 return self.problem(whole, section, f"[[{section}]] must be an array of tables")
             for nth, table in enumerate(value):
-                self.listed[section].append(_Entry(source, source.entry_line(section, None, nth), "", table, f"{section}."))
+                line = source.entry_line(section, None, nth)
+                self.listed[section].append(_Entry(source, line, "", table, f"{section}."))
         elif section in NAMED + KEYED:
             if not isinstance(value, dict):
                 return self.problem(whole, section, f"[{section}] must be a table")
             for name, table in value.items():
-                line = source.entry_line(section, name, 0)
+                line = source.entry_line(section, name)
                 scope = f"{section}.{name}" if section in NAMED else section
                 self.named[section][name] = _Entry(source, line, name, table, scope)
         else:
@@ -649,8 +660,9 @@ class _Loader:
 
     def priority(self, number: int, entry: _Entry) -> PriorityRule:
         v = self.fields("priority", entry)
-        if isinstance(entry.value, dict) and not set(entry.value) & {"categories", "keywords", "senders", "attachments"}:
-            self.problem(entry, "", "a [[priority]] rule needs a condition: categories, keywords, senders or attachments")
+        conditions = ("categories", "keywords", "senders", "attachments")
+        if isinstance(entry.value, dict) and not set(entry.value) & set(conditions):
+            self.problem(entry, "", f"a [[priority]] rule needs a condition: {', '.join(conditions)}")
         return PriorityRule(v.get("name", f"rule {number}"), v.get("level", "normal"), v.get("categories", ()),
                             v.get("keywords", {}), v.get("senders", ()), v.get("attachments"), entry.source.label)
 
@@ -665,19 +677,21 @@ class _Loader:
     def intents(self) -> dict[str, WordGroup]:
         groups = {}
         for entry in self.named["intents"].values():
-            if entry.name not in REQUIRED_INTENTS + OPTIONAL_INTENTS:
-                self.problem(entry, "", f"unknown intent {entry.name!r} (known: {', '.join(REQUIRED_INTENTS + OPTIONAL_INTENTS)})")
+            known = REQUIRED_INTENTS + OPTIONAL_INTENTS
+            if entry.name not in known:
+                self.problem(entry, "", f"unknown intent {entry.name!r} (known: {', '.join(known)})")
             groups[entry.name] = WordGroup(entry.name, self.words(entry, "", entry.value) or {}, entry.source.label)
         return groups
 
     def defaults(self) -> Defaults:
         entries = self.named["defaults"]
         if not entries:
-            self.problems.append(Problem(str(self.directory), 0, "no [defaults] table (category, priority, department)"))
+            self.problems.append(Problem(str(self.directory), 0, "no [defaults] table"))
             return Defaults()
         values: dict[str, Any] = {}
         for key, entry in entries.items():
-            values.update(self.fields("defaults", _Entry(entry.source, entry.line, "defaults", {key: entry.value}, None), False))
+            one_key = _Entry(entry.source, entry.line, "defaults", {key: entry.value}, None)
+            values.update(self.fields("defaults", one_key, required=False))
         for key in REQUIRED["defaults"]:
             if key not in entries:
                 self.problems.append(Problem(str(self.directory), 0, f"[defaults] {key} is missing"))

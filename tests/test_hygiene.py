@@ -1,0 +1,190 @@
+"""assess() rule by rule, and bounce_report() on DSN and plain-text bounces."""
+from __future__ import annotations
+
+import pytest
+
+from gateway.hygiene import Verdict, assess, bounce_report
+from gateway.parse import parse
+
+OWN = frozenset({"care@example.com", "noreply@example.com"})
+
+
+def mail_bytes(headers: str = "", subject: str = "Broken parcel", sender: str = "Ali <ali@example.org>",
+               body: str = "My parcel arrived broken.") -> bytes:
+    return (f"From: {sender}\r\nTo: care@example.com\r\nSubject: {subject}\r\n"
+            f"Message-ID: <m1@example.org>\r\n{headers}Content-Type: text/plain; charset=utf-8\r\n\r\n{body}"
+            ).encode("utf-8")
+
+
+def verdict(raw: bytes) -> Verdict:
+    return assess(parse(raw), OWN)
+
+
+def test_human_mail_is_not_automatic() -> None:
+    assert verdict(mail_bytes()) == Verdict(False, "", "")
+
+
+def test_auto_submitted_no_is_human() -> None:
+    assert not verdict(mail_bytes("Auto-Submitted: no\r\n")).automatic
+
+
+@pytest.mark.parametrize("headers, kind", [
+    ("Auto-Submitted: auto-replied\r\n", "autoreply"),
+    ("Auto-Submitted: auto-generated\r\n", "bulk"),
+    ("Auto-Submitted: auto-notified; owner-email=x@example.org\r\n", "bulk"),
+    ("Precedence: bulk\r\n", "bulk"),
+    ("Precedence: junk\r\n", "bulk"),
+    ("Precedence: list\r\n", "list"),
+    ("List-Id: <complaints.lists.example.org>\r\n", "list"),
+    ("List-Unsubscribe: <mailto:unsub@example.org>\r\n", "list"),
+    ("X-Auto-Response-Suppress: All\r\n", "bulk"),
+    ("X-Autoreply: yes\r\n", "autoreply"),
+    ("X-Autorespond: vacation\r\n", "autoreply"),
+    ("Return-Path: <>\r\n", "autoreply"),
+    ("X-Care-Gateway-Loop: care@example.com\r\n", "loop"),
+])
+def test_rfc3834_headers(headers: str, kind: str) -> None:
+    result = verdict(mail_bytes(headers))
+    assert result.automatic and result.kind == kind and result.reason
+
+
+def test_custom_loop_header_name() -> None:
+    raw = mail_bytes("X-Other-Loop: 1\r\n")
+    assert assess(parse(raw), OWN, loop_header="X-Other-Loop").kind == "loop"
+    assert not assess(parse(raw), OWN).automatic
+
+
+def test_own_address_is_self_whatever_the_case() -> None:
+    assert verdict(mail_bytes(sender="Desk <Care@Example.COM>")).kind == "self"
+
+
+@pytest.mark.parametrize("sender", ["MAILER-DAEMON@mx.example.org", "postmaster@example.org",
+                                    "Mail Delivery System <mailer-daemon@example.net>"])
+def test_daemon_senders(sender: str) -> None:
+    assert verdict(mail_bytes(sender=sender, subject="Hello")).kind == "bounce"
+
+
+@pytest.mark.parametrize("subject", [
+    "Out of Office: Broken parcel", "Automatic reply: Broken parcel", "Autoreply: Broken parcel",
+    "Auto-Reply", "Автоответ: Жалоба", "Автоматический ответ: Жалоба", "Otomatik yanıt: Şikayet",
+    "OTOMATİK YANIT: Şikayet", "Ofis dışındayım", "İşyerinde değil: Şikayet", "Avtomatik cavab: Şikayət",
+    "AVTOMATİK CAVAB", "Abwesenheitsnotiz: Paket",
+])
+def test_out_of_office_subjects_without_headers(subject: str) -> None:
+    result = verdict(mail_bytes(subject=subject))
+    assert (result.automatic, result.kind) == (True, "autoreply")
+
+
+@pytest.mark.parametrize("subject", [
+    "Undelivered Mail Returned to Sender", "Delivery Status Notification (Failure)", "Mail delivery failed",
+    "Undeliverable: Broken parcel", "Недоставленное сообщение", "Returned mail: see transcript for details",
+])
+def test_plain_text_bounce_subjects(subject: str) -> None:
+    assert verdict(mail_bytes(subject=subject, sender="mx@example.net")).kind == "bounce"
+
+
+@pytest.mark.parametrize("subject", ["Where is my office chair order?", "Complaint about auto parts",
+                                     "Ответ на жалобу", "Re: Şikayet [CG-2024-ABCD]", "Paket gəlmədi"])
+def test_ordinary_subjects_stay_human(subject: str) -> None:
+    assert not verdict(mail_bytes(subject=subject)).automatic
+
+
+DSN = """From: Mail Delivery System <MAILER-DAEMON@mx.example.net>
+To: care@example.com
+Subject: Undelivered Mail Returned to Sender
+Auto-Submitted: auto-replied
+Message-ID: <dsn.1@mx.example.net>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+--B
+Content-Type: text/plain
+
+I'm sorry to have to inform you that your message could not be delivered.
+
+--B
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.net
+
+Final-Recipient: rfc822; gone@example.org
+Original-Recipient: rfc822;gone@example.org
+Action: failed
+Status: {status}
+Diagnostic-Code: smtp; {code} User unknown
+
+--B
+Content-Type: {returned}
+
+From: care@example.com
+To: gone@example.org
+Subject: [CG-2024-ABCD] Your complaint
+Message-ID: <out.42@care.example.com>
+
+--B--
+"""
+
+
+@pytest.mark.parametrize("returned", ["message/rfc822", "text/rfc822-headers"])
+def test_dsn_bounce_report(returned: str) -> None:
+    raw = DSN.format(status="5.1.1", code="550 5.1.1", returned=returned).encode()
+    mail = parse(raw)
+    assert assess(mail, OWN) == Verdict(True, "bounce", "delivery status notification (multipart/report)")
+    report = bounce_report(mail, raw)
+    assert report is not None
+    assert report.original_message_ids == ("out.42@care.example.com",)
+    assert report.recipients == ("gone@example.org",)
+    assert report.permanent is True
+    assert report.diagnostic == "smtp; 550 5.1.1 User unknown"
+
+
+def test_delayed_dsn_is_not_permanent() -> None:
+    raw = DSN.format(status="4.4.1", code="451 4.4.1", returned="message/rfc822").encode()
+    report = bounce_report(parse(raw), raw)
+    assert report is not None and report.permanent is False
+
+
+PLAIN_BOUNCE = """From: MAILER-DAEMON@mx.example.net
+To: care@example.com
+Subject: Mail delivery failed: returning message to sender
+Message-ID: <b.2@mx.example.net>
+
+This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  gone@example.org
+    host mx.example.org [192.0.2.1]
+    SMTP error from remote mail server after RCPT TO:<gone@example.org>:
+    550 5.1.1 No such user here
+
+------ This is a copy of the message, including all the headers. ------
+
+Message-ID: <out.43@care.example.com>
+From: care@example.com
+Subject: [CG-2024-ABCD] Your complaint
+"""
+
+
+def test_plain_text_bounce_report() -> None:
+    raw = PLAIN_BOUNCE.encode()
+    mail = parse(raw)
+    assert assess(mail, OWN).kind == "bounce"
+    report = bounce_report(mail, raw)
+    assert report is not None
+    assert report.original_message_ids == ("out.43@care.example.com",)
+    assert report.recipients == ("gone@example.org",)
+    assert report.permanent is True
+    assert "550 5.1.1" in report.diagnostic
+
+
+def test_exim_failed_recipients_header() -> None:
+    raw = PLAIN_BOUNCE.replace("Message-ID: <b.2", "X-Failed-Recipients: Gone@Example.org\nMessage-ID: <b.2").encode()
+    report = bounce_report(parse(raw), raw)
+    assert report is not None and report.recipients == ("gone@example.org",)
+
+
+def test_human_mail_has_no_bounce_report() -> None:
+    raw = mail_bytes()
+    assert bounce_report(parse(raw), raw) is None

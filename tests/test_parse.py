@@ -1,0 +1,281 @@
+"""parse(): charsets, encoded headers, HTML-only mail, attachments, hostile input."""
+from __future__ import annotations
+
+import base64
+from datetime import timezone
+from email.message import EmailMessage
+
+import pytest
+
+from gateway import charsets
+from gateway.parse import Unprocessable, html_to_text, message_ids, one_line, parse, safe_filename
+
+RU = "Здравствуйте! Посылка пришла повреждённой, прошу вернуть деньги."
+TR = "Merhaba, siparişim hasarlı geldi. Lütfen iade işlemini başlatın, teşekkürler."
+AZ = "Salam, sifarişim zədələnmiş gəlib. Zəhmət olmasa pulu qaytarın."
+
+
+def raw_mail(body: bytes, *, charset: str | None = None, subject: bytes = b"Complaint",
+             extra: bytes = b"", ctype: bytes = b"text/plain", cte: bytes = b"8bit") -> bytes:
+    declared = b"; charset=" + charset.encode() if charset else b""
+    return (b"From: Customer <Customer@Example.org>\r\nTo: care@example.com\r\nSubject: " + subject
+            + b"\r\nMessage-ID: <abc.123@example.org>\r\nDate: Mon, 04 Mar 2024 10:12:00 +0300\r\n"
+            + extra + b"MIME-Version: 1.0\r\nContent-Type: " + ctype + declared
+            + b"\r\nContent-Transfer-Encoding: " + cte + b"\r\n\r\n" + body)
+
+
+@pytest.mark.parametrize("text, encoding, declared", [
+    (RU, "koi8-r", "koi8-r"),  # declared correctly
+    (RU, "windows-1251", "windows-1251"),
+    (RU, "koi8-r", "windows-1251"),  # declared wrongly
+    (RU, "windows-1251", "koi8-r"),
+    (RU, "windows-1251", None),  # not declared at all
+    (RU, "windows-1251", "us-ascii"),
+    (RU, "windows-1251", "iso-8859-1"),
+    (RU, "koi8-r", "x-unknown"),  # a name no codec knows
+    (TR, "iso-8859-9", "iso-8859-9"),
+    (TR, "windows-1254", "windows-1254"),
+    (TR, "windows-1254", None),
+    (TR, "windows-1254", "iso-8859-1"),
+    (TR, "iso-8859-9", "us-ascii"),
+    (AZ, "utf-8", None),
+    (AZ, "utf-8", "iso-8859-9"),
+])
+def test_body_charsets_are_decoded_to_readable_text(text: str, encoding: str, declared: str | None) -> None:
+    mail = parse(raw_mail(text.encode(encoding), charset=declared))
+    assert mail.text == text
+    assert mail.new_text == text
+
+
+def test_a_wrong_declaration_is_recorded_as_a_defect() -> None:
+    mail = parse(raw_mail(RU.encode("koi8-r"), charset="windows-1251"))
+    assert any("decoded as koi8-r" in d for d in mail.defects)
+
+
+def test_utf8_with_bad_bytes_keeps_the_readable_rest() -> None:
+    body = RU.encode("utf-8")
+    broken = body[:20] + b"\xff\xfe" + body[20:]
+    mail = parse(raw_mail(broken, charset="utf-8"))
+    assert mail.text.startswith(RU.encode("utf-8")[:20].decode("utf-8"))
+    assert mail.text.endswith(RU[-20:])
+    assert "\ufffd" in mail.text
+
+
+def test_charset_aliases_python_does_not_know() -> None:
+    assert charsets.codec_name("x-mac-cyrillic") == "mac-cyrillic"
+    assert charsets.codec_name("iso-8859-8-i") == "iso8859-8"
+    assert charsets.codec_name("win-1251") == "cp1251"
+    assert charsets.codec_name("garbage-charset") is None
+
+
+@pytest.mark.parametrize("header, expected", [
+    (b"=?koi8-r?B?" + base64.b64encode("Жалоба".encode("koi8-r")) + b"?=", "Жалоба"),
+    (b"=?windows-1251?Q?=C6=E0=EB=EE=E1=E0?= =?utf-8?Q?_=E2=84=96_5?=", "Жалоба № 5"),
+    (b"=?iso-8859-9?Q?=DEikayet?=", "Şikayet"),
+    (b"=?utf-8?B?" + base64.b64encode("Şikayət".encode()) + b"?=", "Şikayət"),
+    (b"Re: =?UTF-8?Q?=D0=9E=D1=82=D0=B2=D0=B5=D1=82?=", "Re: Ответ"),
+    ("Жалоба на курьера".encode("windows-1251"), "Жалоба на курьера"),  # raw 8-bit, undeclared
+    ("Şikayətim var".encode("utf-8"), "Şikayətim var"),  # RFC 6532 raw UTF-8
+    (b"=?unknown-8bit?Q?Kargo_=FCcreti?=", "Kargo ücreti"),
+])
+def test_subjects_in_rfc2047_and_raw_8bit(header: bytes, expected: str) -> None:
+    assert parse(raw_mail(b"x", subject=header)).subject == expected
+
+
+def test_subject_with_cr_lf_is_one_line() -> None:
+    raw = raw_mail(b"x", subject=b"=?utf-8?Q?Hello=0D=0ABcc:_victim@example.net=0Aagain?=")
+    mail = parse(raw)
+    assert "\r" not in mail.subject and "\n" not in mail.subject
+    assert mail.subject == "Hello Bcc: victim@example.net again"
+    assert all("\n" not in value and "\r" not in value for _, value in mail.headers)
+
+
+def test_one_line_removes_every_kind_of_line_break() -> None:
+    assert one_line("a\r\nb\u2028c\x85d\x00e\tf") == "a b c d e f"
+
+
+def test_rfc2231_filename_and_sender_name() -> None:
+    raw = (b"From: =?utf-8?B?" + base64.b64encode("Айдын Мамедов".encode()) + b"?= <aydin@example.az>\r\n"
+           b"Subject: docs\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+           b"--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nsee attached\r\n"
+           b"--b\r\nContent-Type: application/pdf\r\n"
+           b"Content-Disposition: attachment; filename*=utf-8''%C5%9Fikay%C9%99t.pdf\r\n"
+           b"Content-Transfer-Encoding: base64\r\n\r\n" + base64.b64encode(b"%PDF-1.4 test") + b"\r\n--b--\r\n")
+    mail = parse(raw)
+    assert mail.sender == "aydin@example.az"
+    assert mail.sender_name == "Айдын Мамедов"
+    [attachment] = mail.attachments
+    assert attachment.filename == "şikayət.pdf"
+    assert attachment.payload == b"%PDF-1.4 test"
+    assert attachment.size == 13 and attachment.content_type == "application/pdf"
+    assert mail.text == "see attached"
+
+
+def _with_attachment(filename: str, payload: bytes = b"data", ctype: str = "application/octet-stream") -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "a@example.org"
+    msg["Subject"] = "file"
+    msg.set_content("see file")
+    maintype, subtype = ctype.split("/")
+    msg.add_attachment(payload, maintype=maintype, subtype=subtype, filename=filename)
+    return msg.as_bytes()
+
+
+@pytest.mark.parametrize("filename, expected", [
+    ("../../etc/passwd", "passwd"),
+    ("..\\..\\windows\\system32\\evil.dll", "evil.dll"),
+    ("/etc/shadow", "shadow"),
+    ("..", "part1.bin"),
+    ("invoice\u202etxt.exe", "invoicetxt.exe"),  # right-to-left override removed
+    ("bad\x00name\x1f.txt", "badname.txt"),
+    (".hidden", "hidden"),
+    ("a<b>c:d|e?.txt", "a_b_c_d_e_.txt"),
+])
+def test_attachment_filenames_are_sanitised(filename: str, expected: str) -> None:
+    [attachment] = parse(_with_attachment(filename)).attachments
+    assert attachment.filename == expected
+
+
+def test_long_filename_keeps_its_extension() -> None:
+    name = safe_filename("x" * 400 + ".pdf")
+    assert len(name) <= 150 and name.endswith(".pdf")
+
+
+def test_attachment_hash_and_size() -> None:
+    payload = bytes(range(256)) * 10
+    [attachment] = parse(_with_attachment("bin.dat", payload)).attachments
+    assert attachment.size == len(payload)
+    assert attachment.sha256 == __import__("hashlib").sha256(payload).hexdigest()
+
+
+def test_thirty_megabyte_attachment() -> None:
+    payload = b"\x00\x01binary\xff" * (30 * 1024 * 1024 // 10)
+    mail = parse(_with_attachment("scan.tiff", payload, "image/tiff"))
+    [attachment] = mail.attachments
+    assert attachment.size == len(payload)
+    assert attachment.payload == payload
+    assert mail.text == "see file"
+
+
+HTML_ONLY = """<html><head><style>p {color: red}</style><title>t</title></head><body>
+<p>Dear team,</p><p>my order <b>#12345</b> arrived&nbsp;broken.<br>Please help.</p>
+<ul><li>box crushed</li><li>item scratched</li></ul>
+<div class="gmail_quote">On Mon, Mar 4, 2024 at 10:12 AM Care &lt;care@example.com&gt; wrote:<br>
+<blockquote class="gmail_quote"><p>Your complaint was registered.</p></blockquote></div>
+<script>alert(1)</script></body></html>"""
+
+
+def test_html_only_mail_becomes_readable_text() -> None:
+    mail = parse(raw_mail(HTML_ONLY.encode(), charset="utf-8", ctype=b"text/html"))
+    assert mail.text.splitlines()[:5] == ["Dear team,", "", "my order #12345 arrived broken.", "Please help.", ""]
+    assert "- box crushed" in mail.text and "- item scratched" in mail.text
+    assert "> Your complaint was registered." in mail.text
+    assert "alert" not in mail.text and "color" not in mail.text
+    assert mail.new_text.endswith("- item scratched")
+    assert mail.quoted.startswith("On Mon, Mar 4, 2024")
+    assert mail.html == HTML_ONLY
+
+
+def test_plain_part_is_preferred_over_html_alternative() -> None:
+    msg = EmailMessage()
+    msg["From"] = "a@example.org"
+    msg.set_content("plain version")
+    msg.add_alternative("<p>html version</p>", subtype="html")
+    mail = parse(msg.as_bytes())
+    assert mail.text == "plain version"
+    assert mail.html.strip() == "<p>html version</p>"
+
+
+def test_empty_plain_part_falls_back_to_html() -> None:
+    msg = EmailMessage()
+    msg["From"] = "a@example.org"
+    msg.set_content("")
+    msg.add_alternative("<p>only here</p>", subtype="html")
+    assert parse(msg.as_bytes()).text == "only here"
+
+
+def test_html_to_text_nested_blockquotes() -> None:
+    assert html_to_text("<p>a</p><blockquote>b<blockquote>c</blockquote></blockquote>") == "a\n\n> b\n> > c"
+
+
+def test_envelope_fields() -> None:
+    raw = raw_mail(b"Body", extra=b"In-Reply-To: <out.1@care.example.com>\r\n"
+                               b"References: <out.0@care.example.com> <out.1@care.example.com>\r\n"
+                               b"Cc: Other <Other@Example.net>, third@example.net\r\nReply-To: r@example.org\r\n")
+    mail = parse(raw)
+    assert mail.sender == "customer@example.org" and mail.sender_name == "Customer"
+    assert mail.message_id == "abc.123@example.org"
+    assert mail.in_reply_to == ("out.1@care.example.com",)
+    assert mail.references == ("out.0@care.example.com", "out.1@care.example.com")
+    assert mail.cc == ("other@example.net", "third@example.net") and mail.to == ("care@example.com",)
+    assert mail.reply_to == "r@example.org"
+    assert mail.date is not None and mail.date.utcoffset() is not None
+    assert mail.date.astimezone(timezone.utc).hour == 7
+    assert mail.header("content-transfer-encoding") == "8bit"
+
+
+def test_message_ids_helper() -> None:
+    assert message_ids("<a@b> junk <c@d> <a@b>") == ("a@b", "c@d")
+
+
+@pytest.mark.parametrize("raw, reason", [
+    (b"Subject: no sender\r\n\r\nbody", "no usable From address"),
+    (b"From: undisclosed\r\nSubject: x\r\n\r\nbody", "no usable From address"),
+    (b"From: MAILER DAEMON <>\r\n\r\nbody", "no usable From address"),
+    (b"", "no usable From address"),
+    (b"\x00\xff\xfe garbage \x80\x81", "no usable From address"),
+])
+def test_unprocessable(raw: bytes, reason: str) -> None:
+    with pytest.raises(Unprocessable, match=reason):
+        parse(raw)
+
+
+def test_sender_header_is_used_when_from_has_no_address() -> None:
+    mail = parse(b"From: Support Team\r\nSender: desk@example.org\r\nSubject: x\r\n\r\nbody")
+    assert mail.sender == "desk@example.org"
+    assert any("Sender used" in d for d in mail.defects)
+
+
+def test_deep_nesting_is_unprocessable_not_a_crash() -> None:
+    depth = 5000
+    head = b"".join(b"--b%d\r\nContent-Type: multipart/mixed; boundary=b%d\r\n\r\n" % (i, i + 1) for i in range(depth))
+    raw = b"From: a@example.org\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n" + head
+    try:
+        mail = parse(raw)
+    except Unprocessable as exc:
+        assert "nested" in str(exc) or "parser error" in str(exc)
+    else:
+        assert mail.sender == "a@example.org"
+
+
+def test_broken_base64_and_missing_boundary_are_defects_not_failures() -> None:
+    raw = (b"From: a@example.org\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+           b"Content-Type: multipart/mixed; boundary=never\r\n\r\nno boundary here\r\n")
+    mail = parse(raw)
+    assert mail.defects
+    raw2 = raw_mail(b"this is not base64!!!", charset="utf-8", cte=b"base64")
+    assert parse(raw2).sender == "customer@example.org"
+
+
+def test_unindented_continuation_line_does_not_lose_the_sender() -> None:
+    raw = (b"Received: from x\r\nby y with SMTP; Mon, 4 Mar 2024\r\nFrom: a@example.org\r\n"
+           b"Subject: hi\r\n\r\nbody")
+    mail = parse(raw)
+    assert mail.sender == "a@example.org" and mail.subject == "hi" and mail.text == "body"
+    assert any("repaired" in d for d in mail.defects)
+
+
+def test_leading_bom_is_ignored() -> None:
+    assert parse(b"\xef\xbb\xbfFrom: a@example.org\r\n\r\nbody").sender == "a@example.org"
+
+
+def test_forwarded_message_is_an_attachment_not_body() -> None:
+    inner = b"From: x@example.net\r\nSubject: old\r\nMessage-ID: <old@x>\r\n\r\nold text"
+    raw = (b"From: a@example.org\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n"
+           b"--b\r\nContent-Type: text/plain\r\n\r\nsee forwarded\r\n--b\r\nContent-Type: message/rfc822\r\n\r\n"
+           + inner + b"\r\n--b--\r\n")
+    mail = parse(raw)
+    assert mail.text == "see forwarded"
+    [attachment] = mail.attachments
+    assert attachment.content_type == "message/rfc822" and attachment.filename.endswith(".eml")
+    assert b"Message-ID: <old@x>" in attachment.payload

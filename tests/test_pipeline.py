@@ -1,0 +1,143 @@
+"""The path of one email through `gateway ingest` (the MTA pipe), end to end on SQLite."""
+from __future__ import annotations
+
+import email
+import email.policy
+import subprocess
+import sys
+
+from gatewaykit import gateway, listing, mail, outgoing, show, write_config
+
+NOW = "2026-11-23T06:00:00Z"  # Monday 10:00 in Baku
+
+
+def parse_eml(path):
+    return email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+
+
+def ingest(config, raw: bytes, now: str = NOW) -> str:
+    return gateway(config, "ingest", "--now", now, input=raw).stdout.decode()
+
+
+def tracking_of(line: str) -> str:
+    return line.split()[2]
+
+
+def test_one_mail_makes_one_complaint_and_one_acknowledgement(tmp_path):
+    config = write_config(tmp_path)
+    raw = mail(subject="Order 123 late", body="My order has not arrived after ten days.", name="John Smith")
+    line = ingest(config, raw)
+    assert " processed CC-2026-" in line
+    tracking = tracking_of(line)
+    gateway(config, "tick", "--now", NOW)
+    sent = [parse_eml(p) for p in outgoing(config)]
+    acks = [m for m in sent if m["To"] == "aysel@example.az"]
+    assert len(acks) == 1
+    ack = acks[0]
+    assert f"[{tracking}]" in ack["Subject"]
+    assert ack["From"].addresses[0].addr_spec == "care@shop.test"
+    assert ack["Auto-Submitted"] == "auto-replied"
+    assert ack["In-Reply-To"] == email.message_from_bytes(raw)["Message-ID"]
+    assert ack["Message-ID"].endswith("@shop.test>")
+    assert tracking in ack.get_body(("plain",)).get_content()
+    assert ack.get_body(("html",)) is not None
+    data = show(config, tracking)
+    assert data["status"] == "registered" and data["language"] == "en"
+    assert data["customer"]["email"] == "aysel@example.az" and data["customer"]["name"] == "John Smith"
+    assert data["due"]["acknowledge"] and data["due"]["resolve"]
+
+
+def test_same_message_ingested_ten_times_is_one_complaint(tmp_path):
+    config = write_config(tmp_path)
+    raw = mail()
+    lines = [ingest(config, raw) for _ in range(3)]
+    lines.append(gateway(config, "ingest", "--now", NOW, *[str(_write(tmp_path, raw, i)) for i in range(7)]).stdout.decode())
+    assert sum(line.count(" processed ") for line in lines) == 1
+    assert sum(line.count(" duplicate ") for line in lines) == 9
+    gateway(config, "tick", "--now", NOW)
+    gateway(config, "tick", "--now", "2026-11-23T07:00:00Z")
+    complaints = [r for r in listing(config) if r["status"] != "quarantined"]
+    assert len(complaints) == 1
+    assert len([p for p in outgoing(config) if parse_eml(p)["To"] == "aysel@example.az"]) == 1
+
+
+def _write(tmp_path, raw: bytes, i: int):
+    path = tmp_path / f"copy{i}.eml"
+    path.write_bytes(raw)
+    return path
+
+
+def test_same_message_with_other_received_headers_is_a_duplicate_by_message_id(tmp_path):
+    config = write_config(tmp_path)
+    raw = mail(message_id="<fixed-1@example.az>")
+    ingest(config, raw)
+    line = ingest(config, b"Received: from relay2 by mx; Mon, 23 Nov 2026 10:01:00 +0400\r\n" + raw)
+    assert " duplicate " in line
+
+
+def test_two_processes_ingesting_the_same_file_at_once(tmp_path):
+    config = write_config(tmp_path)
+    ingest(config, mail(sender="warmup@example.az"))  # schema exists before the race
+    files = [_write(tmp_path, mail(sender=f"c{i}@example.az", message_id=f"<race-{i}@example.az>"), i)
+             for i in range(20)]
+    args = [sys.executable, "-m", "gateway", "--config", str(config), "ingest", "--now", NOW, *map(str, files)]
+    procs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outputs
+    text = "".join(o[0].decode() for o in outputs)
+    assert text.count(" processed ") == 20 and text.count(" duplicate ") == 20
+    gateway(config, "tick", "--now", NOW)
+    acks = [parse_eml(p)["To"] for p in outgoing(config) if parse_eml(p)["To"].startswith("c")]
+    assert sorted(acks) == sorted(f"c{i}@example.az" for i in range(20))
+
+
+def test_malformed_mail_is_stored_and_quarantined_and_ingest_exits_zero(tmp_path):
+    config = write_config(tmp_path)
+    raw = b"Subject: no sender here\r\nContent-Type: multipart/mixed; boundary=\"x\"\r\n\r\n--x\r\nbroken"
+    result = gateway(config, "ingest", "--now", NOW, input=raw)
+    assert result.returncode == 0
+    assert "quarantined" in result.stdout.decode()
+    rows = listing(config, "--status", "quarantined")
+    assert len(rows) == 1 and "From" in rows[0]["reason"]
+    archived = list((tmp_path / "storage" / "archive").rglob("*.eml"))
+    assert [p.read_bytes() for p in archived] == [raw]
+    gateway(config, "tick", "--now", NOW)
+    assert outgoing(config) == []  # nobody to answer, nothing sent
+
+
+def test_reply_with_tracking_number_threads_into_the_complaint(tmp_path):
+    config = write_config(tmp_path)
+    tracking = tracking_of(ingest(config, mail(subject="Broken kettle")))
+    for prefix in ("Re:", "RE: AW:", "Ответ:", "YNT:", "Cavab: Fwd:"):
+        line = ingest(config, mail(subject=f"{prefix} [{tracking.lower()}] Broken kettle", body="More details."))
+        assert tracking in line
+    data = show(config, tracking)
+    assert len([m for m in data["messages"] if m["direction"] == "in"]) == 6
+    assert len([r for r in listing(config) if r["status"] != "quarantined"]) == 1
+
+
+def test_reply_by_in_reply_to_our_acknowledgement_threads(tmp_path):
+    config = write_config(tmp_path)
+    tracking = tracking_of(ingest(config, mail(subject="Refund please")))
+    gateway(config, "tick", "--now", NOW)
+    ack_id = next(parse_eml(p)["Message-ID"] for p in outgoing(config) if parse_eml(p)["To"] == "aysel@example.az")
+    line = ingest(config, mail(subject="something else entirely", in_reply_to=ack_id, body="Any news?"))
+    assert tracking in line
+
+
+def test_mistyped_tracking_number_does_not_thread(tmp_path):
+    config = write_config(tmp_path)
+    tracking = tracking_of(ingest(config, mail(subject="Refund please")))
+    wrong = tracking[:-1] + ("A" if tracking[-1] != "A" else "B")
+    line = ingest(config, mail(subject=f"Re: [{wrong}] Refund please"))
+    assert tracking not in line and " processed CC-2026-" in line
+
+
+def test_unknown_config_key_is_a_clear_error_with_exit_2(tmp_path):
+    config = write_config(tmp_path, extra="[sla.nonsense]\n")
+    text = config.read_text().replace("[gateway]\n", "[gateway]\nadress = \"x@y\"\n")
+    config.write_text(text)
+    result = gateway(config, "check", check=False)
+    assert result.returncode == 2
+    assert b"gateway.adress: unknown key" in result.stderr
+    assert b"gateway.toml:3" in result.stderr
