@@ -12,7 +12,11 @@ Changes from the shipped tracker, each one needed to do a complaint desk's job:
 - [mail] debug = outgoing.mbox: every outgoing mail goes to that file, nothing
   reaches the network; [mail] domain / [tracker] web are required values;
 - [nosy] messages_to_author = new: the author of a new issue gets a copy, the
-  nearest thing Roundup has to our acknowledgement (shipped: no mail at all).
+  nearest thing Roundup has to our acknowledgement (shipped: no mail at all);
+- [mailgw] convert_htmltotext = dehtml (its built-in converter): shipped
+  ("none") it rejects HTML-only mail, and in 2.6.0 the rejection notice itself
+  crashes (TypeError deep-copying the config in mailgw.flatten), which in mbox
+  mode aborts the whole run.
 
 Hashing: Roundup creates a user with a random PBKDF2 password for every
 unknown sender. [main] password_pbkdf2_default_rounds ships as 250000
@@ -50,6 +54,7 @@ SETTINGS = (
     ("mail", "host", "localhost"),
     ("mail", "debug", DEBUG_MAIL),
     ("nosy", "messages_to_author", "new"),
+    ("mailgw", "convert_htmltotext", "dehtml"),
 )
 ANONYMOUS_EMAIL = re.compile(r"^#\s*(db\.security\.addPermissionToRole\('Anonymous', 'Email Access'\))", re.M)
 
@@ -144,7 +149,8 @@ def replies(tracker: Path) -> list[Reply]:
     try:
         found = []
         for msg in box:
-            for _, address in getaddresses(msg.get_all("To", [])):
+            # the debug file repeats the envelope as "TO:", which get_all also returns
+            for address in sorted({address for _, address in getaddresses(msg.get_all("To", []))}):
                 found.append(Reply(address.lower(), (msg.get("Message-Id") or "").strip().strip("<>"),
                                    (msg.get("In-Reply-To") or "").strip().strip("<>"),
                                    f"issue{msg.get('X-Roundup-issue-Id', '')}"))

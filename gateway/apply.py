@@ -12,7 +12,8 @@ from typing import Any
 
 from gateway import sweep
 from gateway.enqueue import queue
-from gateway.models import Complaint, Customer, Event, Message, OutgoingMail
+from gateway.models import AttachmentRecord, Complaint, Customer, Event, Message, OutgoingMail
+from gateway.parse import Attachment
 from gateway.plan import Plan
 from gateway.policy import Policy
 from gateway.view import naive
@@ -29,6 +30,7 @@ class Incoming:
     sender: str
     subject: str
     human: bool  # a person wrote it (not automatic mail)
+    attachments: tuple[Attachment, ...] = ()  # bytes already in the archive
 
 
 def apply(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) -> Complaint | None:
@@ -39,6 +41,9 @@ def apply(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) -> Comp
         complaint=complaint, direction="in", message_id=incoming.message_id or None, sha256=incoming.sha256,
         size=incoming.size, source=incoming.source, sender=incoming.sender, subject=incoming.subject[:500],
         kind=plan.message_kind, state="processed", text=plan.text, received_at=naive(now))
+    for part in incoming.attachments:
+        AttachmentRecord.create(message=message, filename=part.filename, content_type=part.content_type,
+                                size=part.size, sha256=part.sha256)
     if incoming.human:
         Customer.update(bouncing=False).where(Customer.email == incoming.sender).execute()
     for spec in plan.events:

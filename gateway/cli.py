@@ -6,7 +6,12 @@
     gateway [--config PATH] show TRACKING --json
     gateway [--config PATH] list [--status S] [--overdue] --json
     gateway [--config PATH] check
+    gateway [--config PATH] migrate
     gateway [--config PATH] quarantine list | retry ID|--all
+    gateway [--config PATH] status [--json]
+    gateway [--config PATH] report [--since --until] [--format text|csv|html] [--output FILE]
+    gateway [--config PATH] export --customer ADDRESS [--output FILE]
+    gateway [--config PATH] purge [--now ISO8601] [--days N]
 
 Exit codes: 0 success, 1 a problem with the data or the work, 2 bad config or usage.
 """
@@ -53,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--now", type=parse_now, default=None)
     listing.add_argument("--json", action="store_true")
     sub.add_parser("check", help="validate config, rules and templates")
+    sub.add_parser("migrate", help="create or upgrade the database schema (also done on start)")
     quarantine = sub.add_parser("quarantine", help="mail that could not be processed")
     qsub = quarantine.add_subparsers(dest="action", required=True)
     qsub.add_parser("list")
@@ -64,6 +70,20 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("kind")
     preview.add_argument("--lang", default="")
     preview.add_argument("--complaint", default="")
+    status = sub.add_parser("status", help="sources, outbox, quarantine, overdue; exit 1 when a source is down")
+    status.add_argument("--json", action="store_true")
+    status.add_argument("--now", type=parse_now, default=None)
+    report = sub.add_parser("report", help="ISO 10002 figures (default: the last 30 days)")
+    report.add_argument("--since", help="ISO date or time; without a zone, the business time zone")
+    report.add_argument("--until", help="ISO date or time (exclusive); default: now")
+    report.add_argument("--format", choices=("text", "csv", "html"), default="text")
+    report.add_argument("--output", type=Path)
+    export = sub.add_parser("export", help="all data held about one customer as JSON (subject access request)")
+    export.add_argument("--customer", required=True, metavar="ADDRESS")
+    export.add_argument("--output", type=Path)
+    purge = sub.add_parser("purge", help="remove personal data of complaints closed longer ago than [retention]")
+    purge.add_argument("--now", type=parse_now, default=None)
+    purge.add_argument("--days", type=int, help="override [retention] purge_closed_after_days")
     return parser
 
 
@@ -78,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         from gateway.checks import run_checks
         return run_checks(config)
+    if args.command == "migrate":  # needs the database only, not rules or templates
+        return cmd_migrate(config, args)
     from gateway.runtime import Runtime
     try:
         runtime = Runtime.open(config)
@@ -93,6 +115,23 @@ def main(argv: list[str] | None = None) -> int:
 def cmd_run(runtime, args) -> int:
     from gateway.daemon import Daemon
     return Daemon(runtime).run()
+
+
+def cmd_migrate(config, args) -> int:
+    from gateway import migrate
+    from gateway.models import open_database
+    try:
+        database = open_database(config.database_url, migrate=False)
+        applied = migrate.upgrade(database)
+        state = migrate.state(database)
+    except Exception as exc:
+        print(f"gateway: migrate failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    for step in applied:
+        print(f"applied {step.version}: {step.name}")
+    print(f"schema version {state.version} (latest {state.latest})")
+    database.close()
+    return 0
 
 
 def cmd_ingest(runtime, args) -> int:
@@ -167,9 +206,71 @@ def cmd_preview(runtime, args) -> int:
     return 0
 
 
+def cmd_status(runtime, args) -> int:
+    from gateway.health import read_health, render_text
+    health = read_health(args.now or datetime.now(timezone.utc), runtime.config.metrics.heartbeat_seconds)
+    sys.stdout.write(json.dumps(health.as_json(), ensure_ascii=False) + "\n" if args.json else render_text(health))
+    return 0 if health.ok else 1
+
+
+def cmd_report(runtime, args) -> int:
+    from gateway.report import build, last_days
+    from gateway.report_html import FORMATS
+    now = datetime.now(timezone.utc)
+    since, until = last_days(now)
+    try:
+        since = business_time(args.since, runtime.policy.tz) if args.since else since
+        until = business_time(args.until, runtime.policy.tz) if args.until else until
+    except ValueError as exc:
+        print(f"gateway: {exc}", file=sys.stderr)
+        return 2
+    text = FORMATS[args.format](build(since, until, now, runtime.policy.calendar))
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def business_time(value: str, tz) -> datetime:
+    """--since/--until: an ISO date or time; without an offset it is read in the business time zone."""
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"not an ISO date or time: {value!r} (e.g. 2026-11-01 or 2026-11-01T09:00+04:00)")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+
+def cmd_export(runtime, args) -> int:
+    from gateway.retention import export_customer
+    data = export_customer(runtime.database, runtime.archive, args.customer, datetime.now(timezone.utc))
+    if data is None:
+        print(f"gateway: no data held about {args.customer}", file=sys.stderr)
+        return 1
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_purge(runtime, args) -> int:
+    from gateway.retention import purge
+    days = runtime.config.retention.purge_closed_after_days if args.days is None else args.days
+    if days <= 0:
+        print("purge: retention is off ([retention] purge_closed_after_days = 0); nothing purged")
+        return 0
+    done = purge(runtime.database, runtime.archive, args.now or datetime.now(timezone.utc), days)
+    print(f"purge: complaints={done.complaints} messages={done.messages} files={done.files} "
+          f"customers={done.customers}")
+    return 0
+
+
 COMMANDS: dict[str, Callable[..., int]] = {
     "run": cmd_run, "ingest": cmd_ingest, "tick": cmd_tick, "show": cmd_show, "list": cmd_list,
     "quarantine": cmd_quarantine, "preview": cmd_preview,
+    "status": cmd_status, "report": cmd_report, "export": cmd_export, "purge": cmd_purge,
 }
 
 if __name__ == "__main__":

@@ -61,7 +61,7 @@ class Templates:
         self.default_language = default_language
         loader = jinja2.FileSystemLoader(str(self.directory))
         self.text_env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined,
-                                           autoescape=False, keep_trailing_newline=True)
+                                           autoescape=False, keep_trailing_newline=False)
         self.html_env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined,
                                            autoescape=True)
 

@@ -73,6 +73,7 @@ class ImapInbound:
     idle_timeout: float = 25 * 60.0
     batch_size: int = 100
     name: str = ""
+    lease_seconds: float = 30.0  # several gateways on one database: failover time when the holder dies
 
 
 @dataclass(frozen=True)
@@ -155,12 +156,21 @@ class LoggingSection:
 
 @dataclass(frozen=True)
 class MetricsSection:
-    listen: str = ""
+    listen: str = ""  # "127.0.0.1:9108": serve /metrics (Prometheus text); empty: off
+    heartbeat_seconds: float = 10.0  # how often the daemon publishes its sources' state for `gateway status`
 
 
 @dataclass(frozen=True)
 class RetentionSection:
-    purge_closed_after_days: int = 0
+    purge_closed_after_days: int = 0  # 0: keep personal data for ever
+    purge_every_hours: float = 24.0
+
+
+@dataclass(frozen=True)
+class ReportSection:
+    mail_to: str = ""  # weekly ISO 10002 report by mail; empty: off
+    weekday: str = "mon"  # sent on this day (business time zone) about the previous Monday-to-Sunday week
+    at: str = "08:00"
 
 
 @dataclass(frozen=True)
@@ -176,6 +186,7 @@ class Config:
     logging: LoggingSection = LoggingSection()
     metrics: MetricsSection = MetricsSection()
     retention: RetentionSection = RetentionSection()
+    report: ReportSection = ReportSection()
     base_dir: Path = Path(".")
     source: Path = Path("gateway.toml")
 
@@ -202,6 +213,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "inbound.imap.security": ("none", "starttls", "tls"),
     "logging.format": ("keyvalue", "json"),
     "sla.unit": ("days", "hours"),
+    "report.weekday": ("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
 }
 _NOT_IN_TOML = {"base_dir", "source"}
 

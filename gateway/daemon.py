@@ -18,11 +18,14 @@ from typing import Any, Callable
 import schedule
 
 from gateway import config as config_module
+from gateway.lease import LeasedRunner, Leases, OutageLog, instance_name
+from gateway.models import CONNECTION_ERRORS
 from gateway.notify import SystemdNotifier
 from gateway.pipeline import IngestOutcome
 from gateway.runtime import Runtime
 from gateway.sources.smtp import SmtpListener
 from gateway.sweep import sweep
+from gateway.upkeep import Upkeep
 
 log = logging.getLogger("gateway.daemon")
 OUTBOX_SECONDS = 5.0
@@ -42,11 +45,20 @@ class Daemon:
         self.sources: list[Any] = []
         self.threads: list[threading.Thread] = []
         self.last_mail_at: datetime | None = None
+        self.instance = instance_name()  # this daemon among several sharing one database
+        self.outage = OutageLog()
+        self.upkeep = Upkeep(runtime, clock, holder=self.instance)  # heartbeat, metrics, report, purge
 
     # ------------------------------------------------------------ sources
     def ingest(self, raw: bytes, source: str) -> IngestOutcome:
         """The sink every source calls; returns once the mail is durably stored."""
-        outcome = self.runtime.pipeline.ingest(raw, source, self.clock())
+        from gateway.sources.imap import SinkUnavailable
+        try:
+            outcome = self.runtime.pipeline.ingest(raw, source, self.clock())
+        except CONNECTION_ERRORS as exc:
+            self.outage.failed(f"ingest from {source}", exc)
+            raise SinkUnavailable(str(exc)) from exc
+        self.outage.recovered()
         self.last_mail_at = self.clock()
         self.wake.set()
         return outcome
@@ -58,15 +70,19 @@ class Daemon:
     def start_sources(self) -> None:
         config = self.runtime.config
         if config.inbound.smtp.enabled:
-            listener = SmtpListener(config.inbound.smtp.listen, self.ingest, self.ingest_lock,
+            sink = self.upkeep.board.track("smtp", config.inbound.smtp.listen, self.ingest, self.clock)
+            listener = SmtpListener(config.inbound.smtp.listen, sink, self.ingest_lock,
                                     data_size_limit=config.storage.max_message_bytes * 2)
             listener.start()
             self.sources.append(listener)
         for mailbox in config.inbound.imap:
-            from gateway.sources.imap import ImapWatcher
-            watcher = ImapWatcher(mailbox, self.locked_ingest, base_dir=config.base_dir)
-            thread = threading.Thread(target=watcher.run, args=(self.stop_event,), name=f"imap-{mailbox.host}",
-                                      daemon=True)
+            from gateway.sources.imap import ImapWatcher, mailbox_key
+            sink = self.upkeep.board.track("imap", mailbox_key(mailbox), self.locked_ingest, self.clock)
+            watcher = ImapWatcher(mailbox, sink, base_dir=config.base_dir)
+            leases = Leases(self.runtime.database, self.instance, mailbox.lease_seconds)
+            runner = LeasedRunner(leases, watcher.key, self.outage)  # one instance per mailbox at a time
+            thread = threading.Thread(target=runner.run, args=(watcher.run, self.stop_event),
+                                      name=f"imap-{mailbox.host}", daemon=True)
             thread.start()
             self.sources.append(watcher)
             self.threads.append(thread)
@@ -82,12 +98,18 @@ class Daemon:
     def deliver(self) -> None:
         try:
             self.runtime.outbox.deliver_due(self.clock())
+            self.outage.recovered()
+        except CONNECTION_ERRORS as exc:
+            self.outage.failed("outbox", exc)
         except Exception:
             log.exception("outbox run failed; will try again")
 
     def sweep(self) -> None:
         try:
             sweep(self.runtime.policy, self.runtime.database, self.clock())
+            self.outage.recovered()
+        except CONNECTION_ERRORS as exc:
+            self.outage.failed("deadline sweep", exc)
         except Exception:
             log.exception("deadline sweep failed; will try again")
 
@@ -105,6 +127,7 @@ class Daemon:
         scheduler = schedule.Scheduler()
         scheduler.every(self.runtime.config.sla.sweep_seconds).seconds.do(self.sweep)
         scheduler.every(OUTBOX_SECONDS).seconds.do(self.deliver)
+        self.upkeep.start(scheduler, self.sources)
         self.sweep()
         self.deliver()
         self.notifier.notify("READY=1\nSTATUS=running")
@@ -124,9 +147,12 @@ class Daemon:
         self.notifier.notify("STOPPING=1")
         log.info("stopping: closing sources, flushing the outbox")
         self.stop_sources()
+        with self.ingest_lock:  # a mail a source handed over just before is committed before we go on
+            pass
         flusher = threading.Thread(target=self.deliver, daemon=True)
         flusher.start()
         flusher.join(SHUTDOWN_FLUSH_SECONDS)
+        self.upkeep.stop()
         self.runtime.close()
         log.info("stopped")
         return 0

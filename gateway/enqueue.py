@@ -19,6 +19,10 @@ def new_message_id(domain: str) -> str:
     return f"{uuid.uuid4().hex}@{domain}"
 
 
+def dedupe_key(mail: OutMail, trigger: str) -> str:
+    return f"{mail.kind}:{mail.recipient}:{trigger}"[:200]
+
+
 def queue(mail: OutMail, complaint: Complaint | None, now: datetime, gateway_address: str,
           trigger: str) -> OutgoingMail:
     """An outbox row; `trigger` names what caused it, so the same cause never mails twice."""
@@ -33,5 +37,5 @@ def queue(mail: OutMail, complaint: Complaint | None, now: datetime, gateway_add
         complaint=complaint, kind=mail.kind, language=mail.language, recipient=mail.recipient,
         audience=mail.audience, message_id=new_message_id(domain), in_reply_to=in_reply_to,
         references=" ".join(refs), params=mail.params,
-        dedupe_key=f"{mail.kind}:{mail.recipient}:{trigger}"[:200],
+        dedupe_key=dedupe_key(mail, trigger),
         state="queued", next_attempt_at=naive(now), created_at=naive(now))

@@ -77,6 +77,12 @@ READ_RECEIPT_SUBJECTS = _phrases(r"^(read|not read|прочитано|не пр�
 RECEIPT_TYPES = frozenset({"application/ms-tnef", "multipart/report"})
 # Senders that cannot read an answer: an acknowledgement to them is noise at best.
 NOREPLY_LOCALPART = re.compile(r"^(no-?reply|do-?not-?reply|donotreply|noreply-[\w.-]*|bounces?(\+.*)?|notifications?)$")
+# Role accounts that send newsletters and campaigns, not complaints.
+BULK_LOCALPART = re.compile(r"^(news(letters?)?|welcome|marketing|promo(tions?)?|digest|mailer|campaigns?|"
+                            r"updates?|alerts?|info-?mail|subscriptions?)$")
+# A Mailman-style list tag ("[xdebug-general]") opening the subject, after any reply prefixes.
+LIST_TAG_SUBJECT = re.compile(r"^(?:\s*(?:re|aw|fwd?|ynt|cavab|ответ|отв)\s*:\s*)*\[[a-z][a-z0-9]*[._-][a-z0-9._-]+\]",
+                              re.IGNORECASE)
 DAEMON_LOCALPARTS = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "maildaemon", "mailerdaemon"})
 AUTOREPLY_HEADERS = ("x-autoreply", "x-autorespond", "x-autoresponder", "x-mail-autoreply", "x-vacation")
 LIST_HEADERS = ("list-id", "list-unsubscribe", "list-post", "x-mailing-list", "mailing-list", "x-mailman-version")
@@ -113,6 +119,17 @@ def _report_type(ctx: _Context) -> str:
     return found.group(1) if found else ""
 
 
+def _addressed_to_us(ctx: _Context) -> bool:
+    return any(a.lower() in ctx.own_addresses for a in ctx.mail.to + ctx.mail.cc)
+
+
+def _list_conversation(ctx: _Context) -> bool:
+    """List traffic without list headers: a list tag in the subject and not written to us.
+    List names are lower case by habit; an upper-case tag ("[PRJ-OTH]") is a person's project tag."""
+    tag = LIST_TAG_SUBJECT.match(ctx.mail.subject)
+    return bool(tag) and not tag.group(0).isupper() and not _addressed_to_us(ctx)
+
+
 def _subject(ctx: _Context, pattern: re.Pattern[str]) -> bool:
     return bool(pattern.search(_fold(ctx.mail.subject)))
 
@@ -144,6 +161,9 @@ RULES: tuple[tuple[str, Test, str], ...] = (
     ("bulk", lambda c: c.mail.has_header("x-auto-response-suppress"), "X-Auto-Response-Suppress present"),
     ("autoreply", _return_path_empty, "empty Return-Path (<>)"),
     ("bulk", lambda c: bool(NOREPLY_LOCALPART.match(c.mail.sender.split("@")[0])), "no-reply sender address"),
+    ("bulk", lambda c: bool(BULK_LOCALPART.match(c.mail.sender.split("@")[0])) and not _addressed_to_us(c),
+     "newsletter role address, not written to us"),
+    ("list", _list_conversation, "list tag in the subject of mail not addressed to us"),
 )
 
 HUMAN = Verdict(automatic=False, kind="", reason="")

@@ -36,4 +36,4 @@ def setup(settings: LoggingSection) -> None:
     root.handlers[:] = [handler]
     root.setLevel(settings.level.upper())
     logging.getLogger("peewee").setLevel(logging.WARNING)
-    logging.getLogger("mail.log").setLevel(logging.WARNING)
+    logging.getLogger("mailparser").setLevel(logging.ERROR)

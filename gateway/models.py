@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 import peewee as pw
+from playhouse.shortcuts import ReconnectMixin
 
 db = pw.DatabaseProxy()
 
@@ -93,6 +94,16 @@ class Message(BaseModel):
     received_at = pw.DateTimeField()
 
 
+class AttachmentRecord(BaseModel):
+    """An attachment of a stored message; the bytes live in the archive under sha256."""
+
+    message = pw.ForeignKeyField(Message, backref="attachments", on_delete="CASCADE")
+    filename = pw.CharField(max_length=255, default="")
+    content_type = pw.CharField(max_length=255, default="application/octet-stream")
+    size = pw.IntegerField(default=0)
+    sha256 = pw.CharField(max_length=64, index=True)
+
+
 class Event(BaseModel):
     """The complaint's history; `key` (when set) makes an action happen once."""
 
@@ -141,9 +152,62 @@ class Lease(BaseModel):
     name = pw.CharField(max_length=500, unique=True)
     holder = pw.CharField(max_length=200)
     expires_at = pw.DateTimeField()
+    acquired_at = pw.DateTimeField(null=True)  # since when `holder` has it (migrate step 2)
 
 
-MODELS: tuple[type[BaseModel], ...] = (Customer, Complaint, Message, Event, OutgoingMail, Checkpoint, Lease)
+
+class SourceStatus(BaseModel):
+    """What each source of a running daemon last reported: `gateway status` runs in
+    another process and can only read it from here. `updated_at` is the heartbeat;
+    a row that stopped beating belongs to a daemon that is gone."""
+
+    name = pw.CharField(max_length=500)  # "smtp:127.0.0.1:2525", "imap:user@host/INBOX"
+    holder = pw.CharField(max_length=200)  # host:pid of the daemon
+    kind = pw.CharField(max_length=8)
+    connected = pw.BooleanField(default=False)
+    last_contact_at = pw.DateTimeField(null=True)
+    last_mail_at = pw.DateTimeField(null=True)
+    last_error = pw.TextField(default="")
+    updated_at = pw.DateTimeField()
+
+    class Meta:
+        indexes = ((("name", "holder"), True),)
+
+
+class JobRun(BaseModel):
+    """A periodic job done for one period (e.g. the weekly report of 2026-W48): the
+    unique key makes it happen once across restarts and instances."""
+
+    key = pw.CharField(max_length=200, unique=True)
+    holder = pw.CharField(max_length=200, default="")
+    at = pw.DateTimeField()
+
+
+MODELS: tuple[type[BaseModel], ...] = (Customer, Complaint, Message, AttachmentRecord, Event, OutgoingMail, Checkpoint,
+                                       Lease, SourceStatus, JobRun)
+
+
+# A database that is unreachable or dropped the connection; never a reason to quarantine mail.
+CONNECTION_ERRORS: tuple[type[Exception], ...] = (pw.OperationalError, pw.InterfaceError)
+# libpq: give up connecting after 10 s; notice a silently dead server in about 25 s.
+PG_CONNECTION_OPTIONS = {"connect_timeout": 10, "keepalives": 1, "keepalives_idle": 10,
+                         "keepalives_interval": 5, "keepalives_count": 3}
+
+
+class ReconnectingPostgresqlDatabase(ReconnectMixin, pw.PostgresqlDatabase):
+    """After a PostgreSQL restart or failover every thread's connection is dead; the
+    next statement or BEGIN outside a transaction replaces it and runs again.
+    Inside a transaction the error propagates (peewee's ReconnectMixin rule): the
+    work rolls back and its caller retries it whole, never half."""
+
+    reconnect_errors = (
+        (pw.OperationalError, "server closed the connection"),
+        (pw.OperationalError, "terminating connection"),
+        (pw.OperationalError, "could not receive data from server"),
+        (pw.OperationalError, "ssl connection has been closed unexpectedly"),
+        (pw.OperationalError, "no connection to the server"),
+        (pw.InterfaceError, "connection already closed"),
+    )
 
 
 def make_database(url: str) -> pw.Database:
@@ -154,15 +218,15 @@ def make_database(url: str) -> pw.Database:
         return pw.SqliteDatabase(path, timeout=30, pragmas={
             "journal_mode": "wal", "synchronous": "normal", "foreign_keys": 1, "busy_timeout": 30000})
     if parsed.scheme in ("postgresql", "postgres"):
-        return pw.PostgresqlDatabase(
+        return ReconnectingPostgresqlDatabase(
             unquote(parsed.path.lstrip("/")), host=parsed.hostname, port=parsed.port or 5432,
             user=unquote(parsed.username or "") or None, password=unquote(parsed.password or "") or None,
-            autorollback=True)
+            **PG_CONNECTION_OPTIONS)
     raise ValueError(f"unsupported database URL scheme {parsed.scheme!r} (use sqlite:/// or postgresql://)")
 
 
-def open_database(url: str) -> pw.Database:
-    """Bind the models to the database at `url` and create missing tables."""
+def open_database(url: str, migrate: bool = True) -> pw.Database:
+    """Bind the models to the database at `url` and bring its schema up to date (gateway.migrate)."""
     if url.startswith("sqlite:///"):
         from pathlib import Path
         path = url[len("sqlite:///"):]
@@ -171,8 +235,9 @@ def open_database(url: str) -> pw.Database:
     database = make_database(url)
     db.initialize(database)
     database.connect(reuse_if_open=True)
-    with database.atomic():
-        database.create_tables(MODELS, safe=True)
+    if migrate:
+        from gateway.migrate import upgrade  # migrate imports the models
+        upgrade(database)
     return database
 
 

@@ -21,6 +21,7 @@ unprocessable: the text is decoded as well as possible and Mail.defects says so.
 """
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.errors
 import email.header
@@ -139,6 +140,9 @@ def _parse(raw: bytes, languages: tuple[str, ...]) -> Mail:
     envelope = _Envelope.read(msg, languages)
     if repaired:
         envelope.defects.append("header block repaired: continuation line without indentation")
+    if not envelope.sender and _is_delivery_report(msg):
+        envelope = dataclasses.replace(envelope, sender=NULL_SENDER)  # a DSN must still reach bounce matching
+        envelope.defects.append("delivery report without From: sender taken as the null sender")
     if not envelope.sender:
         raise Unprocessable("no usable From address")
     body = _Body(languages)
@@ -169,6 +173,17 @@ def _parse(raw: bytes, languages: tuple[str, ...]) -> Mail:
         content_type=msg.get_content_type(),
         defects=tuple(dict.fromkeys(envelope.defects + body.notes)),
     )
+
+
+NULL_SENDER = "mailer-daemon@invalid"
+
+
+def _is_delivery_report(msg: email.message.Message) -> bool:
+    """RFC 3464 reports and null-sender mail are bounces even when From is missing."""
+    if msg.get_content_type() == "multipart/report":
+        return True
+    return_path = msg.get("Return-Path")
+    return return_path is not None and str(return_path).strip() == "<>"
 
 
 def _message(raw: bytes) -> tuple[email.message.Message, bool]:

@@ -20,6 +20,7 @@ message is durably stored one way or the other, which is what lets a source
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,8 +31,10 @@ from gateway.apply import Incoming, apply
 from gateway.archive import Archive
 from gateway.decide import Inputs, decide
 from gateway.match import match
-from gateway.models import Message, write_transaction
+from gateway.enqueue import dedupe_key, queue
+from gateway.models import Message, OutgoingMail, write_transaction
 from gateway.parse import Mail, Unprocessable, parse
+from gateway.plan import OutMail
 from gateway.policy import Policy
 from gateway.staff import StaffPolicy, identify
 from gateway.view import naive
@@ -66,6 +69,7 @@ class Pipeline:
         self.policy, self.database, self.archive = policy, database, archive
         config = policy.config
         self.prefix = config.gateway.tracking_prefix
+        self.languages = config.gateway.languages
         self.own_addresses = frozenset({policy.address})
         self.staff_policy = StaffPolicy(
             addresses=frozenset(a.lower() for a in config.staff.addresses) | policy.rules_staff_addresses,
@@ -75,14 +79,17 @@ class Pipeline:
     def ingest(self, raw: bytes, source: str, now: datetime) -> IngestOutcome:
         digest = self.archive.store(raw)
         if len(raw) > self.policy.config.storage.max_message_bytes:
-            return self.quarantine(digest, raw, source, now, f"message larger than "
-                                   f"{self.policy.config.storage.max_message_bytes} bytes")
+            return self.too_large(digest, raw, source, now)
         try:
-            mail = parse(raw)
+            mail = parse(raw, self.languages)
         except Unprocessable as exc:
             return self.quarantine(digest, raw, source, now, str(exc))
+        for part in mail.attachments:
+            self.archive.store_blob(part.payload)
         try:
             return self.process(mail, raw, digest, source, now)
+        except (pw.OperationalError, pw.InterfaceError):
+            raise  # the database is away: the source keeps the mail and retries; never quarantine for that
         except Exception as exc:  # a bug or a bad rule must not lose the mail
             log.exception("processing failed sha256=%s message_id=%s", digest, mail.message_id)
             return self.quarantine(digest, raw, source, now, f"processing failed: {type(exc).__name__}: {exc}",
@@ -112,7 +119,7 @@ class Pipeline:
                         bounce_recipients=bounce.recipients if bounce else (),
                         bounce_permanent=bounce.permanent if bounce else False), self.policy)
                     incoming = Incoming(digest, mail.message_id, len(raw), source, mail.sender, mail.subject,
-                                        human=not verdict.automatic)
+                                        human=not verdict.automatic, attachments=mail.attachments)
                     complaint = apply(plan, incoming, now, self.policy)
             except pw.IntegrityError:
                 if attempt == 2 or lookup.already_stored(digest, mail.message_id):
@@ -124,8 +131,22 @@ class Pipeline:
             return IngestOutcome("processed", digest, mail.message_id, tracking_number, plan.message_kind)
         raise AssertionError("unreachable")
 
+    def too_large(self, digest: str, raw: bytes, source: str, now: datetime) -> IngestOutcome:
+        """Stored and quarantined unparsed; a person who sent it is told, once a day at most."""
+        limit = self.policy.config.storage.max_message_bytes
+        head = re.split(rb"\r?\n\r?\n", raw[:256 * 1024], maxsplit=1)[0] + b"\r\n\r\n"
+        try:
+            mail: Mail | None = parse(head, self.languages)
+        except Unprocessable:
+            mail = None
+        notice = None
+        if mail and not hygiene.assess(mail, self.own_addresses).automatic:
+            language = self.policy.detect_language(mail.subject)
+            notice = OutMail("too_large", mail.sender, "customer", language, threaded=False)
+        return self.quarantine(digest, raw, source, now, f"message larger than {limit} bytes", mail, notice)
+
     def quarantine(self, digest: str, raw: bytes, source: str, now: datetime, reason: str,
-                   mail: Mail | None = None) -> IngestOutcome:
+                   mail: Mail | None = None, notice: OutMail | None = None) -> IngestOutcome:
         """Keep the raw bytes and the reason; `quarantine retry` reprocesses it."""
         message_id = mail.message_id if mail else ""
         with write_transaction(self.database):
@@ -135,6 +156,10 @@ class Pipeline:
             Message.create(direction="in", message_id=message_id or None, sha256=digest, size=len(raw),
                            source=source, sender=mail.sender if mail else "", subject=(mail.subject if mail else "")[:500],
                            kind="quarantined", state="quarantined", reason=reason, received_at=naive(now))
+            trigger = f"{now:%Y-%m-%d}"
+            if notice and not OutgoingMail.select().where(
+                    OutgoingMail.dedupe_key == dedupe_key(notice, trigger)).exists():
+                queue(notice, None, now, self.policy.address, trigger)
         log.warning("quarantined sha256=%s message_id=%s reason=%s", digest, message_id or "-", reason)
         return IngestOutcome("quarantined", digest, message_id, reason=reason)
 
@@ -142,7 +167,7 @@ class Pipeline:
         """Reprocess a quarantined message (after a fix), replacing its row."""
         raw = self.archive.load(message.sha256)
         try:
-            mail = parse(raw)
+            mail = parse(raw, self.languages)
         except Unprocessable as exc:
             return IngestOutcome("quarantined", message.sha256, message.message_id or "", reason=str(exc))
         return self.process(mail, raw, message.sha256, message.source, now, replacing=message.id)

@@ -18,12 +18,6 @@ from gateway.parse import Mail, Unprocessable, parse
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "realmail"
 MUST_BE_AUTOMATIC = frozenset({"autoreply", "bounce", "list"})  # MANIFEST.tsv tag names
 OWN = frozenset({"care@example.com"})
-# Tagged by hand, but nothing in them says "machine": no list/auto headers, a
-# personal sender. Recognising them would misjudge real customers' mail.
-KNOWN_UNRECOGNISABLE = {
-    "imap-tools/attachment_inline1.eml": "Mail.Ru welcome newsletter sent with no List-*/Precedence header",
-    "zetacomponents-mail/pine/uppercase-charset.mail": "a person's direct reply; only the subject names a list",
-}
 
 if not (CORPUS / "MANIFEST.tsv").is_file():
     pytest.skip(f"real-mail corpus not found at {CORPUS} (the ../shared checkout is absent)",
@@ -78,7 +72,7 @@ def test_autoreplies_bounces_and_lists_never_look_human(path: str) -> None:
     if isinstance(result, Unprocessable):
         return  # quarantined: it gets no automatic answer either
     verdict = assess(result, OWN)
-    assert verdict.automatic != (path in KNOWN_UNRECOGNISABLE), f"{path}: {verdict}"
+    assert verdict.automatic, f"{path}: {verdict}"
 
 
 @pytest.mark.parametrize("path", [p for p, tags in MANIFEST if "not-bounce" in tags])

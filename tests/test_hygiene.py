@@ -188,3 +188,27 @@ def test_exim_failed_recipients_header() -> None:
 def test_human_mail_has_no_bounce_report() -> None:
     raw = mail_bytes()
     assert bounce_report(parse(raw), raw) is None
+
+
+def _to(raw: bytes, to: str) -> bytes:
+    return raw.replace(b"To: care@example.com", f"To: {to}".encode())
+
+
+def test_newsletter_role_sender_not_written_to_us_is_bulk() -> None:
+    raw = _to(mail_bytes(sender="Shop News <welcome@news.example.net>"), "someone@example.net")
+    assert verdict(raw).kind == "bulk"
+
+
+def test_role_sender_writing_to_us_is_a_person() -> None:
+    assert not verdict(mail_bytes(sender="Info Desk <welcome@partner.example.net>")).automatic
+
+
+@pytest.mark.parametrize("subject, automatic", [
+    ("RE: [xdebug-general] crappy firewall", True),
+    ("[users-list] weekly digest", True),
+    ("[PRJ-OTH] project tag by a person", False),
+])
+def test_list_tag_in_subject_of_mail_not_written_to_us(subject: str, automatic: bool) -> None:
+    raw = _to(mail_bytes(subject=subject), "someone@example.net")
+    assert verdict(raw).automatic is automatic
+    assert not verdict(mail_bytes(subject=subject)).automatic  # written to us: a person quoting a tag

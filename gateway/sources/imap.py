@@ -36,7 +36,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 
 from gateway.config import ImapInbound
-from gateway.models import Checkpoint, db
+from gateway.models import CONNECTION_ERRORS, Checkpoint, db
 
 log = logging.getLogger("gateway.imap")
 
@@ -55,6 +55,12 @@ class IngestOutcome(Protocol):
 
 
 Sink = Callable[[bytes, str], IngestOutcome]
+
+
+class SinkUnavailable(Exception):
+    """Raised by a sink that can store nothing right now (its database is unreachable):
+    the watcher ends the pass at once, leaves the rest in the folder, and retries with
+    backoff. Whoever raises it has logged the outage, so the watcher stays quiet."""
 
 
 class ImapSetupError(Exception):
@@ -185,7 +191,7 @@ class ImapWatcher:
             try:
                 client = self.connect()
                 try:
-                    self.catch_up(client)
+                    self.catch_up(client, stop)
                     if attempt:
                         log.info("imap %s: connected again after %d failed attempt(s)", self.key, attempt)
                     attempt = 0
@@ -208,7 +214,11 @@ class ImapWatcher:
         delay = backoff_delay(attempt, self.tuning.backoff_base, self.tuning.backoff_cap, self.rand)
         message = describe(exc)
         self._mark(False, message)
-        expected = isinstance(exc, (OSError, LoginError, IMAPClient.Error, ImapSetupError))
+        if isinstance(exc, SinkUnavailable):
+            log.debug("imap %s: sink unavailable, retrying in %.1fs", self.key, delay)
+            stop.wait(delay)
+            return
+        expected = isinstance(exc, (OSError, LoginError, IMAPClient.Error, ImapSetupError, *CONNECTION_ERRORS))
         log.warning("imap %s: attempt %d failed: %s; retrying in %.1fs", self.key, attempt, message, delay,
                     exc_info=not expected)
         stop.wait(delay)
@@ -225,7 +235,7 @@ class ImapWatcher:
                 stop.wait(min(self.cfg.poll_interval, limit or self.cfg.poll_interval))
                 client.noop()
             if not stop.is_set():
-                self.catch_up(client)
+                self.catch_up(client, stop)
 
     def _idle(self, client: IMAPClient, stop: threading.Event, limit: float | None) -> None:
         """IDLE until new mail, `limit`, keepalive silence, the renewal time, or stop."""
@@ -292,9 +302,11 @@ class ImapWatcher:
 
     # ------------------------------------------------------------ catch-up
 
-    def catch_up(self, client: IMAPClient) -> CatchUpReport:
+    def catch_up(self, client: IMAPClient, stop: threading.Event | None = None) -> CatchUpReport:
         """Offer every message above the checkpoint, in UID order and batches, until a
-        search finds nothing newer (so nothing arrives unseen before the next IDLE)."""
+        search finds nothing newer (so nothing arrives unseen before the next IDLE).
+        `stop` (the daemon stopping, or its mailbox lease lost) ends the pass between
+        messages, so a former lease holder does not go on consuming beside the new one."""
         uidvalidity = int(client.select_folder(self.cfg.folder)[b"UIDVALIDITY"])
         stored_validity, last_uid = self.checkpoints.load(self.key)
         if stored_validity != uidvalidity:
@@ -305,28 +317,41 @@ class ImapWatcher:
             self.checkpoints.save(self.key, uidvalidity, 0)
         cursor = _Cursor(last_uid)
         report, searched_above = CatchUpReport(), last_uid
-        while True:
+        stopping = stop.is_set if stop is not None else lambda: False
+        while not stopping():
             uids = sorted(u for u in client.search(["UID", f"{searched_above + 1}:*"]) if u > searched_above)
             if not uids:
                 break
             for batch in chunks(uids, self.cfg.batch_size):
-                report += self._handle_batch(client, batch, cursor)
+                if stopping():
+                    break
+                report += self._handle_batch(client, batch, cursor, stop)
                 self.checkpoints.save(self.key, uidvalidity, cursor.last_uid)
             searched_above = uids[-1]
         self._waiting = report.failed
         return report
 
-    def _handle_batch(self, client: IMAPClient, batch: Sequence[int], cursor: "_Cursor") -> CatchUpReport:
+    def _handle_batch(self, client: IMAPClient, batch: Sequence[int], cursor: "_Cursor",
+                      stop: threading.Event | None = None) -> CatchUpReport:
         """One FETCH for the batch, one MOVE per destination: round trips per batch,
         not per message, and at most `batch_size` messages in memory."""
         fetched = client.fetch(batch, ["BODY.PEEK[]"])
         destinations: dict[str, list[int]] = {self.cfg.processed_folder: [], self.cfg.quarantine_folder: []}
         waiting: set[int] = set()
-        for uid in batch:
+        unavailable: SinkUnavailable | None = None
+        for index, uid in enumerate(batch):
+            if stop is not None and stop.is_set():
+                waiting.update(batch[index:])
+                break
             raw = fetched.pop(uid, {}).get(b"BODY[]")
             if raw is None:
                 continue  # gone meanwhile (moved or deleted by someone else)
-            outcome = self._offer(uid, raw)
+            try:
+                outcome = self._offer(uid, raw)
+            except SinkUnavailable as exc:
+                unavailable = exc
+                waiting.update(batch[index:])
+                break
             if outcome is None or not outcome.committed:
                 waiting.add(uid)
             else:
@@ -336,12 +361,16 @@ class ImapWatcher:
             self._move(client, uids, folder)
         for uid in batch:
             cursor.settle(uid, uid not in waiting)
+        if unavailable is not None:
+            raise unavailable  # after moving what was stored: nothing is offered twice for nothing
         return CatchUpReport(len(destinations[self.cfg.processed_folder]),
                              len(destinations[self.cfg.quarantine_folder]), len(waiting))
 
     def _offer(self, uid: int, raw: bytes) -> IngestOutcome | None:
         try:
             outcome = self.sink(raw, SOURCE)
+        except SinkUnavailable:
+            raise
         except Exception as exc:  # noqa: BLE001 - the message stays and is offered again
             log.warning("imap %s: UID %d not stored, will retry: %s", self.key, uid, describe(exc))
             return None

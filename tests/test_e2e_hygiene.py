@@ -1,0 +1,185 @@
+"""Real-world mail through the whole gateway: no loops, no storms, nothing lost."""
+from __future__ import annotations
+
+import email
+import email.policy
+import sqlite3
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from gatewaykit import gateway, listing, mail, outgoing, show, write_config
+
+NOW = "2026-11-23T06:00:00Z"
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "realmail"
+MUST_NOT_BE_ANSWERED = frozenset({"autoreply", "bounce", "list"})
+
+
+def db(config: Path) -> sqlite3.Connection:
+    return sqlite3.connect(config.parent / "storage" / "gateway.db")
+
+
+def parse_eml(path: Path) -> EmailMessage:
+    return email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+
+
+def manifest() -> list[tuple[str, frozenset[str]]]:
+    rows = []
+    for line in (CORPUS / "MANIFEST.tsv").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            path, tags = (line.split("\t") + [""])[:2]
+            rows.append((path, frozenset(tags.split(","))))
+    return rows
+
+
+@pytest.mark.skipif(not (CORPUS / "MANIFEST.tsv").is_file(),
+                    reason=f"real-mail corpus not found at {CORPUS} (the ../shared checkout is absent)")
+def test_every_corpus_message_is_stored_and_automatic_mail_is_never_answered(tmp_path):
+    config = write_config(tmp_path / "gw")
+    rows = manifest()
+    files = [str(CORPUS / path) for path, _ in rows]
+    result = gateway(config, "ingest", "--now", NOW, *files, timeout=600)
+    lines = result.stdout.decode().splitlines()
+    assert len(lines) == len(files)
+    states = {line.split(": ", 1)[0]: line.split(": ", 1)[1].split()[0] for line in lines}
+    assert set(states.values()) <= {"processed", "quarantined", "duplicate"}
+    gateway(config, "tick", "--now", NOW)
+    with db(config) as conn:
+        stored = {row[0] for row in conn.execute("select sha256 from message where direction = 'in'")}
+        answered = {row[0] for row in conn.execute(
+            "select distinct m.sha256 from outgoing_mail o join message m on m.complaint_id = o.complaint_id "
+            "where o.kind = 'ack' and o.recipient = m.sender and m.direction = 'in'")}
+    import hashlib
+    for path, tags in rows:
+        digest = hashlib.sha256((CORPUS / path).read_bytes()).hexdigest()
+        assert digest in stored or states[str(CORPUS / path)] == "duplicate", path
+        if tags & MUST_NOT_BE_ANSWERED:
+            assert digest not in answered, f"{path} ({', '.join(sorted(tags & MUST_NOT_BE_ANSWERED))}) got an answer"
+
+
+def test_two_gateways_writing_to_each_other_stop_after_one_mail_each(tmp_path):
+    a = write_config(tmp_path / "a")
+    b = write_config(tmp_path / "b")
+    b.write_text(b.read_text().replace('address = "care@shop.test"', 'address = "help@other.test"'))
+    first = mail(sender="help@other.test", to="care@shop.test", subject="Hello from the other desk")
+    gateway(a, "ingest", "--now", NOW, input=first)
+    exchanged = 0
+    for _ in range(4):  # ping-pong: whatever one sends to the other is delivered to it
+        for sender, receiver, peer_address in ((a, b, "help@other.test"), (b, a, "care@shop.test")):
+            gateway(sender, "tick", "--now", NOW)
+            for path in outgoing(sender):
+                if parse_eml(path)["To"] == peer_address and not path.name.startswith("delivered-"):
+                    gateway(receiver, "ingest", "--now", NOW, input=path.read_bytes())
+                    path.rename(path.with_name("delivered-" + path.name))
+                    exchanged += 1
+    assert exchanged == 1  # A acknowledged B's mail once; B never answered the acknowledgement
+    [complaint] = [r for r in listing(b) if r["status"] != "quarantined"] or [None]
+    assert complaint is None
+
+
+def test_responder_answering_everything_cannot_start_a_storm(tmp_path):
+    config = write_config(tmp_path, extra="")
+    config.write_text(config.read_text().replace("retry_base_seconds = 60", "retry_base_seconds = 60\n"
+                                                 "rate_per_recipient_hour = 3"))
+    line = gateway(config, "ingest", "--now", NOW, input=mail(sender="bot@example.org")).stdout.decode()
+    tracking = line.split()[2]
+    for i in range(8):  # a broken responder replying with an empty body each time (a status request)
+        gateway(config, "ingest", "--now", NOW, input=mail(sender="bot@example.org", subject=f"Re: [{tracking}] x",
+                                                          body=""))
+    gateway(config, "tick", "--now", NOW)
+    sent_to_bot = [p for p in outgoing(config) if parse_eml(p)["To"] == "bot@example.org"]
+    assert len(sent_to_bot) == 3
+    held = [o for o in show(config, tracking)["outgoing"] if o["state"] == "held"]
+    assert len(held) == 6 and all("rate limit" in o["error"] for o in held)
+
+
+def test_permanent_bounce_marks_the_mail_failed_and_the_address_bouncing(tmp_path):
+    config = write_config(tmp_path)
+    tracking = gateway(config, "ingest", "--now", NOW, input=mail(sender="gone@example.org")).stdout.decode().split()[2]
+    gateway(config, "tick", "--now", NOW)
+    ack = next(parse_eml(p) for p in outgoing(config) if parse_eml(p)["To"] == "gone@example.org")
+    dsn = (
+        "From: Mail Delivery System <MAILER-DAEMON@mx.example.org>\r\nTo: care@shop.test\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn-1@mx.example.org>\r\n"
+        "MIME-Version: 1.0\r\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n\r\n'
+        "--B\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
+        "<gone@example.org>: host mx said: 550 5.1.1 User unknown\r\n"
+        "--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.org\r\n\r\n"
+        "Final-Recipient: rfc822; gone@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+        f"--B\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: {ack['Message-ID']}\r\n"
+        "Subject: ack\r\n\r\n--B--\r\n").encode()
+    gateway(config, "ingest", "--now", NOW, input=dsn)
+    data = show(config, tracking)
+    assert data["customer"]["bouncing"] is True
+    assert next(o for o in data["outgoing"] if o["kind"] == "ack")["state"] == "failed"
+    assert data["status"] == "registered"
+    assert any(o["kind"] == "staff_notice" for o in data["outgoing"])  # staff told on the complaint
+    gateway(config, "ingest", "--now", NOW, input=mail(sender="gone@example.org", subject=f"Re: [{tracking}]", body="status"))
+    gateway(config, "tick", "--now", NOW)
+    assert show(config, tracking)["customer"]["bouncing"] is False  # a new mail from it clears the mark
+
+
+def test_mail_to_a_bouncing_address_is_held(tmp_path):
+    config = write_config(tmp_path)
+    tracking = gateway(config, "ingest", "--now", NOW, input=mail(sender="x@example.org")).stdout.decode().split()[2]
+    with db(config) as conn:
+        conn.execute("update customer set bouncing = 1 where email = 'x@example.org'")
+    gateway(config, "tick", "--now", NOW)
+    ack = next(o for o in show(config, tracking)["outgoing"] if o["kind"] == "ack")
+    assert ack["state"] == "held" and "bouncing" in ack["error"]
+
+
+def test_thirty_megabyte_attachment_is_stored_quarantined_and_the_sender_told_once(tmp_path):
+    config = write_config(tmp_path)
+    big = EmailMessage()
+    big["From"] = "Aysel <aysel@example.az>"
+    big["To"] = "care@shop.test"
+    big["Subject"] = "Video of the broken TV"
+    big["Message-ID"] = "<big-1@example.az>"
+    big.set_content("See the attached video.")
+    big.add_attachment(b"\0" * (30 * 1024 * 1024), maintype="video", subtype="mp4", filename="tv.mp4")
+    raw = big.as_bytes()
+    assert gateway(config, "ingest", "--now", NOW, input=raw).stdout.decode().split(": ")[1].startswith("quarantined")
+    second = raw.replace(b"<big-1@example.az>", b"<big-2@example.az>")
+    gateway(config, "ingest", "--now", NOW, input=second)
+    gateway(config, "tick", "--now", NOW)
+    notices = [parse_eml(p) for p in outgoing(config)]
+    assert len(notices) == 1 and notices[0]["To"] == "aysel@example.az"
+    rows = listing(config, "--status", "quarantined")
+    assert len(rows) == 2 and all("larger than" in r["reason"] for r in rows)
+    assert sum(p.stat().st_size for p in (tmp_path / "storage" / "archive").rglob("*.eml")) >= 2 * len(raw)
+
+
+def test_attachment_with_a_traversal_filename_is_stored_under_its_hash(tmp_path):
+    config = write_config(tmp_path)
+    msg = EmailMessage()
+    msg["From"] = "aysel@example.az"
+    msg["To"] = "care@shop.test"
+    msg["Subject"] = "Receipt"
+    msg["Message-ID"] = "<att-1@example.az>"
+    msg.set_content("Receipt attached.")
+    msg.add_attachment(b"root:x:0:0", maintype="application", subtype="octet-stream", filename="../../etc/passwd")
+    gateway(config, "ingest", "--now", NOW, input=msg.as_bytes())
+    with db(config) as conn:
+        [(filename, digest)] = conn.execute("select filename, sha256 from attachment_record").fetchall()
+    assert "/" not in filename and ".." not in filename.split("_")[0] + filename.replace("..", "", 0)[:0]
+    assert not filename.startswith(".")
+    stored = list((tmp_path / "storage" / "archive" / "attachments").rglob(digest))
+    assert len(stored) == 1 and stored[0].read_bytes() == b"root:x:0:0"
+    assert not (tmp_path / "etc").exists()
+
+
+def test_quarantine_retry_after_a_fix(tmp_path):
+    config = write_config(tmp_path)
+    config.write_text(config.read_text().replace('archive = "storage/archive"',
+                                                 'archive = "storage/archive"\nmax_message_bytes = 300'))
+    gateway(config, "ingest", "--now", NOW, input=mail(body="A long enough complaint. " * 20))
+    [row] = listing(config, "--status", "quarantined")
+    assert str(row["id"]) in gateway(config, "quarantine", "list").stdout.decode()
+    config.write_text(config.read_text().replace("max_message_bytes = 300", "max_message_bytes = 1000000"))
+    out = gateway(config, "quarantine", "retry", "--all", "--now", NOW).stdout.decode()
+    assert " processed CC-2026-" in out
+    assert listing(config, "--status", "quarantined") == []
+    assert len([r for r in listing(config) if r["status"] == "registered"]) == 1

@@ -1,0 +1,142 @@
+"""Schema creation and upgrades (gateway.migrate) on SQLite and a real private PostgreSQL."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterator
+
+import peewee as pw
+import pytest
+
+from gateway import migrate
+from gateway.migrate import STEPS, SchemaVersion, Step, add_column_if_missing
+from gateway.models import MODELS, BaseModel, Lease, OutgoingMail, open_database
+from gatewaykit import gateway, write_config
+
+
+class OldLease(BaseModel):
+    """The lease table as the first release created it (before step 2)."""
+
+    name = pw.CharField(max_length=500, unique=True)
+    holder = pw.CharField(max_length=200)
+    expires_at = pw.DateTimeField()
+
+    class Meta:
+        table_name = "lease"
+
+
+class Widget(BaseModel):
+    name = pw.CharField()
+
+
+class WidgetWithColour(BaseModel):
+    name = pw.CharField()
+    colour = pw.CharField(default="blue")
+
+    class Meta:
+        table_name = "widget"
+
+
+WIDGET_COLOUR = Step(99, "widget.colour", lambda d: add_column_if_missing(d, WidgetWithColour, "colour"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'gateway.db'}"
+    return request.getfixturevalue("postgres").create_database()
+
+
+@pytest.fixture
+def bare(url: str) -> Iterator[pw.Database]:
+    """The database, models bound, nothing created."""
+    database = open_database(url, migrate=False)
+    yield database
+    database.close()
+
+
+def columns(database: pw.Database, table: str) -> set[str]:
+    return {c.name for c in database.get_columns(table)}
+
+
+def index_names(database: pw.Database, table: str) -> set[str]:
+    return {i.name for i in database.get_indexes(table)}
+
+
+def test_fresh_database_gets_every_table_and_every_step(bare):
+    applied = migrate.upgrade(bare)
+    assert [s.version for s in applied] == [s.version for s in STEPS]
+    assert {m._meta.table_name for m in MODELS} | {"schema_version"} <= set(bare.get_tables())
+    assert "acquired_at" in columns(bare, "lease")
+    assert "outgoing_mail_claim" in index_names(bare, "outgoing_mail")
+    assert migrate.state(bare) == migrate.SchemaState(2, 2, (1, 2))
+    assert migrate.upgrade(bare) == []
+
+
+def test_database_of_the_first_release_is_upgraded_keeping_its_rows(bare):
+    first_release = tuple(m for m in MODELS if m is not Lease) + (OldLease,)
+    bare.create_tables(first_release)
+    OldLease.create(name="imap://care", holder="old-host:1", expires_at=datetime(2026, 1, 1))
+    assert migrate.state(bare).pending == (1, 2)
+
+    assert [s.version for s in migrate.upgrade(bare)] == [1, 2]
+    row = Lease.get(Lease.name == "imap://care")
+    assert (row.holder, row.acquired_at) == ("old-host:1", None)
+    assert "outgoing_mail_claim" in index_names(bare, "outgoing_mail")
+    assert migrate.state(bare).pending == ()
+
+
+def test_a_column_step_converges_on_old_and_fresh_tables(bare):
+    bare.create_tables([Widget])
+    Widget.create(name="kept")
+    migrate.upgrade(bare, steps=STEPS + (WIDGET_COLOUR,), models=MODELS + (Widget,))
+    assert WidgetWithColour.get().colour == "blue"  # existing row got the default
+    assert migrate.upgrade(bare, steps=STEPS + (WIDGET_COLOUR,), models=MODELS + (Widget,)) == []
+    assert SchemaVersion.get_by_id(99).name == "widget.colour"
+
+
+def test_a_column_step_is_a_no_op_when_the_model_already_created_it(bare):
+    migrate.upgrade(bare, steps=STEPS + (WIDGET_COLOUR,), models=MODELS + (WidgetWithColour,))
+    assert columns(bare, "widget") == {"id", "name", "colour"}
+    assert 99 in migrate.state(bare, STEPS + (WIDGET_COLOUR,)).applied
+
+
+def test_steps_a_newer_gateway_applied_are_reported_not_fatal(bare, caplog):
+    migrate.upgrade(bare)
+    SchemaVersion.create(version=42, name="from the future", applied_at=datetime(2030, 1, 1))
+    caplog.set_level(logging.WARNING, logger="gateway.migrate")
+    assert migrate.upgrade(bare) == []
+    assert any("[42]" in r.getMessage() for r in caplog.records)
+
+
+def test_gateway_migrate_command(tmp_path, url):
+    config = write_config(tmp_path, database=url)
+    first = gateway(config, "migrate").stdout.decode()
+    assert "applied 1:" in first and "applied 2:" in first and "schema version 2 (latest 2)" in first
+    again = gateway(config, "migrate").stdout.decode()
+    assert "applied" not in again and "schema version 2" in again
+
+
+def test_concurrent_upgrades_on_postgres_take_turns(postgres, tmp_path):
+    """Several daemons starting at once on one fresh database all come up."""
+    config = write_config(tmp_path, database=postgres.create_database())
+    commands = [subprocess.Popen([sys.executable, "-m", "gateway", "--config", str(config), "migrate"],
+                                 cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)]
+    results = [(p.wait(60), p.stdout.read().decode(), p.stderr.read().decode()) for p in commands]
+    assert [code for code, _, _ in results] == [0, 0, 0, 0], results
+    outputs = "".join(out for _, out, _ in results)
+    assert outputs.count("applied 1:") == 1 and outputs.count("applied 2:") == 1
+    database = open_database(postgres.url(config_database_name(config)), migrate=False)
+    try:
+        assert [r.version for r in SchemaVersion.select().order_by(SchemaVersion.version)] == [1, 2]
+        assert OutgoingMail.select().count() == 0
+    finally:
+        database.close()
+
+
+def config_database_name(config: Path) -> str:
+    line = next(x for x in config.read_text().splitlines() if x.startswith("database ="))
+    return line.split("/")[-1].strip('"')
