@@ -121,8 +121,8 @@ def build_message(envelope: Envelope, rendered: Rendered) -> EmailMessage:
     msg["Auto-Submitted"] = "auto-replied"
     msg["X-Auto-Response-Suppress"] = "All"
     msg[LOOP_HEADER] = envelope.sender
-    msg["Content-Language"] = envelope.language
     msg.set_content(rendered.text)
     if rendered.html:
         msg.add_alternative(rendered.html, subtype="html")
+    msg["Content-Language"] = envelope.language  # after the body: set_content drops Content-* headers
     return msg

@@ -34,6 +34,7 @@ class Inputs:
     bounce_ids: tuple[str, ...] = ()
     bounce_recipients: tuple[str, ...] = ()
     bounce_permanent: bool = False
+    known_language: str = ""  # what this sender wrote in before, when we know
 
 
 def decide(inputs: Inputs, policy: Policy) -> Plan:
@@ -76,7 +77,7 @@ def automatic(inputs: Inputs) -> Plan:
 
 def new_complaint(inputs: Inputs, policy: Policy, linked: ComplaintView | None = None) -> Plan:
     mail, now = inputs.mail, inputs.now
-    language = policy.detect_language(mail.new_text or mail.subject)
+    language = policy.detect_language(mail.new_text or mail.subject, inputs.known_language)
     verdict = policy.classify(mail, language)
     contact = policy.contact(mail)
     due = policy.initial_due(now, verdict.priority)

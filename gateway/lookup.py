@@ -27,6 +27,11 @@ def already_stored(digest: str, message_id: str) -> Message | None:
     return Message.select().where(clause).first()
 
 
+def customer_language(address: str) -> str:
+    customer = Customer.select(Customer.language).where(Customer.email == address).first()
+    return customer.language if customer else ""
+
+
 def complaint_view(complaint: Complaint, staff_addresses: tuple[str, ...] = ()) -> ComplaintView:
     customer: Customer = complaint.customer
     before_wait = ""

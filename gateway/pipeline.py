@@ -117,7 +117,8 @@ class Pipeline:
                         new_tracking=tracking.make(self.prefix, now.astimezone(self.policy.tz).year), source=source,
                         bounce_ids=bounce.original_message_ids if bounce else (),
                         bounce_recipients=bounce.recipients if bounce else (),
-                        bounce_permanent=bounce.permanent if bounce else False), self.policy)
+                        bounce_permanent=bounce.permanent if bounce else False,
+                        known_language=lookup.customer_language(mail.sender)), self.policy)
                     incoming = Incoming(digest, mail.message_id, len(raw), source, mail.sender, mail.subject,
                                         human=not verdict.automatic, attachments=mail.attachments)
                     complaint = apply(plan, incoming, now, self.policy)
