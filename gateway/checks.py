@@ -10,7 +10,7 @@ from typing import Any
 
 import jinja2
 
-from gateway import rules as rulebook
+from gateway import rulefiles
 from gateway.business import BusinessCalendar
 from gateway.compose import Templates
 from gateway.config import Config
@@ -82,7 +82,7 @@ def _line_of(exc: Exception) -> int:
 
 
 def run_checks(config: Config) -> int:
-    problems = [str(p) for p in rulebook.check_rules(config.resolve(config.paths.rules), config.gateway.languages)]
+    problems = [str(p) for p in rulefiles.check_rules(config.resolve(config.paths.rules), config.gateway.languages)]
     problems += template_problems(config)
     try:
         BusinessCalendar.from_config(config.calendar, config.gateway.timezone)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from gateway import commands as staff_commands
 from gateway import contact as contacts
-from gateway import deadlines, rules as rulebook
+from gateway import deadlines, rulefiles, rules as rulebook
 from gateway.business import BusinessCalendar
 from gateway.config import Config
 from gateway.language import LanguageDetector
@@ -47,7 +47,7 @@ class Policy:
         languages = config.gateway.languages
         return cls(
             config=config,
-            rules=rulebook.load_rules(config.resolve(config.paths.rules), languages),
+            rules=rulefiles.load_rules(config.resolve(config.paths.rules), languages),
             detector=detector or LanguageDetector(languages),
             calendar=BusinessCalendar.from_config(config.calendar, config.gateway.timezone),
         )

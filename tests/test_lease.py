@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator
 
@@ -110,7 +110,7 @@ def test_racing_instances_for_a_free_lease_have_one_winner(database):
 def test_database_clock_reads_the_server(database):
     server_now = database_clock(database)()
     assert server_now.tzinfo is None
-    assert abs(server_now - datetime.utcnow()) < timedelta(minutes=5)
+    assert abs(server_now - datetime.now(timezone.utc).replace(tzinfo=None)) < timedelta(minutes=5)
 
 
 def test_instance_names_are_unique_per_process_start():
@@ -185,7 +185,7 @@ def test_a_holder_that_loses_its_lease_stops_its_work(database):
     stop, thread = start(LeasedRunner(Leases(database, "a", 0.6), "inbox", OutageLog()), work)
     try:
         wait_until(lambda: board["running"] == {"a"}, WAIT, "the runner to start its work")
-        far = datetime.utcnow() + timedelta(hours=1)
+        far = datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(hours=1)
         Lease.update(holder="thief", expires_at=far).execute()  # as if "a" had been frozen past its ttl
         wait_until(lambda: not board["running"], WAIT, "the work to stop after the lost renewal")
         assert Lease.get().holder == "thief"

@@ -8,7 +8,8 @@ from email.message import EmailMessage
 import pytest
 
 from gateway import charsets
-from gateway.parse import Unprocessable, html_to_text, message_ids, one_line, parse, safe_filename
+from gateway.htmltext import html_to_text
+from gateway.parse import Unprocessable, message_ids, one_line, parse, safe_filename
 
 RU = "Здравствуйте! Посылка пришла повреждённой, прошу вернуть деньги."
 TR = "Merhaba, siparişim hasarlı geldi. Lütfen iade işlemini başlatın, teşekkürler."
