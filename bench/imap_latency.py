@@ -195,7 +195,7 @@ def main() -> None:
                 backlog(server, counter, peer_port, args.backlog, work)
     finally:
         controller.stop()
-        shutil.rmtree(work, ignore_errors=True)
+    shutil.rmtree(work, ignore_errors=True)  # kept (daemon logs) when a run fails
 
 
 if __name__ == "__main__":

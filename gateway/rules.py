@@ -81,11 +81,33 @@ class Phrase:
                 return 0
         return len(self.tokens)
 
-    def occurs_in(self, found: tuple[str, ...]) -> bool:
-        return any(self.length_at(found, i) for i in range(len(found)))
+    def occurs_in(self, found: WordIndex) -> bool:
+        return bool(self.tokens) and any(self.length_at(found.words, i) for i in found.starts(self.tokens[0]))
 
 
-def _phrases_in(lists: WordLists, languages: tuple[str, ...], found: tuple[str, ...]) -> list[Phrase]:
+@dataclass(frozen=True)
+class WordIndex:
+    """The words of a mail with where each occurs, so a phrase is tried only where
+    its first word stands (matching stays linear in the text, not text x rules)."""
+
+    words: tuple[str, ...]
+    positions: dict[str, tuple[int, ...]]
+
+    @classmethod
+    def of(cls, found: tuple[str, ...]) -> WordIndex:
+        positions: dict[str, list[int]] = {}
+        for i, word in enumerate(found):
+            positions.setdefault(word, []).append(i)
+        return cls(found, {word: tuple(at) for word, at in positions.items()})
+
+    def starts(self, token: str) -> tuple[int, ...]:
+        if not token.endswith("*"):
+            return self.positions.get(token, ())
+        stem = token[:-1]
+        return tuple(i for word, at in self.positions.items() if word.startswith(stem) for i in at)
+
+
+def _phrases_in(lists: WordLists, languages: tuple[str, ...], found: WordIndex) -> list[Phrase]:
     """The distinct phrases of these languages that occur in the words."""
     seen: dict[str, Phrase] = {}
     for language in languages:
@@ -207,7 +229,7 @@ def department(rules: Rules, name: str) -> Department | None:
 
 @dataclass(frozen=True)
 class _Facts:
-    found: tuple[str, ...]  # words of subject and text
+    found: WordIndex  # words of subject and text
     sender: str
     has_attachments: bool
     language: str
@@ -328,7 +350,7 @@ def _sensitive(rules: Rules, facts: _Facts) -> str | None:
 
 def classify(rules: Rules, subject: str, text: str, sender: str, has_attachments: bool,
              language: str) -> Classification:
-    facts = _Facts(words(subject) + ("\n",) + words(text), sender, has_attachments, language)
+    facts = _Facts(WordIndex.of(words(subject) + ("\n",) + words(text)), sender, has_attachments, language)
     category, why_category = _decide(CATEGORY_STEPS, rules, facts)
     facts = replace(facts, category=category)
     priority, why_priority = _decide(PRIORITY_STEPS, rules, facts)
