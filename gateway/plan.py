@@ -79,6 +79,10 @@ class PlanBuilder:
     def update(self, **columns: Any) -> None:
         self._updates.update(columns)
 
+    def updates(self, name: str) -> bool:
+        """Whether this plan already sets a complaint column."""
+        return name in self._updates
+
     def customer(self, **columns: Any) -> None:
         self._customer.update({k: v for k, v in columns.items() if v})
 

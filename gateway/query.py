@@ -66,6 +66,6 @@ def list_json(status: str | None = None, overdue: bool = False, now: datetime | 
     if status:
         query = query.where(Complaint.status == status)
     if overdue:
-        query = query.where(Complaint.status.not_in(("closed", "resolved", "escalated"))
+        query = query.where(Complaint.status.not_in(("closed", "resolved", "escalated", "waiting_customer"))
                             & (Complaint.due_resolve < naive(now)))
     return [_summary(c) for c in query] + rows

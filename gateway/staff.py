@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from gateway.parse import Mail
 
 _RESULT = re.compile(r"\b(dkim|spf)\s*=\s*pass\b([^;]*)", re.IGNORECASE)
-_DOMAIN_IN = re.compile(r"\b(?:header\.d|header\.i|smtp\.mailfrom|smtp\.helo)\s*=\s*\S*?@?([A-Za-z0-9.-]+)")
+_DOMAIN_IN = re.compile(r"\b(?:header\.d|header\.i|smtp\.mailfrom|smtp\.helo)\s*=\s*(?:[^@\s;]*@)?([A-Za-z0-9.-]+)")
 
 
 @dataclass(frozen=True)

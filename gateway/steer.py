@@ -129,7 +129,7 @@ def finish(s: Steering, kind: str, body: str) -> None:
     if s.mode == "note":
         b.set(message_kind="note")
         b.event("note", s.actor, body[:500])
-    if not s.complaint.assignee and s.mode != "note":
+    if not s.complaint.assignee and s.mode != "note" and not b.updates("assignee"):
         b.update(assignee=s.actor)
     if s.status == "waiting_customer" and s.complaint.status != "waiting_customer":
         b.update(paused_at=now)

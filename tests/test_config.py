@@ -1,0 +1,68 @@
+"""gateway.toml -> frozen dataclasses, with errors that name the key and line."""
+from __future__ import annotations
+
+import pytest
+
+from gateway import config as config_module
+from gateway.config import ConfigError
+
+MINIMAL = '[gateway]\naddress = "care@shop.test"\n'
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "gateway.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_minimal_config_gets_defaults_and_resolves_paths_against_its_directory(tmp_path):
+    cfg = config_module.load(write(tmp_path, MINIMAL))
+    assert cfg.gateway.address == "care@shop.test"
+    assert cfg.inbound.smtp.listen == "127.0.0.1:2525"
+    assert cfg.outbound.transport == "maildir"
+    assert cfg.resolve(cfg.outbound.maildir) == tmp_path / "storage" / "outgoing"
+    assert cfg.database_url == f"sqlite:///{tmp_path}/storage/gateway.db"
+
+
+def test_shipped_gateway_toml_is_valid():
+    from gatewaykit import REPO
+    cfg = config_module.load(REPO / "gateway.toml")
+    assert cfg.gateway.address and cfg.gateway.languages == ("az", "ru", "tr", "en")
+
+
+def test_environment_variable_names_the_config(tmp_path, monkeypatch):
+    monkeypatch.setenv("GATEWAY_CONFIG", str(write(tmp_path, MINIMAL)))
+    assert config_module.load().gateway.address == "care@shop.test"
+
+
+@pytest.mark.parametrize("text, key, line, words", [
+    (MINIMAL + "adress = 1\n", "gateway.adress", 3, "unknown key"),
+    (MINIMAL + "[outbound]\ntransport = \"pigeon\"\n", "outbound.transport", 4, "must be one of"),
+    (MINIMAL + "[storage]\nmax_message_bytes = \"big\"\n", "storage.max_message_bytes", 4, "must be an integer"),
+    ("[gateway]\nname = \"x\"\n", "gateway.address", None, "required key is missing"),
+    (MINIMAL + "[[inbound.imap]]\nhost = \"imap\"\n", "inbound.imap.username", None, "required key is missing"),
+    (MINIMAL + "[staff]\nrequire_authentication = \"yes\"\n", "staff.require_authentication", 4, "true or false"),
+])
+def test_errors_name_the_key_and_line(tmp_path, text, key, line, words):
+    with pytest.raises(ConfigError) as raised:
+        config_module.load(write(tmp_path, text))
+    assert raised.value.key == key and words in str(raised.value)
+    if line:
+        assert raised.value.line == line and f"gateway.toml:{line}:" in str(raised.value)
+
+
+def test_toml_syntax_error_has_a_line(tmp_path):
+    with pytest.raises(ConfigError) as raised:
+        config_module.load(write(tmp_path, MINIMAL + "[outbound\n"))
+    assert raised.value.line == 3
+
+
+def test_several_imap_mailboxes(tmp_path):
+    text = MINIMAL + "".join(f'[[inbound.imap]]\nhost = "h{i}"\nusername = "u{i}"\n' for i in range(2))
+    cfg = config_module.load(write(tmp_path, text))
+    assert [m.host for m in cfg.inbound.imap] == ["h0", "h1"]
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read config"):
+        config_module.load(tmp_path / "nope.toml")

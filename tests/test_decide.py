@@ -1,0 +1,104 @@
+"""The decide step on its own: mail + match + policy in, plan out (no database)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from gateway import config as config_module
+from gateway.decide import Inputs, decide
+from gateway.hygiene import Verdict
+from gateway.match import Match
+from gateway.parse import parse
+from gateway.policy import Policy
+from gateway.staff import Identity
+from gateway.view import ComplaintView
+from gatewaykit import write_config
+
+NOW = datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc)
+HUMAN = Verdict(False, "", "")
+CUSTOMER = Identity(False, False, "not a staff address")
+
+
+@pytest.fixture(scope="module")
+def policy(tmp_path_factory):
+    return Policy.load(config_module.load(write_config(tmp_path_factory.mktemp("cfg"))))
+
+
+def mail(body: str, sender: str = "aysel@example.az", subject: str = "Order", name: str = ""):
+    frm = f"{name} <{sender}>" if name else sender
+    return parse(f"From: {frm}\r\nTo: care@shop.test\r\nSubject: {subject}\r\nMessage-ID: <x@y>\r\n"
+                 f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}".encode())
+
+
+def complaint(status: str = "investigating", **extra) -> ComplaintView:
+    return ComplaintView(id=7, tracking="CC-2026-4K7PQ2MX", customer_email="aysel@example.az", status=status,
+                         language="en", created_at=NOW, due_stage=NOW, due_resolve=NOW,
+                         staff_addresses=("agent@shop.test",), **extra)
+
+
+def run(policy, m, role="new", view=None, verdict=HUMAN, identity=CUSTOMER, **extra):
+    return decide(Inputs(mail=m, verdict=verdict, identity=identity, match=Match(role, view if role != "stranger"
+                                                                                 else None, linked=view if role == "stranger" else None),
+                         now=NOW, new_tracking="CC-2026-NEW0000X", **extra), policy)
+
+
+def kinds(plan):
+    return [(o.kind, o.recipient) for o in plan.outgoing]
+
+
+def test_new_complaint_is_acknowledged_and_announced(policy):
+    plan = run(policy, mail("My parcel has not been delivered, the courier never came.", name="John Smith"))
+    assert plan.create.tracking == "CC-2026-NEW0000X" and plan.create.category == "delivery"
+    assert ("ack", "aysel@example.az") in kinds(plan)
+    assert any(kind == "staff_new" for kind, _ in kinds(plan))
+    assert plan.updates["due_resolve"] > NOW and plan.updates["acknowledged_at"] == NOW
+    assert plan.customer["name"] == "John Smith"
+
+
+def test_acknowledgement_asks_for_missing_contact_data(policy):
+    plan = run(policy, mail("Parcel not delivered."))
+    ack = next(o for o in plan.outgoing if o.kind == "ack")
+    assert set(ack.params["missing"]) == {"name", "phone"}
+
+
+def test_automatic_mail_changes_nothing_and_gets_no_answer(policy):
+    plan = run(policy, mail("I am out of office"), role="customer", view=complaint(),
+               verdict=Verdict(True, "autoreply", "out-of-office subject"))
+    assert plan.outgoing == () and plan.status is None and plan.create is None
+    assert plan.complaint_id == 7
+
+
+def test_status_request(policy):
+    plan = run(policy, mail("status"), role="customer", view=complaint())
+    assert kinds(plan) == [("status", "aysel@example.az")] and plan.status is None
+
+
+def test_customer_answer_resumes_a_paused_complaint(policy):
+    view = complaint("waiting_customer", paused_at=NOW, status_before_wait="investigating")
+    plan = run(policy, mail("The receipt number is 4471."), role="customer", view=view)
+    assert plan.status == "investigating" and plan.updates["paused_at"] is None
+    assert kinds(plan) == [("staff_update", "agent@shop.test")]
+
+
+def test_accept_and_reject(policy):
+    closed = run(policy, mail("I accept"), role="customer", view=complaint("resolved"))
+    assert closed.status == "closed" and ("closed", "aysel@example.az") in kinds(closed)
+    reopened = run(policy, mail("reject"), role="customer", view=complaint("resolved"))
+    assert reopened.status == "reopened" and reopened.updates["reject_count"] == 1
+    escalated = run(policy, mail("reject"), role="customer", view=complaint("resolved", reject_count=1))
+    assert escalated.status == "escalated" and ("remedies", "aysel@example.az") in kinds(escalated)
+    assert any(kind == "escalation" for kind, _ in kinds(escalated))
+
+
+def test_stranger_gets_a_new_linked_complaint_and_no_information(policy):
+    plan = run(policy, mail("status", sender="nosy@example.org"), role="stranger", view=complaint())
+    assert plan.create.linked_tracking == "CC-2026-4K7PQ2MX"
+    assert ("stranger", "nosy@example.org") in kinds(plan)
+    assert not any(kind == "status" for kind, _ in kinds(plan))
+
+
+def test_forged_staff_commands_are_recorded_as_refused(policy):
+    forged = Identity(False, True, "staff From without DKIM/SPF pass in Authentication-Results")
+    plan = run(policy, mail("#close", sender="agent@shop.test"), role="stranger", view=complaint(), identity=forged)
+    assert any(e.kind == "staff_refused" for e in plan.events) and plan.status is None

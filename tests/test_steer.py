@@ -1,0 +1,79 @@
+"""Staff replies: commands, relay modes, refused commands (no database)."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+from gateway import config as config_module
+from gateway.parse import parse
+from gateway.policy import Policy
+from gateway.steer import steer
+from gateway.view import ComplaintView
+from gatewaykit import write_config
+
+NOW = datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="module")
+def policy(tmp_path_factory):
+    return Policy.load(config_module.load(write_config(tmp_path_factory.mktemp("cfg"))))
+
+
+def reply(body: str, subject: str = "Re: [CC-2026-4K7PQ2MX] Order"):
+    return parse(f"From: agent@shop.test\r\nTo: care@shop.test\r\nSubject: {subject}\r\n"
+                 f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}".encode())
+
+
+def view(status: str = "registered", **extra) -> ComplaintView:
+    return ComplaintView(id=7, tracking="CC-2026-4K7PQ2MX", customer_email="aysel@example.az", status=status,
+                         language="az", created_at=NOW, due_resolve=NOW, **extra)
+
+
+def test_plain_answer_is_relayed_and_starts_the_review(policy):
+    plan = steer(reply("We are looking into it."), view(), NOW, policy)
+    assert [(o.kind, o.recipient, o.language) for o in plan.outgoing] == [("relay", "aysel@example.az", "az")]
+    assert plan.outgoing[0].params["message"] == "We are looking into it."
+    assert plan.status == "in_review" and plan.updates["assignee"] == "agent@shop.test"
+
+
+def test_commands_only_relay_nothing(policy):
+    plan = steer(reply("#priority high\n#assign murad@shop.test"), view("investigating"), NOW, policy)
+    assert plan.outgoing == () and plan.updates["priority"] == "high" and plan.updates["assignee"] == "murad@shop.test"
+
+
+@pytest.mark.parametrize("command, kind, status", [
+    ("#ask", "ask", "waiting_customer"), ("#resolve", "resolution", "resolved"), ("#close", "closed", "closed")])
+def test_modes(policy, command, kind, status):
+    plan = steer(reply(f"{command}\nText for the customer."), view("investigating"), NOW, policy)
+    assert [o.kind for o in plan.outgoing] == [kind] and plan.status == status
+
+
+def test_note_is_never_relayed(policy):
+    plan = steer(reply("#note\nThe customer called twice."), view("investigating"), NOW, policy)
+    assert plan.outgoing == () and plan.message_kind == "note"
+
+
+def test_subject_command(policy):
+    plan = steer(reply("Done.", subject="Re: [CC-2026-4K7PQ2MX] [status=resolved]"), view("investigating"), NOW, policy)
+    assert plan.status == "resolved"
+
+
+def test_extend_sets_the_date_and_tells_the_customer(policy):
+    plan = steer(reply("#extend 2026-12-15 waiting for the supplier"), view("investigating"), NOW, policy)
+    assert plan.updates["due_resolve"].date() == date(2026, 12, 15)
+    delay = next(o for o in plan.outgoing if o.kind == "delay")
+    assert delay.params["reason"] == "waiting for the supplier"
+
+
+@pytest.mark.parametrize("body", ["#frobnicate\nHello", "#status teleported\nHello", "#priority urgent"])
+def test_errors_refuse_the_whole_reply(policy, body):
+    plan = steer(reply(body), view("investigating"), NOW, policy)
+    assert [(o.kind, o.recipient) for o in plan.outgoing] == [("command_error", "agent@shop.test")]
+    assert plan.status is None and not plan.updates
+
+
+def test_impossible_transition_is_refused(policy):
+    plan = steer(reply("#status investigating\nx"), view("closed"), NOW, policy)
+    assert plan.outgoing[0].kind == "command_error"
+    assert "cannot go from closed" in plan.outgoing[0].params["errors"][0]
