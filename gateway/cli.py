@@ -108,6 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return COMMANDS[args.command](runtime, args)
+    except BrokenPipeError:  # `gateway list --json | head`: the reader has what it wanted
+        sys.stderr.close()
+        return 0
     finally:
         runtime.close()
 

@@ -37,3 +37,4 @@ def setup(settings: LoggingSection) -> None:
     root.setLevel(settings.level.upper())
     logging.getLogger("peewee").setLevel(logging.WARNING)
     logging.getLogger("mailparser").setLevel(logging.ERROR)
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd: one line per SMTP command otherwise
