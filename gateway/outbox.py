@@ -23,7 +23,8 @@ from gateway.transports import PermanentFailure, TemporaryFailure, Transport
 from gateway.view import aware, naive
 
 log = logging.getLogger("gateway.outbox")
-LEASE = timedelta(minutes=5)
+LEASE = timedelta(minutes=3)  # a claim outlives one small batch of sends; a dead worker's rows return soon
+CLAIM_BATCH = 10
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Outbox:
         self.transport, self.archive = transport, archive
         self.config = policy.config
 
-    def deliver_due(self, now: datetime, batch: int = 100) -> DeliveryReport:
+    def deliver_due(self, now: datetime, batch: int = CLAIM_BATCH) -> DeliveryReport:
         """Send everything due at `now`, in claimed batches, until none is left."""
         totals = {"sent": 0, "retried": 0, "failed": 0, "held": 0}
         while True:
