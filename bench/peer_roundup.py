@@ -36,6 +36,7 @@ import sqlite3
 import subprocess
 import sys
 import venv
+from contextlib import closing
 from dataclasses import dataclass
 from email.utils import getaddresses
 from pathlib import Path
@@ -134,7 +135,7 @@ def pipe_command(tracker: Path, venv_dir: Path = VENV) -> list[str]:
 
 def containers(tracker: Path) -> dict[str, str]:
     """Message-ID (without brackets) -> issue designator, for every stored message."""
-    with sqlite3.connect(tracker / "db" / "db") as db:
+    with closing(sqlite3.connect(tracker / "db" / "db")) as db:
         rows = db.execute("SELECT m._messageid, im.nodeid FROM _msg m "
                           "LEFT JOIN issue_messages im ON im.linkid = m.id WHERE m.__retired__ = 0").fetchall()
     return {(mid or "").strip().strip("<>"): f"issue{issue}" if issue else "" for mid, issue in rows if mid}

@@ -37,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import getaddresses
@@ -53,6 +54,7 @@ from gatewaykit import write_config  # noqa: E402
 
 TRACKING_TOKEN = re.compile(rb"\[\{\{tracking:(m\d+)\}\}\] ?")
 REPLY_TOKEN = re.compile(rb"\{\{reply:(m\d+)\}\}")
+GNU_TIME = "/usr/bin/time" if Path("/usr/bin/time").exists() else ""
 PARSE_FLOOR = ("import sys, pathlib, mailparser\n"
                "for path in sorted(pathlib.Path(sys.argv[1]).glob('*.eml')):\n"
                "    mailparser.parse_from_bytes(path.read_bytes())\n")
@@ -96,17 +98,24 @@ class Reply:
 
 
 def run_child(argv: list[str], stdin: Path | None = None, cwd: Path | None = None) -> ChildRun:
-    """Run one child to completion, with its own rusage (os.wait4), not the harness's."""
+    """Run one child to completion and measure its own peak RSS, not the harness's.
+
+    GNU time forks the child from a tiny process; without it, os.wait4 is used,
+    whose ru_maxrss is at least the harness's own high-water mark (Python spawns
+    with vfork, and Linux carries the old address space's peak across exec)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile() as rss, \
             (stdin.open("rb") if stdin else open(os.devnull, "rb")) as source:
+        wrapped = [GNU_TIME, "-f", "%M", "-o", rss.name, *argv] if GNU_TIME else argv
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, stdin=source, stdout=out, stderr=err, cwd=cwd)
+        proc = subprocess.Popen(wrapped, stdin=source, stdout=out, stderr=err, cwd=cwd)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        return ChildRun(wall, usage.ru_maxrss, proc.returncode, out.read(), err.read())
+        peak = int(rss.read().split()[-1]) if GNU_TIME else usage.ru_maxrss
+        return ChildRun(wall, peak, proc.returncode, out.read(), err.read())
 
 
 class System(Protocol):
@@ -149,7 +158,7 @@ class Gateway:
 
     def containers(self) -> dict[str, str]:
         database = self.home / "storage" / "gateway.db"
-        with sqlite3.connect(database) as db:
+        with closing(sqlite3.connect(database)) as db:
             rows = db.execute("SELECT m.message_id, c.tracking FROM message m LEFT JOIN complaint c "
                               "ON c.id = m.complaint_id WHERE m.direction = 'in' AND m.message_id IS NOT NULL")
             return {mid: tracking or "" for mid, tracking in rows}
@@ -260,7 +269,8 @@ def measure(system: System, mode: str, entries: list[corpus.Entry], corpus_dir: 
     new = [corpus_dir / e.file for e in entries if e.kind == "new"]
     ingest(system, mode, new, "new", tally)
     settle_once(system, settle)
-    designators = {e.key: system.containers().get(e.message_id, "") for e in entries if e.kind == "new"}
+    stored = system.containers()
+    designators = {e.key: stored.get(e.message_id, "") for e in entries if e.kind == "new"}
     replies = reply_ids(entries, system.replies())
     followup_dir = work / "followups"
     followup_dir.mkdir(parents=True, exist_ok=True)
@@ -370,6 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     stamp = datetime.now(timezone.utc)
     report = {"date": stamp.isoformat(timespec="seconds"), "n": len(entries), "seed": args.seed,
               "machine": machine(), "peer": peer_version,
+              "rss_measured_by": GNU_TIME or "os.wait4 (includes the harness's own peak)",
               "peer_hashing_rounds": peer_roundup.VARIANTS, "rows": rows, "ratios": ratio}
     args.results.mkdir(parents=True, exist_ok=True)
     out = args.results / f"bench-n{len(entries)}-{stamp:%Y%m%dT%H%M%SZ}.json"

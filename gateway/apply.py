@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from gateway import sweep
-from gateway.enqueue import queue
+from gateway.enqueue import customer_thread, queue
 from gateway.models import AttachmentRecord, Complaint, Customer, Event, Message, OutgoingMail
 from gateway.parse import Attachment
 from gateway.plan import Plan
@@ -34,54 +34,71 @@ class Incoming:
 
 
 def apply(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) -> Complaint | None:
-    complaint = _complaint(plan, incoming, now)
-    if complaint is not None:
-        _update(complaint, plan, now, policy)
+    complaint = _complaint(plan, incoming, now, policy)
     message = Message.create(
         complaint=complaint, direction="in", message_id=incoming.message_id or None, sha256=incoming.sha256,
         size=incoming.size, source=incoming.source, sender=incoming.sender, subject=incoming.subject[:500],
         kind=plan.message_kind, state="processed", text=plan.text, received_at=naive(now))
-    for part in incoming.attachments:
-        AttachmentRecord.create(message=message, filename=part.filename, content_type=part.content_type,
-                                size=part.size, sha256=part.sha256)
-    if incoming.human:
+    if incoming.attachments:
+        AttachmentRecord.insert_many([
+            {"message": message, "filename": part.filename, "content_type": part.content_type,
+             "size": part.size, "sha256": part.sha256} for part in incoming.attachments]).execute()
+    if incoming.human and complaint is None:
         Customer.update(bouncing=False).where(Customer.email == incoming.sender).execute()
-    for spec in plan.events:
-        Event.create(complaint=complaint, at=naive(now), actor=spec.actor, kind=spec.kind, detail=spec.detail,
-                     from_status=spec.from_status, to_status=spec.to_status, key=spec.key)
+    if plan.events:
+        Event.insert_many([
+            {"complaint": complaint, "at": naive(now), "actor": spec.actor, "kind": spec.kind, "detail": spec.detail,
+             "from_status": spec.from_status, "to_status": spec.to_status, "key": spec.key}
+            for spec in plan.events]).execute()
+    thread = customer_thread(complaint) if any(m.threaded for m in plan.outgoing) else ()
     for mail in plan.outgoing:
-        queue(mail, complaint, now, policy.address, f"{incoming.sha256[:40]}:{mail.key}")
+        queue(mail, complaint, now, policy.address, f"{incoming.sha256[:40]}:{mail.key}", thread)
     _bounces(plan, now)
     return complaint
 
 
-def _complaint(plan: Plan, incoming: Incoming, now: datetime) -> Complaint | None:
+def _complaint(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) -> Complaint | None:
+    """The complaint the mail belongs to, created or updated in one statement."""
+    if plan.create is None and not plan.complaint_id:
+        return None
     if plan.create is None:
-        return Complaint.get_by_id(plan.complaint_id) if plan.complaint_id else None
-    new = plan.create
-    customer, _ = Customer.get_or_create(email=incoming.sender)
-    linked = Complaint.get_or_none(Complaint.tracking == new.linked_tracking) if new.linked_tracking else None
-    return Complaint.create(
-        tracking=new.tracking, customer=customer, subject=new.subject[:500], status="registered",
-        priority=new.priority, category=new.category, department=new.department, language=new.language,
-        sensitive=new.sensitive, why=new.why, linked_to=linked, channel="email",
-        created_at=naive(now), updated_at=naive(now))
-
-
-def _update(complaint: Complaint, plan: Plan, now: datetime, policy: Policy) -> None:
+        complaint = Complaint.select(Complaint, Customer).join(Customer).where(
+            Complaint.id == plan.complaint_id).get()
+        customer = complaint.customer
+    else:
+        customer, _ = Customer.get_or_create(email=incoming.sender)
+        complaint = _new_complaint(plan, customer, now)
     columns: dict[str, Any] = {k: naive(v) if isinstance(v, datetime) else v for k, v in plan.updates.items()}
     if plan.status:
         columns["status"] = plan.status
     for name, value in columns.items():
         setattr(complaint, name, value)
     complaint.updated_at = naive(now)
-    complaint.next_action_at = sweep.next_action_for(complaint, now, policy)
-    complaint.save()
-    customer: Customer = complaint.customer
+    complaint.next_action_at = sweep.next_action_for(complaint, policy)
+    complaint.save(force_insert=plan.create is not None)
+    _fill_customer(customer, plan, incoming)
+    return complaint
+
+
+def _new_complaint(plan: Plan, customer: Customer, now: datetime) -> Complaint:
+    new = plan.create
+    assert new is not None
+    linked = Complaint.get_or_none(Complaint.tracking == new.linked_tracking) if new.linked_tracking else None
+    return Complaint(
+        tracking=new.tracking, customer=customer, subject=new.subject[:500], status="registered",
+        priority=new.priority, category=new.category, department=new.department, language=new.language,
+        sensitive=new.sensitive, why=new.why, linked_to=linked, channel="email", created_at=naive(now))
+
+
+def _fill_customer(customer: Customer, plan: Plan, incoming: Incoming) -> None:
+    """Known contact data is never overwritten by a guess; the latest language wins."""
     for name, value in plan.customer.items():
         if name == "language" or not getattr(customer, name):
             setattr(customer, name, value)
-    customer.save()
+    if incoming.human and incoming.sender == customer.email:
+        customer.bouncing = False  # a new mail from the address: it works again
+    if customer.dirty_fields:
+        customer.save(only=customer.dirty_fields)
 
 
 def _bounces(plan: Plan, now: datetime) -> None:

@@ -23,19 +23,27 @@ def dedupe_key(mail: OutMail, trigger: str) -> str:
     return f"{mail.kind}:{mail.recipient}:{trigger}"[:200]
 
 
+def customer_thread(complaint: Complaint | None) -> tuple[str, ...]:
+    """The customer's last Message-IDs on the complaint, oldest first: our replies thread into them."""
+    if complaint is None:
+        return ()
+    rows = (Message.select(Message.message_id)
+            .where((Message.complaint == complaint) & (Message.direction == "in") & Message.message_id.is_null(False)
+                   & (Message.sender == complaint.customer.email))
+            .order_by(Message.id.desc()).limit(10))
+    return tuple(m.message_id for m in rows)[::-1]
+
+
 def queue(mail: OutMail, complaint: Complaint | None, now: datetime, gateway_address: str,
-          trigger: str) -> OutgoingMail:
-    """An outbox row; `trigger` names what caused it, so the same cause never mails twice."""
+          trigger: str, thread: tuple[str, ...] | None = None) -> OutgoingMail:
+    """An outbox row; `trigger` names what caused it, so the same cause never mails twice.
+    `thread` (from customer_thread) saves the lookup when one cause queues several mails."""
     domain = gateway_address.rsplit("@", 1)[-1]
-    refs: list[str] = []
-    if mail.threaded and complaint is not None:
-        refs = [m.message_id for m in Message.select(Message.message_id).where(
-            (Message.complaint == complaint) & (Message.direction == "in") & Message.message_id.is_null(False)
-            & (Message.sender == complaint.customer.email)).order_by(Message.id.desc()).limit(10)][::-1]
-    in_reply_to = refs[-1] if refs else ""
+    refs: tuple[str, ...] = ()
+    if mail.threaded:
+        refs = customer_thread(complaint) if thread is None else thread
     return OutgoingMail.create(
         complaint=complaint, kind=mail.kind, language=mail.language, recipient=mail.recipient,
-        audience=mail.audience, message_id=new_message_id(domain), in_reply_to=in_reply_to,
-        references=" ".join(refs), params=mail.params,
-        dedupe_key=dedupe_key(mail, trigger),
+        audience=mail.audience, message_id=new_message_id(domain), in_reply_to=refs[-1] if refs else "",
+        references=" ".join(refs), params=mail.params, dedupe_key=dedupe_key(mail, trigger),
         state="queued", next_attempt_at=naive(now), created_at=naive(now))

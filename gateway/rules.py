@@ -24,6 +24,7 @@ that starts with it, which the inflected languages (az, tr, ru) need.
 """
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import re
 import unicodedata
@@ -92,19 +93,22 @@ class WordIndex:
 
     words: tuple[str, ...]
     positions: dict[str, tuple[int, ...]]
+    vocabulary: tuple[str, ...]  # sorted distinct words: a stem's words are one bisect range
 
     @classmethod
     def of(cls, found: tuple[str, ...]) -> WordIndex:
         positions: dict[str, list[int]] = {}
         for i, word in enumerate(found):
             positions.setdefault(word, []).append(i)
-        return cls(found, {word: tuple(at) for word, at in positions.items()})
+        return cls(found, {word: tuple(at) for word, at in positions.items()}, tuple(sorted(positions)))
 
     def starts(self, token: str) -> tuple[int, ...]:
         if not token.endswith("*"):
             return self.positions.get(token, ())
         stem = token[:-1]
-        return tuple(i for word, at in self.positions.items() if word.startswith(stem) for i in at)
+        first = bisect.bisect_left(self.vocabulary, stem)
+        last = bisect.bisect_left(self.vocabulary, stem + "\U0010ffff", first)
+        return tuple(i for word in self.vocabulary[first:last] for i in self.positions[word])
 
 
 def _phrases_in(lists: WordLists, languages: tuple[str, ...], found: WordIndex) -> list[Phrase]:

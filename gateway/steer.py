@@ -58,7 +58,10 @@ def _status(s: Steering, arg: str) -> None:
 
 
 def _priority(s: Steering, arg: str) -> None:
-    s.builder.update(priority=arg, due_resolve=s.policy.initial_due(s.complaint.created_at or s.now, arg).resolve)
+    """Priorities set the resolution deadline (seed 004); a stage cannot end after it."""
+    due_resolve = s.policy.initial_due(s.complaint.created_at or s.now, arg).resolve
+    due_stage = min(s.complaint.due_stage, due_resolve) if s.complaint.due_stage else None
+    s.builder.update(priority=arg, due_resolve=due_resolve, **({"due_stage": due_stage} if due_stage else {}))
     s.builder.event("priority", s.actor, f"{s.complaint.priority} -> {arg}")
 
 

@@ -42,10 +42,11 @@ def snapshot(complaint: Complaint) -> deadlines.DeadlineSnapshot:
         last_interim_at=aware(complaint.last_interim_at), delay_reason=complaint.delay_reason)
 
 
-def next_action_for(complaint: Complaint, now: datetime, policy: Policy | None = None) -> datetime | None:
-    if policy is None:
-        return None
-    return naive(deadlines.next_action_at(snapshot(complaint), policy.config.sla, policy.calendar, after=now))
+def next_action_for(complaint: Complaint, policy: Policy, after: datetime | None = None) -> datetime | None:
+    """The sweep's cursor. A writer other than the sweep passes no `after`: an action
+    already due but not yet done must stay reachable (the sweep skips done keys, then
+    moves the cursor past `now` itself)."""
+    return naive(deadlines.next_action_at(snapshot(complaint), policy.config.sla, policy.calendar, after=after))
 
 
 def sweep(policy: Policy, database: pw.Database, now: datetime, batch: int = 500) -> SweepReport:
@@ -69,16 +70,19 @@ def sweep_one(policy: Policy, database: pw.Database, complaint_id: int, now: dat
         if complaint is None:
             return 0  # another instance has it, or it is no longer due
         done = 0
-        for action in deadlines.planned_actions(snapshot(complaint), now, policy.config.sla, policy.calendar):
-            if Event.select().where(Event.key == action.key).exists():
+        planned = deadlines.planned_actions(snapshot(complaint), now, policy.config.sla, policy.calendar)
+        finished = {e.key for e in Event.select(Event.key).where(Event.key.in_([a.key for a in planned]))} \
+            if planned else set()
+        for action in planned:
+            if action.key in finished:
                 continue
             ACTIONS[action.kind](policy, complaint, action, now)
             Event.create(complaint=complaint, at=naive(now), actor="scheduler", kind=action.kind,
                          detail=f"{action.deadline or action.kind} due {action.due_at.isoformat()}", key=action.key)
             log.info("deadline action=%s tracking=%s", action.kind, complaint.tracking)
             done += 1
-        complaint.next_action_at = next_action_for(complaint, now, policy)
-        complaint.save()
+        complaint.next_action_at = next_action_for(complaint, policy, after=now)
+        complaint.save(only=complaint.dirty_fields)
         return done
 
 

@@ -244,6 +244,8 @@ class ImapWatcher:
         client.idle()
         quiet = False
         try:
+            if buffered_input(client):
+                return  # news came in the same packet as "+ idling": catch up now
             while not stop.is_set():
                 if readable(client.socket(), IDLE_TICK):
                     responses = client.idle_check(timeout=0)
@@ -411,6 +413,30 @@ def readable(sock: socket.socket, timeout: float) -> bool:
     poller = select.poll()
     poller.register(sock.fileno(), select.POLLIN | select.POLLERR | select.POLLHUP)
     return bool(poller.poll(timeout * 1000))
+
+
+def buffered_input(client: IMAPClient) -> bool:
+    """Whether imaplib has already read bytes nobody has consumed yet.
+
+    A server answers IDLE with "+ idling" and any pending news in one packet
+    (Dovecot does, for mail that arrived since our last SEARCH). imaplib reads
+    the continuation line through a buffered file, so "* 1 EXISTS" then sits in
+    that buffer, poll() on the socket never sees it, and the push would wait
+    for the keepalive. A non-blocking peek looks without consuming anything.
+    """
+    reader, sock = getattr(client._imap, "file", None), client.socket()
+    if reader is None:
+        return False
+    if isinstance(sock, ssl.SSLSocket) and sock.pending():
+        return True
+    timeout = sock.gettimeout()
+    sock.setblocking(False)
+    try:
+        return bool(reader.peek(1))
+    except (BlockingIOError, ssl.SSLWantReadError):
+        return False
+    finally:
+        sock.settimeout(timeout)
 
 
 def is_new_mail(response: tuple) -> bool:
