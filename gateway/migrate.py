@@ -103,6 +103,10 @@ def upgrade(database: pw.Database, steps: tuple[Step, ...] = STEPS,
     the steps applied now. Safe to run from several processes at once. The models
     must be bound to `database` (open_database does that first)."""
     done: list[Step] = []
+    applied = _applied_when_tables_exist(database, models)
+    if applied is not None and {step.version for step in steps} <= applied:
+        _warn_if_newer(applied, steps)
+        return done  # no DDL at all: even "IF NOT EXISTS" takes table locks that can deadlock running peers
     with write_transaction(database):
         _serialise(database)
         database.create_tables([*models, SchemaVersion], safe=True)
@@ -115,11 +119,22 @@ def upgrade(database: pw.Database, steps: tuple[Step, ...] = STEPS,
                                  applied_at=datetime.now(timezone.utc).replace(tzinfo=None))
             log.info("schema step %d applied: %s", step.version, step.name)
             done.append(step)
-        newer = sorted(applied - {s.version for s in steps})
-        if newer:
-            log.warning("database has schema steps %s this gateway does not know: a newer version upgraded it",
-                        newer)
+        _warn_if_newer(applied, steps)
     return done
+
+
+def _warn_if_newer(applied: set[int], steps: tuple[Step, ...]) -> None:
+    newer = sorted(applied - {s.version for s in steps})
+    if newer:
+        log.warning("database has schema steps %s this gateway does not know: a newer version upgraded it", newer)
+
+
+def _applied_when_tables_exist(database: pw.Database, models: tuple[type[pw.Model], ...]) -> set[int] | None:
+    """The recorded steps, or None when a table is missing (read-only catalogue queries)."""
+    tables = set(database.get_tables())
+    if any(model._meta.table_name not in tables for model in (*models, SchemaVersion)):
+        return None
+    return {row.version for row in SchemaVersion.select(SchemaVersion.version)}
 
 
 def _serialise(database: pw.Database) -> None:
