@@ -20,8 +20,8 @@ class Archive:
     def path_for(self, digest: str) -> Path:
         return self.root / digest[:2] / f"{digest}.eml"
 
-    def store(self, raw: bytes) -> str:
-        """Write raw bytes durably; return their sha256. Safe to call twice."""
+    def store(self, raw: bytes, durable: bool = True) -> str:
+        """Write raw bytes (fsynced unless `durable` is off); return their sha256. Safe to call twice."""
         digest = hashlib.sha256(raw).hexdigest()
         path = self.path_for(digest)
         if path.exists() and path.stat().st_size == len(raw):
@@ -32,7 +32,8 @@ class Archive:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(raw)
                 handle.flush()
-                os.fsync(handle.fileno())
+                if durable:
+                    os.fsync(handle.fileno())
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -83,9 +83,20 @@ def _lease_acquired_at(database: pw.Database) -> None:
     add_column_if_missing(database, Lease, "acquired_at")
 
 
+def _rate_limit_indexes(database: pw.Database) -> None:
+    """Storm protection counts recent mail per recipient and per complaint before every
+    send; without these it scans every sent row, and the outbox slows as history grows."""
+    add_index_if_missing(database, OutgoingMail, "outgoing_mail_recipient_sent", OutgoingMail.recipient,
+                         OutgoingMail.sent_at)
+    add_index_if_missing(database, OutgoingMail, "outgoing_mail_complaint_sent", OutgoingMail.complaint,
+                         OutgoingMail.sent_at)
+
+
 STEPS: tuple[Step, ...] = (
     Step(1, "index outgoing_mail(state, next_attempt_at) for the outbox claim", _outbox_claim_index),
     Step(2, "lease.acquired_at", _lease_acquired_at),
+    Step(3, "indexes outgoing_mail(recipient, sent_at) and (complaint, sent_at) for rate limits",
+         _rate_limit_indexes),
 )
 
 

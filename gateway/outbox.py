@@ -45,12 +45,15 @@ class Outbox:
     def deliver_due(self, now: datetime, batch: int = CLAIM_BATCH) -> DeliveryReport:
         """Send everything due at `now`, in claimed batches, until none is left."""
         totals = {"sent": 0, "retried": 0, "failed": 0, "held": 0}
-        while True:
-            claimed = self.claim(now, batch)
-            for row in claimed:
-                totals[self.deliver(row, now)] += 1
-            if len(claimed) < batch:
-                return DeliveryReport(**totals)
+        try:
+            while True:
+                claimed = self.claim(now, batch)
+                for row in claimed:
+                    totals[self.deliver(row, now)] += 1
+                if len(claimed) < batch:
+                    return DeliveryReport(**totals)
+        finally:
+            self.transport.close()
 
     def claim(self, now: datetime, limit: int) -> list[OutgoingMail]:
         with write_transaction(self.database):
@@ -71,7 +74,8 @@ class Outbox:
             return self.finish(row, "held", held, now)
         try:
             message = self.render(row, now)
-            self.transport.send(message, row.recipient, self.config.gateway.address)
+            raw = message.as_bytes()
+            self.transport.send(raw, row.message_id, row.recipient, self.config.gateway.address)
         except TemporaryFailure as exc:
             return self.retry(row, str(exc), now)
         except PermanentFailure as exc:
@@ -79,8 +83,7 @@ class Outbox:
         except Exception as exc:  # a template bug must not stop the rest of the queue
             log.exception("cannot render or send outgoing id=%s", row.id)
             return self.finish(row, "failed", f"{type(exc).__name__}: {exc}", now)
-        raw = message.as_bytes()
-        digest = self.archive.store(raw)
+        digest = self.archive.store(raw, durable=False)  # a copy: the row can always render it again
         with write_transaction(self.database):
             if not Message.select().where((Message.sha256 == digest) | (Message.message_id == row.message_id)).exists():
                 Message.create(complaint=row.complaint_id, direction="out", message_id=row.message_id, sha256=digest,
@@ -131,7 +134,8 @@ class Outbox:
         return ""
 
     def render(self, row: OutgoingMail, now: datetime):
-        complaint = Complaint.get_by_id(row.complaint_id) if row.complaint_id else None
+        complaint = (Complaint.select(Complaint, Customer).join(Customer).where(Complaint.id == row.complaint_id)
+                     .first() if row.complaint_id else None)
         context = mail_context(self.policy, complaint, row.language, row.params or {})
         rendered = self.templates.render(row.kind, row.language, context)
         gateway = self.config.gateway

@@ -10,7 +10,6 @@ import re
 import smtplib
 import socket
 import ssl
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
@@ -26,7 +25,9 @@ class PermanentFailure(Exception):
 
 
 class Transport(Protocol):
-    def send(self, message: EmailMessage, recipient: str, sender: str) -> None: ...
+    def send(self, raw: bytes, message_id: str, recipient: str, sender: str) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class MaildirTransport:
@@ -35,18 +36,25 @@ class MaildirTransport:
     def __init__(self, directory: Path):
         self.directory = Path(directory)
 
-    def send(self, message: EmailMessage, recipient: str, sender: str) -> None:
+    def send(self, raw: bytes, message_id: str, recipient: str, sender: str) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        name = re.sub(r"[^A-Za-z0-9._-]", "_", str(message["Message-ID"]).strip("<>"))[:200]
+        name = re.sub(r"[^A-Za-z0-9._-]", "_", message_id.strip("<>"))[:200]
         target = self.directory / f"{name}.eml"
         tmp = self.directory / f".{name}.tmp"
-        tmp.write_bytes(message.as_bytes())
+        tmp.write_bytes(raw)
         os.replace(tmp, target)
+
+    def close(self) -> None:
+        pass
 
 
 class SmtpTransport:
+    """One relay connection is kept for a delivery run (close() ends it), so a backlog
+    costs one handshake, not one per mail; a stale connection gets one fresh retry."""
+
     def __init__(self, settings: SmtpOutbound, password: str = ""):
         self.settings, self.password = settings, password
+        self._client: smtplib.SMTP | None = None
 
     def context(self) -> ssl.SSLContext:
         return ssl.create_default_context(cafile=self.settings.ca_file or None)
@@ -63,10 +71,9 @@ class SmtpTransport:
             client.login(s.username, self.password)
         return client
 
-    def send(self, message: EmailMessage, recipient: str, sender: str) -> None:
+    def send(self, raw: bytes, message_id: str, recipient: str, sender: str) -> None:
         try:
-            with self.connect() as client:
-                client.send_message(message, from_addr=sender, to_addrs=[recipient])
+            self._deliver(raw, recipient, sender)
         except smtplib.SMTPAuthenticationError as exc:  # a config problem: keep the mail, retry
             raise TemporaryFailure(f"authentication failed: {exc.smtp_code}") from None
         except smtplib.SMTPRecipientsRefused as exc:
@@ -75,7 +82,30 @@ class SmtpTransport:
         except smtplib.SMTPResponseException as exc:
             raise _classify(exc.smtp_code, exc.smtp_error) from None
         except (smtplib.SMTPException, OSError, socket.timeout) as exc:
+            self.close()
             raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from None
+
+    def _deliver(self, raw: bytes, recipient: str, sender: str) -> None:
+        if self._client is not None:
+            try:
+                self._client.sendmail(sender, [recipient], raw)
+                return
+            except smtplib.SMTPServerDisconnected:
+                self.close()  # the relay dropped the idle connection: one fresh try
+            except smtplib.SMTPException:
+                raise  # a real answer from the relay (SMTPException is an OSError too)
+            except OSError:
+                self.close()
+        self._client = self.connect()
+        self._client.sendmail(sender, [recipient], raw)
+
+    def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.quit()
+            except (smtplib.SMTPException, OSError):
+                client.close()
 
 
 def _classify(code: int, reply: bytes | str) -> Exception:
