@@ -41,6 +41,7 @@ class GatewaySection:
     default_language: str = "en"
     languages: tuple[str, ...] = ("az", "ru", "tr", "en")
     tracking_prefix: str = "CC"
+    language_detection: str = "accurate"  # accurate (~130 MB of models) | compact (~13 MB, weaker on short az/tr)
     phone_region: str = "AZ"
 
 
@@ -213,6 +214,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "inbound.imap.security": ("none", "starttls", "tls"),
     "logging.format": ("keyvalue", "json"),
     "sla.unit": ("days", "hours"),
+    "gateway.language_detection": ("accurate", "compact"),
     "report.weekday": ("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
 }
 _NOT_IN_TOML = {"base_dir", "source"}

@@ -18,7 +18,7 @@ from gateway import contact as contacts
 from gateway import deadlines, rulefiles, rules as rulebook
 from gateway.business import BusinessCalendar
 from gateway.config import Config
-from gateway.language import LanguageDetector
+from gateway.language import DetectionSettings, LanguageDetector
 from gateway.parse import Mail
 from gateway.view import ComplaintView
 
@@ -48,7 +48,8 @@ class Policy:
         return cls(
             config=config,
             rules=rulefiles.load_rules(config.resolve(config.paths.rules), languages),
-            detector=detector or LanguageDetector(languages),
+            detector=detector or LanguageDetector(languages, DetectionSettings(
+                low_accuracy=config.gateway.language_detection == "compact")),
             calendar=BusinessCalendar.from_config(config.calendar, config.gateway.timezone),
         )
 

@@ -43,7 +43,9 @@ class Runtime:
 
     def reload(self, config: Config) -> None:
         """Swap rules, templates and calendar (SIGHUP); the database stays."""
-        policy = Policy.load(config, detector=self.policy.detector)
+        same_detector = config.gateway.language_detection == self.config.gateway.language_detection \
+            and config.gateway.languages == self.config.gateway.languages
+        policy = Policy.load(config, detector=self.policy.detector if same_detector else None)
         templates = Templates(policy.templates_dir, config.gateway.default_language)
         self.config, self.policy, self.templates = config, policy, templates
         self.pipeline = Pipeline(policy, self.database, self.archive)
