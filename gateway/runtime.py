@@ -7,53 +7,66 @@ it is sent.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import peewee as pw
 
 from gateway.archive import Archive
-from gateway.compose import Templates
 from gateway.config import Config
 from gateway.models import open_database
-from gateway.outbox import Outbox
 from gateway.pipeline import Pipeline
 from gateway.policy import Policy
 from gateway.transports import MaildirTransport, SmtpTransport, Transport
 
+if TYPE_CHECKING:
+    from gateway.compose import Templates
+    from gateway.outbox import Outbox
 
-@dataclass
+
 class Runtime:
-    config: Config
-    database: pw.Database
-    archive: Archive
-    policy: Policy
-    templates: Templates
-    pipeline: Pipeline
-    outbox: Outbox
+    """The database, archive, policy and pipeline; templates and the outbox are built
+    on first use, so one-shot commands that never send (the MTA pipe) start faster."""
+
+    def __init__(self, config: Config, database: pw.Database, archive: Archive, policy: Policy):
+        self.config, self.database, self.archive, self.policy = config, database, archive, policy
+        self.pipeline = Pipeline(policy, database, archive)
+        self._outbox: Outbox | None = None
 
     @classmethod
     def open(cls, config: Config, policy: Policy | None = None) -> "Runtime":
         database = open_database(config.database_url)
-        archive = Archive(config.resolve(config.storage.archive))
-        policy = policy or Policy.load(config)
-        templates = Templates(policy.templates_dir, config.gateway.default_language)
-        pipeline = Pipeline(policy, database, archive)
-        outbox = Outbox(policy, database, templates, make_transport(config), archive)
-        return cls(config, database, archive, policy, templates, pipeline, outbox)
+        return cls(config, database, Archive(config.resolve(config.storage.archive)), policy or Policy.load(config))
+
+    @property
+    def outbox(self) -> Outbox:
+        if self._outbox is None:
+            from gateway.outbox import Outbox as OutboxWorker  # jinja2 and babel load here
+            self._outbox = OutboxWorker(self.policy, self.database, _templates(self.policy),
+                                        make_transport(self.config), self.archive)
+        return self._outbox
+
+    @property
+    def templates(self) -> Templates:
+        return self.outbox.templates if self._outbox is not None else _templates(self.policy)
 
     def reload(self, config: Config) -> None:
-        """Swap rules, templates and calendar (SIGHUP); the database stays."""
+        """Swap rules, templates and calendar (SIGHUP); the database stays. A broken
+        config raises before anything is swapped, so the old one keeps working."""
         same_detector = config.gateway.language_detection == self.config.gateway.language_detection \
             and config.gateway.languages == self.config.gateway.languages
         policy = Policy.load(config, detector=self.policy.detector if same_detector else None)
-        templates = Templates(policy.templates_dir, config.gateway.default_language)
-        self.config, self.policy, self.templates = config, policy, templates
+        self.config, self.policy = config, policy
         self.pipeline = Pipeline(policy, self.database, self.archive)
-        self.outbox = Outbox(policy, self.database, templates, make_transport(config), self.archive)
+        self._outbox = None
 
     def close(self) -> None:
         if not self.database.is_closed():
             self.database.close()
+
+
+def _templates(policy: Policy) -> Templates:
+    from gateway.compose import Templates as Compiled
+    return Compiled(policy.templates_dir, policy.config.gateway.default_language)
 
 
 def make_transport(config: Config) -> Transport:
