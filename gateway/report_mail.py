@@ -61,7 +61,8 @@ def mail_weekly_report(config: Config, calendar: BusinessCalendar, database: pw.
         return None
     try:
         report = build(since, until, now, calendar)
-        transport.send(report_message(report, config, week, now), settings.mail_to, config.gateway.address)
+        message = report_message(report, config, week, now)
+        transport.send(message.as_bytes(), str(message["Message-ID"]), settings.mail_to, config.gateway.address)
     except BaseException:
         JobRun.delete().where(JobRun.key == key).execute()
         raise

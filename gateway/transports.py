@@ -86,6 +86,7 @@ class SmtpTransport:
             raise TemporaryFailure(f"{type(exc).__name__}: {exc}") from None
 
     def _deliver(self, raw: bytes, recipient: str, sender: str) -> None:
+        raw = _BARE_LF.sub(b"\r\n", raw)  # SMTP lines end in CRLF; smtplib fixes str, not bytes
         if self._client is not None:
             try:
                 self._client.sendmail(sender, [recipient], raw)
@@ -106,6 +107,9 @@ class SmtpTransport:
                 client.quit()
             except (smtplib.SMTPException, OSError):
                 client.close()
+
+
+_BARE_LF = re.compile(rb"(?<!\r)\n")
 
 
 def _classify(code: int, reply: bytes | str) -> Exception:
