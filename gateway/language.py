@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from lingua import ConfidenceValue, IsoCode639_1, LanguageDetectorBuilder
 
 AZ_ONLY_LETTERS = frozenset("əƏ")
+CYRILLIC_LANGUAGES = frozenset({"ru", "uk", "be", "bg", "sr", "mk", "kk", "ky", "tg", "mn"})
 AZ_FREQUENT_LETTERS = frozenset("qQxX")
 
 
@@ -52,26 +53,47 @@ class LanguageDetector:
         letters = [c for c in text if c.isalpha()]
         if self._detector is None or len(letters) < self.settings.min_letters:
             return default
+        by_script = self._by_script(text, letters)
+        if by_script:
+            return by_script  # the alphabet alone decides; lingua's models need not even load
         values = {_code(v): v.value for v in self._detector.compute_language_confidence_values(text)}
         code = max(values, key=values.__getitem__)
         sure = values[code] >= self.settings.min_confidence
         if code in ("az", "tr") and {"az", "tr"} <= set(self.languages):
-            code, sure = self._az_or_tr(code, sure, values["az"] + values["tr"], letters)
+            code, sure = self._az_or_tr(code, sure, values["az"] + values["tr"], text, letters)
         return code if sure else default
 
-    def _az_or_tr(self, code: str, sure: bool, az_tr: float, letters: list[str]) -> tuple[str, bool]:
+    def _by_script(self, text: str, letters: list[str]) -> str:
+        """A language the letters leave no doubt about: Azerbaijani "ə" prose (see
+        _schwa_text), and mostly Cyrillic text is the one configured Cyrillic language
+        (when there is just one)."""
+        if "az" in self.languages and _schwa_text(text):
+            return "az"
+        cyrillic = [code for code in self.languages if code in CYRILLIC_LANGUAGES]
+        if len(cyrillic) == 1 and sum("\u0400" <= c <= "\u04ff" for c in letters) > 0.6 * len(letters):
+            return cyrillic[0]
+        return ""
+
+    def _az_or_tr(self, code: str, sure: bool, az_tr: float, text: str, letters: list[str]) -> tuple[str, bool]:
         """The alphabet's verdict between Azerbaijani and Turkish.
 
         "ə" settles it. q/x only break a call lingua hesitates over between az
         and tr: Turkish mail is full of brand names ("Xiaomi"), so on their own
         they overrule lingua wrongly.
         """
-        if any(c in AZ_ONLY_LETTERS for c in letters):
+        if _schwa_text(text):
             return "az", True
         share = sum(c in AZ_FREQUENT_LETTERS for c in letters) / len(letters)
         if not sure and az_tr >= self.settings.az_tr_share and share >= self.settings.az_letter_share:
             return "az", True
         return code, sure
+
+
+def _schwa_text(text: str) -> bool:
+    """ "ə" in a good share of the words: Azerbaijani prose (a sentence of it has "ə" in
+    a third of its words), not an English mail signed "Aysel Məmmədova"."""
+    words = text.split()
+    return bool(words) and sum(any(c in AZ_ONLY_LETTERS for c in w) for w in words) >= 0.15 * len(words)
 
 
 def _code(value: ConfidenceValue) -> str:

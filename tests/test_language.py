@@ -110,3 +110,13 @@ def test_detectors_are_independent_objects():
 def test_unknown_language_code_is_refused():
     with pytest.raises(ValueError):
         LanguageDetector(("az", "xx"))
+
+
+def test_the_alphabet_decides_without_lingua_when_it_can(detector):
+    assert detector.detect("Здравствуйте, заказ не доставлен", default="en") == "ru"
+    assert detector.detect("Sifarişim gəlmədi, kömək edin zəhmət olmasa", default="en") == "az"
+
+
+def test_an_azerbaijani_surname_does_not_make_english_azerbaijani(detector):
+    text = "Hello, my order has not arrived after two weeks. Please help. Aysel Məmmədova"
+    assert detector.detect(text, default="ru") in ("en", "ru")  # English, or honestly unsure: never az
