@@ -19,12 +19,13 @@ import peewee as pw
 
 from gateway import deadlines
 from gateway.enqueue import queue
-from gateway.models import Complaint, Event, write_transaction
+from gateway.models import CONNECTION_ERRORS, Complaint, Event, write_transaction
 from gateway.plan import OutMail
 from gateway.policy import Policy
 from gateway.view import aware, naive
 
 log = logging.getLogger("gateway.sweep")
+CHUNK = 25  # complaints per transaction
 
 
 @dataclass(frozen=True)
@@ -54,36 +55,62 @@ def sweep(policy: Policy, database: pw.Database, now: datetime, batch: int = 500
     while True:
         ids = [c.id for c in Complaint.select(Complaint.id)
                .where(Complaint.next_action_at <= naive(now)).order_by(Complaint.next_action_at).limit(batch)]
-        for complaint_id in ids:
-            actions += sweep_one(policy, database, complaint_id, now)
+        for start in range(0, len(ids), CHUNK):
+            actions += sweep_chunk(policy, database, ids[start:start + CHUNK], now)
         complaints += len(ids)
         if len(ids) < batch:
             return SweepReport(complaints, actions)
 
 
-def sweep_one(policy: Policy, database: pw.Database, complaint_id: int, now: datetime) -> int:
-    with write_transaction(database):
-        query = Complaint.select().where((Complaint.id == complaint_id) & (Complaint.next_action_at <= naive(now)))
-        if isinstance(database, pw.PostgresqlDatabase):
-            query = query.for_update(skip_locked=True)
-        complaint = query.first()
-        if complaint is None:
-            return 0  # another instance has it, or it is no longer due
-        done = 0
-        planned = deadlines.planned_actions(snapshot(complaint), now, policy.config.sla, policy.calendar)
-        finished = {e.key for e in Event.select(Event.key).where(Event.key.in_([a.key for a in planned]))} \
-            if planned else set()
-        for action in planned:
-            if action.key in finished:
-                continue
-            ACTIONS[action.kind](policy, complaint, action, now)
-            Event.create(complaint=complaint, at=naive(now), actor="scheduler", kind=action.kind,
-                         detail=f"{action.deadline or action.kind} due {action.due_at.isoformat()}", key=action.key)
-            log.info("deadline action=%s tracking=%s", action.kind, complaint.tracking)
-            done += 1
-        complaint.next_action_at = next_action_for(complaint, policy, after=now)
-        complaint.save(only=complaint.dirty_fields)
-        return done
+def sweep_chunk(policy: Policy, database: pw.Database, ids: list[int], now: datetime) -> int:
+    """A few complaints per transaction (each action still happens once: its key is
+    unique); should one of them fail, the chunk is redone one by one so a single bad
+    complaint cannot hold back the others."""
+    try:
+        with write_transaction(database):
+            return sum(_due_actions(policy, complaint, now) for complaint in _lock_due(database, ids, now))
+    except CONNECTION_ERRORS:
+        raise
+    except Exception:
+        if len(ids) == 1:
+            raise
+        return sum(_sweep_alone(policy, database, complaint_id, now) for complaint_id in ids)
+
+
+def _sweep_alone(policy: Policy, database: pw.Database, complaint_id: int, now: datetime) -> int:
+    try:
+        return sweep_chunk(policy, database, [complaint_id], now)
+    except CONNECTION_ERRORS:
+        raise
+    except Exception:
+        log.exception("deadline actions failed complaint_id=%s; retried at the next sweep", complaint_id)
+        return 0
+
+
+def _lock_due(database: pw.Database, ids: list[int], now: datetime) -> list[Complaint]:
+    """The complaints still due; on PostgreSQL, ones another instance holds are skipped."""
+    query = Complaint.select().where(Complaint.id.in_(ids) & (Complaint.next_action_at <= naive(now)))
+    if isinstance(database, pw.PostgresqlDatabase):
+        query = query.for_update(skip_locked=True)
+    return list(query)
+
+
+def _due_actions(policy: Policy, complaint: Complaint, now: datetime) -> int:
+    done = 0
+    planned = deadlines.planned_actions(snapshot(complaint), now, policy.config.sla, policy.calendar)
+    finished = {e.key for e in Event.select(Event.key).where(Event.key.in_([a.key for a in planned]))} \
+        if planned else set()
+    for action in planned:
+        if action.key in finished:
+            continue
+        ACTIONS[action.kind](policy, complaint, action, now)
+        Event.create(complaint=complaint, at=naive(now), actor="scheduler", kind=action.kind,
+                     detail=f"{action.deadline or action.kind} due {action.due_at.isoformat()}", key=action.key)
+        log.info("deadline action=%s tracking=%s", action.kind, complaint.tracking)
+        done += 1
+    complaint.next_action_at = next_action_for(complaint, policy, after=now)
+    complaint.save(only=complaint.dirty_fields)
+    return done
 
 
 def _send(policy: Policy, complaint: Complaint, mail: OutMail, action: deadlines.Action, now: datetime) -> None:
