@@ -12,24 +12,17 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from gateway.hygiene import assess  # noqa: E402
 from gateway.parse import Unprocessable, parse  # noqa: E402
+from realmail import CORPUS, manifest  # noqa: E402
 
 AUTOMATIC_TAGS = frozenset({"autoreply", "bounce", "list", "arf", "mdn", "mail-loop", "null-return-path",
                             "precedence=bulk", "precedence=junk", "precedence=list",
                             "auto-submitted=auto-replied", "auto-submitted=auto-generated"})
 KIND_OF_TAG = {"bounce": "bounce", "autoreply": "autoreply", "list": "list"}
-DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "realmail"
-
-
-def manifest(corpus: Path) -> list[tuple[str, frozenset[str]]]:
-    rows = []
-    for line in (corpus / "MANIFEST.tsv").read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            path, tags = (line.split("\t") + [""])[:2]
-            rows.append((path, frozenset(t for t in tags.split(",") if t)))
-    return rows
+DEFAULT_CORPUS = CORPUS
 
 
 def main(corpus: Path) -> None:
@@ -39,7 +32,7 @@ def main(corpus: Path) -> None:
     for path, tags in manifest(corpus):
         try:
             verdict = assess(parse((corpus / path).read_bytes()), frozenset({"care@example.com"}))
-        except Unprocessable as exc:
+        except Unprocessable:
             counts["quarantined"] += 1
             counts["quarantined-automatic" if tags & AUTOMATIC_TAGS else "quarantined-human"] += 1
             continue

@@ -11,10 +11,10 @@ import tomllib
 from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from gateway.rules import (LEVELS, OPTIONAL_INTENTS, REQUIRED_INTENTS, Category, Defaults, Department, Phrase,
-                           PriorityRule, Route, Rules, StaffMember, WordGroup, WordLists, department, words)
+                           PriorityRule, Route, Rules, StaffMember, WordGroup, WordLists)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _TOML_LINE = re.compile(r"line (\d+)")

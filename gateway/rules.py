@@ -29,7 +29,6 @@ import fnmatch
 import re
 import unicodedata
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Callable
 
 LEVELS: tuple[str, ...] = ("high", "normal", "low")  # most urgent first

@@ -8,32 +8,20 @@ bench/hygiene_accuracy.py; here only what must always hold is asserted.
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 import pytest
 
 from gateway.hygiene import assess, bounce_report
 from gateway.parse import Mail, Unprocessable, parse
+from realmail import ABSENT, CORPUS, manifest
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "realmail"
 MUST_BE_AUTOMATIC = frozenset({"autoreply", "bounce", "list"})  # MANIFEST.tsv tag names
 OWN = frozenset({"care@example.com"})
 
 if not (CORPUS / "MANIFEST.tsv").is_file():
-    pytest.skip(f"real-mail corpus not found at {CORPUS} (the ../shared checkout is absent)",
-                allow_module_level=True)
+    pytest.skip(ABSENT, allow_module_level=True)
 
-
-def _manifest() -> list[tuple[str, frozenset[str]]]:
-    rows = []
-    for line in (CORPUS / "MANIFEST.tsv").read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            path, tags = (line.split("\t") + [""])[:2]
-            rows.append((path, frozenset(t for t in tags.split(",") if t)))
-    return rows
-
-
-MANIFEST = _manifest()
+MANIFEST = manifest()
 
 
 @lru_cache(maxsize=None)

@@ -20,7 +20,6 @@ from email.message import EmailMessage
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 
 from gatewaykit import gateway, listing, mail, show, write_config
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from gatewaykit import gateway, listing, mail, outgoing, show, write_config
+from realmail import ABSENT, CORPUS, manifest
 
 NOW = "2026-11-23T06:00:00Z"
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "realmail"
 MUST_NOT_BE_ANSWERED = frozenset({"autoreply", "bounce", "list"})
 
 
@@ -24,17 +24,19 @@ def parse_eml(path: Path) -> EmailMessage:
     return email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
 
 
-def manifest() -> list[tuple[str, frozenset[str]]]:
-    rows = []
-    for line in (CORPUS / "MANIFEST.tsv").read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            path, tags = (line.split("\t") + [""])[:2]
-            rows.append((path, frozenset(tags.split(","))))
-    return rows
+def with_attachment(subject: str, payload: bytes, maintype: str, subtype: str, filename: str,
+                    message_id: str) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "Aysel <aysel@example.az>"
+    msg["To"] = "care@shop.test"
+    msg["Subject"] = subject
+    msg["Message-ID"] = message_id
+    msg.set_content("Attached.")
+    msg.add_attachment(payload, maintype=maintype, subtype=subtype, filename=filename)
+    return msg.as_bytes()
 
 
-@pytest.mark.skipif(not (CORPUS / "MANIFEST.tsv").is_file(),
-                    reason=f"real-mail corpus not found at {CORPUS} (the ../shared checkout is absent)")
+@pytest.mark.skipif(not (CORPUS / "MANIFEST.tsv").is_file(), reason=ABSENT)
 def test_every_corpus_message_is_stored_and_automatic_mail_is_never_answered(tmp_path):
     config = write_config(tmp_path / "gw")
     rows = manifest()
@@ -133,14 +135,8 @@ def test_mail_to_a_bouncing_address_is_held(tmp_path):
 
 def test_thirty_megabyte_attachment_is_stored_quarantined_and_the_sender_told_once(tmp_path):
     config = write_config(tmp_path)
-    big = EmailMessage()
-    big["From"] = "Aysel <aysel@example.az>"
-    big["To"] = "care@shop.test"
-    big["Subject"] = "Video of the broken TV"
-    big["Message-ID"] = "<big-1@example.az>"
-    big.set_content("See the attached video.")
-    big.add_attachment(b"\0" * (30 * 1024 * 1024), maintype="video", subtype="mp4", filename="tv.mp4")
-    raw = big.as_bytes()
+    raw = with_attachment("Video of the broken TV", b"\0" * (30 * 1024 * 1024), "video", "mp4", "tv.mp4",
+                          "<big-1@example.az>")
     assert gateway(config, "ingest", "--now", NOW, input=raw).stdout.decode().split(": ")[1].startswith("quarantined")
     second = raw.replace(b"<big-1@example.az>", b"<big-2@example.az>")
     gateway(config, "ingest", "--now", NOW, input=second)
@@ -154,14 +150,9 @@ def test_thirty_megabyte_attachment_is_stored_quarantined_and_the_sender_told_on
 
 def test_attachment_with_a_traversal_filename_is_stored_under_its_hash(tmp_path):
     config = write_config(tmp_path)
-    msg = EmailMessage()
-    msg["From"] = "aysel@example.az"
-    msg["To"] = "care@shop.test"
-    msg["Subject"] = "Receipt"
-    msg["Message-ID"] = "<att-1@example.az>"
-    msg.set_content("Receipt attached.")
-    msg.add_attachment(b"root:x:0:0", maintype="application", subtype="octet-stream", filename="../../etc/passwd")
-    gateway(config, "ingest", "--now", NOW, input=msg.as_bytes())
+    raw = with_attachment("Receipt", b"root:x:0:0", "application", "octet-stream", "../../etc/passwd",
+                          "<att-1@example.az>")
+    gateway(config, "ingest", "--now", NOW, input=raw)
     with db(config) as conn:
         [(filename, digest)] = conn.execute("select filename, sha256 from attachment_record").fetchall()
     assert "/" not in filename and ".." not in filename.split("_")[0] + filename.replace("..", "", 0)[:0]
