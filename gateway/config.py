@@ -217,6 +217,12 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "gateway.language_detection": ("accurate", "compact"),
     "report.weekday": ("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
 }
+_HH_MM = (re.compile(r"([01]\d|2[0-3]):[0-5]\d"), "a time of day as HH:MM, e.g. 09:00")
+PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
+    "calendar.work_start": _HH_MM,
+    "calendar.work_end": _HH_MM,
+    "report.at": _HH_MM,
+}
 _NOT_IN_TOML = {"base_dir", "source"}
 
 
@@ -309,6 +315,9 @@ class _Builder:
         choices = CHOICES.get(re.sub(r"\.\d+$", "", key))
         if choices and raw not in choices:
             self.fail(key, f"must be one of {', '.join(choices)}, not {raw!r}")
+        pattern = PATTERNS.get(key)
+        if pattern and not pattern[0].fullmatch(raw):
+            self.fail(key, f"must be {pattern[1]}, not {raw!r}")
         return raw
 
 

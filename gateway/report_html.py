@@ -29,7 +29,7 @@ h1 { font-size: 1.5em; } h2 { font-size: 1.15em; margin-top: 1.8em; }
 table { border-collapse: collapse; } td, th { padding: .2em .8em; border-bottom: 1px solid #ddd; text-align: left; }
 </style></head><body>
 <h1>Complaints report</h1>
-<p>Received from {{ since }} until {{ until }} (UTC); figures as of {{ now }}.</p>
+<p>Received from {{ since }} until {{ until }}; figures as of {{ now }}.</p>
 <div class="tiles">
 {% for label, value in tiles %}<div class="tile"><b>{{ value }}</b>{{ label }}</div>
 {% endfor %}</div>
@@ -60,7 +60,7 @@ def tiles(report: Report) -> list[tuple[str, str]]:
         return "-" if value.percent is None else f"{value.percent:.0f}%"
 
     def days(value: float | None) -> str:
-        return "-" if value is None else f"{value:.1f} d"
+        return "-" if value is None else f"{value:.2f} d"
 
     return [("received", str(report.received)),
             ("acknowledged within deadline", rate(report.acknowledged_on_time)),
@@ -104,8 +104,9 @@ def week_chart(weeks: Sequence[WeekCounts], names: Sequence[str]) -> Markup:
             bar = round(COLUMN_AREA_HEIGHT * count / peak)
             if bar:
                 top -= bar
+                label = f"{escape(week.week)} {escape(name)}: {count}"
                 parts.append(f'<rect x="{x}" y="{top + 10}" width="{step - 8}" height="{bar}" '
-                             f'fill="{colours[name]}"><title>{escape(week.week)} {escape(name)}: {count}</title></rect>')
+                             f'fill="{colours[name]}"><title>{label}</title></rect>')
         parts.append(f'<text x="{x}" y="{COLUMN_AREA_HEIGHT + 26}" font-size="11">{escape(week.week[5:])}</text>')
     for row, name in enumerate(names):
         y = legend_top + row * 20

@@ -36,8 +36,8 @@ class Upkeep:
         scheduler.every(config.metrics.heartbeat_seconds).seconds.do(self.publish)
         scheduler.every(REPORT_CHECK_SECONDS).seconds.do(self.mail_report)
         scheduler.every(config.retention.purge_every_hours).hours.do(self.purge)
+        scheduler.every(1).seconds.do(self.first_purge)  # soon after READY: a daemon that was down catches up
         self.publish()
-        self.purge()  # a daemon that was down catches up at once
         if config.metrics.listen:
             self.start_metrics(config.metrics.listen)
 
@@ -73,6 +73,10 @@ class Upkeep:
             return
         if week:
             log.info("weekly report sent week=%s", week)
+
+    def first_purge(self) -> type[schedule.CancelJob]:
+        self.purge()
+        return schedule.CancelJob
 
     def purge(self) -> None:
         days = self.runtime.config.retention.purge_closed_after_days

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what is missing
-# (Dovecot, PostgreSQL and mutt with apt; the package and test deps with pip),
+# (Dovecot, PostgreSQL, mutt and Chromium with apt; the package and test deps with pip),
 # then pytest. Real servers are started privately by the tests themselves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,11 +10,21 @@ command -v dovecot >/dev/null 2>&1 || need_apt+=(dovecot-imapd dovecot-lmtpd)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 command -v mutt >/dev/null 2>&1 || need_apt+=(mutt)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+updated=no
 if [ ${#need_apt[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
   echo "installing with apt: ${need_apt[*]}"
   $SUDO apt-get update -qq
+  updated=yes
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+# Optional: the HTML report's browser check skips without it, so its install may fail.
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "installing with apt (optional): chromium"
+  [ "$updated" = yes ] || $SUDO apt-get update -qq || true
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null \
+    || echo "chromium could not be installed: the browser check of the HTML report will be skipped"
 fi
 
 python3 -m pip install -q --disable-pip-version-check -e ".[test]"

@@ -42,6 +42,8 @@ def test_environment_variable_names_the_config(tmp_path, monkeypatch):
     ("[gateway]\nname = \"x\"\n", "gateway.address", None, "required key is missing"),
     (MINIMAL + "[[inbound.imap]]\nhost = \"imap\"\n", "inbound.imap.username", None, "required key is missing"),
     (MINIMAL + "[staff]\nrequire_authentication = \"yes\"\n", "staff.require_authentication", 4, "true or false"),
+    (MINIMAL + "[report]\nat = \"8am\"\n", "report.at", 4, "HH:MM"),
+    (MINIMAL + "[calendar]\nwork_end = \"25:00\"\n", "calendar.work_end", 4, "HH:MM"),
 ])
 def test_errors_name_the_key_and_line(tmp_path, text, key, line, words):
     with pytest.raises(ConfigError) as raised:

@@ -4,13 +4,13 @@ Calendar: Asia/Baku (UTC+4), Mon-Fri 09:00-18:00, no public holidays, so a
 business day is plain to count. Period: Mon 2 Nov 2026 to Mon 16 Nov 2026
 (ISO weeks 45 and 46), figures as of Mon 30 Nov 2026 12:00.
 
-    A delivery high   email created Mon 02 09:00 ack at once  resolved Tue 03 09:00 (1 bd), due Wed 04 -> on time
-    B delivery normal email created Mon 02 09:00 ack at once  resolved Thu 05 09:00 (3 bd), due 16th  -> on time; reopened
-    C billing  normal phone created Tue 10 09:00 ack 13:30 (0.5) resolved Tue 24 09:00 (10 bd), due 23rd -> late
-    D billing  low    email created Wed 11 09:00 ack Tue 17 (4 bd, due Mon 16: late), unresolved, due 18th -> late; escalated
-    E quality  normal email created Thu 12 09:00 ack Fri 13 (1 bd) resolved Fri 13 09:00 (1 bd) but a delay notice -> late
-    G delivery normal email created Fri 13 09:00 ack at once  unresolved, due 10 Dec (not yet) -> not counted
-    F billing  created 20 Oct: outside the period
+    A delivery high   email  Mon 02 09:00, ack at once; resolved Tue 03 09:00 (1 bd), due Wed 04: on time
+    B delivery normal email  Mon 02 09:00, ack at once; resolved Thu 05 09:00 (3 bd), due 16th: on time; reopened
+    C billing  normal phone  Tue 10 09:00, ack 13:30 (0.5 bd); resolved Tue 24 09:00 (10 bd), due 23rd: late
+    D billing  low    email  Wed 11 09:00, ack Tue 17 (4 bd; due Mon 16: late); unresolved, due 18th: late; escalated
+    E quality  normal email  Thu 12 09:00, ack Fri 13 (1 bd); resolved Fri 13 09:00 (1 bd) after a delay notice: late
+    G delivery normal email  Fri 13 09:00, ack at once; unresolved, due 10 Dec (not yet): not counted
+    F billing  20 Oct: outside the period
 
 received 6; categories delivery 3, billing 2, quality 1; priorities normal 4, high 1, low 1; channels email 5, phone 1
 acknowledged on time 5/6 = 83.3%; resolved on time 2/5 (A, B of A B C D E) = 40.0%
@@ -33,7 +33,7 @@ from gateway.business import BusinessCalendar
 from gateway.config import SmtpOutbound
 from gateway.config import load as load_config
 from gateway.models import Complaint, Customer, Event, JobRun, open_database
-from gateway.report import ComplaintFacts, Rate, build, compute, render_csv, render_text
+from gateway.report import ComplaintFacts, Rate, build, compute, render_text
 from gateway.report_html import render_html
 from gateway.report_mail import mail_weekly_report, previous_week, weekly_due
 from gateway.transports import MaildirTransport, SmtpTransport, TemporaryFailure
