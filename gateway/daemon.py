@@ -96,22 +96,22 @@ class Daemon:
 
     # ------------------------------------------------------------ work
     def deliver(self) -> None:
-        try:
-            self.runtime.outbox.deliver_due(self.clock())
-            self.outage.recovered()
-        except CONNECTION_ERRORS as exc:
-            self.outage.failed("outbox", exc)
-        except Exception:
-            log.exception("outbox run failed; will try again")
+        self.guarded("outbox", "outbox run", lambda: self.runtime.outbox.deliver_due(self.clock()))
 
     def sweep(self) -> None:
+        self.guarded("deadline sweep", "deadline sweep",
+                     lambda: sweep(self.runtime.policy, self.runtime.database, self.clock()))
+
+    def guarded(self, what: str, run_name: str, job: Callable[[], object]) -> None:
+        """A scheduled job never stops the daemon: a database outage is logged once
+        (OutageLog), anything else with its traceback, and the next run tries again."""
         try:
-            sweep(self.runtime.policy, self.runtime.database, self.clock())
+            job()
             self.outage.recovered()
         except CONNECTION_ERRORS as exc:
-            self.outage.failed("deadline sweep", exc)
+            self.outage.failed(what, exc)
         except Exception:
-            log.exception("deadline sweep failed; will try again")
+            log.exception("%s failed; will try again", run_name)
 
     def reload(self) -> None:
         try:
