@@ -104,17 +104,17 @@ def decode(data: bytes, declared: str | None = None,
     declared_codec = codec_name(declared)
     if declared_codec is None and data.isascii():
         return Decoded(data.decode("ascii"), "ascii")
-    alphabet = "".join(LANGUAGE_ALPHABETS.get(lang, "") for lang in languages)
+    scores = _Scores(declared_codec, "".join(LANGUAGE_ALPHABETS.get(lang, "") for lang in languages))
     for trusted in (declared_codec if declared_codec not in WEAK_LABELS else None, "utf-8"):
         text = _strict(data, trusted) if trusted else None
-        if text is not None and _reads_well(text) and (trusted == declared_codec or not text.isascii()):
+        if text is not None and scores.reads_well(text) and (trusted == declared_codec or not text.isascii()):
             return Decoded(text, trusted, _note(declared, declared_codec, trusted))
     order = [c for c in (declared_codec, "utf-8", *likely_charsets(languages)) if c]
-    scored = [(_score(text, codec, declared_codec, alphabet), i, codec, text)
+    scored = [(scores(text, codec), i, codec, text)
               for i, codec in enumerate(dict.fromkeys(codecs.lookup(c).name for c in order))
               if (text := _strict(data, codec)) is not None]
     if not scored or min(scored)[0] > _PLAUSIBLE_MESS:
-        scored.extend(_detector_candidates(data, declared_codec, alphabet, len(scored)))
+        scored.extend(_detector_candidates(data, scores, len(scored)))
     if not scored:
         return Decoded(data.decode("utf-8", "replace"), "utf-8",
                        "no charset decodes it; utf-8 with replacement characters")
@@ -128,13 +128,6 @@ def _note(declared: str | None, declared_codec: str | None, used: str) -> str:
     return f"declared charset {declared or 'none'!r}, decoded as {used}"
 
 
-def _reads_well(text: str) -> bool:
-    """No mojibake and no swapped letter case: trust the codec that produced it."""
-    sample = text[:_SAMPLE]
-    return (mess_ratio(sample.translate(_NEUTRAL_LETTERS), 1.0) <= _PLAUSIBLE_MESS
-            and _inverted_case(sample) == 0.0)
-
-
 def _strict(data: bytes, codec: str) -> str | None:
     try:
         text = data.decode(codec)
@@ -144,19 +137,48 @@ def _strict(data: bytes, codec: str) -> str | None:
         return None
 
 
-def _score(text: str, codec: str, declared: str | None, alphabet: str) -> float:
-    """Lower is better: mojibake measure plus alphabet and letter-case oddities."""
-    sample = text[:_SAMPLE]
-    score = mess_ratio(sample.translate(_NEUTRAL_LETTERS), 1.0) + _foreign_letters(sample, alphabet) + _inverted_case(sample)
-    if codec == declared:
-        score -= _DECLARED_BONUS
-    if codec == "utf-8" and not sample.isascii():
-        score -= _UTF8_BONUS
-    return score
+class _Scores:
+    """The measures of one decode() call's candidate texts, each text measured once.
+
+    Many codecs read the same bytes as the same text (every candidate does, for
+    ASCII bytes), and the measures depend on the text alone; only the bonuses
+    depend on the codec.
+    """
+
+    def __init__(self, declared: str | None, alphabet: str) -> None:
+        self.declared = declared
+        self.alphabet = alphabet
+        self._measured: dict[str, tuple[float, float, float]] = {}
+
+    def _measures(self, text: str) -> tuple[float, float, float]:
+        """(mojibake, foreign letters, inverted case) of the text's sample."""
+        found = self._measured.get(text)
+        if found is None:
+            sample = text[:_SAMPLE]
+            found = self._measured[text] = (mess_ratio(sample.translate(_NEUTRAL_LETTERS), 1.0),
+                                            _foreign_letters(sample, self.alphabet), _inverted_case(sample))
+        return found
+
+    def reads_well(self, text: str) -> bool:
+        """No mojibake and no swapped letter case: trust the codec that produced it."""
+        mess, _, inverted = self._measures(text)
+        return mess <= _PLAUSIBLE_MESS and inverted == 0.0
+
+    def __call__(self, text: str, codec: str) -> float:
+        """Lower is better: mojibake measure plus alphabet and letter-case oddities."""
+        mess, foreign, inverted = self._measures(text)
+        score = mess + foreign + inverted
+        if codec == self.declared:
+            score -= _DECLARED_BONUS
+        if codec == "utf-8" and not text[:_SAMPLE].isascii():
+            score -= _UTF8_BONUS
+        return score
 
 
 def _foreign_letters(sample: str, alphabet: str) -> float:
     """Share of non-ASCII letters outside the configured alphabets, halved."""
+    if sample.isascii():
+        return 0.0
     letters = [ch for ch in sample if not ch.isascii() and ch.isalpha()]
     if not letters or not alphabet:
         return 0.0
@@ -169,6 +191,8 @@ def _inverted_case(sample: str) -> float:
     Real prose has words in lower case, Capitalised or ALL CAPS; swapped case
     gives "фЕУФ"-shaped words and mostly-capital text.
     """
+    if sample.isascii():
+        return 0.0
     words = [w for w in _WORD.findall(sample) if not w.isascii() and w.lower() != w.upper()]
     if not words:
         return 0.0
@@ -178,14 +202,13 @@ def _inverted_case(sample: str) -> float:
     return odd + max(0.0, upper - 0.6)
 
 
-def _detector_candidates(data: bytes, declared: str | None, alphabet: str,
-                         start: int) -> list[tuple[float, int, str, str]]:
+def _detector_candidates(data: bytes, scores: _Scores, start: int) -> list[tuple[float, int, str, str]]:
     """charset-normalizer's best guess, and UTF-8 with replacement characters."""
     found: list[tuple[float, int, str, str]] = []
     best = charset_normalizer.from_bytes(data[: _SAMPLE * 4]).best()
     if best is not None and (text := _strict(data, best.encoding)) is not None:
-        found.append((_score(text, best.encoding, declared, alphabet), start, best.encoding, text))
+        found.append((scores(text, best.encoding), start, best.encoding, text))
     lossy = data.decode("utf-8", "replace")
     bad = lossy.count("\ufffd") / max(1, sum(not ch.isascii() for ch in lossy))
-    found.append((_score(lossy, "utf-8", declared, alphabet) + bad, start + 1, "utf-8", lossy))
+    found.append((scores(lossy, "utf-8") + bad, start + 1, "utf-8", lossy))
     return found

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import mailparser
+from mailparser.const import ADDRESSES_HEADERS
 from mailparser.utils import get_addresses
 
 from gateway import charsets
@@ -100,6 +101,7 @@ _MSGID = re.compile(r"<([^<>\s]+)>")
 # the Unicode line/paragraph separators some libraries treat as newlines.
 _LINE_BREAKERS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
 _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # a raw 8-bit byte the stdlib carried as a surrogate
 _BOM = b"\xef\xbb\xbf"
 # mail-parser's verdicts on its own decoding, which parse() does not use.
 _OWN_DEFECTS = ("CharsetDecodeDefect",)
@@ -220,6 +222,8 @@ def _message_id(value: str) -> str:
 def decode_header(value: str, languages: tuple[str, ...] = charsets.DEFAULT_LANGUAGES) -> str:
     """RFC 2047 words and raw 8-bit bytes (any charset) -> text, never raises."""
     text = clean_text(str(value), languages)
+    if "=?" not in text:  # most header values hold no encoded word at all
+        return text
     parts: list[str] = []
     end = 0
     for match in _ENCODED_WORD.finditer(text):
@@ -245,7 +249,7 @@ def _decode_word(word: str, languages: tuple[str, ...]) -> str:
 
 def clean_text(value: str, languages: tuple[str, ...] = charsets.DEFAULT_LANGUAGES) -> str:
     """Undo surrogate-escaped raw bytes (8-bit headers) by decoding them properly."""
-    if not any("\udc80" <= ch <= "\udcff" for ch in value):
+    if not _ESCAPED_BYTE.search(value):
         return value
     return charsets.decode(value.encode("utf-8", "surrogateescape"), None, languages).text
 
@@ -263,31 +267,75 @@ class _Envelope:
     @classmethod
     def read(cls, msg: email.message.Message, languages: tuple[str, ...]) -> _Envelope:
         defects: list[str] = []
+        analysis: _Analysis | None = None
         try:
-            analysis = mailparser.MailParser(msg)
+            analysis = _Analysis(msg)
             defects += [f"{ctype}: {text}" for group in analysis.defects
                         for ctype, texts in group.items() for text in texts
                         if not text.startswith(_OWN_DEFECTS)]
             date = analysis.date
         except Exception as exc:  # a library bug must not lose the mail; stdlib suffices
+            analysis = None
             defects.append(f"mail-parser failed ({type(exc).__name__}); stdlib used")
             defects += [f"{p.get_content_type()}: {type(d).__name__}" for p in msg.walk() for d in p.defects]
             date = _stdlib_date(msg.get("Date", ""))
-
-        def addresses(name: str) -> list[tuple[str, str]]:
-            found = [(clean_text(n, languages), a.strip().lower())
-                     for value in msg.get_all(name, [])[:1]
-                     for n, a in get_addresses(str(value), decode_names=True)]
-            return [(n, a) for n, a in found if re.fullmatch(r"[^@\s]+@[^@\s]+", a)]
-
-        senders = addresses("From") or addresses("Sender")
-        if senders and not addresses("From"):
-            defects.append("no usable From address; Sender used")
+        senders = _addresses(msg, "From", analysis, languages)
+        if not senders:
+            senders = _addresses(msg, "Sender", analysis, languages)
+            if senders:
+                defects.append("no usable From address; Sender used")
         name, sender = senders[0] if senders else ("", "")
         return cls(sender=sender, sender_name=one_line(name),
-                   to=tuple(a for _, a in addresses("To")), cc=tuple(a for _, a in addresses("Cc")),
-                   reply_to=next((a for _, a in addresses("Reply-To")), ""),
+                   to=tuple(a for _, a in _addresses(msg, "To", analysis, languages, names=False)),
+                   cc=tuple(a for _, a in _addresses(msg, "Cc", analysis, languages, names=False)),
+                   reply_to=next((a for _, a in _addresses(msg, "Reply-To", analysis, languages, names=False)), ""),
                    date=_aware(date), defects=defects)
+
+
+class _Analysis(mailparser.MailParser):
+    """mail-parser's forensic reading: defects, the date, the address headers.
+
+    MailParser also renders every header twice (its `mail` and `mail_partial`
+    dicts) and decodes every body part; parse() reads neither (headers come
+    from raw_items, body text from _Body, and the charset verdicts it would add
+    are _OWN_DEFECTS), and those two steps were half of mail-parser's cost.
+    Should a release rename these hooks, they are simply not called: slower,
+    same result.
+    """
+
+    def _make_mail(self, complete: bool = True) -> dict:
+        return {}
+
+    def _decode_body_payload(self, part: email.message.Message, charset: str, part_index: int) -> str:
+        return ""
+
+
+_ADDRESS = re.compile(r"[^@\s]+@[^@\s]+")
+
+
+def _addresses(msg: email.message.Message, name: str, analysis: _Analysis | None,
+               languages: tuple[str, ...], names: bool = True) -> list[tuple[str, str]]:
+    """(display name, lower-cased address) of the header's first occurrence, usable ones only.
+
+    mail-parser has already read the address headers it knows (From, To, Cc,
+    Reply-To) with the same get_addresses call; its answer is reused when the
+    raw value is plain text (an 8-bit value reaches it as a Header object, which
+    it reads differently from str(value)). It blanks a display name equal to
+    the address, so a blank name is read again when the caller needs names.
+    """
+    values = msg.get_all(name, [])[:1]
+    if not values:
+        return []
+    value = values[0]
+    found: list[tuple[str, str]] | None = None
+    if analysis is not None and isinstance(value, str) and name.lower() in ADDRESSES_HEADERS:
+        found = getattr(analysis, name.lower().replace("-", "_"))
+        if names and any(not n for n, _ in found):
+            found = None
+    if found is None:
+        found = get_addresses(str(value), decode_names=True)
+    pairs = [(clean_text(n, languages), a.strip().lower()) for n, a in found]
+    return [(n, a) for n, a in pairs if _ADDRESS.fullmatch(a)]
 
 
 def _stdlib_date(value: str) -> datetime | None:
