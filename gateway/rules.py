@@ -28,8 +28,8 @@ import bisect
 import fnmatch
 import re
 import unicodedata
-from dataclasses import dataclass, replace
-from typing import Callable
+from dataclasses import dataclass, field, replace
+from typing import Callable, Iterable
 
 LEVELS: tuple[str, ...] = ("high", "normal", "low")  # most urgent first
 INTENTS: tuple[str, ...] = ("reject", "accept", "status")  # precedence when several match
@@ -39,6 +39,10 @@ OPTIONAL_INTENTS: tuple[str, ...] = ("greeting",)
 _WORD = re.compile(r"\w+(?:'\w+)*")
 _PATTERN_WORD = re.compile(r"\w+(?:'\w+)*\*?")
 _CLAUSE_END = re.compile(r"[.!?;:,\n…]+")
+# A phrase is tried on a mail only when the first letters of its first word (up to
+# this many) begin some word of the mail: most of the ~500 phrases are ruled out by
+# one set lookup each, before any position is looked at.
+KEY_LENGTH = 3
 
 WordLists = dict[str, tuple["Phrase", ...]]  # language -> phrases
 
@@ -67,6 +71,10 @@ class Phrase:
 
     text: str
     tokens: tuple[str, ...]  # folded; a token ending in "*" is a prefix
+    key: str = field(init=False, repr=False, compare=False)  # see KEY_LENGTH; "" when no tokens
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", self.tokens[0].removesuffix("*")[:KEY_LENGTH] if self.tokens else "")
 
     @classmethod
     def parse(cls, text: str) -> Phrase:
@@ -82,7 +90,7 @@ class Phrase:
         return len(self.tokens)
 
     def occurs_in(self, found: WordIndex) -> bool:
-        return bool(self.tokens) and any(self.length_at(found.words, i) for i in found.starts(self.tokens[0]))
+        return self.key in found.heads and any(self.length_at(found.words, i) for i in found.starts(self.tokens[0]))
 
 
 @dataclass(frozen=True)
@@ -93,13 +101,15 @@ class WordIndex:
     words: tuple[str, ...]
     positions: dict[str, tuple[int, ...]]
     vocabulary: tuple[str, ...]  # sorted distinct words: a stem's words are one bisect range
+    heads: frozenset[str]  # the first 1..KEY_LENGTH letters of every word
 
     @classmethod
     def of(cls, found: tuple[str, ...]) -> WordIndex:
         positions: dict[str, list[int]] = {}
         for i, word in enumerate(found):
             positions.setdefault(word, []).append(i)
-        return cls(found, {word: tuple(at) for word, at in positions.items()}, tuple(sorted(positions)))
+        return cls(found, {word: tuple(at) for word, at in positions.items()}, tuple(sorted(positions)),
+                   heads(positions))
 
     def starts(self, token: str) -> tuple[int, ...]:
         if not token.endswith("*"):
@@ -110,12 +120,17 @@ class WordIndex:
         return tuple(i for word in self.vocabulary[first:last] for i in self.positions[word])
 
 
+def heads(words: Iterable[str]) -> frozenset[str]:
+    """Every word's first 1..KEY_LENGTH letters: a phrase whose key is not among them cannot occur."""
+    return frozenset(word[:n] for word in words for n in range(1, KEY_LENGTH + 1))
+
+
 def _phrases_in(lists: WordLists, languages: tuple[str, ...], found: WordIndex) -> list[Phrase]:
     """The distinct phrases of these languages that occur in the words."""
     seen: dict[str, Phrase] = {}
     for language in languages:
         for phrase in lists.get(language, ()):
-            if phrase.text not in seen and phrase.occurs_in(found):
+            if phrase.key in found.heads and phrase.text not in seen and phrase.occurs_in(found):
                 seen[phrase.text] = phrase
     return list(seen.values())
 
@@ -406,8 +421,9 @@ def _decisive_words(rules: Rules, clauses: list[tuple[str, ...]]) -> tuple[str, 
 
 
 def _intents_in(rules: Rules, languages: tuple[str, ...], found: tuple[str, ...]) -> set[str]:
+    present = heads(found)  # a phrase that matches nowhere adds nothing to the maxima below
     candidates = [(name, p) for name in INTENTS if name in rules.intents
-                  for lang in languages for p in rules.intents[name].words.get(lang, ())]
+                  for lang in languages for p in rules.intents[name].words.get(lang, ()) if p.key in present]
     seen: set[str] = set()
     position = 0
     while position < len(found):
