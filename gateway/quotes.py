@@ -35,6 +35,7 @@ HEADER_BLOCK_MIN = 2  # of which at least this many must be header lines
 RULE_LINE = re.compile(r"^\s*(_{8,}|-{8,}|={8,})\s*$")  # Outlook's line above the block
 
 # Attribution lines ("On ..., X wrote:"): may be wrapped over up to three lines.
+# Each pattern ends with a colon (ATTRIBUTION_END; _is_attribution relies on it).
 ATTRIBUTIONS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, _I) for p in (
     # English and western clients (Gmail, Apple Mail, Thunderbird, Yahoo "--- On ...")
     r"^[->\s]*(on|am|le|el|il|op)\s.{3,250}\s(wrote|schrieb|a écrit|escribió|ha scritto|schreef)\s*:\s*$",
@@ -49,6 +50,7 @@ ATTRIBUTIONS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, _I) for p in (
     # "10.01.2017, 12:00, "Имя" <x@yandex.ru>:", "Среда, 4 января 2017, 15:50 +03:00 от Имя <x@mail.ru>:"
     r"^.{0,160}\d{1,2}:\d{2}.{0,160}[\w.+-]+@[\w-]+(\.[\w-]+)+>?\)?\s*:\s*$",
 ))
+ATTRIBUTION_END = r"\s*:\s*$"
 ATTRIBUTION_MAX_LINES = 3
 # How the first line of a wrapped attribution begins: "On ...", or a date or time early on
 # (digits inside an address do not count: "bob2@x.com> wrote:" is a continuation).
@@ -130,8 +132,9 @@ def _starts_attribution(line: str) -> bool:
 
 
 def _is_attribution(window: list[str]) -> bool:
+    """Every ATTRIBUTIONS pattern ends in a colon, so most lines need no regex at all."""
     joined = " ".join(part.strip() for part in window)
-    return any(p.match(joined) for p in ATTRIBUTIONS)
+    return joined.rstrip().endswith(":") and any(p.match(joined) for p in ATTRIBUTIONS)
 
 
 def _quote_follows(lines: list[str], j: int) -> bool:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from gateway import quotes
 from gateway.quotes import split_reply
 
 GMAIL_EN = """Thanks, the parcel arrived today.
@@ -230,3 +231,8 @@ def test_crlf_and_cr_line_endings() -> None:
     text = "Yes.\r\n\r\nOn Mon, Mar 4, 2024 at 10:12 AM Desk <d@example.com> wrote:\r\n> Accept?\r\n"
     assert split_reply(text)[0] == "Yes."
     assert split_reply(text.replace("\r\n", "\r"))[0] == "Yes."
+
+
+def test_every_attribution_pattern_ends_with_a_colon() -> None:
+    """_is_attribution skips the regexes for lines without a final colon."""
+    assert all(p.pattern.endswith(quotes.ATTRIBUTION_END) for p in quotes.ATTRIBUTIONS)
