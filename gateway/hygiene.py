@@ -42,6 +42,7 @@ class _Context:
     mail: Mail
     own_addresses: frozenset[str]
     loop_header: str
+    subject: str  # the mail's subject folded (see _fold), once for every subject rule
 
 
 def _fold(text: str) -> str:
@@ -131,7 +132,7 @@ def _list_conversation(ctx: _Context) -> bool:
 
 
 def _subject(ctx: _Context, pattern: re.Pattern[str]) -> bool:
-    return bool(pattern.search(_fold(ctx.mail.subject)))
+    return bool(pattern.search(ctx.subject))
 
 
 Test = Callable[[_Context], bool]
@@ -172,7 +173,7 @@ HUMAN = Verdict(automatic=False, kind="", reason="")
 def assess(mail: Mail, own_addresses: frozenset[str],
            loop_header: str = "X-Care-Gateway-Loop") -> Verdict:
     """Verdict on whether a mail was written by a machine; never answer those."""
-    ctx = _Context(mail, frozenset(a.lower() for a in own_addresses), loop_header.lower())
+    ctx = _Context(mail, frozenset(a.lower() for a in own_addresses), loop_header.lower(), _fold(mail.subject))
     for kind, test, reason in RULES:
         if test(ctx):
             return Verdict(automatic=True, kind=kind, reason=reason)

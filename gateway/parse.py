@@ -35,6 +35,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import cached_property
 
 import mailparser
 from mailparser.const import ADDRESSES_HEADERS
@@ -84,16 +85,19 @@ class Mail:
 
     def header(self, name: str) -> str:
         """First value of a header, "" when absent."""
-        name = name.lower()
-        return next((v for k, v in self.headers if k == name), "")
+        return self._first_values.get(name.lower(), "")
 
     def header_all(self, name: str) -> tuple[str, ...]:
         name = name.lower()
         return tuple(v for k, v in self.headers if k == name)
 
     def has_header(self, name: str) -> bool:
-        name = name.lower()
-        return any(k == name for k, _ in self.headers)
+        return name.lower() in self._first_values
+
+    @cached_property
+    def _first_values(self) -> dict[str, str]:
+        """Each header's first value by name: hygiene asks a mail about ~20 headers."""
+        return dict(reversed(self.headers))
 
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
