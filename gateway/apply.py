@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from gateway import sweep
+from gateway import lookup, statements, sweep
 from gateway.enqueue import customer_thread, queue
 from gateway.models import AttachmentRecord, Complaint, Customer, Event, Message, OutgoingMail
 from gateway.parse import Attachment
@@ -35,8 +35,8 @@ class Incoming:
 
 def apply(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) -> Complaint | None:
     complaint = _complaint(plan, incoming, now, policy)
-    message = Message.create(
-        complaint=complaint, direction="in", message_id=incoming.message_id or None, sha256=incoming.sha256,
+    message = statements.insert(
+        Message, complaint=complaint, direction="in", message_id=incoming.message_id or None, sha256=incoming.sha256,
         size=incoming.size, source=incoming.source, sender=incoming.sender, subject=incoming.subject[:500],
         kind=plan.message_kind, state="processed", text=plan.text, received_at=naive(now))
     if incoming.attachments:
@@ -46,11 +46,15 @@ def apply(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) -> Comp
     if incoming.human and complaint is None:
         Customer.update(bouncing=False).where(Customer.email == incoming.sender).execute()
     if plan.events:
-        Event.insert_many([
+        statements.insert_many(Event, [
             {"complaint": complaint, "at": naive(now), "actor": spec.actor, "kind": spec.kind, "detail": spec.detail,
              "from_status": spec.from_status, "to_status": spec.to_status, "key": spec.key}
-            for spec in plan.events]).execute()
-    thread = customer_thread(complaint) if any(m.threaded for m in plan.outgoing) else ()
+            for spec in plan.events])
+    thread: tuple[str, ...] = ()
+    if any(m.threaded for m in plan.outgoing):
+        # a new complaint's thread is the mail that opened it: no need to ask the database
+        fresh = plan.create is not None and incoming.sender == complaint.customer.email
+        thread = (incoming.message_id,) if fresh and incoming.message_id else customer_thread(complaint)
     for mail in plan.outgoing:
         queue(mail, complaint, now, policy.address, f"{incoming.sha256[:40]}:{mail.key}", thread)
     _bounces(plan, now)
@@ -62,11 +66,10 @@ def _complaint(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) ->
     if plan.create is None and not plan.complaint_id:
         return None
     if plan.create is None:
-        complaint = Complaint.select(Complaint, Customer).join(Customer).where(
-            Complaint.id == plan.complaint_id).get()
+        complaint = lookup.complaint_by_id(plan.complaint_id)
         customer = complaint.customer
     else:
-        customer, _ = Customer.get_or_create(email=incoming.sender)
+        customer = _customer(incoming.sender, plan)
         complaint = _new_complaint(plan, customer, now)
     columns: dict[str, Any] = {k: naive(v) if isinstance(v, datetime) else v for k, v in plan.updates.items()}
     if plan.status:
@@ -75,9 +78,24 @@ def _complaint(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) ->
         setattr(complaint, name, value)
     complaint.updated_at = naive(now)
     complaint.next_action_at = sweep.next_action_for(complaint, policy)
-    complaint.save(force_insert=plan.create is not None)
+    if plan.create is None:
+        statements.update(complaint)
+    else:
+        complaint.id = statements.insert(Complaint, **complaint.__data__)
     _fill_customer(customer, plan, incoming)
     return complaint
+
+
+def _customer(address: str, plan: Plan) -> Customer:
+    """The sender's customer row; a new one is inserted with what the plan knows of them."""
+    found = statements.select(Customer, "by_email", [address, 1],
+                              lambda: Customer.select().where(Customer.email == address).limit(1))
+    if found:
+        return found[0]
+    customer = Customer(email=address, **plan.customer)
+    customer.id = statements.insert(Customer, **customer.__data__)
+    customer._dirty.clear()
+    return customer
 
 
 def _new_complaint(plan: Plan, customer: Customer, now: datetime) -> Complaint:
@@ -93,9 +111,9 @@ def _new_complaint(plan: Plan, customer: Customer, now: datetime) -> Complaint:
 def _fill_customer(customer: Customer, plan: Plan, incoming: Incoming) -> None:
     """Known contact data is never overwritten by a guess; the latest language wins."""
     for name, value in plan.customer.items():
-        if name == "language" or not getattr(customer, name):
+        if (name == "language" or not getattr(customer, name)) and getattr(customer, name) != value:
             setattr(customer, name, value)
-    if incoming.human and incoming.sender == customer.email:
+    if incoming.human and incoming.sender == customer.email and customer.bouncing:
         customer.bouncing = False  # a new mail from the address: it works again
     if customer.dirty_fields:
         customer.save(only=customer.dirty_fields)

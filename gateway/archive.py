@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Sequence
 
 
 class Archive:
@@ -22,23 +24,38 @@ class Archive:
 
     def store(self, raw: bytes, durable: bool = True) -> str:
         """Write raw bytes (fsynced unless `durable` is off); return their sha256. Safe to call twice."""
-        digest = hashlib.sha256(raw).hexdigest()
-        path = self.path_for(digest)
-        if path.exists() and path.stat().st_size == len(raw):
-            return digest
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        return self.store_many([raw], durable)[0]
+
+    def store_many(self, raws: Sequence[bytes], durable: bool = True) -> list[str]:
+        """Several mails at once: all written first, then fsynced from a few threads at
+        once, which the filesystem's journal commits as one group (a backlog pays
+        roughly one disk flush per batch instead of one per mail); renamed into
+        place only once durable."""
+        digests: list[str] = []
+        pending: dict[Path, Path] = {}  # temp file -> final path
+        queued: set[Path] = set()
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(raw)
-                handle.flush()
-                if durable:
-                    os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        return digest
+            for raw in raws:
+                digest = hashlib.sha256(raw).hexdigest()
+                digests.append(digest)
+                path = self.path_for(digest)
+                if path in queued or (path.exists() and path.stat().st_size == len(raw)):
+                    continue
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+                pending[Path(tmp)] = path
+                queued.add(path)
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(raw)
+            if durable:
+                _fsync_all(list(pending))
+            for tmp, path in pending.items():
+                os.replace(tmp, path)
+            pending.clear()
+        finally:
+            for tmp in pending:
+                tmp.unlink(missing_ok=True)
+        return digests
 
     def load(self, digest: str) -> bytes:
         return self.path_for(digest).read_bytes()
@@ -53,3 +70,18 @@ class Archive:
             tmp.write_bytes(payload)
             os.replace(tmp, path)
         return digest
+
+
+def _fsync_all(paths: list[Path]) -> None:
+    def fsync(path: Path) -> None:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    if len(paths) <= 1:
+        for path in paths:
+            fsync(path)
+        return
+    with ThreadPoolExecutor(max_workers=min(8, len(paths))) as pool:
+        list(pool.map(fsync, paths))

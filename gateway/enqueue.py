@@ -10,7 +10,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from gateway.models import Complaint, Message, OutgoingMail
+from gateway import statements
+from gateway.lookup import customer_message_ids, customer_of
+from gateway.models import Complaint, OutgoingMail
 from gateway.plan import OutMail
 from gateway.view import naive
 
@@ -27,23 +29,20 @@ def customer_thread(complaint: Complaint | None) -> tuple[str, ...]:
     """The customer's last Message-IDs on the complaint, oldest first: our replies thread into them."""
     if complaint is None:
         return ()
-    rows = (Message.select(Message.message_id)
-            .where((Message.complaint == complaint) & (Message.direction == "in") & Message.message_id.is_null(False)
-                   & (Message.sender == complaint.customer.email))
-            .order_by(Message.id.desc()).limit(10))
-    return tuple(m.message_id for m in rows)[::-1]
+    return customer_message_ids(complaint.id, customer_of(complaint).email, last=10)
 
 
 def queue(mail: OutMail, complaint: Complaint | None, now: datetime, gateway_address: str,
-          trigger: str, thread: tuple[str, ...] | None = None) -> OutgoingMail:
+          trigger: str, thread: tuple[str, ...] | None = None) -> int:
     """An outbox row; `trigger` names what caused it, so the same cause never mails twice.
-    `thread` (from customer_thread) saves the lookup when one cause queues several mails."""
+    `thread` (from customer_thread) saves the lookup when one cause queues several mails.
+    Returns the row's id."""
     domain = gateway_address.rsplit("@", 1)[-1]
     refs: tuple[str, ...] = ()
     if mail.threaded:
         refs = customer_thread(complaint) if thread is None else thread
-    return OutgoingMail.create(
-        complaint=complaint, kind=mail.kind, language=mail.language, recipient=mail.recipient,
+    return statements.insert(
+        OutgoingMail, complaint=complaint, kind=mail.kind, language=mail.language, recipient=mail.recipient,
         audience=mail.audience, message_id=new_message_id(domain), in_reply_to=refs[-1] if refs else "",
         references=" ".join(refs), params=mail.params, dedupe_key=dedupe_key(mail, trigger),
         state="queued", next_attempt_at=naive(now), created_at=naive(now))

@@ -10,6 +10,7 @@ from typing import Callable
 
 import peewee as pw
 
+from gateway import statements
 from gateway import tracking as tracking_numbers
 from gateway.models import Complaint, Customer, Event, Message, OutgoingMail, db
 from gateway.parse import Mail
@@ -21,28 +22,31 @@ def _locked(query: pw.ModelSelect) -> pw.ModelSelect:
 
 
 def already_stored(digest: str, message_id: str) -> Message | None:
-    clause = Message.sha256 == digest
-    if message_id:
-        clause |= Message.message_id == message_id
-    return Message.select().where(clause).first()
+    if not message_id:
+        found = statements.select(Message, "by_sha256", [digest, 1],
+                                  lambda: Message.select().where(Message.sha256 == digest).limit(1))
+    else:
+        found = statements.select(
+            Message, "by_sha256_or_id", [digest, message_id, 1],
+            lambda: Message.select().where((Message.sha256 == digest) | (Message.message_id == message_id)).limit(1))
+    return found[0] if found else None
 
 
 def customer_language(address: str) -> str:
-    customer = Customer.select(Customer.language).where(Customer.email == address).first()
-    return customer.language if customer else ""
+    found = statements.select(Customer, "language", [address, 1],
+                              lambda: Customer.select(Customer.language).where(Customer.email == address).limit(1))
+    return found[0].language if found else ""
 
 
 def complaint_view(complaint: Complaint, staff_addresses: tuple[str, ...] = ()) -> ComplaintView:
-    customer: Customer = complaint.customer
+    customer = customer_of(complaint)
     before_wait = ""
     if complaint.status == "waiting_customer":
         last = (Event.select(Event.from_status).where(
             (Event.complaint == complaint) & (Event.to_status == "waiting_customer"))
             .order_by(Event.id.desc()).first())
         before_wait = last.from_status if last else ""
-    ids = tuple(m.message_id for m in Message.select(Message.message_id).where(
-        (Message.complaint == complaint) & (Message.direction == "in") & (Message.sender == customer.email)
-        & Message.message_id.is_null(False)).order_by(Message.id))
+    ids = customer_message_ids(complaint.id, customer.email, last=20)
     return ComplaintView(
         id=complaint.id, tracking=complaint.tracking, customer_email=customer.email,
         status=complaint.status, priority=complaint.priority, category=complaint.category,
@@ -51,15 +55,43 @@ def complaint_view(complaint: Complaint, staff_addresses: tuple[str, ...] = ()) 
         created_at=aware(complaint.created_at), due_acknowledge=aware(complaint.due_acknowledge),
         due_stage=aware(complaint.due_stage), due_resolve=aware(complaint.due_resolve),
         resolved_at=aware(complaint.resolved_at), paused_at=aware(complaint.paused_at),
-        status_before_wait=before_wait, customer_message_ids=ids[-20:],
+        status_before_wait=before_wait, customer_message_ids=ids,
         staff_addresses=staff_addresses)
+
+
+def customer_of(complaint: Complaint) -> Customer:
+    """The complaint's customer, fetched once and kept on the complaint object."""
+    if "customer" not in complaint.__rel__:
+        complaint.customer = statements.select(
+            Customer, "by_id", [complaint.customer_id, 1],
+            lambda: Customer.select().where(Customer.id == complaint.customer_id).limit(1))[0]
+    return complaint.customer
+
+
+def customer_message_ids(complaint_id: int, address: str, last: int = 10_000) -> tuple[str, ...]:
+    """Message-IDs of the customer's own mails on a complaint, oldest first (the last `last`)."""
+    rows = statements.select(
+        Message, "customer_ids", [complaint_id, "in", address, last],
+        lambda: Message.select(Message.id, Message.message_id).where(
+            (Message.complaint == complaint_id) & (Message.direction == "in") & (Message.sender == address)
+            & Message.message_id.is_null(False)).order_by(Message.id.desc()).limit(last))
+    return tuple(m.message_id for m in rows)[::-1]
+
+
+def complaint_by_id(complaint_id: int) -> Complaint:
+    """The complaint with its customer (locked FOR UPDATE on PostgreSQL)."""
+    found = _complaint_where("by_id", Complaint.id, complaint_id)
+    if found is None:
+        raise Complaint.DoesNotExist(f"complaint {complaint_id}")
+    customer_of(found)
+    return found
 
 
 def find_thread(mail: Mail, prefix: str, extra_ids: tuple[str, ...] = ()) -> tuple[Complaint | None, Complaint | None, str]:
     """(complaint by tracking number, complaint by our Message-IDs, tracking found)."""
     by_tracking, found = None, ""
     for number in tracking_numbers.find(mail.subject, prefix):
-        by_tracking = _locked(Complaint.select().where(Complaint.tracking == number)).first()
+        by_tracking = _complaint_where("by_tracking", Complaint.tracking, number)
         if by_tracking:
             found = number
             break
@@ -71,12 +103,20 @@ def _by_reference(ids: tuple[str, ...]) -> Complaint | None:
     if not ids:
         return None
     for model in (OutgoingMail, Message):
-        rows = {r.message_id: r.complaint_id for r in model.select(model.message_id, model.complaint)
-                .where(model.message_id.in_(ids) & model.complaint.is_null(False))}
+        rows = {r.message_id: r.complaint_id for r in statements.select(
+            model, "complaint_by_ids", [*ids],
+            lambda: model.select(model.message_id, model.complaint).where(
+                model.message_id.in_(ids) & model.complaint.is_null(False)))}
         for message_id in ids:
             if message_id in rows:
-                return _locked(Complaint.select().where(Complaint.id == rows[message_id])).first()
+                return _complaint_where("by_id", Complaint.id, rows[message_id])
     return None
+
+
+def _complaint_where(key: str, column: pw.Field, value: object) -> Complaint | None:
+    found = statements.select(Complaint, key, [value, 1],
+                              lambda: _locked(Complaint.select().where(column == value).limit(1)))
+    return found[0] if found else None
 
 
 def thread_view(by_tracking: Complaint | None, by_reference: Complaint | None, found: str,

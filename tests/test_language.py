@@ -89,7 +89,7 @@ def test_q_and_x_tip_a_hesitant_az_tr_call():
 
 def test_schwa_settles_azerbaijani_where_the_light_model_says_turkish():
     light = LanguageDetector(LANGS, DetectionSettings(low_accuracy=True))
-    assert light._detector.detect_language_of("Sifarişim gəlmədi").iso_code_639_1.name == "TR"  # lingua alone
+    assert light._lingua("Sifarişim gəlmədi").detect_language_of("Sifarişim gəlmədi").iso_code_639_1.name == "TR"
     assert light.detect("Sifarişim gəlmədi", default="en") == "az"
 
 
@@ -120,3 +120,15 @@ def test_the_alphabet_decides_without_lingua_when_it_can(detector):
 def test_an_azerbaijani_surname_does_not_make_english_azerbaijani(detector):
     text = "Hello, my order has not arrived after two weeks. Please help. Aysel Məmmədova"
     assert detector.detect(text, default="ru") in ("en", "ru")  # English, or honestly unsure: never az
+
+
+def test_long_text_never_loads_the_full_models():
+    """Trigram models answer long text the same way, and load in a tenth of the time."""
+    detector = LanguageDetector(LANGS)
+    text = ("Salam, sifarişim hələ də gəlməyib. Kuryer zəng etmir, saytda status dəyişmir. "
+            "Xahiş edirəm pulumu qaytarın və ya sifarişi tez çatdırın.")
+    assert len(text) >= 120
+    assert detector.detect(text.replace("ə", "e"), default="en") == "az"
+    assert detector._full is None and detector._trigram is not None
+    assert detector.detect("Kuryer vaxtinda gelmedi, pulumu qaytarin", default="en") == "az"
+    assert detector._full is not None
