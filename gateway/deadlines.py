@@ -145,11 +145,16 @@ def stage_due(stage: str, entered_at: datetime, priority: str, sla: SlaSection,
 
 
 def initial_due(received_at: datetime, priority: str, sla: SlaSection, cal: BusinessCalendar) -> DueDates:
-    """Due dates of a new complaint; the review deadline never lies beyond the resolution one."""
-    resolve = stage_due("resolve", received_at, priority, sla, cal)
-    review = stage_due("review", received_at, priority, sla, cal)
-    return DueDates(acknowledge=stage_due("acknowledge", received_at, priority, sla, cal),
-                    stage=min(review, resolve), resolve=resolve)
+    """Due dates of a new complaint; the review deadline never lies beyond the resolution one.
+
+    Stages of equal length share one calendar walk (acknowledge and review are
+    both 3 days in the seed policy).
+    """
+    length = {stage: stage_length(stage, priority, sla) for stage in ("acknowledge", "review", "resolve")}
+    due = {amount: deadline_after(received_at, amount, sla, cal) for amount in dict.fromkeys(length.values())}
+    resolve = due[length["resolve"]]
+    return DueDates(acknowledge=due[length["acknowledge"]], stage=min(due[length["review"]], resolve),
+                    resolve=resolve)
 
 
 def extended_resolve_due(due_resolve: datetime, now: datetime, priority: str, sla: SlaSection,
