@@ -28,6 +28,8 @@ from gateway import config as config_module
 from gateway import logs
 from gateway.config import ConfigError
 
+INGEST_BATCH = 50  # files per transaction for `gateway ingest FILE...`
+
 
 def parse_now(value: str | None) -> datetime:
     if not value:
@@ -138,18 +140,35 @@ def cmd_migrate(config, args) -> int:
 
 
 def cmd_ingest(runtime, args) -> int:
-    now = args.now
+    """One line per message. Files go INGEST_BATCH to a transaction (a directory of mail is
+    stored at batch speed); a database error fails only the messages of its batch."""
     sources = [(str(p), p.read_bytes) for p in args.files] or [("-", sys.stdin.buffer.read)]
-    failures = 0
+    failures = sum(_ingest_batch(runtime, sources[start:start + INGEST_BATCH], args.now)
+                   for start in range(0, len(sources), INGEST_BATCH))
+    return 1 if failures else 0
+
+
+def _ingest_batch(runtime, sources: list[tuple[str, Callable[[], bytes]]], now: datetime | None) -> int:
+    """Ingest what could be read in one transaction; print a line each; return how many failed."""
+    names, raws, failures = [], [], 0
     for name, read in sources:
         try:
-            raw = read()
-            outcome = runtime.pipeline.ingest(raw, "pipe", now or datetime.now(timezone.utc))
-            print(f"{name}: {outcome.line()}")
+            raws.append(read())
+            names.append(name)
         except Exception as exc:
             failures += 1
             print(f"{name}: error not stored: {type(exc).__name__}: {exc}", file=sys.stderr)
-    return 1 if failures else 0
+    if not raws:
+        return failures
+    try:
+        outcomes = runtime.pipeline.ingest_batch(raws, "pipe", now or datetime.now(timezone.utc))
+    except Exception as exc:
+        for name in names:
+            print(f"{name}: error not stored: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return failures + len(names)
+    for name, outcome in zip(names, outcomes):
+        print(f"{name}: {outcome.line()}")
+    return failures
 
 
 def cmd_tick(runtime, args) -> int:

@@ -1,9 +1,12 @@
 """The long-running daemon: sources + scheduler + outbox, one process.
 
 Sources (SMTP listener, IMAP watchers) run in their own threads and hand raw
-bytes to `Daemon.ingest`; the main thread runs the outbox and the deadline
+bytes to `Daemon.ingest_batch`; the main thread runs the outbox and the deadline
 sweep with `schedule`. A fresh ingest wakes the outbox at once, so an
-acknowledgement leaves within moments, not at the next tick. The scheduler
+acknowledgement leaves within moments, not at the next tick; while an IMAP
+watcher still has a backlog waiting, the outbox waits for it (at most
+OUTBOX_MAX_DEFER), so storing the mail does not share the interpreter and the
+database's write lock with sending twice as many acknowledgements. The scheduler
 only decides *when* to look; what is due lives in the database, so a daemon
 that was down catches up on start.
 """
@@ -12,8 +15,9 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import schedule
 
@@ -27,8 +31,12 @@ from gateway.sources.smtp import SmtpListener
 from gateway.sweep import sweep
 from gateway.upkeep import Upkeep
 
+if TYPE_CHECKING:
+    from gateway.sources.imap import ImapWatcher
+
 log = logging.getLogger("gateway.daemon")
 OUTBOX_SECONDS = 5.0
+OUTBOX_MAX_DEFER = 60.0  # a backlog that never ends (a flood) holds acknowledgements back at most this long
 SHUTDOWN_FLUSH_SECONDS = 10.0
 
 
@@ -43,6 +51,8 @@ class Daemon:
         self.ingest_lock = threading.Lock()
         self.notifier = SystemdNotifier.from_environment()
         self.sources: list[Any] = []
+        self.watchers: list[ImapWatcher] = []
+        self.deferred_since: float | None = None  # monotonic time the outbox began waiting for a backlog
         self.threads: list[threading.Thread] = []
         self.last_mail_at: datetime | None = None
         self.instance = instance_name()  # this daemon among several sharing one database
@@ -51,21 +61,25 @@ class Daemon:
 
     # ------------------------------------------------------------ sources
     def ingest(self, raw: bytes, source: str) -> IngestOutcome:
-        """The sink every source calls; returns once the mail is durably stored."""
+        """The SMTP listener's sink; returns once the mail is durably stored."""
+        return self.ingest_batch([raw], source)[0]
+
+    def ingest_batch(self, raws: Sequence[bytes], source: str) -> list[IngestOutcome]:
+        """The sink every source calls; returns once every mail is durably stored (one transaction)."""
         from gateway.sources.imap import SinkUnavailable
         try:
-            outcome = self.runtime.pipeline.ingest(raw, source, self.clock())
+            outcomes = self.runtime.pipeline.ingest_batch(raws, source, self.clock())
         except CONNECTION_ERRORS as exc:
             self.outage.failed(f"ingest from {source}", exc)
             raise SinkUnavailable(str(exc)) from exc
         self.outage.recovered()
         self.last_mail_at = self.clock()
         self.wake.set()
-        return outcome
+        return outcomes
 
-    def locked_ingest(self, raw: bytes, source: str) -> IngestOutcome:
+    def locked_ingest_batch(self, raws: Sequence[bytes], source: str) -> list[IngestOutcome]:
         with self.ingest_lock:
-            return self.ingest(raw, source)
+            return self.ingest_batch(raws, source)
 
     def start_sources(self) -> None:
         config = self.runtime.config
@@ -77,7 +91,7 @@ class Daemon:
             self.sources.append(listener)
         for mailbox in config.inbound.imap:
             from gateway.sources.imap import ImapWatcher, mailbox_key
-            sink = self.upkeep.board.track("imap", mailbox_key(mailbox), self.locked_ingest, self.clock)
+            sink = self.upkeep.board.track("imap", mailbox_key(mailbox), self.locked_ingest_batch, self.clock)
             watcher = ImapWatcher(mailbox, sink, base_dir=config.base_dir)
             leases = Leases(self.runtime.database, self.instance, mailbox.lease_seconds)
             runner = LeasedRunner(leases, watcher.key, self.outage)  # one instance per mailbox at a time
@@ -85,6 +99,7 @@ class Daemon:
                                       name=f"imap-{mailbox.host}", daemon=True)
             thread.start()
             self.sources.append(watcher)
+            self.watchers.append(watcher)
             self.threads.append(thread)
 
     def stop_sources(self) -> None:
@@ -96,7 +111,24 @@ class Daemon:
 
     # ------------------------------------------------------------ work
     def deliver(self) -> None:
+        if self.backlog_first():
+            return
         self.guarded("outbox", "outbox run", lambda: self.runtime.outbox.deliver_due(self.clock()))
+
+    def backlog_first(self) -> bool:
+        """Whether the outbox should wait because a watcher still has a backlog to hand over.
+        A single pushed message is no backlog, so its acknowledgement leaves at once; the
+        wake after a backlog's last handover sends what it queued."""
+        if not any(watcher.backlog() for watcher in self.watchers):
+            self.deferred_since = None
+            return False
+        now = time.monotonic()
+        if self.deferred_since is None:
+            self.deferred_since = now
+        if now - self.deferred_since < OUTBOX_MAX_DEFER:
+            return True
+        self.deferred_since = now  # a flood: send what is due, then let it wait again
+        return False
 
     def sweep(self) -> None:
         self.guarded("deadline sweep", "deadline sweep",

@@ -13,9 +13,16 @@
     -- commit --
 
 Anything that goes wrong after the raw bytes are stored quarantines the
-message with the reason, in its own transaction; `ingest` returns only once the
-message is durably stored one way or the other, which is what lets a source
-(IMAP, SMTP, the MTA pipe) acknowledge it.
+message with the reason; `ingest` returns only once the message is durably
+stored one way or the other, which is what lets a source (IMAP, SMTP, the MTA
+pipe) acknowledge it.
+
+`ingest_batch` does the same for many messages with one archive flush and one
+transaction: a backlog pays for one commit per batch, not per message. Each
+message runs in its own savepoint, so one that fails is rolled back alone and
+quarantined in the same batch; a database error aborts the whole batch, which
+is then retried as a whole (dedupe by Message-ID/sha256 makes that exact).
+`ingest` is a batch of one.
 """
 from __future__ import annotations
 
@@ -23,6 +30,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Callable, Sequence
 
 import peewee as pw
 
@@ -40,6 +48,8 @@ from gateway.staff import StaffPolicy, identify
 from gateway.view import naive
 
 log = logging.getLogger("gateway.pipeline")
+
+Note = Callable[[], None]  # a log line that may only be written once its transaction has committed
 
 
 @dataclass(frozen=True)
@@ -64,6 +74,19 @@ class IngestOutcome:
         return " ".join(parts) + (f" reason={self.reason!r}" if self.reason else "")
 
 
+@dataclass(frozen=True)
+class Arrival:
+    """One archived message on its way in. `problem` is why it is quarantined unprocessed
+    (unparseable, too large); `notice` tells a person who sent it."""
+
+    raw: bytes
+    digest: str
+    source: str
+    mail: Mail | None = None
+    problem: str = ""
+    notice: OutMail | None = None
+
+
 class Pipeline:
     def __init__(self, policy: Policy, database: pw.Database, archive: Archive):
         self.policy, self.database, self.archive = policy, database, archive
@@ -77,32 +100,56 @@ class Pipeline:
             require_authentication=config.staff.require_authentication)
 
     def ingest(self, raw: bytes, source: str, now: datetime) -> IngestOutcome:
-        digest = self.archive.store(raw)
+        return self.ingest_batch([raw], source, now)[0]
+
+    def ingest_batch(self, raws: Sequence[bytes], source: str, now: datetime) -> list[IngestOutcome]:
+        """Store every message, one outcome each in order; returns only after the commit.
+        Raises (storing nothing) when the database is away: the source keeps the mail and retries."""
+        arrivals = [self.arrive(raw, digest, source) for raw, digest in zip(raws, self.archive_all(raws))]
+        notes: list[Note] = []
+        with write_transaction(self.database):
+            outcomes = [self.store(arrival, now, notes) for arrival in arrivals]
+        for note in notes:
+            note()
+        return outcomes
+
+    def archive_all(self, raws: Sequence[bytes]) -> list[str]:
+        """Raw bytes on disk before anything else; the archive flushes a batch at once."""
+        return self.archive.store_many(raws)
+
+    def arrive(self, raw: bytes, digest: str, source: str) -> Arrival:
         if len(raw) > self.policy.config.storage.max_message_bytes:
-            return self.too_large(digest, raw, source, now)
+            return self.too_large(raw, digest, source)
         try:
             mail = parse(raw, self.languages)
         except Unprocessable as exc:
-            return self.quarantine(digest, raw, source, now, str(exc))
+            return Arrival(raw, digest, source, problem=str(exc))
         for part in mail.attachments:
             self.archive.store_blob(part.payload)
-        try:
-            return self.process(mail, raw, digest, source, now)
-        except (pw.OperationalError, pw.InterfaceError):
-            raise  # the database is away: the source keeps the mail and retries; never quarantine for that
-        except Exception as exc:  # a bug or a bad rule must not lose the mail
-            log.exception("processing failed sha256=%s message_id=%s", digest, mail.message_id)
-            return self.quarantine(digest, raw, source, now, f"processing failed: {type(exc).__name__}: {exc}",
-                                   mail)
+        return Arrival(raw, digest, source, mail)
 
-    def process(self, mail: Mail, raw: bytes, digest: str, source: str, now: datetime,
+    def store(self, arrival: Arrival, now: datetime, notes: list[Note]) -> IngestOutcome:
+        """One message inside the batch's transaction, in its own savepoint."""
+        if arrival.problem:
+            return self.quarantine(arrival, now, arrival.problem, notes)
+        try:
+            return self.process(arrival, now, notes)
+        except (pw.OperationalError, pw.InterfaceError):
+            raise  # the database is away: never quarantine for that
+        except Exception as exc:  # a bug or a bad rule must not lose the mail
+            log.exception("processing failed sha256=%s message_id=%s", arrival.digest, arrival.mail.message_id)
+            return self.quarantine(arrival, now, f"processing failed: {type(exc).__name__}: {exc}", notes)
+
+    def process(self, arrival: Arrival, now: datetime, notes: list[Note],
                 replacing: int | None = None) -> IngestOutcome:
+        mail, digest = arrival.mail, arrival.digest
+        assert mail is not None
         verdict = hygiene.assess(mail, self.own_addresses)
-        bounce = hygiene.bounce_report(mail, raw) if verdict.kind == "bounce" else None
+        bounce = hygiene.bounce_report(mail, arrival.raw) if verdict.kind == "bounce" else None
         who = identify(mail, self.staff_policy)
         for attempt in range(3):
             try:
-                with write_transaction(self.database):
+                with self.database.atomic():  # a savepoint: a failure rolls back this message only
                     if replacing:
                         Message.delete_by_id(replacing)
                     seen = lookup.already_stored(digest, mail.message_id)
@@ -114,25 +161,26 @@ class Pipeline:
                     matched = match(mail.sender, who.is_staff, thread)
                     plan = decide(Inputs(
                         mail=mail, verdict=verdict, identity=who, match=matched, now=now,
-                        new_tracking=tracking.make(self.prefix, now.astimezone(self.policy.tz).year), source=source,
-                        bounce_ids=bounce.original_message_ids if bounce else (),
+                        new_tracking=tracking.make(self.prefix, now.astimezone(self.policy.tz).year),
+                        source=arrival.source, bounce_ids=bounce.original_message_ids if bounce else (),
                         bounce_recipients=bounce.recipients if bounce else (),
                         bounce_permanent=bounce.permanent if bounce else False,
                         known_language=lookup.customer_language(mail.sender)), self.policy)
-                    incoming = Incoming(digest, mail.message_id, len(raw), source, mail.sender, mail.subject,
-                                        human=not verdict.automatic, attachments=mail.attachments)
+                    incoming = Incoming(digest, mail.message_id, len(arrival.raw), arrival.source, mail.sender,
+                                        mail.subject, human=not verdict.automatic, attachments=mail.attachments)
                     complaint = apply(plan, incoming, now, self.policy)
             except pw.IntegrityError:
                 if attempt == 2 or lookup.already_stored(digest, mail.message_id):
                     return IngestOutcome("duplicate", digest, mail.message_id, reason="stored concurrently")
                 continue  # a tracking number collision: draw another
             tracking_number = complaint.tracking if complaint else ""
-            log.info("processed tracking=%s message_id=%s kind=%s role=%s", tracking_number or "-",
-                     mail.message_id or "-", plan.message_kind, matched.role)
+            notes.append(lambda: log.info("processed tracking=%s message_id=%s kind=%s role=%s",
+                                          tracking_number or "-", mail.message_id or "-", plan.message_kind,
+                                          matched.role))
             return IngestOutcome("processed", digest, mail.message_id, tracking_number, plan.message_kind)
         raise AssertionError("unreachable")
 
-    def too_large(self, digest: str, raw: bytes, source: str, now: datetime) -> IngestOutcome:
+    def too_large(self, raw: bytes, digest: str, source: str) -> Arrival:
         """Stored and quarantined unparsed; a person who sent it is told, once a day at most."""
         limit = self.policy.config.storage.max_message_bytes
         head = re.split(rb"\r?\n\r?\n", raw[:256 * 1024], maxsplit=1)[0] + b"\r\n\r\n"
@@ -144,31 +192,40 @@ class Pipeline:
         if mail and not hygiene.assess(mail, self.own_addresses).automatic:
             language = self.policy.detect_language(mail.subject)
             notice = OutMail("too_large", mail.sender, "customer", language, threaded=False)
-        return self.quarantine(digest, raw, source, now, f"message larger than {limit} bytes", mail, notice)
+        return Arrival(raw, digest, source, mail, f"message larger than {limit} bytes", notice)
 
-    def quarantine(self, digest: str, raw: bytes, source: str, now: datetime, reason: str,
-                   mail: Mail | None = None, notice: OutMail | None = None) -> IngestOutcome:
+    def quarantine(self, arrival: Arrival, now: datetime, reason: str, notes: list[Note]) -> IngestOutcome:
         """Keep the raw bytes and the reason; `quarantine retry` reprocesses it."""
+        mail, digest = arrival.mail, arrival.digest
         message_id = mail.message_id if mail else ""
-        with write_transaction(self.database):
+        with self.database.atomic():
             seen = lookup.already_stored(digest, message_id)
             if seen:
                 return IngestOutcome("duplicate", digest, message_id, reason=f"same as message {seen.id}")
-            Message.create(direction="in", message_id=message_id or None, sha256=digest, size=len(raw),
-                           source=source, sender=mail.sender if mail else "", subject=(mail.subject if mail else "")[:500],
-                           kind="quarantined", state="quarantined", reason=reason, received_at=naive(now))
+            Message.create(direction="in", message_id=message_id or None, sha256=digest, size=len(arrival.raw),
+                           source=arrival.source, sender=mail.sender if mail else "",
+                           subject=(mail.subject if mail else "")[:500], kind="quarantined", state="quarantined",
+                           reason=reason, received_at=naive(now))
             trigger = f"{now:%Y-%m-%d}"
+            notice = arrival.notice
             if notice and not OutgoingMail.select().where(
                     OutgoingMail.dedupe_key == dedupe_key(notice, trigger)).exists():
                 queue(notice, None, now, self.policy.address, trigger)
-        log.warning("quarantined sha256=%s message_id=%s reason=%s", digest, message_id or "-", reason)
+        notes.append(lambda: log.warning("quarantined sha256=%s message_id=%s reason=%s",
+                                         digest, message_id or "-", reason))
         return IngestOutcome("quarantined", digest, message_id, reason=reason)
 
     def retry(self, message: Message, now: datetime) -> IngestOutcome:
-        """Reprocess a quarantined message (after a fix), replacing its row."""
+        """Reprocess a quarantined message (after a fix), replacing its row; errors propagate."""
         raw = self.archive.load(message.sha256)
         try:
             mail = parse(raw, self.languages)
         except Unprocessable as exc:
             return IngestOutcome("quarantined", message.sha256, message.message_id or "", reason=str(exc))
-        return self.process(mail, raw, message.sha256, message.source, now, replacing=message.id)
+        notes: list[Note] = []
+        with write_transaction(self.database):
+            outcome = self.process(Arrival(raw, message.sha256, message.source, mail), now, notes,
+                                   replacing=message.id)
+        for note in notes:
+            note()
+        return outcome

@@ -7,18 +7,18 @@ import ssl
 import threading
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email import message_from_bytes
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import pytest
 
 from gateway.config import ImapInbound
 from gateway.models import open_database
 from gateway.sources.imap import (
-    CatchUpReport, CheckpointStore, ImapSetupError, ImapWatcher, WatcherTuning, backoff_delay, mailbox_key,
-    read_password)
+    CatchUpReport, CheckpointStore, ImapSetupError, ImapWatcher, SinkUnavailable, WatcherTuning, backoff_delay,
+    mailbox_key, read_password)
 from servers import FreezableProxy, PrivateDovecot, make_mail, wait_until
 
 FAST = WatcherTuning(keepalive=40.0, socket_timeout=10.0, backoff_base=0.1, backoff_cap=0.5, retry_delay=0.2)
@@ -33,29 +33,42 @@ class Outcome:
 
 @dataclass
 class FakePipeline:
-    """Stands in for the pipeline: stores by Message-ID (duplicates are committed,
-    like the real dedupe) and can be told to fail, refuse or quarantine."""
+    """Stands in for the pipeline's batch entry: stores by Message-ID (duplicates are
+    committed, like the real dedupe) and can be told to fail, refuse or quarantine.
+    Like the real one, a failure stores nothing of the handover it was given."""
 
     raise_times: dict[str, int] = field(default_factory=dict)  # subject -> how many calls raise
+    unavailable: set[str] = field(default_factory=set)  # subjects whose handover finds the database away
     refuse: set[str] = field(default_factory=set)  # subjects answered committed=False
     quarantine: set[str] = field(default_factory=set)
     offers: Counter = field(default_factory=Counter)  # subject -> calls
+    handovers: list[list[str]] = field(default_factory=list)  # the subjects of each call
     stored: dict[str, str] = field(default_factory=dict)  # message-id -> subject
     sources: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    on_call: Callable[[], None] | None = None
 
-    def __call__(self, raw: bytes, source: str) -> Outcome:
-        mail = message_from_bytes(raw)
-        subject = str(mail["Subject"])
+    def __call__(self, raws: Sequence[bytes], source: str) -> list[Outcome]:
+        mails = [message_from_bytes(raw) for raw in raws]
+        subjects = [str(mail["Subject"]) for mail in mails]
         with self.lock:
-            self.offers[subject] += 1
+            if self.on_call:
+                self.on_call()
+            self.offers.update(subjects)
+            self.handovers.append(subjects)
             self.sources.add(source)
-            if self.raise_times.get(subject, 0) >= self.offers[subject]:
+            if self.unavailable & set(subjects):
+                raise SinkUnavailable("database is away")
+            if any(self.raise_times.get(s, 0) >= self.offers[s] for s in subjects):
                 raise RuntimeError("database is locked")
-            if subject in self.refuse:
-                return Outcome(committed=False)
-            self.stored.setdefault(str(mail["Message-ID"]), subject)
-            return Outcome(committed=True, quarantined=subject in self.quarantine)
+            outcomes = []
+            for mail, subject in zip(mails, subjects):
+                if subject in self.refuse:
+                    outcomes.append(Outcome(committed=False))
+                    continue
+                self.stored.setdefault(str(mail["Message-ID"]), subject)
+                outcomes.append(Outcome(committed=True, quarantined=subject in self.quarantine))
+            return outcomes
 
     def subjects(self) -> list[str]:
         with self.lock:
@@ -82,8 +95,9 @@ def settings(server: PrivateDovecot, username: str, tmp_path: Path, **overrides:
     return ImapInbound(**values)  # type: ignore[arg-type]
 
 
-def watcher(cfg: ImapInbound, sink: Callable, tmp_path: Path) -> ImapWatcher:
-    return ImapWatcher(cfg, sink, CheckpointStore(), base_dir=tmp_path, tuning=FAST, rand=random.Random(7))
+def watcher(cfg: ImapInbound, sink: Callable, tmp_path: Path, handover: int = FAST.handover) -> ImapWatcher:
+    return ImapWatcher(cfg, sink, CheckpointStore(), base_dir=tmp_path, tuning=replace(FAST, handover=handover),
+                       rand=random.Random(7))
 
 
 @contextmanager
@@ -195,20 +209,63 @@ def test_mail_already_read_by_a_person_is_processed(dovecot, account, database, 
 
 # ---------------------------------------------------------------- only after commit
 
-def test_failing_sink_leaves_message_and_checkpoint_then_retries(dovecot, account, database, tmp_path):
+def test_failing_sink_leaves_its_handover_and_checkpoint_then_retries(dovecot, account, database, tmp_path):
     first = dovecot.append(account.username, make_mail(subject="flaky"))
     dovecot.append(account.username, make_mail(subject="fine"))
     cfg = settings(dovecot, account.username, tmp_path)
     sink = FakePipeline(raise_times={"flaky": 1})
     w = watcher(cfg, sink, tmp_path)
 
+    assert w.run_once() == CatchUpReport(failed=2)  # one handover: stored together or not at all
+    assert subjects_in(dovecot, account.username, "INBOX") == ["fine", "flaky"]
+    assert CheckpointStore().load(mailbox_key(cfg))[1] == first - 1
+
+    assert w.run_once() == CatchUpReport(processed=2)
+    assert sink.offers == Counter({"flaky": 2, "fine": 2})
+    assert subjects_in(dovecot, account.username, "Processed") == ["fine", "flaky"]
+
+
+def test_a_failing_handover_does_not_hold_back_the_others(dovecot, account, database, tmp_path):
+    first = dovecot.append(account.username, make_mail(subject="flaky"))
+    dovecot.append(account.username, make_mail(subject="fine"))
+    cfg = settings(dovecot, account.username, tmp_path)
+    sink = FakePipeline(raise_times={"flaky": 1})
+    w = watcher(cfg, sink, tmp_path, handover=1)
+
     assert w.run_once() == CatchUpReport(processed=1, failed=1)
     assert subjects_in(dovecot, account.username, "INBOX") == ["flaky"]
-    assert CheckpointStore().load(mailbox_key(cfg))[1] == first - 1
+    assert CheckpointStore().load(mailbox_key(cfg))[1] == first - 1  # never past a message still waiting
 
     assert w.run_once() == CatchUpReport(processed=1)
     assert sink.offers == Counter({"flaky": 2, "fine": 1})
     assert subjects_in(dovecot, account.username, "Processed") == ["fine", "flaky"]
+
+
+def test_database_away_mid_batch_moves_what_was_stored_and_ends_the_pass(dovecot, account, database, tmp_path):
+    uids = [dovecot.append(account.username, make_mail(subject=s)) for s in ("a", "b", "c", "d")]
+    cfg = settings(dovecot, account.username, tmp_path, batch_size=4)
+    sink = FakePipeline(unavailable={"c"})
+    with pytest.raises(SinkUnavailable):
+        watcher(cfg, sink, tmp_path, handover=2).run_once()
+    assert sink.handovers == [["a", "b"], ["c", "d"]]
+    assert subjects_in(dovecot, account.username, "Processed") == ["a", "b"]
+    assert subjects_in(dovecot, account.username, "INBOX") == ["c", "d"]
+    assert CheckpointStore().load(mailbox_key(cfg))[1] < uids[2]  # never past a message still waiting
+
+
+def test_one_fetch_per_batch_handed_over_in_parts_with_the_backlog_counting_down(dovecot, account, database,
+                                                                                  tmp_path):
+    subjects = [f"backlog {n}" for n in range(7)]
+    for subject in subjects:
+        dovecot.append(account.username, make_mail(subject=subject))
+    seen: list[int] = []
+    sink = FakePipeline(on_call=lambda: seen.append(w.backlog()))
+    w = watcher(settings(dovecot, account.username, tmp_path, batch_size=4), sink, tmp_path, handover=2)
+    assert w.run_once() == CatchUpReport(processed=7)
+    assert [len(h) for h in sink.handovers] == [2, 2, 2, 1]
+    assert seen == [5, 3, 1, 0]  # what still waits beyond each handover: the last one is no backlog
+    assert w.backlog() == 0
+    assert subjects_in(dovecot, account.username, "Processed") == sorted(subjects)
 
 
 def test_running_watcher_retries_a_raising_sink(dovecot, account, database, tmp_path):

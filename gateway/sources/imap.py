@@ -6,6 +6,10 @@ Why it is shaped this way:
   any point means "offer it again", and the sink's dedupe (Message-ID/sha256)
   turns that into exactly-once. \\Seen is never read or set (BODY.PEEK[]), so a
   person reading the mailbox cannot hide mail from us.
+- A backlog costs round trips and commits per batch, not per message: one FETCH
+  per `batch_size` messages, handed to the sink `handover` at a time (the
+  pipeline stores each handover in one transaction), then one MOVE per
+  destination and one checkpoint write for the whole fetched batch.
 - The checkpoint (UIDVALIDITY, last UID) only saves work: every UID up to it is
   known to be handled, so a reconnect searches from there instead of rescanning.
   It never advances past a message that is still waiting, so failures are retried.
@@ -54,7 +58,9 @@ class IngestOutcome(Protocol):
     quarantined: bool
 
 
-Sink = Callable[[bytes, str], IngestOutcome]
+Sink = Callable[[Sequence[bytes], str], Sequence[IngestOutcome]]
+"""Stores messages and says, one outcome each in order, what became of them. Raising
+means none of them is known to be stored: they stay in the folder and are offered again."""
 
 
 class SinkUnavailable(Exception):
@@ -76,6 +82,7 @@ class WatcherTuning:
     backoff_base: float = 1.0
     backoff_cap: float = 300.0
     retry_delay: float = 30.0  # re-offer messages the sink did not commit
+    handover: int = 25  # messages per sink call: one commit each, yet the write lock is never held long
 
 
 @dataclass(frozen=True)
@@ -160,6 +167,7 @@ class ImapWatcher:
         self._last_seen: datetime | None = None
         self._last_error = ""
         self._waiting = 0  # messages the sink did not commit in the last pass
+        self._backlog = 0  # messages the current pass found and has not handed over yet
 
     # ------------------------------------------------------------ status
 
@@ -167,6 +175,16 @@ class ImapWatcher:
         with self._lock:
             return {"mailbox": self.key, "connected": self._connected,
                     "last_seen": self._last_seen, "last_error": self._last_error}
+
+    def backlog(self) -> int:
+        """How many found messages still wait for the sink: the daemon lets a backlog
+        drain before it spends time sending (a single pushed message is never a backlog)."""
+        with self._lock:
+            return self._backlog
+
+    def _set_backlog(self, count: int) -> None:
+        with self._lock:
+            self._backlog = max(0, count)
 
     def _mark(self, connected: bool, error: str | None = None) -> None:
         with self._lock:
@@ -320,45 +338,52 @@ class ImapWatcher:
         cursor = _Cursor(last_uid)
         report, searched_above = CatchUpReport(), last_uid
         stopping = stop.is_set if stop is not None else lambda: False
-        while not stopping():
-            uids = sorted(u for u in client.search(["UID", f"{searched_above + 1}:*"]) if u > searched_above)
-            if not uids:
-                break
-            for batch in chunks(uids, self.cfg.batch_size):
-                if stopping():
+        try:
+            while not stopping():
+                uids = sorted(u for u in client.search(["UID", f"{searched_above + 1}:*"]) if u > searched_above)
+                if not uids:
                     break
-                report += self._handle_batch(client, batch, cursor, stop)
-                self.checkpoints.save(self.key, uidvalidity, cursor.last_uid)
-            searched_above = uids[-1]
+                self._set_backlog(len(uids))
+                for batch in chunks(uids, self.cfg.batch_size):
+                    if stopping():
+                        break
+                    report += self._handle_batch(client, batch, cursor, stop)
+                    self.checkpoints.save(self.key, uidvalidity, cursor.last_uid)
+                searched_above = uids[-1]
+        finally:
+            self._set_backlog(0)
         self._waiting = report.failed
         return report
 
     def _handle_batch(self, client: IMAPClient, batch: Sequence[int], cursor: "_Cursor",
                       stop: threading.Event | None = None) -> CatchUpReport:
         """One FETCH for the batch, one MOVE per destination: round trips per batch,
-        not per message, and at most `batch_size` messages in memory."""
+        not per message, and at most `batch_size` messages in memory. The sink gets
+        them `handover` at a time; nothing moves before the sink has answered."""
         fetched = client.fetch(batch, ["BODY.PEEK[]"])
         destinations: dict[str, list[int]] = {self.cfg.processed_folder: [], self.cfg.quarantine_folder: []}
         waiting: set[int] = set()
         unavailable: SinkUnavailable | None = None
-        for index, uid in enumerate(batch):
+        for offset in range(0, len(batch), max(1, self.tuning.handover)):
+            part = batch[offset:offset + self.tuning.handover]
             if stop is not None and stop.is_set():
-                waiting.update(batch[index:])
+                waiting.update(batch[offset:])
                 break
-            raw = fetched.pop(uid, {}).get(b"BODY[]")
-            if raw is None:
-                continue  # gone meanwhile (moved or deleted by someone else)
+            present = [(uid, fetched.pop(uid, {}).get(b"BODY[]")) for uid in part]
+            offered = [(uid, raw) for uid, raw in present if raw is not None]  # others gone meanwhile
+            self._set_backlog(self.backlog() - len(part))
             try:
-                outcome = self._offer(uid, raw)
+                outcomes = self._offer(offered)
             except SinkUnavailable as exc:
                 unavailable = exc
-                waiting.update(batch[index:])
+                waiting.update(batch[offset:])
                 break
-            if outcome is None or not outcome.committed:
-                waiting.add(uid)
-            else:
-                folder = self.cfg.quarantine_folder if outcome.quarantined else self.cfg.processed_folder
-                destinations[folder].append(uid)
+            for (uid, _), outcome in zip(offered, outcomes, strict=True):
+                if outcome is None or not outcome.committed:
+                    waiting.add(uid)
+                else:
+                    folder = self.cfg.quarantine_folder if outcome.quarantined else self.cfg.processed_folder
+                    destinations[folder].append(uid)
         for folder, uids in destinations.items():
             self._move(client, uids, folder)
         for uid in batch:
@@ -368,17 +393,22 @@ class ImapWatcher:
         return CatchUpReport(len(destinations[self.cfg.processed_folder]),
                              len(destinations[self.cfg.quarantine_folder]), len(waiting))
 
-    def _offer(self, uid: int, raw: bytes) -> IngestOutcome | None:
+    def _offer(self, offered: list[tuple[int, bytes]]) -> Sequence[IngestOutcome | None]:
+        """The sink's outcome per message; None for each when it failed (offered again later)."""
+        if not offered:
+            return []
+        uids = [uid for uid, _ in offered]
         try:
-            outcome = self.sink(raw, SOURCE)
+            outcomes = self.sink([raw for _, raw in offered], SOURCE)
         except SinkUnavailable:
             raise
-        except Exception as exc:  # noqa: BLE001 - the message stays and is offered again
-            log.warning("imap %s: UID %d not stored, will retry: %s", self.key, uid, describe(exc))
-            return None
-        if not outcome.committed:
-            log.warning("imap %s: UID %d not committed by the pipeline, will retry", self.key, uid)
-        return outcome
+        except Exception as exc:  # noqa: BLE001 - the messages stay and are offered again
+            log.warning("imap %s: %s not stored, will retry: %s", self.key, describe_uids(uids), describe(exc))
+            return [None] * len(offered)
+        refused = [uid for uid, outcome in zip(uids, outcomes, strict=True) if not outcome.committed]
+        if refused:
+            log.warning("imap %s: %s not committed by the pipeline, will retry", self.key, describe_uids(refused))
+        return outcomes
 
     @staticmethod
     def _move(client: IMAPClient, uids: list[int], folder: str) -> None:
@@ -437,6 +467,10 @@ def buffered_input(client: IMAPClient) -> bool:
         return False
     finally:
         sock.settimeout(timeout)
+
+
+def describe_uids(uids: Sequence[int]) -> str:
+    return f"UID {uids[0]}" if len(uids) == 1 else f"UIDs {','.join(map(str, uids))}"
 
 
 def is_new_mail(response: tuple) -> bool:
