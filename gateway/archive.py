@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Sequence
@@ -42,8 +42,9 @@ class Archive:
                 if path in queued or (path.exists() and path.stat().st_size == len(raw)):
                     continue
                 path.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-                pending[Path(tmp)] = path
+                tmp = path.with_name(f".tmp-{digest}-{os.getpid()}-{threading.get_ident()}")
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # name unique to this thread
+                pending[tmp] = path
                 queued.add(path)
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(raw)

@@ -33,9 +33,9 @@ def already_stored(digest: str, message_id: str) -> Message | None:
 
 
 def customer_language(address: str) -> str:
-    found = statements.select(Customer, "language", [address, 1],
+    found = statements.tuples(Customer, "language", [address, 1],
                               lambda: Customer.select(Customer.language).where(Customer.email == address).limit(1))
-    return found[0].language if found else ""
+    return found[0][0] if found else ""
 
 
 def complaint_view(complaint: Complaint, staff_addresses: tuple[str, ...] = ()) -> ComplaintView:
@@ -70,12 +70,12 @@ def customer_of(complaint: Complaint) -> Customer:
 
 def customer_message_ids(complaint_id: int, address: str, last: int = 10_000) -> tuple[str, ...]:
     """Message-IDs of the customer's own mails on a complaint, oldest first (the last `last`)."""
-    rows = statements.select(
+    rows = statements.tuples(
         Message, "customer_ids", [complaint_id, "in", address, last],
-        lambda: Message.select(Message.id, Message.message_id).where(
+        lambda: Message.select(Message.message_id).where(
             (Message.complaint == complaint_id) & (Message.direction == "in") & (Message.sender == address)
             & Message.message_id.is_null(False)).order_by(Message.id.desc()).limit(last))
-    return tuple(m.message_id for m in rows)[::-1]
+    return tuple(message_id for message_id, in rows)[::-1]
 
 
 def complaint_by_id(complaint_id: int) -> Complaint:
@@ -103,10 +103,10 @@ def _by_reference(ids: tuple[str, ...]) -> Complaint | None:
     if not ids:
         return None
     for model in (OutgoingMail, Message):
-        rows = {r.message_id: r.complaint_id for r in statements.select(
+        rows = dict(statements.tuples(
             model, "complaint_by_ids", [*ids],
             lambda: model.select(model.message_id, model.complaint).where(
-                model.message_id.in_(ids) & model.complaint.is_null(False)))}
+                model.message_id.in_(ids) & model.complaint.is_null(False))))
         for message_id in ids:
             if message_id in rows:
                 return _complaint_where("by_id", Complaint.id, rows[message_id])

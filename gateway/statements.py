@@ -97,3 +97,10 @@ def select(model: type[M], key: str, params: list[Any], build: Callable[[], pw.Q
     """Rows of a SELECT that `build` makes from `params` (named by `key`), as model instances."""
     sql = _cached(_database(model), ("select", model.__name__, key, len(params)), params, build)
     return list(model.raw(sql, *params))
+
+
+def tuples(model: type[pw.Model], key: str, params: list[Any], build: Callable[[], pw.Query]) -> list[tuple]:
+    """The same as plain tuples of column values, for lookups that need no model object."""
+    database = _database(model)
+    sql = _cached(database, ("select", model.__name__, key, len(params)), params, build)
+    return database.execute_sql(sql, params).fetchall()
