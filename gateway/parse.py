@@ -271,7 +271,7 @@ class _Envelope:
     @classmethod
     def read(cls, msg: email.message.Message, languages: tuple[str, ...]) -> _Envelope:
         defects: list[str] = []
-        analysis: _Analysis | None = None
+        analysis: _Analysis | None
         try:
             analysis = _Analysis(msg)
             defects += [f"{ctype}: {text}" for group in analysis.defects
