@@ -12,7 +12,10 @@ Run: python3 bench/imap_latency.py [--messages 200] [--backlog 10000] [--no-back
 2. Backlog: `--backlog` messages wait in another mailbox (MULTIAPPEND) before
    the daemon starts; prints the time from spawning the daemon to an empty
    INBOX (every message stored and moved), the time until every
-   acknowledgement reached the peer, and the daemon's peak RSS (VmHWM).
+   acknowledgement reached the peer, and the daemon's peak RSS (VmHWM). The
+   daemon holds its outbox back while a backlog drains, so the second figure
+   is the drain plus the outbox's own time for 20,000 mails (acknowledgement
+   and staff notice per complaint).
 
 Targets (issue 3): p50 < 0.5 s, p99 < 2 s, backlog of 10,000 drained < 60 s
 on 2 cores, peak RSS < 200 MB. A benchmark, not a test: it asserts nothing.
@@ -25,6 +28,7 @@ import os
 import shutil
 import signal
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -150,7 +154,10 @@ def run_daemon(directory: Path, server: PrivateDovecot, account: Account, peer_p
     try:
         body(daemon)
     finally:
-        daemon.stop(signal.SIGTERM, timeout=60)
+        try:
+            daemon.stop(signal.SIGTERM, timeout=60)
+        except subprocess.TimeoutExpired:  # still busy sending a queue the peer did not get all of
+            print(f"  the daemon did not stop within 60 s of SIGTERM; killed it (see {daemon.log_path})")
         daemon.__exit__()
 
 
@@ -204,7 +211,7 @@ def backlog(server: PrivateDovecot, counter: AckCounter, peer_port: int, size: i
             peak_rss = max(peak_rss, memory_kib(daemon.proc.pid, "VmRSS"))
             time.sleep(0.5)
         drained = time.monotonic() - started
-        acked = counter.wait(acks_before + size, timeout=max(120.0, drained * 3))
+        acked = counter.wait(acks_before + size, timeout=max(900.0, drained * 10))
         hwm = memory_kib(daemon.proc.pid, "VmHWM")
         processed = int(client.folder_status("Processed", [b"MESSAGES"])[b"MESSAGES"])
         print(f"  drained (spawn -> INBOX empty, {processed} in Processed): {drained:.1f} s "
