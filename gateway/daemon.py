@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("gateway.daemon")
 OUTBOX_SECONDS = 5.0
 OUTBOX_MAX_DEFER = 60.0  # a backlog that never ends (a flood) holds acknowledgements back at most this long
+OUTBOX_RUN_SECONDS = 5.0  # one outbox run at most: the main loop pings the watchdog (30 s) and sees SIGTERM between runs
 SHUTDOWN_FLUSH_SECONDS = 10.0
 
 
@@ -110,10 +111,29 @@ class Daemon:
             thread.join(timeout=10)
 
     # ------------------------------------------------------------ work
-    def deliver(self) -> None:
+    def deliver(self, budget: float = OUTBOX_RUN_SECONDS) -> None:
         if self.backlog_first():
             return
-        self.guarded("outbox", "outbox run", lambda: self.runtime.outbox.deliver_due(self.clock()))
+        self.guarded("outbox", "outbox run", lambda: self.send_due(budget))
+
+    def send_due(self, budget: float) -> None:
+        """Outbox.deliver_due for at most `budget` seconds, then wake the main loop again if
+        more is due: after a backlog 20,000 mails are due, and one run through them all
+        would starve the watchdog for minutes and ignore SIGTERM."""
+        from gateway.outbox import CLAIM_BATCH
+        outbox, now, ends = self.runtime.outbox, self.clock(), time.monotonic() + budget
+        try:
+            while True:
+                claimed = outbox.claim(now, CLAIM_BATCH)
+                for row in claimed:
+                    outbox.deliver(row, now)
+                if len(claimed) < CLAIM_BATCH:
+                    return
+                if time.monotonic() >= ends:
+                    self.wake.set()
+                    return
+        finally:
+            outbox.transport.close()
 
     def backlog_first(self) -> bool:
         """Whether the outbox should wait because a watcher still has a backlog to hand over.
@@ -181,7 +201,7 @@ class Daemon:
         self.stop_sources()
         with self.ingest_lock:  # a mail a source handed over just before is committed before we go on
             pass
-        flusher = threading.Thread(target=self.deliver, daemon=True)
+        flusher = threading.Thread(target=self.deliver, args=(SHUTDOWN_FLUSH_SECONDS,), daemon=True)
         flusher.start()
         flusher.join(SHUTDOWN_FLUSH_SECONDS)
         self.upkeep.stop()

@@ -1,4 +1,5 @@
-"""The daemon's outbox waits while an IMAP backlog drains, never for one pushed message, never for ever."""
+"""The daemon's outbox: waits while an IMAP backlog drains (never for one pushed message, never
+for ever), and sends in bounded runs so the main loop keeps pinging the watchdog."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,8 +11,10 @@ import pytest
 from gateway import config as config_module
 from gateway import daemon as daemon_module
 from gateway.daemon import OUTBOX_MAX_DEFER, Daemon
+from gateway.models import OutgoingMail
+from gateway.outbox import CLAIM_BATCH
 from gateway.runtime import Runtime
-from gatewaykit import write_config
+from gatewaykit import mail, write_config
 
 
 @dataclass
@@ -54,3 +57,20 @@ def test_a_flood_holds_acknowledgements_back_at_most_the_limit(daemon, monkeypat
     assert not daemon.backlog_first()  # send what is due
     clock[0] += 1
     assert daemon.backlog_first()  # and wait again
+
+
+def test_one_outbox_run_is_bounded_and_wakes_the_loop_for_the_rest(daemon):
+    pipeline = daemon.runtime.pipeline
+    raws = [mail(sender=f"c{n}@example.az", message_id=f"<bounded-{n}@example.az>") for n in range(8)]
+    pipeline.ingest_batch(raws, "imap", daemon.clock())
+    due = OutgoingMail.select().where(OutgoingMail.state == "queued").count()
+    assert due > CLAIM_BATCH  # an acknowledgement and a staff notice each
+
+    daemon.send_due(budget=0)  # the budget is spent after the first claim
+    assert OutgoingMail.select().where(OutgoingMail.state == "sent").count() == CLAIM_BATCH
+    assert daemon.wake.is_set()  # the main loop comes straight back for the rest
+
+    daemon.wake.clear()
+    daemon.send_due(budget=60)
+    assert OutgoingMail.select().where(OutgoingMail.state == "sent").count() == due
+    assert not daemon.wake.is_set()
