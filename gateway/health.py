@@ -33,7 +33,8 @@ FORGET_AFTER = timedelta(days=7)  # rows of daemons gone this long are dropped
 OVERDUE_EXCLUDED = ("closed", "resolved", "escalated")  # the same definition as `gateway list --overdue`
 PENDING_OUTBOX = ("queued", "sending")
 
-SinkResult = TypeVar("SinkResult")
+Handed = TypeVar("Handed")  # raw bytes, or a list of them (the IMAP batch sink)
+Result = TypeVar("Result")
 
 
 def holder_name() -> str:
@@ -108,12 +109,13 @@ class SourceBoard:
         self._lock = threading.Lock()
         self._last_mail: dict[str, datetime] = {}
 
-    def track(self, kind: str, ident: str, sink: Callable[[bytes, str], SinkResult],
-              clock: Callable[[], datetime]) -> Callable[[bytes, str], SinkResult]:
-        """The same sink, noting when this source last handed over a mail that was stored."""
+    def track(self, kind: str, ident: str, sink: Callable[[Handed, str], Result],
+              clock: Callable[[], datetime]) -> Callable[[Handed, str], Result]:
+        """The same sink (one mail, or a batch for IMAP), noting when this source last handed over
+        mail that was stored."""
         name = source_name(kind, ident)
 
-        def tracked(raw: bytes, source: str) -> SinkResult:
+        def tracked(raw: Handed, source: str) -> Result:
             result = sink(raw, source)
             with self._lock:
                 self._last_mail[name] = clock()
