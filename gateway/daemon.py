@@ -120,20 +120,8 @@ class Daemon:
         """Outbox.deliver_due for at most `budget` seconds, then wake the main loop again if
         more is due: after a backlog 20,000 mails are due, and one run through them all
         would starve the watchdog for minutes and ignore SIGTERM."""
-        from gateway.outbox import CLAIM_BATCH
-        outbox, now, ends = self.runtime.outbox, self.clock(), time.monotonic() + budget
-        try:
-            while True:
-                claimed = outbox.claim(now, CLAIM_BATCH)
-                for row in claimed:
-                    outbox.deliver(row, now)
-                if len(claimed) < CLAIM_BATCH:
-                    return
-                if time.monotonic() >= ends:
-                    self.wake.set()
-                    return
-        finally:
-            outbox.transport.close()
+        if self.runtime.outbox.deliver_due(self.clock(), budget=budget).more:
+            self.wake.set()
 
     def backlog_first(self) -> bool:
         """Whether the outbox should wait because a watcher still has a backlog to hand over.

@@ -9,6 +9,7 @@ mid-send leaves a lease that expires and the row is tried again.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,6 +34,7 @@ class DeliveryReport:
     retried: int = 0
     failed: int = 0
     held: int = 0
+    more: bool = False  # the time budget ran out with mail still due
 
 
 class Outbox:
@@ -42,9 +44,11 @@ class Outbox:
         self.transport, self.archive = transport, archive
         self.config = policy.config
 
-    def deliver_due(self, now: datetime, batch: int = CLAIM_BATCH) -> DeliveryReport:
-        """Send everything due at `now`, in claimed batches, until none is left."""
+    def deliver_due(self, now: datetime, batch: int = CLAIM_BATCH, budget: float | None = None) -> DeliveryReport:
+        """Send everything due at `now`, in claimed batches, until none is left, or stop after
+        the batch that exceeds `budget` seconds (the daemon's main loop must stay responsive)."""
         totals = {"sent": 0, "retried": 0, "failed": 0, "held": 0}
+        ends = None if budget is None else time.monotonic() + budget
         try:
             while True:
                 claimed = self.claim(now, batch)
@@ -52,6 +56,8 @@ class Outbox:
                     totals[self.deliver(row, now)] += 1
                 if len(claimed) < batch:
                     return DeliveryReport(**totals)
+                if ends is not None and time.monotonic() >= ends:
+                    return DeliveryReport(**totals, more=True)
         finally:
             self.transport.close()
 
