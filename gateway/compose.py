@@ -1,18 +1,30 @@
-"""Templates -> email.message.EmailMessage with correct headers.
+"""Templates -> an email message with correct headers.
 
 Templates are admin-edited files (templates/mail/{kind}.{lang}.txt|.html, the
 .txt's first line is the Subject). Rendering is strict: an undefined variable
 is an error, never a blank in a customer's mail. Every header built from
 customer input goes through one_line(), so a subject or a name can never
 inject a header line.
+
+The message is built with the stdlib's compat32 classes, not EmailMessage:
+EmailMessage parses every header it is given into a structured object, which
+made composing ~4 ms of a mail's ~15 ms in the outbox; compat32 composes the
+same mail in ~1 ms. The encoding decisions it leaves to us are small and
+explicit here: non-ASCII header text becomes RFC 2047 UTF-8 words (an ASCII
+prefix such as "[CC-2026-...]" stays readable), bodies go as 8bit UTF-8 unless
+a line is too long for SMTP (998 octets), then quoted-printable.
 """
 from __future__ import annotations
 
+import email.charset
 import email.policy
 import email.utils
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -24,6 +36,8 @@ from gateway.parse import one_line
 
 LOOP_HEADER = "X-Care-Gateway-Loop"
 DATE_FORMAT = "d MMMM y, HH:mm"
+SMTP_POLICY = email.policy.compat32.clone(linesep="\r\n")
+SMTP_LINE_OCTETS = 998  # RFC 5322 2.1.1: longer lines need a transfer encoding
 
 
 class TemplateMissing(LookupError):
@@ -99,16 +113,23 @@ def format_date(value: datetime | None, lang: str, tz: str) -> str:
     return format_datetime(value, DATE_FORMAT, tzinfo=ZoneInfo(tz), locale=lang)
 
 
-def build_message(envelope: Envelope, rendered: Rendered) -> EmailMessage:
+def build_message(envelope: Envelope, rendered: Rendered) -> Message:
     """The outgoing mail; every mail we send is marked automatic (RFC 3834) and
     carries our loop header, so no well-behaved responder answers it."""
-    msg = EmailMessage(policy=email.policy.SMTP)
+    msg: Message = _text_part(rendered.text, "plain")
+    if rendered.html:
+        alternative = MIMEMultipart("alternative", policy=SMTP_POLICY)
+        alternative.attach(msg)
+        alternative.attach(_text_part(rendered.html, "html"))
+        msg = alternative
+    else:
+        msg["MIME-Version"] = "1.0"
     subject = rendered.subject
     if envelope.tracking and envelope.tracking not in subject:
         subject = f"[{envelope.tracking}] {subject}"
-    msg["From"] = email.utils.formataddr((one_line(envelope.sender_name), envelope.sender))
+    msg["From"] = email.utils.formataddr((one_line(envelope.sender_name), envelope.sender), charset="utf-8")
     msg["To"] = one_line(envelope.recipient)
-    msg["Subject"] = one_line(subject)
+    msg["Subject"] = _header_text("Subject", one_line(subject))
     msg["Date"] = email.utils.format_datetime(envelope.date or datetime.now().astimezone())
     msg["Message-ID"] = f"<{envelope.message_id}>"
     if envelope.in_reply_to:
@@ -121,8 +142,28 @@ def build_message(envelope: Envelope, rendered: Rendered) -> EmailMessage:
     msg["Auto-Submitted"] = "auto-replied"
     msg["X-Auto-Response-Suppress"] = "All"
     msg[LOOP_HEADER] = envelope.sender
-    msg.set_content(rendered.text)
-    if rendered.html:
-        msg.add_alternative(rendered.html, subtype="html")
-    msg["Content-Language"] = envelope.language  # after the body: set_content drops Content-* headers
+    msg["Content-Language"] = envelope.language
     return msg
+
+
+def _text_part(body: str, subtype: str) -> MIMEText:
+    """A UTF-8 text part: 8bit (7bit when ASCII) while every line fits SMTP, else quoted-printable."""
+    charset = email.charset.Charset("utf-8")
+    fits = all(len(line.encode("utf-8")) <= SMTP_LINE_OCTETS for line in body.splitlines())
+    charset.body_encoding = None if fits else email.charset.QP
+    part = MIMEText(body, subtype, charset, policy=SMTP_POLICY)
+    del part["MIME-Version"]  # once, on the message, not on every part
+    return part
+
+
+def _header_text(name: str, value: str) -> str | Header:
+    """`value` as it goes on the wire: ASCII as it is, else its ASCII lead and RFC 2047 UTF-8 words."""
+    first = next((i for i, char in enumerate(value) if ord(char) > 127), None)
+    if first is None:
+        return value
+    cut = value.rfind(" ", 0, first) + 1
+    header = Header(header_name=name)
+    if cut:
+        header.append(value[:cut], "us-ascii")
+    header.append(value[cut:], "utf-8")
+    return header

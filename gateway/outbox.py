@@ -12,12 +12,15 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.message import Message as MimeMessage
 from typing import Any
 
 import peewee as pw
 
+from gateway import statements
 from gateway.archive import Archive
-from gateway.compose import Envelope, Templates, build_message, format_date
+from gateway.compose import Envelope, Rendered, Templates, build_message, format_date
+from gateway.lookup import already_stored, customer_of
 from gateway.models import Complaint, Customer, Event, Message, OutgoingMail, write_transaction
 from gateway.policy import Policy
 from gateway.transports import PermanentFailure, TemporaryFailure, Transport
@@ -79,7 +82,7 @@ class Outbox:
         if held:
             return self.finish(row, "held", held, now)
         try:
-            message = self.render(row, now)
+            message, rendered = self.render(row, now)
             raw = message.as_bytes()
             self.transport.send(raw, row.message_id, row.recipient, self.config.gateway.address)
         except TemporaryFailure as exc:
@@ -91,11 +94,11 @@ class Outbox:
             return self.finish(row, "failed", f"{type(exc).__name__}: {exc}", now)
         digest = self.archive.store(raw, durable=False)  # a copy: the row can always render it again
         with write_transaction(self.database):
-            if not Message.select().where((Message.sha256 == digest) | (Message.message_id == row.message_id)).exists():
-                Message.create(complaint=row.complaint_id, direction="out", message_id=row.message_id, sha256=digest,
-                               size=len(raw), source="outbox", sender=self.config.gateway.address,
-                               recipient=row.recipient, subject=str(message["Subject"])[:500], kind=row.kind,
-                               text=_plain(message), received_at=naive(now))
+            if already_stored(digest, row.message_id) is None:
+                statements.insert(Message, complaint=row.complaint_id, direction="out", message_id=row.message_id,
+                                  sha256=digest, size=len(raw), source="outbox", sender=self.config.gateway.address,
+                                  recipient=row.recipient, subject=str(message["Subject"])[:500], kind=row.kind,
+                                  text=rendered.text, received_at=naive(now))
             self.mark(row, "sent", "", now)
         log.info("sent kind=%s to=%s message_id=%s", row.kind, _mask(row.recipient), row.message_id)
         return "sent"
@@ -121,27 +124,28 @@ class Outbox:
         return state
 
     def mark(self, row: OutgoingMail, state: str, error: str, now: datetime) -> None:
-        OutgoingMail.update(state=state, last_error=error, attempts=row.attempts + 1,
-                            sent_at=naive(now) if state == "sent" else None).where(OutgoingMail.id == row.id).execute()
+        """The row's outcome; the claimed row is this worker's alone, so all its columns are written."""
+        row.state, row.last_error, row.attempts = state, error, row.attempts + 1
+        row.sent_at = naive(now) if state == "sent" else None
+        statements.update(row)
 
     def hold_reason(self, row: OutgoingMail, now: datetime) -> str:
         """Storm protection: a bouncing address or too many mails in a window."""
         limits = self.config.outbound
         if row.audience == "customer":
-            if Customer.select().where((Customer.email == row.recipient) & Customer.bouncing).exists():
+            if _bouncing(row.recipient):
                 return "recipient address is bouncing"
-            recent = _sent_since(OutgoingMail.recipient == row.recipient, now - timedelta(hours=1))
+            recent = _sent_since(OutgoingMail.recipient, row.recipient, now - timedelta(hours=1))
             if recent >= limits.rate_per_recipient_hour:
                 return f"rate limit: {recent} mails to this recipient in the last hour"
         if row.complaint_id:
-            recent = _sent_since(OutgoingMail.complaint == row.complaint_id, now - timedelta(days=1))
+            recent = _sent_since(OutgoingMail.complaint, row.complaint_id, now - timedelta(days=1))
             if recent >= limits.rate_per_complaint_day:
                 return f"rate limit: {recent} mails on this complaint in the last day"
         return ""
 
-    def render(self, row: OutgoingMail, now: datetime):
-        complaint = (Complaint.select(Complaint, Customer).join(Customer).where(Complaint.id == row.complaint_id)
-                     .first() if row.complaint_id else None)
+    def render(self, row: OutgoingMail, now: datetime) -> tuple[MimeMessage, Rendered]:
+        complaint = _complaint(row.complaint_id) if row.complaint_id else None
         context = mail_context(self.policy, complaint, row.language, row.params or {})
         rendered = self.templates.render(row.kind, row.language, context)
         gateway = self.config.gateway
@@ -150,7 +154,7 @@ class Outbox:
             message_id=row.message_id, in_reply_to=row.in_reply_to,
             references=tuple(row.references.split()), reply_to=gateway.address if row.audience == "staff" else "",
             language=row.language, date=now, tracking=complaint.tracking if complaint else "")
-        return build_message(envelope, rendered)
+        return build_message(envelope, rendered), rendered
 
 
 def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -160,8 +164,8 @@ def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params:
     def when(value: datetime | None) -> str:
         return format_date(aware(value), lang, tz)
 
-    customer = complaint.customer if complaint else None
-    events = list(complaint.events.order_by(Event.id)) if complaint else []
+    customer = customer_of(complaint) if complaint else None
+    events = _history(complaint.id) if complaint else []
     last = next((e for e in reversed(events) if e.kind in ("status", "relayed", "extend", "created")), None)
     new_date = params.get("new_date") or ""
     return {
@@ -201,14 +205,29 @@ def _step(event: Event | None) -> str:
     return f"{event.kind}: {event.to_status or event.detail}"[:200]
 
 
-def _sent_since(clause: Any, since: datetime) -> int:
-    return OutgoingMail.select().where(clause & (OutgoingMail.state == "sent")
-                                       & (OutgoingMail.sent_at >= naive(since))).count()
+def _complaint(complaint_id: int) -> Complaint | None:
+    found = statements.select(Complaint, "outbox_by_id", [complaint_id, 1],
+                              lambda: Complaint.select().where(Complaint.id == complaint_id).limit(1))
+    return found[0] if found else None
 
 
-def _plain(message) -> str:
-    part = message.get_body(preferencelist=("plain",))
-    return part.get_content() if part else ""
+def _history(complaint_id: int) -> list[Event]:
+    return statements.select(Event, "history", [complaint_id],
+                             lambda: Event.select().where(Event.complaint == complaint_id).order_by(Event.id))
+
+
+def _bouncing(address: str) -> bool:
+    return bool(statements.tuples(Customer, "bouncing", [address, True, 1], lambda: Customer.select(Customer.id).where(
+        (Customer.email == address) & (Customer.bouncing == True)).limit(1)))  # noqa: E712 (SQL, not Python)
+
+
+def _sent_since(column: pw.Field, value: Any, since: datetime) -> int:
+    """Mails sent to `value` of `column` (a recipient, a complaint) since `since`."""
+    params = [value, "sent", naive(since)]
+    (count,), = statements.tuples(OutgoingMail, f"sent_since_{column.name}", params, lambda: OutgoingMail.select(
+        pw.fn.COUNT(OutgoingMail.id)).where((column == value) & (OutgoingMail.state == "sent")
+                                            & (OutgoingMail.sent_at >= naive(since))))
+    return count
 
 
 def _mask(address: str) -> str:

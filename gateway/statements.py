@@ -85,7 +85,8 @@ def update(instance: pw.Model) -> None:
     """UPDATE every column of a loaded row (what Model.save() does, built once)."""
     model = type(instance)
     pk = model._meta.primary_key
-    row = {field: getattr(instance, field.name) for field in model._meta.sorted_fields if field is not pk}
+    data = instance.__data__  # a foreign key's raw id: getattr would fetch the related row
+    row = {field: data.get(field.name) for field in model._meta.sorted_fields if field is not pk}
     params = [field.db_value(value) for field, value in row.items()] + [pk.db_value(instance._pk)]
     database = _database(model)
     sql = _cached(database, ("update", model.__name__), params,

@@ -55,3 +55,45 @@ def test_customer_input_cannot_inject_headers():
                         Rendered("Re: hi\r\nBcc: victim@example.com", "body", ""))
     parsed = email.message_from_bytes(bytes(msg), policy=email.policy.default)
     assert parsed["Bcc"] is None and "\n" not in parsed["Subject"]
+
+
+def raw_of(rendered: Rendered, **extra) -> bytes:
+    return bytes(build_message(envelope(**extra), rendered))
+
+
+def test_non_ascii_subject_is_encoded_and_the_tracking_prefix_stays_readable():
+    raw = raw_of(Rendered("Şikayətiniz qeydə alındı", "Hörmətli müştəri", ""))
+    subject_line = raw.split(b"\r\nSubject: ", 1)[1]
+    assert subject_line.startswith(b"[CC-2026-4K7PQ2MX] =?utf-8?")
+    assert raw.isascii() is False  # the body is 8bit UTF-8 ...
+    headers = raw.split(b"\r\n\r\n", 1)[0]
+    assert headers.isascii()  # ... the headers never are anything but ASCII
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert msg["Subject"] == "[CC-2026-4K7PQ2MX] Şikayətiniz qeydə alındı"
+
+
+def test_non_ascii_sender_name_is_an_encoded_word():
+    msg = email.message_from_bytes(raw_of(Rendered("Hi", "body", ""), sender_name="Müştəri xidməti"),
+                                   policy=email.policy.default)
+    assert msg["From"].addresses[0].display_name == "Müştəri xidməti"
+    assert msg["From"].addresses[0].addr_spec == "care@shop.test"
+
+
+def test_text_only_mail_is_one_utf8_part_with_crlf_lines():
+    raw = raw_of(Rendered("Hi", "Hörmətli müştəri,\nline two", ""))
+    assert b"\r\nline two" in raw and b"\nline two" not in raw.replace(b"\r\n", b"")
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert msg.get_content_type() == "text/plain" and msg["MIME-Version"] == "1.0"
+    assert msg["Content-Transfer-Encoding"] == "8bit"
+    assert msg.get_content().replace("\r\n", "\n").rstrip("\n") == "Hörmətli müştəri,\nline two"
+
+
+def test_a_line_too_long_for_smtp_goes_quoted_printable():
+    long_html = "<p>" + "ə" * 1200 + "</p>"
+    raw = raw_of(Rendered("Hi", "short text", long_html))
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    html = msg.get_body(("html",))
+    assert html["Content-Transfer-Encoding"] == "quoted-printable"
+    assert html.get_content().replace("\r\n", "\n").rstrip("\n") == long_html
+    assert msg.get_body(("plain",))["Content-Transfer-Encoding"] == "7bit"

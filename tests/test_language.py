@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.language import DetectionSettings, LanguageDetector
+from gateway.language import DetectionSettings, LanguageDetector, release_freed_memory
 
 LANGS = ("az", "ru", "tr", "en")
 
@@ -132,3 +132,12 @@ def test_long_text_never_loads_the_full_models():
     assert detector._full is None and detector._trigram is not None
     assert detector.detect("Kuryer vaxtinda gelmedi, pulumu qaytarin", default="en") == "az"
     assert detector._full is not None
+
+
+def test_the_full_models_hand_their_loading_scratch_back_once():
+    detector = LanguageDetector(LANGS)
+    assert not detector._full_loaded
+    assert detector.detect("Kuryer vaxtinda gelmedi, pulumu qaytarin", default="en") == "az"
+    assert detector._full_loaded  # released after the first full-model read ...
+    assert detector.detect("Kurye zamanında gelmedi, param iade edilsin", default="en") == "tr"  # ... models intact
+    release_freed_memory()  # harmless to call again, on any libc

@@ -58,6 +58,24 @@ def test_select_and_update_round_trip(database):
     assert (again.status, again.priority, again.subject) == ("in_progress", "high", "x")
 
 
+def test_update_writes_a_foreign_key_without_fetching_its_row(database):
+    customer_id = statements.insert(Customer, email="f@example.com")
+    complaint_id = statements.insert(Complaint, tracking="CC-2026-BBBB", customer=customer_id, subject="y",
+                                     status="registered", created_at=AT, updated_at=AT)
+    complaint = Complaint.get_by_id(complaint_id)
+    complaint.status = "closed"
+    queries = []
+    real = database.execute_sql
+    database.execute_sql = lambda sql, params=None, *rest: queries.append(sql) or real(sql, params, *rest)
+    try:
+        statements.update(complaint)
+    finally:
+        del database.execute_sql
+    assert len(queries) == 1 and queries[0].startswith("UPDATE")
+    again = Complaint.get_by_id(complaint_id)
+    assert (again.status, again.customer_id) == ("closed", customer_id)
+
+
 def test_unknown_columns_are_refused(database):
     with pytest.raises(TypeError, match="no columns"):
         statements.insert(Customer, email="e@example.com", shoe_size=42)
