@@ -73,6 +73,24 @@ class LanguageDetector:
             self._full = LanguageDetectorBuilder.from_iso_codes_639_1(*self._codes).build()
         return self._full
 
+    def _confidences(self, text: str) -> dict[str, float]:
+        lingua = self._lingua(text)
+        values = {_code(v): v.value for v in lingua.compute_language_confidence_values(text)}
+        if lingua is self._full and not self._full_loaded:
+            self._full_loaded = True  # lingua loaded the models on this first call
+            release_freed_memory()
+        return values
+
+    def warm(self) -> None:
+        """Load now the models a short text will need (a long-running daemon calls this at
+        start): the load's scratch memory peaks before any mail is held, and the first
+        short mail does not wait ~1.2 s for the models."""
+        if len(self._codes) < 2:
+            return
+        self._confidences("Hello, my order has not arrived. " * 4)  # long: the trigram models
+        if not self.settings.low_accuracy:
+            self._confidences("Hello, my order has not arrived.")
+
     def detect(self, text: str, default: str) -> str:
         """The ISO 639-1 code of the text's language, or `default` when unsure."""
         letters = [c for c in text if c.isalpha()]
@@ -82,11 +100,7 @@ class LanguageDetector:
         by_script = self._by_script(text, letters)
         if by_script:
             return by_script  # the alphabet alone decides; lingua's models need not even load
-        lingua = self._lingua(text)
-        values = {_code(v): v.value for v in lingua.compute_language_confidence_values(text)}
-        if lingua is self._full and not self._full_loaded:
-            self._full_loaded = True  # lingua loaded the models on this first call
-            release_freed_memory()
+        values = self._confidences(text)
         code = max(values, key=values.__getitem__)
         sure = values[code] >= self.settings.min_confidence
         if code in ("az", "tr") and {"az", "tr"} <= set(self.languages):

@@ -141,3 +141,16 @@ def test_the_full_models_hand_their_loading_scratch_back_once():
     assert detector._full_loaded  # released after the first full-model read ...
     assert detector.detect("Kurye zamanında gelmedi, param iade edilsin", default="en") == "tr"  # ... models intact
     release_freed_memory()  # harmless to call again, on any libc
+
+
+def test_warm_loads_what_short_and_long_text_need_before_any_mail():
+    detector = LanguageDetector(LANGS)
+    detector.warm()
+    assert detector._trigram is not None and detector._full is not None and detector._full_loaded
+    assert detector.detect("Kuryer vaxtinda gelmedi, pulumu qaytarin", default="en") == "az"
+
+
+def test_warm_in_compact_mode_never_loads_the_full_models():
+    detector = LanguageDetector(LANGS, DetectionSettings(low_accuracy=True))
+    detector.warm()
+    assert detector._full is None and detector._trigram is not None
