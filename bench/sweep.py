@@ -2,7 +2,7 @@
 
 Run: python3 bench/sweep.py [--sizes 10000,100000,1000000] [--due 1000] [--keep DIR]
 
-A temporary SQLite database (the embedded default: WAL, synchronous=normal)
+A temporary SQLite database (the embedded default: WAL, synchronous=full)
 is filled with insert_many to each size in turn; at each size `--due` fresh
 complaints are made due (one reminder each: their review stage ends tomorrow
 noon), and one `sweep()` at "now" is timed: find the due complaints through

@@ -30,10 +30,12 @@ class Archive:
         """Several mails at once: all written first, then fsynced from a few threads at
         once, which the filesystem's journal commits as one group (a backlog pays
         roughly one disk flush per batch instead of one per mail); renamed into
-        place only once durable."""
+        place only once durable, and the renames made durable too (the directories
+        fsynced), before the caller commits and tells the sender the mail is safe."""
         digests: list[str] = []
         pending: dict[Path, Path] = {}  # temp file -> final path
         queued: set[Path] = set()
+        touched: set[Path] = set()  # directories whose entries change
         try:
             for raw in raws:
                 digest = hashlib.sha256(raw).hexdigest()
@@ -41,7 +43,10 @@ class Archive:
                 path = self.path_for(digest)
                 if path in queued or (path.exists() and path.stat().st_size == len(raw)):
                     continue
-                path.parent.mkdir(parents=True, exist_ok=True)
+                if not path.parent.is_dir():
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    touched.add(self.root)  # the new directory's own entry
+                touched.add(path.parent)
                 tmp = path.with_name(f".tmp-{digest}-{os.getpid()}-{threading.get_ident()}")
                 fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # name unique to this thread
                 pending[tmp] = path
@@ -53,6 +58,8 @@ class Archive:
             for tmp, path in pending.items():
                 os.replace(tmp, path)
             pending.clear()
+            if durable:
+                _fsync_all(sorted(touched))
         finally:
             for tmp in pending:
                 tmp.unlink(missing_ok=True)
@@ -74,6 +81,7 @@ class Archive:
 
 
 def _fsync_all(paths: list[Path]) -> None:
+    """fsync files or directories (a directory's fsync makes the names in it durable)."""
     def fsync(path: Path) -> None:
         fd = os.open(path, os.O_RDONLY)
         try:

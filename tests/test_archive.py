@@ -30,3 +30,29 @@ def test_store_many_writes_each_mail_once_and_leaves_no_temp_files(tmp_path):
     assert [archive.load(d) for d in digests] == [b"one", b"two", b"one", b"already here"]
     assert len(list(tmp_path.rglob("*.eml"))) == 3
     assert not list(tmp_path.rglob(".tmp-*"))
+
+
+def test_durable_store_syncs_each_file_before_its_rename_and_the_directories_after(tmp_path, monkeypatch):
+    """The order that makes a power loss unable to leave a committed mail without its file."""
+    import os
+    synced: list[tuple[str, bool]] = []  # (path synced, was a final *.eml present yet)
+    real_fsync = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        path = os.readlink(f"/proc/self/fd/{fd}")
+        synced.append((path, any(tmp_path.rglob("*.eml"))))
+        real_fsync(fd)
+    monkeypatch.setattr("gateway.archive.os.fsync", recording_fsync)
+    digests = Archive(tmp_path).store_many([b"first mail", b"second mail"])
+    files = [p for p, _ in synced if "/.tmp-" in p]
+    directories = [p for p, _ in synced if "/.tmp-" not in p]
+    assert len(files) == 2 and not any(final for p, final in synced if "/.tmp-" in p)
+    assert {str(tmp_path / d[:2]) for d in digests} | {str(tmp_path)} == set(directories)
+    assert all(final for p, final in synced if "/.tmp-" not in p)
+
+
+def test_a_copy_that_needs_no_durability_syncs_nothing(tmp_path, monkeypatch):
+    calls: list[int] = []
+    monkeypatch.setattr("gateway.archive.os.fsync", calls.append)
+    Archive(tmp_path).store(b"outgoing copy", durable=False)
+    assert calls == []

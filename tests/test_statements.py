@@ -79,3 +79,4 @@ def test_update_writes_a_foreign_key_without_fetching_its_row(database):
 def test_unknown_columns_are_refused(database):
     with pytest.raises(TypeError, match="no columns"):
         statements.insert(Customer, email="e@example.com", shoe_size=42)
+
