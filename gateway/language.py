@@ -62,6 +62,11 @@ class LanguageDetector:
         self._full: Lingua | None = None
         self._full_loaded = False
 
+    @classmethod
+    def configured(cls, languages: tuple[str, ...], detection: str) -> "LanguageDetector":
+        """The detector `[gateway] languages` and `language_detection` ("full" | "compact") ask for."""
+        return cls(languages, DetectionSettings(low_accuracy=detection == "compact"))
+
     def _lingua(self, text: str) -> Lingua:
         """The trigram detector for long text (or in compact mode), else the full one; each built once."""
         if self.settings.low_accuracy or len(text.strip()) >= self.settings.trigram_from_chars:
@@ -85,7 +90,7 @@ class LanguageDetector:
         """Load now the models a short text will need (a long-running daemon calls this at
         start): the load's scratch memory peaks before any mail is held, and the first
         short mail does not wait ~1.2 s for the models."""
-        if len(self._codes) < 2:
+        if len(self._codes) < 2 or self._full_loaded:
             return
         self._confidences("Hello, my order has not arrived. " * 4)  # long: the trigram models
         if not self.settings.low_accuracy:

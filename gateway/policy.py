@@ -18,7 +18,7 @@ from gateway import contact as contacts
 from gateway import deadlines, rulefiles, rules as rulebook
 from gateway.business import BusinessCalendar
 from gateway.config import Config
-from gateway.language import DetectionSettings, LanguageDetector
+from gateway.language import LanguageDetector
 from gateway.parse import Mail
 from gateway.view import ComplaintView
 
@@ -48,8 +48,7 @@ class Policy:
         return cls(
             config=config,
             rules=rulefiles.load_rules(config.resolve(config.paths.rules), languages),
-            detector=detector or LanguageDetector(languages, DetectionSettings(
-                low_accuracy=config.gateway.language_detection == "compact")),
+            detector=detector or LanguageDetector.configured(languages, config.gateway.language_detection),
             calendar=BusinessCalendar.from_config(config.calendar, config.gateway.timezone),
         )
 

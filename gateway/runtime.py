@@ -13,6 +13,7 @@ import peewee as pw
 
 from gateway.archive import Archive
 from gateway.config import Config
+from gateway.language import LanguageDetector
 from gateway.models import open_database
 from gateway.pipeline import Pipeline
 from gateway.policy import Policy
@@ -33,9 +34,11 @@ class Runtime:
         self._outbox: Outbox | None = None
 
     @classmethod
-    def open(cls, config: Config, policy: Policy | None = None) -> "Runtime":
+    def open(cls, config: Config, policy: Policy | None = None,
+             detector: LanguageDetector | None = None) -> "Runtime":
         database = open_database(config.database_url)
-        return cls(config, database, Archive(config.resolve(config.storage.archive)), policy or Policy.load(config))
+        return cls(config, database, Archive(config.resolve(config.storage.archive)),
+                   policy or Policy.load(config, detector=detector))
 
     @property
     def outbox(self) -> Outbox:

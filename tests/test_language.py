@@ -154,3 +154,8 @@ def test_warm_in_compact_mode_never_loads_the_full_models():
     detector = LanguageDetector(LANGS, DetectionSettings(low_accuracy=True))
     detector.warm()
     assert detector._full is None and detector._trigram is not None
+
+
+def test_configured_maps_the_detection_setting():
+    assert LanguageDetector.configured(LANGS, "compact").settings.low_accuracy
+    assert not LanguageDetector.configured(LANGS, "full").settings.low_accuracy
