@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Sequence
 
@@ -27,43 +27,23 @@ class Archive:
         return self.store_many([raw], durable)[0]
 
     def store_many(self, raws: Sequence[bytes], durable: bool = True) -> list[str]:
-        """Several mails at once: all written first, then fsynced from a few threads at
-        once, which the filesystem's journal commits as one group (a backlog pays
-        roughly one disk flush per batch instead of one per mail); renamed into
-        place only once durable, and the renames made durable too (the directories
-        fsynced), before the caller commits and tells the sender the mail is safe."""
-        digests: list[str] = []
-        pending: dict[Path, Path] = {}  # temp file -> final path
-        queued: set[Path] = set()
-        touched: set[Path] = set()  # directories whose entries change
+        """Several mails at once, durable and in place when this returns (see ArchiveBatch)."""
+        with self.begin(raws, durable) as batch:
+            batch.settle()
+        return batch.digests
+
+    def begin(self, raws: Sequence[bytes], durable: bool = True) -> "ArchiveBatch":
+        """Write the mails now and start making them durable in the background; the caller
+        settles the batch before it commits anything that names them."""
+        batch = ArchiveBatch(durable)
         try:
             for raw in raws:
-                digest = hashlib.sha256(raw).hexdigest()
-                digests.append(digest)
-                path = self.path_for(digest)
-                if path in queued or (path.exists() and path.stat().st_size == len(raw)):
-                    continue
-                if not path.parent.is_dir():
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    touched.add(self.root)  # the new directory's own entry
-                touched.add(path.parent)
-                tmp = path.with_name(f".tmp-{digest}-{os.getpid()}-{threading.get_ident()}")
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # name unique to this thread
-                pending[tmp] = path
-                queued.add(path)
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(raw)
-            if durable:
-                _fsync_all(list(pending))
-            for tmp, path in pending.items():
-                os.replace(tmp, path)
-            pending.clear()
-            if durable:
-                _fsync_all(sorted(touched))
-        finally:
-            for tmp in pending:
-                tmp.unlink(missing_ok=True)
-        return digests
+                batch.add(raw, self.path_for(hashlib.sha256(raw).hexdigest()))
+            batch.start()
+        except BaseException:
+            batch.discard()
+            raise
+        return batch
 
     def load(self, digest: str) -> bytes:
         return self.path_for(digest).read_bytes()
@@ -80,17 +60,93 @@ class Archive:
         return digest
 
 
+class ArchiveBatch:
+    """Mails written to temporary names, made durable, then renamed into place.
+
+    All files are written first and fsynced from a few threads at once, which the
+    filesystem's journal commits as one group (a backlog pays roughly one disk flush
+    per batch, not one per mail). Those fsyncs run while the caller parses and
+    processes the batch; settle() waits for them, renames the files into place and
+    fsyncs their directories (so the names are durable too), and only then may the
+    caller commit and tell the sender the mail is safe. A batch left unsettled
+    leaves no file behind.
+    """
+
+    def __init__(self, durable: bool):
+        self.durable = durable
+        self.digests: list[str] = []
+        self._pending: dict[Path, Path] = {}  # temp file -> final path
+        self._touched: set[Path] = set()  # directories whose entries change
+        self._pool: ThreadPoolExecutor | None = None
+        self._syncing: list[Future[None]] = []
+        self._settled = False
+
+    def add(self, raw: bytes, path: Path) -> None:
+        digest = path.stem
+        self.digests.append(digest)
+        if path in self._pending.values() or (path.exists() and path.stat().st_size == len(raw)):
+            return
+        if not path.parent.is_dir():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._touched.add(path.parent.parent)  # the new directory's own entry
+        self._touched.add(path.parent)
+        tmp = path.with_name(f".tmp-{digest}-{os.getpid()}-{threading.get_ident()}")  # unique to this thread
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        self._pending[tmp] = path
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(raw)
+
+    def start(self) -> None:
+        if self.durable and self._pending:
+            self._pool = ThreadPoolExecutor(max_workers=min(8, len(self._pending)))
+            self._syncing = [self._pool.submit(_fsync, tmp) for tmp in self._pending]
+
+    def settle(self) -> None:
+        """Durable and in place when this returns; raises (keeping nothing) when the disk fails."""
+        if self._settled:
+            return
+        for future in self._syncing:
+            future.result()
+        for tmp, path in list(self._pending.items()):
+            os.replace(tmp, path)
+            del self._pending[tmp]
+        if self.durable:
+            _fsync_all(sorted(self._touched))
+        self._close()
+        self._settled = True
+
+    def discard(self) -> None:
+        self._close()
+        for tmp in self._pending:
+            tmp.unlink(missing_ok=True)
+        self._pending.clear()
+
+    def _close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def __enter__(self) -> "ArchiveBatch":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if not self._settled:
+            self.discard()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _fsync_all(paths: list[Path]) -> None:
     """fsync files or directories (a directory's fsync makes the names in it durable)."""
-    def fsync(path: Path) -> None:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
     if len(paths) <= 1:
         for path in paths:
-            fsync(path)
+            _fsync(path)
         return
     with ThreadPoolExecutor(max_workers=min(8, len(paths))) as pool:
-        list(pool.map(fsync, paths))
+        list(pool.map(_fsync, paths))

@@ -105,17 +105,15 @@ class Pipeline:
     def ingest_batch(self, raws: Sequence[bytes], source: str, now: datetime) -> list[IngestOutcome]:
         """Store every message, one outcome each in order; returns only after the commit.
         Raises (storing nothing) when the database is away: the source keeps the mail and retries."""
-        arrivals = [self.arrive(raw, digest, source) for raw, digest in zip(raws, self.archive_all(raws))]
-        notes: list[Note] = []
-        with write_transaction(self.database):
-            outcomes = [self.store(arrival, now, notes) for arrival in arrivals]
+        with self.archive.begin(raws) as archived:  # on disk now; made durable while we work
+            arrivals = [self.arrive(raw, digest, source) for raw, digest in zip(raws, archived.digests)]
+            notes: list[Note] = []
+            with write_transaction(self.database):
+                outcomes = [self.store(arrival, now, notes) for arrival in arrivals]
+                archived.settle()  # durable and in place before the commit names them
         for note in notes:
             note()
         return outcomes
-
-    def archive_all(self, raws: Sequence[bytes]) -> list[str]:
-        """Raw bytes on disk before anything else; the archive flushes a batch at once."""
-        return self.archive.store_many(raws)
 
     def arrive(self, raw: bytes, digest: str, source: str) -> Arrival:
         if len(raw) > self.policy.config.storage.max_message_bytes:

@@ -6,6 +6,7 @@ savepoint catches them.
 """
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -125,19 +126,26 @@ def test_a_database_error_mid_batch_stores_nothing_and_the_retry_is_exact(runtim
     assert Complaint.select().count() == 3
 
 
-def test_every_message_is_archived_before_the_transaction(runtime, monkeypatch):
-    seen: list[bool] = []
-    real_store = runtime.pipeline.store
-
-    def store(arrival, now, notes):
-        seen.append(all(runtime.archive.path_for(d).exists() for d in digests))
-        return real_store(arrival, now, notes)
-
+def test_every_message_is_durable_in_the_archive_before_the_commit(runtime, monkeypatch):
     raws = [complaint(1), complaint(2), MALFORMED]
-    digests = runtime.pipeline.archive_all(raws)
-    for digest in digests:
-        runtime.archive.path_for(digest).unlink()
-    monkeypatch.setattr(runtime.pipeline, "store", store)
+    digests = [hashlib.sha256(raw).hexdigest() for raw in raws]
+    at_commit: list[bool] = []
+    real_commit = runtime.database.commit
+
+    def commit():
+        at_commit.append(all(runtime.archive.path_for(d).exists() for d in digests))
+        return real_commit()
+    monkeypatch.setattr(runtime.database, "commit", commit)
     runtime.pipeline.ingest_batch(raws, "imap", NOW)
-    assert seen == [True, True, True]
+    assert at_commit and all(at_commit)
     assert [runtime.archive.load(d) for d in digests] == raws
+    assert not list(runtime.archive.root.rglob(".tmp-*"))
+
+
+def test_a_batch_the_database_refuses_leaves_no_temporary_files(runtime, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise pw.OperationalError("database is locked")
+    monkeypatch.setattr(runtime.pipeline, "store", refuse)
+    with pytest.raises(pw.OperationalError):
+        runtime.pipeline.ingest_batch([complaint(7)], "imap", NOW)
+    assert not list(runtime.archive.root.rglob(".tmp-*"))
