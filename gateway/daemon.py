@@ -174,7 +174,7 @@ class Daemon:
         self.notifier.notify("READY=1\nSTATUS=running")
         log.info("gateway running address=%s", self.runtime.config.gateway.address)
         while not self.stop_event.is_set():
-            if self.wake.wait(timeout=1.0):
+            if self.wake.wait(timeout=1.0) and not self.stop_event.is_set():
                 self.wake.clear()
                 self.deliver()
             if self.reload_requested.is_set():
@@ -198,7 +198,12 @@ class Daemon:
         log.info("stopped")
         return 0
 
+    def request_stop(self) -> None:
+        """Stop taking mail now: the main loop is woken, not left to notice at its next tick."""
+        self.stop_event.set()
+        self.wake.set()
+
     def install_signals(self) -> None:
-        signal.signal(signal.SIGTERM, lambda *_: self.stop_event.set())
-        signal.signal(signal.SIGINT, lambda *_: self.stop_event.set())
+        signal.signal(signal.SIGTERM, lambda *_: self.request_stop())
+        signal.signal(signal.SIGINT, lambda *_: self.request_stop())
         signal.signal(signal.SIGHUP, lambda *_: self.reload_requested.set())

@@ -74,3 +74,10 @@ def test_one_outbox_run_is_bounded_and_wakes_the_loop_for_the_rest(daemon):
     daemon.send_due(budget=60)
     assert OutgoingMail.select().where(OutgoingMail.state == "sent").count() == due
     assert not daemon.wake.is_set()
+
+
+def test_a_stop_request_wakes_the_main_loop(daemon):
+    """SIGTERM's handler: the loop, asleep on `wake` for up to a second, sees the stop at once
+    (and, seeing stop_event set, starts no outbox run on the way out)."""
+    daemon.request_stop()
+    assert daemon.wake.wait(0) and daemon.stop_event.is_set()

@@ -49,7 +49,7 @@ def assert_clean_log(output: str, *secrets: str) -> None:
 class Burst:
     """Senders in threads, each mail a new complaint from its own customer, until told to stop or refused."""
 
-    def __init__(self, port: int, senders: int = 4, per_sender: int = 15):
+    def __init__(self, port: int, senders: int = 4, per_sender: int = 60):  # more than a daemon takes in a second
         self.port = port
         self.mails = {f"<burst-{s}-{n}@example.az>": mail(sender=f"c{s}x{n}@example.az", subject=f"Burst {s}-{n}",
                                                           body=f"{BODY_SECRET} ({s}-{n})",
