@@ -38,7 +38,8 @@ class Archive:
         batch = ArchiveBatch(durable)
         try:
             for raw in raws:
-                batch.add(raw, self.path_for(hashlib.sha256(raw).hexdigest()))
+                digest = hashlib.sha256(raw).hexdigest()
+                batch.add(raw, digest, self.path_for(digest))
             batch.start()
         except BaseException:
             batch.discard()
@@ -81,8 +82,7 @@ class ArchiveBatch:
         self._syncing: list[Future[None]] = []
         self._settled = False
 
-    def add(self, raw: bytes, path: Path) -> None:
-        digest = path.stem
+    def add(self, raw: bytes, digest: str, path: Path) -> None:
         self.digests.append(digest)
         if path in self._pending.values() or (path.exists() and path.stat().st_size == len(raw)):
             return

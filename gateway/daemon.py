@@ -163,7 +163,6 @@ class Daemon:
     # ------------------------------------------------------------ main loop
     def run(self) -> int:
         self.install_signals()
-        self.runtime.policy.detector.warm()
         self.start_sources()
         scheduler = schedule.Scheduler()
         scheduler.every(self.runtime.config.sla.sweep_seconds).seconds.do(self.sweep)
