@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 from babel.dates import format_datetime
 
-from gateway.parse import one_line
+from gateway.oneline import one_line
 
 LOOP_HEADER = "X-Care-Gateway-Loop"
 DATE_FORMAT = "d MMMM y, HH:mm"

@@ -17,7 +17,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Callable
 
-from gateway.parse import Mail, message_ids, one_line
+from gateway.oneline import one_line
+from gateway.parse import Mail, message_ids
 
 KINDS = ("", "autoreply", "bounce", "list", "bulk", "loop", "self")
 

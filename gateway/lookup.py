@@ -6,15 +6,17 @@ the transaction already holds the write lock (BEGIN IMMEDIATE).
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import peewee as pw
 
 from gateway import statements
 from gateway import tracking as tracking_numbers
 from gateway.models import Complaint, Customer, Event, Message, OutgoingMail, db
-from gateway.parse import Mail
 from gateway.view import ComplaintView, Thread, aware
+
+if TYPE_CHECKING:  # the sweep and the outbox read threads without loading the mail parser
+    from gateway.parse import Mail
 
 
 def _locked(query: pw.ModelSelect) -> pw.ModelSelect:

@@ -43,6 +43,7 @@ from mailparser.utils import get_addresses
 
 from gateway import charsets
 from gateway.htmltext import html_to_text
+from gateway.oneline import one_line
 from gateway.quotes import split_reply
 
 log = logging.getLogger(__name__)
@@ -101,9 +102,6 @@ class Mail:
 
 
 _MSGID = re.compile(r"<([^<>\s]+)>")
-# Everything that could end a header line or hide in one: C0/C1 controls and
-# the Unicode line/paragraph separators some libraries treat as newlines.
-_LINE_BREAKERS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
 _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")  # a raw 8-bit byte the stdlib carried as a surrogate
 _BOM = b"\xef\xbb\xbf"
@@ -121,11 +119,6 @@ def message_ids(value: str) -> tuple[str, ...]:
 
 def sha256(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
-
-
-def one_line(value: str) -> str:
-    """Fold to one line: no CR/LF (nor any control or line separator) survives."""
-    return re.sub(r" {2,}", " ", _LINE_BREAKERS.sub(" ", value or "")).strip()
 
 
 def parse(raw: bytes, languages: tuple[str, ...] = charsets.DEFAULT_LANGUAGES) -> Mail:

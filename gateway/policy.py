@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from gateway import commands as staff_commands
@@ -19,8 +19,10 @@ from gateway import deadlines, rulefiles, rules as rulebook
 from gateway.business import BusinessCalendar
 from gateway.config import Config
 from gateway.language import LanguageDetector
-from gateway.parse import Mail
 from gateway.view import ComplaintView
+
+if TYPE_CHECKING:  # parsing (mail-parser, charset_normalizer) loads only where mail is read
+    from gateway.parse import Mail
 
 
 class HasRouting(Protocol):

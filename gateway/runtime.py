@@ -15,22 +15,24 @@ from gateway.archive import Archive
 from gateway.config import Config
 from gateway.language import LanguageDetector
 from gateway.models import open_database
-from gateway.pipeline import Pipeline
 from gateway.policy import Policy
 from gateway.transports import MaildirTransport, SmtpTransport, Transport
 
 if TYPE_CHECKING:
     from gateway.compose import Templates
     from gateway.outbox import Outbox
+    from gateway.pipeline import Pipeline
 
 
 class Runtime:
-    """The database, archive, policy and pipeline; templates and the outbox are built
-    on first use, so one-shot commands that never send (the MTA pipe) start faster."""
+    """The database, archive and policy; the pipeline, templates and outbox are built on
+    first use. Each drags in libraries (mail parsing, phone numbers, jinja2) that cost a
+    few hundred ms to import, and most one-shot commands need at most one of them: `list`
+    and `show` none, `tick` the outbox, the MTA pipe the pipeline."""
 
     def __init__(self, config: Config, database: pw.Database, archive: Archive, policy: Policy):
         self.config, self.database, self.archive, self.policy = config, database, archive, policy
-        self.pipeline = Pipeline(policy, database, archive)
+        self._pipeline: Pipeline | None = None
         self._outbox: Outbox | None = None
 
     @classmethod
@@ -39,6 +41,13 @@ class Runtime:
         database = open_database(config.database_url)
         return cls(config, database, Archive(config.resolve(config.storage.archive)),
                    policy or Policy.load(config, detector=detector))
+
+    @property
+    def pipeline(self) -> Pipeline:
+        if self._pipeline is None:
+            from gateway.pipeline import Pipeline as Ingest
+            self._pipeline = Ingest(self.policy, self.database, self.archive)
+        return self._pipeline
 
     @property
     def outbox(self) -> Outbox:
@@ -59,7 +68,7 @@ class Runtime:
             and config.gateway.languages == self.config.gateway.languages
         policy = Policy.load(config, detector=self.policy.detector if same_detector else None)
         self.config, self.policy = config, policy
-        self.pipeline = Pipeline(policy, self.database, self.archive)
+        self._pipeline = None
         self._outbox = None
 
     def close(self) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from gateway import charsets
 from gateway.htmltext import html_to_text
-from gateway.parse import Unprocessable, message_ids, one_line, parse, safe_filename
+from gateway.parse import Unprocessable, message_ids, parse, safe_filename
 
 RU = "Здравствуйте! Посылка пришла повреждённой, прошу вернуть деньги."
 TR = "Merhaba, siparişim hasarlı geldi. Lütfen iade işlemini başlatın, teşekkürler."
@@ -89,10 +89,6 @@ def test_subject_with_cr_lf_is_one_line() -> None:
     assert "\r" not in mail.subject and "\n" not in mail.subject
     assert mail.subject == "Hello Bcc: victim@example.net again"
     assert all("\n" not in value and "\r" not in value for _, value in mail.headers)
-
-
-def test_one_line_removes_every_kind_of_line_break() -> None:
-    assert one_line("a\r\nb\u2028c\x85d\x00e\tf") == "a b c d e f"
 
 
 def test_rfc2231_filename_and_sender_name() -> None:
