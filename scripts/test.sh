@@ -28,4 +28,11 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 
 python3 -m pip install -q --disable-pip-version-check -e ".[test]"
+# Tests run in parallel workers (pytest-xdist), one per core up to 4; each worker starts
+# its own private Dovecot and PostgreSQL. TEST_WORKERS=1 runs them in this one process.
+workers="${TEST_WORKERS:-$(nproc 2>/dev/null || echo 1)}"
+[ "$workers" -le 4 ] || workers=4
+if [ "$workers" -gt 1 ]; then
+  exec python3 -m pytest -n "$workers" "$@"
+fi
 exec python3 -m pytest "$@"

@@ -26,6 +26,7 @@ from gatewaykit import DaemonProcess, gateway, listing, mail, send_smtp, wait_fo
 from servers import Account, FreezableProxy, PrivateDovecot, SmtpPeer, free_port
 
 WAIT = 30.0  # upper bound for things that normally take well under a few seconds
+LEASE_SECONDS = 5.0  # a killed daemon's hold on the mailbox; the default 30 s would only make tests wait
 CARE = "care@shop.test"
 
 
@@ -71,12 +72,12 @@ class ImapDesk:
         self.daemon: DaemonProcess | None = None
 
     def configure(self, *, host: str = "127.0.0.1", port: int | None = None, security: str = "none",
-                  ca_file: str = "", outbound_port: int | None = None) -> None:
+                  ca_file: str = "", outbound_port: int | None = None, lease_seconds: float = 30.0) -> None:
         """(Re)write gateway.toml; `name` keeps the checkpoint's identity when the port changes."""
         relay = outbound_port or (self.peer.port if self.peer else free_port())
         imap = (f'[[inbound.imap]]\nname = "care"\nhost = "{host}"\nport = {port or self.server.imap_port}\n'
                 f'security = "{security}"\nusername = "{self.account.username}"\npassword_file = "imap.secret"\n'
-                + (f'ca_file = "{ca_file}"\n' if ca_file else ""))
+                f'lease_seconds = {lease_seconds}\n' + (f'ca_file = "{ca_file}"\n' if ca_file else ""))
         self.config = write_config(self.directory, smtp_port=self.smtp_port, transport="smtp", extra="\n" + imap,
                                    outbound_extra=f'[outbound.smtp]\nhost = "127.0.0.1"\nport = {relay}\n'
                                                   'security = "none"\ntimeout = 5\n')
@@ -208,7 +209,9 @@ def test_sigkill_between_store_and_move_yields_one_complaint_and_one_ack(tmp_pat
         server.append(account.username, complaint(sender))
     proxy = FreezableProxy(server.imap_port)
     dead_relay = free_port()  # nothing may reach the customer before the kill: no SMTP-side doubles
-    desk = ImapDesk(tmp_path / "gw", server, account, peer, port=proxy.port, outbound_port=dead_relay)
+    # the restarted daemon takes the mailbox over once the dead one's lease has run out
+    desk = ImapDesk(tmp_path / "gw", server, account, peer, port=proxy.port, outbound_port=dead_relay,
+                    lease_seconds=LEASE_SECONDS)
     try:
         desk.start()
         wait_for(lambda: "processed tracking=" in desk.log(), timeout=WAIT, interval=0.01)
@@ -221,7 +224,7 @@ def test_sigkill_between_store_and_move_yields_one_complaint_and_one_ack(tmp_pat
     assert stored_before and max(stored_before.values()) == 1
     assert len(desk.folder("INBOX")) == 40  # stored, not moved: the case under test
 
-    desk.configure(outbound_port=peer.port)  # straight to Dovecot, same checkpoint name
+    desk.configure(outbound_port=peer.port, lease_seconds=LEASE_SECONDS)  # straight to Dovecot, same checkpoint
     desk.start()
     wait_for(lambda: desk.folder("INBOX") == {}, timeout=60)
     assert desk.stop() == 0, desk.log()
