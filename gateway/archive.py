@@ -77,6 +77,7 @@ class ArchiveBatch:
         self.durable = durable
         self.digests: list[str] = []
         self._pending: dict[Path, Path] = {}  # temp file -> final path
+        self._finals: set[Path] = set()  # the same mail twice in one batch is written once
         self._touched: set[Path] = set()  # directories whose entries change
         self._pool: ThreadPoolExecutor | None = None
         self._syncing: list[Future[None]] = []
@@ -84,8 +85,9 @@ class ArchiveBatch:
 
     def add(self, raw: bytes, digest: str, path: Path) -> None:
         self.digests.append(digest)
-        if path in self._pending.values() or (path.exists() and path.stat().st_size == len(raw)):
+        if path in self._finals or (path.exists() and path.stat().st_size == len(raw)):
             return
+        self._finals.add(path)
         if not path.parent.is_dir():
             path.parent.mkdir(parents=True, exist_ok=True)
             self._touched.add(path.parent.parent)  # the new directory's own entry
