@@ -163,6 +163,7 @@ class Daemon:
     # ------------------------------------------------------------ main loop
     def run(self) -> int:
         self.install_signals()
+        self.runtime.policy.warm(self.clock())
         self.start_sources()
         scheduler = schedule.Scheduler()
         scheduler.every(self.runtime.config.sla.sweep_seconds).seconds.do(self.sweep)

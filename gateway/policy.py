@@ -139,6 +139,13 @@ class Policy:
                                          self.config.gateway.phone_region)
         return Contact(found.name, found.phone, tuple(contacts.missing_contact_fields(found)))
 
+    def warm(self, now: datetime) -> None:
+        """Load what the first mail would otherwise wait ~0.3 s for: the phone-number library
+        and this year's holiday table. The daemon calls this at start; one-shot commands load
+        them only when a mail needs them."""
+        contacts.extract_contact("", "+994 12 345 67 89", "", self.config.gateway.phone_region)
+        self.calendar.is_business_day(now.astimezone(self.tz).date())
+
     # time
     def initial_due(self, received_at: datetime, priority: str) -> deadlines.DueDates:
         return deadlines.initial_due(received_at, priority, self.config.sla, self.calendar)
