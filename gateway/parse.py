@@ -281,6 +281,10 @@ class _Envelope:
             senders = _addresses(msg, "Sender", analysis, languages)
             if senders:
                 defects.append("no usable From address; Sender used")
+        if not senders:
+            senders = _salvaged(msg, "From", languages)
+            if senders:
+                defects.append(f"From header unreadable; first of {len(senders)} address(es) in it used")
         name, sender = senders[0] if senders else ("", "")
         return cls(sender=sender, sender_name=one_line(name),
                    to=tuple(a for _, a in _addresses(msg, "To", analysis, languages, names=False)),
@@ -308,6 +312,7 @@ class _Analysis(mailparser.MailParser):
 
 
 _ADDRESS = re.compile(r"[^@\s]+@[^@\s]+")
+_ADDRESS_TOKEN = re.compile(r"[^\s<>()\[\],;:\"'@]+@[^\s<>()\[\],;:\"'@]+\.[^\s<>()\[\],;:\"'@.]+")
 
 
 def _addresses(msg: email.message.Message, name: str, analysis: _Analysis | None,
@@ -333,6 +338,20 @@ def _addresses(msg: email.message.Message, name: str, analysis: _Analysis | None
         found = get_addresses(str(value), decode_names=True)
     pairs = [(clean_text(n, languages), a.strip().lower()) for n, a in found]
     return [(n, a) for n, a in pairs if _ADDRESS.fullmatch(a)]
+
+
+def _salvaged(msg: email.message.Message, name: str, languages: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The addresses in a header no address parser could read, such as two mailboxes without
+    a comma ("a@x.example b@y.example") or a second address after the first's angle
+    brackets. Better to answer the first than to quarantine a person's mail for good:
+    retrying it later would meet the same header."""
+    values = msg.get_all(name, [])[:1]
+    if not values:
+        return []
+    value = clean_text(str(values[0]), languages)
+    found = [(n, a.strip().lower()) for n, a in email.utils.getaddresses([value])]
+    usable = [(one_line(n), a) for n, a in found if _ADDRESS.fullmatch(a) and "." in a.rpartition("@")[2]]
+    return usable or [("", a.lower()) for a in _ADDRESS_TOKEN.findall(value)]
 
 
 def _stdlib_date(value: str) -> datetime | None:

@@ -233,6 +233,31 @@ def test_sender_header_is_used_when_from_has_no_address() -> None:
     assert any("Sender used" in d for d in mail.defects)
 
 
+@pytest.mark.parametrize("from_value, sender, name", [
+    # two mailboxes without a comma (mikel/mail's raw_email_multiple_from, seen from real scripts)
+    (b"tim@powerupdev.example concierge@powerupdev.example", "tim@powerupdev.example", ""),
+    # a second mailbox after the first one's angle brackets (enmime's malformed-multiple-address-header-values)
+    (b"Bob Dunite <Bob@Extern.example> Bobby Dunite <bobby@extern.example>", "bob@extern.example", "Bob Dunite"),
+])
+def test_an_unreadable_from_still_names_its_first_address(from_value: bytes, sender: str, name: str) -> None:
+    """No parser reads these headers, and quarantine would keep a person's mail for good:
+    retrying it meets the same header."""
+    mail = parse(b"From: " + from_value + b"\r\nSubject: x\r\n\r\nbody")
+    assert (mail.sender, mail.sender_name) == (sender, name)
+    assert "From header unreadable; first of 2 address(es) in it used" in mail.defects
+
+
+@pytest.mark.parametrize("from_value", [b"user2", b"=?UTF-16?B?//492Enc?= test", b"Bob <bob@localhost> Ann <ann@localhost>"])
+def test_a_from_without_a_routable_address_stays_unprocessable(from_value: bytes) -> None:
+    with pytest.raises(Unprocessable, match="no usable From address"):
+        parse(b"From: " + from_value + b"\r\nSubject: x\r\n\r\nbody")
+
+
+def test_a_readable_from_is_not_salvaged() -> None:
+    mail = parse(b"From: Ann <ann@example.org>, Bob <bob@example.org>\r\nSubject: x\r\n\r\nbody")
+    assert mail.sender == "ann@example.org" and not any("unreadable" in d for d in mail.defects)
+
+
 def test_deep_nesting_is_unprocessable_not_a_crash() -> None:
     depth = 5000
     head = b"".join(b"--b%d\r\nContent-Type: multipart/mixed; boundary=b%d\r\n\r\n" % (i, i + 1) for i in range(depth))
