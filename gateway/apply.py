@@ -6,13 +6,13 @@ outbox rows here; nothing is sent until the transaction has committed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from gateway import lookup, statements, sweep
+from gateway import lookup, secret, statements, sweep
 from gateway.enqueue import customer_thread, queue
-from gateway.models import AttachmentRecord, Complaint, Customer, Event, Message, OutgoingMail
+from gateway.models import AttachmentRecord, Complaint, ComplaintSecret, Customer, Event, Message, OutgoingMail
 from gateway.parse import Attachment
 from gateway.plan import Plan
 from gateway.policy import Policy
@@ -55,10 +55,23 @@ def apply(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) -> Comp
         # a new complaint's thread is the mail that opened it: no need to ask the database
         fresh = plan.create is not None and incoming.sender == complaint.customer.email
         thread = (incoming.message_id,) if fresh and incoming.message_id else customer_thread(complaint)
-    for mail in plan.outgoing:
+    outgoing = _with_secret(plan, complaint) if plan.create is not None else plan.outgoing
+    for mail in outgoing:
         queue(mail, complaint, now, policy.address, f"{incoming.sha256[:40]}:{mail.key}", thread)
     _bounces(plan, now)
     return complaint
+
+
+# The first mails of a new complaint that tell the customer how to follow it on the web.
+SECRET_BEARERS = frozenset({"ack", "stranger"})
+
+
+def _with_secret(plan: Plan, complaint: Complaint) -> tuple:
+    """A new complaint gets its web secret: stored hashed, told once in the acknowledgement."""
+    value = secret.make()
+    statements.insert(ComplaintSecret, complaint=complaint.id, digest=secret.digest(value))
+    return tuple(replace(m, params={**m.params, "secret": value})
+                 if m.kind in SECRET_BEARERS and m.audience == "customer" else m for m in plan.outgoing)
 
 
 def _complaint(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) -> Complaint | None:
@@ -70,7 +83,7 @@ def _complaint(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) ->
         customer = complaint.customer
     else:
         customer = _customer(incoming.sender, plan)
-        complaint = _new_complaint(plan, customer, now)
+        complaint = _new_complaint(plan, customer, now, incoming.source)
     columns: dict[str, Any] = {k: naive(v) if isinstance(v, datetime) else v for k, v in plan.updates.items()}
     if plan.status:
         columns["status"] = plan.status
@@ -98,14 +111,18 @@ def _customer(address: str, plan: Plan) -> Customer:
     return customer
 
 
-def _new_complaint(plan: Plan, customer: Customer, now: datetime) -> Complaint:
+# The complaint's channel by the source its first mail came from.
+CHANNELS = {"web": "web"}
+
+
+def _new_complaint(plan: Plan, customer: Customer, now: datetime, incoming_source: str) -> Complaint:
     new = plan.create
     assert new is not None
     linked = Complaint.get_or_none(Complaint.tracking == new.linked_tracking) if new.linked_tracking else None
     return Complaint(
         tracking=new.tracking, customer=customer, subject=new.subject[:500], status="registered",
         priority=new.priority, category=new.category, department=new.department, language=new.language,
-        sensitive=new.sensitive, why=new.why, linked_to=linked, channel="email", created_at=naive(now))
+        sensitive=new.sensitive, why=new.why, linked_to=linked, channel=CHANNELS.get(incoming_source, "email"), created_at=naive(now))
 
 
 def _fill_customer(customer: Customer, plan: Plan, incoming: Incoming) -> None:

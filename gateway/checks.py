@@ -35,6 +35,7 @@ def sample_context(lang: str) -> dict[str, Any]:
         "message": "Sample text of the message.", "reason": "", "new_date": "10 dekabr 2026, 18:00",
         "missing": ["phone"], "linked": "", "errors": ["unknown command #frobnicate"],
         "commands_help": "#status <status>", "actor": "agent@shop.example",
+        "secret": "K7PQ2-MXA4R", "portal": "https://care.shop.example",
         "events": [{"at": "23 noyabr 2026, 10:15", "kind": "created", "detail": "new complaint by email"}],
     }
 

@@ -1,6 +1,7 @@
 """The `gateway` command. Contracts (DESIGN.md) other tools rely on:
 
     gateway [--config PATH] run
+    gateway [--config PATH] web
     gateway [--config PATH] ingest [--now ISO8601] [FILE ...]
     gateway [--config PATH] tick [--now ISO8601]
     gateway [--config PATH] show TRACKING --json
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", help=f"config file (default: ${config_module.ENV_VAR} or ./gateway.toml)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="run the daemon until SIGTERM")
+    sub.add_parser("web", help="serve the customer portal ([web] listen) until SIGTERM")
     ingest = sub.add_parser("ingest", help="process raw messages from files or stdin (MTA pipe)")
     ingest.add_argument("files", nargs="*", type=Path)
     ingest.add_argument("--now", type=parse_now, default=None)
@@ -106,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":  # needs the database only, not rules or templates
         return cmd_migrate(config, args)
     detector = None
-    if args.command == "run":
+    if args.command in ("run", "web"):
         detector = _warm_detector(config)
     from gateway.runtime import Runtime
     try:
@@ -136,6 +138,23 @@ def _warm_detector(config: Config) -> LanguageDetector:
 def cmd_run(runtime, args) -> int:
     from gateway.daemon import Daemon
     return Daemon(runtime).run()
+
+
+def cmd_web(runtime, args) -> int:
+    """The portal in this process: waitress's threads, the database shared with `gateway run`."""
+    import logging
+    import signal
+
+    from waitress import serve
+
+    from gateway.web.app import create_app
+    app = create_app(runtime)
+    runtime.pipeline  # parse, rules and language models loaded before the first customer waits for them
+    host, port = runtime.config.web.listen.rsplit(":", 1)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    logging.getLogger("gateway.web").info("portal listening on %s:%s", host, port)
+    serve(app, host=host.strip("[]"), port=int(port), threads=runtime.config.web.threads, ident="")
+    return 0
 
 
 def cmd_migrate(config, args) -> int:
@@ -306,7 +325,7 @@ def cmd_purge(runtime, args) -> int:
 
 
 COMMANDS: dict[str, Callable[..., int]] = {
-    "run": cmd_run, "ingest": cmd_ingest, "tick": cmd_tick, "show": cmd_show, "list": cmd_list,
+    "run": cmd_run, "web": cmd_web, "ingest": cmd_ingest, "tick": cmd_tick, "show": cmd_show, "list": cmd_list,
     "quarantine": cmd_quarantine, "preview": cmd_preview,
     "status": cmd_status, "report": cmd_report, "export": cmd_export, "purge": cmd_purge,
 }

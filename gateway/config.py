@@ -175,6 +175,33 @@ class ReportSection:
 
 
 @dataclass(frozen=True)
+class WebSection:
+    """The customer portal (`gateway web`), a separate process sharing the database."""
+
+    listen: str = "127.0.0.1:8080"
+    public_url: str = ""  # what mails link to, e.g. https://care.shop.example; empty: mails name no portal
+    templates: str = "templates/web"
+    secret_key_file: str = "storage/web.key"  # signs session cookies; created on first start; share it between hosts
+    behind_proxy: bool = False  # trust one X-Forwarded-For/-Proto hop (a TLS reverse proxy in front)
+    max_attachment_bytes: int = 5 * 1024 * 1024
+    attachment_types: tuple[str, ...] = ("application/pdf", "image/jpeg", "image/png", "text/plain")
+    lockout_failures: int = 10  # wrong number/secret pairs per client or per tracking number ...
+    lockout_minutes: float = 15.0  # ... before the tracking form refuses them for this long
+    threads: int = 8
+
+
+@dataclass(frozen=True)
+class SmsSection:
+    """Registration and decision notices by SMS through a provider's HTTP API (a generic POST)."""
+
+    enabled: bool = False
+    url: str = ""  # the provider's endpoint
+    token_env: str = ""  # environment variable holding the bearer token, if the provider wants one
+    sender: str = ""  # the sender name or number the provider expects
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
 class Config:
     gateway: GatewaySection
     storage: StorageSection = StorageSection()
@@ -188,6 +215,8 @@ class Config:
     metrics: MetricsSection = MetricsSection()
     retention: RetentionSection = RetentionSection()
     report: ReportSection = ReportSection()
+    web: WebSection = WebSection()
+    sms: SmsSection = SmsSection()
     base_dir: Path = Path(".")
     source: Path = Path("gateway.toml")
 
@@ -222,6 +251,9 @@ PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
     "calendar.work_start": _HH_MM,
     "calendar.work_end": _HH_MM,
     "report.at": _HH_MM,
+    "web.listen": (re.compile(r"[^\s:]+:\d{1,5}"), "host:port, e.g. 127.0.0.1:8080"),
+    "web.public_url": (re.compile(r"(https?://[^\s/]+(/[^\s]*)?)?"), "an http(s) URL, e.g. https://care.shop.example"),
+    "sms.url": (re.compile(r"(https?://[^\s/]+(/[^\s]*)?)?"), "an http(s) URL"),
 }
 _NOT_IN_TOML = {"base_dir", "source"}
 

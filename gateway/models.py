@@ -138,6 +138,24 @@ class OutgoingMail(BaseModel):
     sent_at = pw.DateTimeField(null=True)
 
 
+class ComplaintSecret(BaseModel):
+    """The customer's secret for tracking a complaint on the web, stored as a salted
+    SHA-256 (the secret is random, ~50 bits: a slow hash would add nothing but latency)."""
+
+    complaint = pw.ForeignKeyField(Complaint, unique=True, backref="secrets", on_delete="CASCADE")
+    digest = pw.CharField(max_length=120)
+
+
+class WebThrottle(BaseModel):
+    """Failed tracking attempts per client address or tracking number, shared by every
+    portal process through the database."""
+
+    key = pw.CharField(max_length=200, unique=True)  # "client:1.2.3.4" | "tracking:CC-2026-..."
+    failures = pw.IntegerField(default=0)
+    first_at = pw.DateTimeField()
+    locked_until = pw.DateTimeField(null=True)
+
+
 class Checkpoint(BaseModel):
     """IMAP catch-up state per mailbox."""
 
@@ -184,7 +202,7 @@ class JobRun(BaseModel):
 
 
 MODELS: tuple[type[BaseModel], ...] = (Customer, Complaint, Message, AttachmentRecord, Event, OutgoingMail, Checkpoint,
-                                       Lease, SourceStatus, JobRun)
+                                       Lease, SourceStatus, JobRun, ComplaintSecret, WebThrottle)
 
 
 # A database that is unreachable or dropped the connection; never a reason to quarantine mail.

@@ -195,6 +195,8 @@ def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params:
         "errors": list(params.get("errors", [])),
         "commands_help": policy.commands_help,
         "actor": params.get("actor", ""),
+        "secret": params.get("secret", ""),
+        "portal": policy.config.web.public_url.rstrip("/"),
         "events": [{"at": when(e.at), "kind": e.kind, "detail": e.detail} for e in events[-30:]],
     }
 

@@ -23,7 +23,7 @@ def _summary(c: Complaint) -> dict[str, Any]:
     customer: Customer = c.customer
     return {
         "tracking": c.tracking, "status": c.status, "priority": c.priority, "category": c.category,
-        "department": c.department, "assignee": c.assignee, "language": c.language, "subject": c.subject,
+        "department": c.department, "assignee": c.assignee, "language": c.language, "channel": c.channel, "subject": c.subject,
         "customer": {"email": customer.email, "name": customer.name, "phone": customer.phone,
                      "bouncing": customer.bouncing},
         "due": {"acknowledge": _iso(c.due_acknowledge), "stage": _iso(c.due_stage), "resolve": _iso(c.due_resolve)},
