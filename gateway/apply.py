@@ -15,6 +15,7 @@ from gateway.enqueue import customer_thread, queue
 from gateway.models import AttachmentRecord, Complaint, ComplaintSecret, Customer, Event, Message, OutgoingMail
 from gateway.parse import Attachment
 from gateway.plan import Plan
+from gateway.sms import SMS_KINDS
 from gateway.policy import Policy
 from gateway.view import naive
 
@@ -56,6 +57,7 @@ def apply(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) -> Comp
         fresh = plan.create is not None and incoming.sender == complaint.customer.email
         thread = (incoming.message_id,) if fresh and incoming.message_id else customer_thread(complaint)
     outgoing = _with_secret(plan, complaint) if plan.create is not None else plan.outgoing
+    outgoing += _texts(outgoing, complaint, policy)
     for mail in outgoing:
         queue(mail, complaint, now, policy.address, f"{incoming.sha256[:40]}:{mail.key}", thread)
     _bounces(plan, now)
@@ -72,6 +74,17 @@ def _with_secret(plan: Plan, complaint: Complaint) -> tuple:
     statements.insert(ComplaintSecret, complaint=complaint.id, digest=secret.digest(value))
     return tuple(replace(m, params={**m.params, "secret": value})
                  if m.kind in SECRET_BEARERS and m.audience == "customer" else m for m in plan.outgoing)
+
+
+def _texts(outgoing: tuple, complaint: Complaint | None, policy: Policy) -> tuple:
+    """The SMS twins of the customer mails that seed 003 also sends by text ([sms] on, phone known)."""
+    if not policy.config.sms.enabled or complaint is None:
+        return ()
+    phone = lookup.customer_of(complaint).phone
+    if not phone:
+        return ()
+    return tuple(replace(m, kind=SMS_KINDS[m.kind], recipient=phone, audience="sms", threaded=False)
+                 for m in outgoing if m.audience == "customer" and m.kind in SMS_KINDS)
 
 
 def _complaint(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) -> Complaint | None:

@@ -81,6 +81,8 @@ class Outbox:
         held = self.hold_reason(row, now)
         if held:
             return self.finish(row, "held", held, now)
+        if row.audience == "sms":
+            return self.deliver_text(row, now)
         try:
             message, rendered = self.render(row, now)
             raw = message.as_bytes()
@@ -101,6 +103,26 @@ class Outbox:
                                   text=rendered.text, received_at=naive(now))
             self.mark(row, "sent", "", now)
         log.info("sent kind=%s to=%s message_id=%s", row.kind, _mask(row.recipient), row.message_id)
+        return "sent"
+
+    def deliver_text(self, row: OutgoingMail, now: datetime) -> str:
+        """An SMS: the template's text without its Subject line, through the provider's API."""
+        from gateway.sms import SmsSender
+        try:
+            complaint = _complaint(row.complaint_id) if row.complaint_id else None
+            text = self.templates.render(row.kind, row.language,
+                                         mail_context(self.policy, complaint, row.language, row.params or {})).text
+            SmsSender(self.config.sms).send(row.recipient, " ".join(text.split()))
+        except TemporaryFailure as exc:
+            return self.retry(row, str(exc), now)
+        except PermanentFailure as exc:
+            return self.finish(row, "failed", str(exc), now)
+        except Exception as exc:
+            log.exception("cannot render or send text id=%s", row.id)
+            return self.finish(row, "failed", f"{type(exc).__name__}: {exc}", now)
+        with write_transaction(self.database):
+            self.mark(row, "sent", "", now)
+        log.info("sent kind=%s to=%s by sms", row.kind, row.recipient[:4] + "…")
         return "sent"
 
     def retry(self, row: OutgoingMail, error: str, now: datetime) -> str:

@@ -27,7 +27,8 @@ from typing import Any
 import peewee as pw
 
 from gateway.archive import Archive
-from gateway.models import AttachmentRecord, Complaint, Customer, Event, Message, OutgoingMail, write_transaction
+from gateway.models import (AttachmentRecord, Complaint, ComplaintSecret, Customer, Event, Message, OutgoingMail,
+                            write_transaction)
 from gateway.query import complaint_json
 from gateway.view import naive
 
@@ -90,6 +91,7 @@ def purge_complaint(database: pw.Database, archive: Archive, complaint_id: int, 
         _blank_events(complaint, customer.email)
         _blank_outgoing(complaint, customer.email)
         Complaint.update(subject="", delay_reason="", why={}).where(Complaint.id == complaint.id).execute()
+        ComplaintSecret.delete().where(ComplaintSecret.complaint == complaint.id).execute()  # nothing left to show
         Event.create(complaint=complaint, at=naive(now), kind="purged", key=purge_key(complaint.tracking),
                      detail=f"personal data removed: closed more than {days} days ago")
         forgotten = _forget_customer(customer)

@@ -19,12 +19,15 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
-# Optional: the HTML report's browser check skips without it, so its install may fail.
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "installing with apt (optional): chromium"
+# Optional: the browser checks (HTML report, web portal) skip without them, so their install may fail.
+need_browser=()
+command -v chromium >/dev/null 2>&1 || need_browser+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || need_browser+=(chromium-driver)
+if [ ${#need_browser[@]} -gt 0 ]; then
+  echo "installing with apt (optional): ${need_browser[*]}"
   [ "$updated" = yes ] || $SUDO apt-get update -qq || true
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null \
-    || echo "chromium could not be installed: the browser check of the HTML report will be skipped"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_browser[@]}" >/dev/null \
+    || echo "${need_browser[*]} could not be installed: the browser checks will be skipped"
 fi
 
 python3 -m pip install -q --disable-pip-version-check -e ".[test]"

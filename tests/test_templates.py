@@ -23,6 +23,7 @@ CUSTOMER_KINDS = (
     "reopened", "remedies", "privacy", "stranger", "too_large",
 )
 STAFF_KINDS = ("staff_new", "staff_update", "reminder", "escalation", "command_error", "staff_notice")
+SMS_KINDS = ("sms_ack", "sms_resolution", "sms_remedies")  # text only: the first line names it, the rest is sent
 STATUSES = (
     "registered", "in_review", "investigating", "waiting_customer", "resolved", "closed",
     "reopened", "escalated",
@@ -37,7 +38,7 @@ ACCEPT_REJECT = {
 }
 CONTRACT_KEYS = {
     "lang", "tracking", "gateway", "complaint", "customer", "due", "message", "reason",
-    "new_date", "missing", "linked", "errors", "commands_help", "actor", "events",
+    "new_date", "missing", "linked", "errors", "commands_help", "actor", "events", "secret", "portal",
 }
 
 
@@ -83,6 +84,8 @@ def full_context(lang: str = "az") -> dict:
         "errors": ["unknown command #stauts", "bad date in #extend"],
         "commands_help": "#status <status>\n#close",
         "actor": "leyla@example.az",
+        "secret": "K7PQ2-MXA4R",
+        "portal": "https://care.example.az",
         "events": [
             {"at": "18 noyabr 2026, 10:15", "kind": "registered", "detail": ""},
             {"at": "19 noyabr 2026, 09:00", "kind": "status", "detail": "in_review -> investigating"},
@@ -99,7 +102,7 @@ def empty_context(lang: str = "az") -> dict:
     ctx["customer"].update(name="", phone="")
     ctx["due"] = {"acknowledge": "", "stage": "", "resolve": ""}
     ctx.update(message="", reason="", new_date="", missing=[], linked="", errors=[], commands_help="",
-               actor="", events=[])
+               actor="", events=[], secret="", portal="")
     return ctx
 
 
@@ -144,7 +147,7 @@ def test_staff_kind_exists_in_english(kind, ext):
 
 
 def test_every_mail_template_is_a_known_kind():
-    known = set(CUSTOMER_KINDS) | set(STAFF_KINDS)
+    known = set(CUSTOMER_KINDS) | set(STAFF_KINDS) | set(SMS_KINDS)
     for name in mail_templates():
         kind, lang, ext = name.split(".")
         assert kind in known, name
@@ -156,6 +159,8 @@ def test_every_txt_has_an_html_alternative_and_back():
     names = set(mail_templates())
     for name in names:
         stem, ext = name.rsplit(".", 1)
+        if stem.split(".")[0] in SMS_KINDS:
+            continue
         assert f"{stem}.{'html' if ext == 'txt' else 'txt'}" in names, name
 
 
