@@ -44,7 +44,7 @@ from gateway.models import Message, OutgoingMail, write_transaction
 from gateway.parse import Mail, Unprocessable, parse
 from gateway.plan import OutMail
 from gateway.policy import Policy
-from gateway.staff import StaffPolicy, identify
+from gateway.staff import Identity, StaffPolicy, identify
 from gateway.view import naive
 
 log = logging.getLogger("gateway.pipeline")
@@ -145,6 +145,8 @@ class Pipeline:
         verdict = hygiene.assess(mail, self.own_addresses)
         bounce = hygiene.bounce_report(mail, arrival.raw) if verdict.kind == "bounce" else None
         who = identify(mail, self.staff_policy)
+        if arrival.source == "web" and who.is_staff:  # the portal's forms speak for customers, never for staff
+            who = Identity(False, True, "written on the customer portal")
         for attempt in range(3):
             try:
                 with self.database.atomic():  # a savepoint: a failure rolls back this message only

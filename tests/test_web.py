@@ -244,3 +244,10 @@ def test_email_complaints_get_a_secret_that_opens_the_portal(portal):
     page = track(Client(portal.url), tracking, secret)
     assert page.status == 200 and "The kettle I bought leaks." in page.body
     assert show(portal.config, tracking)["channel"] == "email"
+
+
+def test_nobody_files_as_staff_through_the_form(portal):
+    page = file_complaint(Client(portal.url), email="agent@shop.test", text="#close\nclosing everything")
+    assert page.status == 422 and "Please check: E-mail." in page.body
+    page = file_complaint(Client(portal.url), email="care@shop.test")
+    assert page.status == 422

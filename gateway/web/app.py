@@ -39,6 +39,7 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+NOTICES = ("decided", "not_decidable")  # what a redirect may ask the status page to say
 KEPT_TOKENS = 8  # one-time form tokens a session holds (open tabs)
 SEEN_LIMIT = 10  # complaints one session may view after giving their secrets
 
@@ -174,6 +175,8 @@ class Portal:
         upload = self.upload()
         errors = submission.problems(fields, upload, self.config.web.max_attachment_bytes,
                                      self.config.web.attachment_types)
+        if fields.get("email") and self.ours(fields["email"]):
+            errors.append("invalid:email")  # staff and the desk itself do not file as customers
         if errors:
             return self.file_form([self.word(e) for e in errors], fields, 422)
         now = self.clock()
@@ -187,6 +190,11 @@ class Portal:
         self.allow(tracking)
         return self.page("filed.html", 201 if outcome.state == "processed" else 200, tracking=tracking,
                          secret=portal.issued_secret(tracking), duplicate=outcome.state == "duplicate")
+
+    def ours(self, address: str) -> bool:
+        from gateway.staff import claims_staff
+        return address.lower() == self.config.gateway.address.lower() or \
+            claims_staff(address, self.runtime.pipeline.staff_policy)
 
     def upload(self) -> submission.Upload | None:
         file = request.files.get("attachment")
@@ -237,8 +245,9 @@ class Portal:
         if found is None:
             return redirect(url_for("track_form", **self.lang_arg()), 303)
         lang = self.lang()
+        notice = request.args.get("notice", "")
         return self.page("status.html", c=found, when=self.when(lang), token=self.new_token(),
-                         notice=self.strings[lang].get(request.args.get("notice", ""), ""))
+                         notice=self.strings[lang][notice] if notice in NOTICES else "")
 
     def decide(self, tracking: str):
         self.check_csrf()
