@@ -85,6 +85,8 @@ def _line_of(exc: Exception) -> int:
 def run_checks(config: Config) -> int:
     problems = [str(p) for p in rulefiles.check_rules(config.resolve(config.paths.rules), config.gateway.languages)]
     problems += template_problems(config)
+    from gateway.web.checks import web_problems
+    problems += web_problems(config)
     try:
         BusinessCalendar.from_config(config.calendar, config.gateway.timezone)
     except ValueError as exc:

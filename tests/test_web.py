@@ -251,3 +251,17 @@ def test_nobody_files_as_staff_through_the_form(portal):
     assert page.status == 422 and "Please check: E-mail." in page.body
     page = file_complaint(Client(portal.url), email="care@shop.test")
     assert page.status == 422
+
+
+def test_check_finds_a_broken_portal_page_and_missing_words(tmp_path):
+    import shutil
+    from gatewaykit import REPO, write_config
+    pages = tmp_path / "web"
+    shutil.copytree(REPO / "templates" / "web", pages)
+    (pages / "track.html").write_text("{% if %}", encoding="utf-8")
+    strings = (pages / "strings.toml").read_text(encoding="utf-8")
+    (pages / "strings.toml").write_text(strings.replace('track_locked = "Çox sayda', 'x = "'), encoding="utf-8")
+    config = write_config(tmp_path, extra=f'[web]\ntemplates = "{pages}"\n')
+    result = gateway(config, "check", check=False)
+    out = result.stdout.decode()
+    assert result.returncode == 1 and "track.html:1:" in out and "[az] lacks track_locked" in out
