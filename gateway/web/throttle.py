@@ -28,6 +28,9 @@ class Throttle:
     def fail(self, keys: list[str], now: datetime) -> None:
         moment, window = naive(now), timedelta(minutes=self.minutes)
         with write_transaction(self.database):
+            stale = moment - max(window * 2, timedelta(hours=1))  # rows of windows long over: keep the table small
+            WebThrottle.delete().where((WebThrottle.first_at < stale) & (
+                WebThrottle.locked_until.is_null() | (WebThrottle.locked_until < moment))).execute()
             for key in keys:
                 row = WebThrottle.get_or_none(WebThrottle.key == key)
                 if row is None:
