@@ -13,8 +13,9 @@ PAGES = ("base.html", "file.html", "filed.html", "track.html", "status.html", "m
 
 def web_problems(config: Config) -> list[str]:
     directory = config.resolve(config.web.templates)
-    if not directory.is_dir():
-        return [f"{directory}:0: the portal's templates directory does not exist ([web] templates)"]
+    if not directory.is_dir():  # a desk without the portal needs none; one that announces it does
+        return [f"{directory}:0: the portal's templates directory does not exist ([web] templates)"] \
+            if config.web.public_url else []
     problems: list[str] = []
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(directory)), autoescape=True)
     for page in PAGES:
