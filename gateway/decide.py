@@ -11,7 +11,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable
 
-from gateway import deadlines, lifecycle
+from gateway import deadlines, lifecycle, register
+from gateway.forward import Forwarded, Unreadable
 from gateway.hygiene import Verdict
 from gateway.match import Match
 from gateway.parse import Mail
@@ -35,11 +36,16 @@ class Inputs:
     bounce_recipients: tuple[str, ...] = ()
     bounce_permanent: bool = False
     known_language: str = ""  # what this sender wrote in before, when we know
+    forwarded: Forwarded | Unreadable | None = None  # a staff mail's forwarded customer mail (forward.find)
 
 
 def decide(inputs: Inputs, policy: Policy) -> Plan:
     if inputs.verdict.automatic:
         return automatic(inputs)
+    if inputs.match.role == "new" and inputs.identity.is_staff:
+        registered = register.staff_new(inputs.mail, inputs.forwarded, inputs.new_tracking, inputs.now, policy)
+        if registered is not None:
+            return registered
     handler: Callable[[Inputs, Policy], Plan] = HANDLERS[inputs.match.role]
     return with_stage_due(handler(inputs, policy), inputs, policy)
 
