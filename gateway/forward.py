@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Callable
 
 from gateway.forwarddate import parse_date
@@ -51,7 +51,7 @@ OTHER = frozenset({
     "subject", "тема", "konu", "mövzu", "movzu", "betreff", "objet", "asunto", "oggetto", "onderwerp",
     # to / cc / reply-to
     "to", "кому", "kime", "kimə", "an", "à", "para", "a", "aan", "cc", "bcc", "копия", "скрытая копия", "bilgi",
-    "gizli", "surət", "kopya", "reply-to", "reply to", "ответить", "yanıtla", "cavab", "importance", "важность",
+    "gizli", "surət", "kopya", "alıcı", "alıcılar", "alan", "reply-to", "reply to", "ответить", "yanıtla", "cavab", "importance", "важность",
     "önem", "attachments", "вложения", "ekler", "əlavələr",
 })
 DATE_LABELS = frozenset({
@@ -83,7 +83,7 @@ class Forwarded:
     original: Mail
     staff_text: str
     how: str  # "attached" | "inline"
-    date_read: bool = True  # the original's date could be read (else the forward's own date is used)
+    written: datetime | None = None  # when the customer wrote; naive when the client gave no zone
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def _attached(mail: Mail, parts: list, is_staff: IsStaff, languages: tuple[str, 
     own = tuple(a for a in mail.attachments if a.content_type not in ("message/rfc822", "message/global"))
     inner = tuple(a for m in customers for a in m.attachments)
     original = dataclasses.replace(first, text=text, new_text=text, attachments=inner + own)
-    return Forwarded(original, mail.new_text, "attached", first.date is not None)
+    return Forwarded(original, mail.new_text, "attached", first.date)
 
 
 # --- inline -----------------------------------------------------------------
@@ -167,12 +167,12 @@ def _forwarded(mail: Mail, lines: list[str], block: _Block, staff_text: str) -> 
     whole = "\n".join(body).strip("\n")
     new_text, _, _ = split_reply(whole)
     text = new_text or whole.strip()
-    when = parse_date(block.date, mail.date) if block.date else None
+    when = parse_date(block.date) if block.date else None
     original = dataclasses.replace(
         mail, sender=block.sender, sender_name=block.name, subject=block.subject or _unforwarded(mail.subject),
-        text=text, new_text=text, quoted="", signature="", date=when or mail.date,
+        text=text, new_text=text, quoted="", signature="", date=when if when and when.tzinfo else None,
         in_reply_to=(), references=())
-    return Forwarded(original, staff_text, "inline", when is not None)
+    return Forwarded(original, staff_text, "inline", when)
 
 
 def _staff_text(lines: list[str]) -> str:
@@ -226,6 +226,8 @@ def _read_block(lines: list[str], i: int) -> _Block | None:
     if labels < (1 if marker is not None else 2):
         return None
     sender, name = _address(fields["from"])
+    if not sender and marker is None and labels < 3:
+        return None  # "From: the warehouse / Date: today" in a staff member's own text is prose
     return _Block(marker if marker is not None else i, end, sender, name, fields.get("subject", ""),
                   fields.get("date", ""), depth)
 
@@ -258,14 +260,19 @@ def _label(line: str) -> tuple[str, str]:
     label, sep, value = stripped.partition(":")
     if not sep or len(label) > MAX_LABEL:
         return "", ""
-    return " ".join(label.strip("*_ \t").lower().split()), value.strip(" \t*")
+    return " ".join(fold(label.strip("*_ \t")).split()), value.strip(" \t*")
 
 
 def _is_marker(line: str) -> bool:
     if len(line) > 200:
         return False
-    text = line.lstrip(" \t>").strip(" \t-_=*").rstrip(":").strip(" \t-_=*").lower()
+    text = fold(line.lstrip(" \t>").strip(" \t-_=*").rstrip(":").strip(" \t-_=*"))
     return " ".join(text.split()) in MARKERS
+
+
+def fold(text: str) -> str:
+    """Lower case that keeps Turkish "İ" an "i" (str.lower() makes it "i" + a combining dot)."""
+    return text.replace("İ", "i").lower()
 
 
 def _is_rule(line: str) -> bool:
@@ -321,9 +328,13 @@ def _unforwarded(subject: str) -> str:
     return text
 
 
-def received_at(forward: Forwarded, now: datetime, oldest_days: int = 366) -> datetime:
-    """When the customer wrote: the original's date when it is plausible, else now."""
-    when = forward.original.date if forward.date_read else None
+def received_at(forward: Forwarded, now: datetime, zone: tzinfo, oldest_days: int = 366) -> datetime:
+    """When the customer wrote: the original's date (a wall-clock time read in `zone`, the
+    business time zone) when it is plausible, else now. A date in the future or more than
+    a year back is a client's or a sender's error, not a reason to start a clock there."""
+    when = forward.written
+    if when is not None and when.tzinfo is None:
+        when = when.replace(tzinfo=zone)
     if when is None or when > now or (now - when).days > oldest_days:
         return now
     return when

@@ -30,9 +30,9 @@ AM = frozenset({"am", "a"})
 ZONE_WORDS = frozenset({"gmt", "utc"})
 
 
-def parse_date(value: str, fallback_zone: datetime | None = None) -> datetime | None:
-    """An aware datetime, or None. Without a zone in the text, the zone of
-    `fallback_zone` (the forward's own Date) is assumed, else UTC."""
+def parse_date(value: str) -> datetime | None:
+    """The datetime, or None. Aware when the text names a zone; naive (the writer's
+    wall clock, zone unknown) otherwise: the caller knows the business time zone."""
     value = value[:MAX_CHARS].strip()
     if not value:
         return None
@@ -45,7 +45,7 @@ def parse_date(value: str, fallback_zone: datetime | None = None) -> datetime | 
         return None
     year, month, mday = day
     hour, minute, second = _time_of_day(tokens)
-    zone = _zone(tokens) or (fallback_zone.tzinfo if fallback_zone and fallback_zone.tzinfo else timezone.utc)
+    zone = _zone(tokens)
     try:
         return datetime(year, month, mday, hour, minute, second, tzinfo=zone)
     except ValueError:

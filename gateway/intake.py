@@ -26,6 +26,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from gateway.forward import fold
+
 MAX_FIELD = 200  # characters of a field's value
 MAX_LABEL = 40
 FIELD_LINES = 30  # a field block longer than this is text
@@ -146,7 +148,7 @@ def _label_of(line: str) -> tuple[str, str] | None:
     label, sep, value = line.strip().lstrip("-*• \t").partition(":")
     if not sep or len(label) > MAX_LABEL:
         return None
-    name = LABELS.get(" ".join(label.strip(" \t*_").lower().split()))
+    name = LABELS.get(" ".join(fold(label.strip(" \t*_")).split()))
     return (name, value.strip()[:MAX_FIELD]) if name else None
 
 
@@ -166,7 +168,7 @@ def _normalise(values: dict[str, str]) -> tuple[dict[str, str], list[str]]:
                 continue
             value = found.group(0).lower()
         elif name == "channel":
-            channel = CHANNELS.get(" ".join(value.lower().split()).strip(" ."))
+            channel = CHANNELS.get(" ".join(fold(value).split()).strip(" ."))
             if not channel:
                 errors.append(f"channel {value!r} is not phone or visit")
                 continue

@@ -84,7 +84,7 @@ def _from_forward(mail: Mail, forwarded: Forwarded, now: datetime, policy: Polic
     contact = extract_contact(original.sender_name, original.new_text, original.signature,
                               policy.config.gateway.phone_region)
     thread = (original.message_id,) if forwarded.how == "attached" and original.message_id else ()
-    return Registration(original, original.sender, "forward", received_at(forwarded, now), contact.name,
+    return Registration(original, original.sender, "forward", received_at(forwarded, now, policy.tz), contact.name,
                         contact.phone, note, "", commands, thread)
 
 
