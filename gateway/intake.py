@@ -208,12 +208,13 @@ def _missing(values: dict[str, str], body: str, required: tuple[str, ...]) -> li
 def _shown(name: str) -> str:
     return {"email": "e-mail", "phone": "phone", "name": "the customer's name", "surname": "the customer's surname",
             "patronymic": "the customer's patronymic", "channel": "the channel",
-            "staff_name": "your name (the staff member who took the complaint)"}.get(name, name)
+            "staff_name": "your name"}.get(name, name)
 
 
 def _example(name: str) -> str:
     return {"name": "Name: ...", "surname": "Surname: ...", "patronymic": "Patronymic: ...",
-            "channel": "Channel: phone or Channel: visit", "staff_name": "Staff: your name"}.get(name, name)
+            "channel": "Channel: phone or Channel: visit",
+            "staff_name": "Staff: the name of the staff member who took the complaint"}.get(name, name)
 
 
 HELP = """Register a complaint taken by phone or in person: start the mail with #new, then one field a line,
