@@ -16,7 +16,7 @@ from gateway.forward import Forwarded, Unreadable
 from gateway.hygiene import Verdict
 from gateway.match import Match
 from gateway.parse import Mail
-from gateway.plan import NewComplaint, OutMail, Plan, PlanBuilder
+from gateway.plan import EventSpec, NewComplaint, OutMail, Plan, PlanBuilder
 from gateway.policy import Policy
 from gateway.staff import Identity
 from gateway.steer import steer
@@ -166,7 +166,27 @@ def notify_staff(b: PlanBuilder, complaint: ComplaintView, policy: Policy, kind:
 def staff_reply(inputs: Inputs, policy: Policy) -> Plan:
     complaint = inputs.match.complaint
     assert complaint is not None
+    forwarded = inputs.forwarded
+    if isinstance(forwarded, Forwarded) and forwarded.original.sender == complaint.customer_email.lower():
+        return forwarded_customer_mail(inputs, forwarded, policy)
     return steer(inputs.mail, complaint, inputs.now, policy)
+
+
+def forwarded_customer_mail(inputs: Inputs, forwarded: Forwarded, policy: Policy) -> Plan:
+    """The complaint's own customer wrote to a staff member, who forwarded it here: it is the
+    customer's message (never relayed back to them as if staff had written it)."""
+    plan = customer_reply(replace(inputs, mail=forwarded.original), policy)
+    staff = inputs.mail.sender
+    note = (EventSpec("forwarded", staff, "the customer's mail, forwarded by staff"),) + (
+        (EventSpec("note", staff, forwarded.staff_text[:2000]),) if forwarded.staff_text else ())
+    told = ()
+    if forwarded.staff_text:  # what they wrote is not relayed: they must know, or an answer vanishes
+        told = (OutMail("staff_notice", staff, "staff", policy.staff_language, threaded=False, key="forwarded", params={
+            "message": "The customer's mail you forwarded was added to this complaint as the customer's message. "
+                       "Your own text above it was kept as an internal note and NOT sent to the customer; "
+                       "to answer the customer, reply to this mail.\n\n" + forwarded.staff_text[:2000]}),)
+    return replace(plan, message_kind="forwarded_customer", events=plan.events + note,
+                   outgoing=plan.outgoing + told)
 
 
 HANDLERS: dict[str, Callable[[Inputs, Policy], Plan]] = {

@@ -157,7 +157,7 @@ class Pipeline:
                         mail, self.prefix, bounce.original_message_ids if bounce else ())
                     thread = lookup.thread_view(by_tracking, by_reference, found, self.policy.staff_addresses_for)
                     matched = match(mail.sender, who.is_staff, thread)
-                    forwarded = self.forwarded(mail) if who.is_staff and matched.role == "new" else None
+                    forwarded = self.forwarded(mail) if who.is_staff and matched.role in ("new", "staff") else None
                     plan = decide(Inputs(
                         mail=mail, verdict=verdict, identity=who, match=matched, now=now,
                         new_tracking=tracking.make(self.prefix, now.astimezone(self.policy.tz).year),
@@ -166,7 +166,7 @@ class Pipeline:
                         bounce_permanent=bounce.permanent if bounce else False,
                         known_language=lookup.customer_language(mail.sender), forwarded=forwarded), self.policy)
                     attachments = mail.attachments
-                    if plan.create is not None and plan.create.channel == "forward" \
+                    if plan.message_kind in ("forward", "forwarded_customer") \
                             and isinstance(forwarded, forward.Forwarded):
                         attachments = forwarded.original.attachments  # the customer's, not the .eml around them
                     incoming = Incoming(digest, mail.message_id, len(arrival.raw), arrival.source, mail.sender,

@@ -162,6 +162,8 @@ def _summary(r: Registration, mailable: bool) -> str:
              f"e-mail: {r.customer_email if mailable else '-'}", f"phone: {r.phone or '-'}"]
     if r.staff_name:
         lines.append(f"registered by: {r.staff_name}")
+    if r.staff_text:
+        lines.append(f"your note (internal, NOT sent to the customer): {r.staff_text[:2000]}")
     return "\n".join(lines)
 
 

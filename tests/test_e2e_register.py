@@ -190,3 +190,22 @@ def test_report_counts_channels(tmp_path):
     rows = report.stdout.decode()
     for channel in ("email", "forward", "visit"):
         assert f"channel,{channel},1" in rows, rows
+
+
+def test_staff_forwarding_the_customers_follow_up_adds_it_as_the_customers_message(tmp_path):
+    config = write_config(tmp_path)
+    tracking = ingest(config, mail(sender=CUSTOMER, subject="Paltaryuyan maşın", body=AZ_TEXT))
+    gateway(config, "tick", "--now", NOW)
+    before = len(outgoing(config))
+    body = (f"Bu da müştərinin yeni məktubudur.\n\n---------- Forwarded message ---------\n"
+            f"From: Aysel <{CUSTOMER}>\nDate: Tue, Nov 24, 2026 at 9:00 AM\nSubject: Re: [{tracking}]\n"
+            f"To: <leyla@shop.test>\n\nUsta hələ gəlməyib.\n")
+    ingest(config, mail(sender="leyla@shop.test", subject=f"Fwd: Re: [{tracking}]", body=body), LATER)
+    data = show(config, tracking)
+    assert data["messages"][-1]["text"] == "Usta hələ gəlməyib."
+    assert data["messages"][-1]["kind"] == "forwarded_customer"
+    gateway(config, "tick", "--now", LATER)
+    later = [parse_eml(p) for p in outgoing(config)[before:]]
+    assert not to(later, CUSTOMER)  # nothing relayed back to the customer
+    notice, = to(later, "leyla@shop.test")
+    assert "NOT sent to the customer" in text_of(notice)
