@@ -131,11 +131,11 @@ def registered(registrar: str, r: Registration, tracking: str, now: datetime, po
              **({"assignee": given["assign"]} if "assign" in given else {}))
     b.customer(name=r.name, phone=r.phone, language=language)
     how = {"forward": "forwarded by staff", "phone": "taken by phone", "visit": "taken in person"}[r.channel]
+    # no customer data in this detail: "created" details outlive the retention purge
     b.event("created", registrar, f"new complaint {how}, registered by {registrar}"
-            + (f" ({r.staff_name})" if r.staff_name else "") + f" for {_shown(r.customer_email, r.phone)}",
-            to_status="registered")
+            + (f" ({r.staff_name})" if r.staff_name else ""), to_status="registered")
     if r.received != now:
-        b.event("received", original.sender, f"the customer wrote on {r.received.isoformat()}")
+        b.event("received", r.customer_email, f"the customer wrote on {r.received.isoformat()}")
     b.event("classified", "rules", "; ".join(f"{k}: {v}" for k, v in verdict.why.items()))
     if r.staff_text:
         b.event("note", registrar, r.staff_text[:2000])
@@ -169,10 +169,6 @@ def _summary(r: Registration, mailable: bool) -> str:
 
 def _why(given: dict[str, str]) -> dict[str, str]:
     return {k: f"set by the registering staff member (#{k})" for k in ("category", "priority") if k in given}
-
-
-def _shown(address: str, phone: str) -> str:
-    return address if reachable(address) else f"phone {phone}"
 
 
 def refused(mail: Mail, errors: list[str], policy: Policy) -> Plan:
