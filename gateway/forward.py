@@ -308,8 +308,7 @@ def _address(value: str) -> tuple[str, str]:
     found = ADDRESS.search(value)
     if not found:
         return "", value.strip(" \"'")
-    name = value[:found.start()].replace("mailto:", "").strip(" \t\"'<[(")
-    name = name.rstrip(" \t\"'<[(").strip()
+    name = value[:found.start()].replace("mailto:", "").strip(" \t\"'<[(*")
     return found.group(0).lower().strip("."), "" if "@" in name else name
 
 

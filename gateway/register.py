@@ -97,14 +97,24 @@ def _from_intake(mail: Mail, now: datetime, policy: Policy) -> Registration | li
         phone = extract_contact("", found.fields["phone"], "", policy.config.gateway.phone_region).phone
         if not phone:
             errors.append(f"phone {found.fields['phone']!r} is not a valid phone number")
+    email = found.fields.get("email", "")
+    if email and (_is_staff_address(email, policy) or email.endswith(".invalid")):
+        errors.append(f"e-mail {email} is ours (the care address, staff or a placeholder), not the customer's")
     if errors:
         return errors
-    email = found.fields.get("email", "")
     original = Mail(message_id="", sender=email or phone_address(phone), sender_name=found.full_name,
                     subject=_subject(mail.subject), text=found.text, new_text=found.text, date=now,
                     attachments=mail.attachments, headers=mail.headers)
     return Registration(original, original.sender, found.fields["channel"] if "channel" in found.fields else "phone",
                         now, found.full_name, phone, "", found.fields.get("staff_name", ""), commands)
+
+
+def _is_staff_address(address: str, policy: Policy) -> bool:
+    """The care address or a staff one: acknowledging it would mail ourselves."""
+    staff = policy.config.staff
+    return (address == policy.address or address in policy.rules_staff_addresses
+            or address in {a.lower() for a in staff.addresses}
+            or address.rsplit("@", 1)[-1] in {d.lower() for d in staff.domains})
 
 
 def _subject(subject: str) -> str:

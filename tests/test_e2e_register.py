@@ -209,3 +209,15 @@ def test_staff_forwarding_the_customers_follow_up_adds_it_as_the_customers_messa
     assert not to(later, CUSTOMER)  # nothing relayed back to the customer
     notice, = to(later, "leyla@shop.test")
     assert "NOT sent to the customer" in text_of(notice)
+
+
+def test_new_naming_our_own_or_a_staff_address_as_the_customer_is_refused(tmp_path):
+    config = write_config(tmp_path)
+    for address in ("care@shop.test", "orkhan@shop.test", "1@phone.invalid"):
+        gateway(config, "ingest", "--now", NOW, input=new_mail(f"E-mail: {address}", "Name: A", "Surname: B",
+                                                               "Channel: visit"))
+    assert [c for c in listing(config) if c["tracking"]] == []
+    gateway(config, "tick", "--now", NOW)
+    errors = to(sent(config), "leyla@shop.test")
+    assert len(errors) == 3 and all("is ours" in text_of(m) for m in errors)
+    assert not to(sent(config), "care@shop.test")
