@@ -221,3 +221,32 @@ def test_new_naming_our_own_or_a_staff_address_as_the_customer_is_refused(tmp_pa
     errors = to(sent(config), "leyla@shop.test")
     assert len(errors) == 3 and all("is ours" in text_of(m) for m in errors)
     assert not to(sent(config), "care@shop.test")
+
+
+def test_intake_required_is_checked_by_the_config_loader(tmp_path):
+    from gateway import config as config_module
+    good = write_config(tmp_path / "good", extra="")
+    text = good.read_text().replace('require_authentication = false',
+                                    'require_authentication = false\nintake_required = ["contact", "staff_name"]')
+    good.write_text(text)
+    assert config_module.load(good).staff.intake_required == ("contact", "staff_name")
+    good.write_text(text.replace('"staff_name"]', '"shoe_size"]'))
+    try:
+        config_module.load(good)
+    except config_module.ConfigError as exc:
+        assert "staff.intake_required" in str(exc) and "shoe_size" in str(exc)
+    else:
+        raise AssertionError("an unknown field was accepted")
+
+
+def test_intake_required_patronymic_and_staff_name_are_enforced(tmp_path):
+    config = write_config(tmp_path)
+    config.write_text(config.read_text().replace(
+        'require_authentication = false',
+        'require_authentication = false\nintake_required = ["contact", "name", "surname", "patronymic", '
+        '"channel", "staff_name"]'))
+    ingest(config, new_mail("Phone: 0501234567", "Name: A", "Surname: B", "Channel: visit"))
+    assert [c for c in listing(config) if c["tracking"]] == []
+    gateway(config, "tick", "--now", NOW)
+    body = text_of(to(sent(config), "leyla@shop.test")[0])
+    assert "patronymic is missing" in body and "your name is missing" in body
