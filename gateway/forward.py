@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Callable
@@ -271,8 +272,9 @@ def _is_marker(line: str) -> bool:
 
 
 def fold(text: str) -> str:
-    """Lower case that keeps Turkish "İ" an "i" (str.lower() makes it "i" + a combining dot)."""
-    return text.replace("İ", "i").lower()
+    """Lower case that keeps Turkish "İ" an "i" (str.lower() makes it "i" + a combining dot),
+    in composed form (a client that writes "ə" or "ö" decomposed still matches the tables)."""
+    return unicodedata.normalize("NFC", text.replace("İ", "i")).replace("İ", "i").lower()
 
 
 def _is_rule(line: str) -> bool:

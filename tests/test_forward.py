@@ -255,3 +255,10 @@ def test_huge_and_crafted_bodies_stay_linear():
     crafted = ("From: x\nDate: y\nTo: z\n" * 20000) + ":" * 200000
     found = find(staff_mail(crafted), is_staff)
     assert found is None or isinstance(found, Unreadable)
+
+
+def test_decomposed_unicode_labels_still_match():
+    import unicodedata
+    body = unicodedata.normalize("NFD", inline("outlook", "az"))
+    found = find(staff_mail(body), is_staff)
+    assert isinstance(found, Forwarded) and found.original.sender == CUSTOMER
