@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Callable
 
 from gateway import deadlines, lifecycle, register
-from gateway.forward import Forwarded, Unreadable
+from gateway.forward import Forwarded, Unreadable, forward_subject
 from gateway.hygiene import Verdict
 from gateway.match import Match
 from gateway.parse import Mail
@@ -167,8 +167,9 @@ def staff_reply(inputs: Inputs, policy: Policy) -> Plan:
     complaint = inputs.match.complaint
     assert complaint is not None
     forwarded = inputs.forwarded
-    if isinstance(forwarded, Forwarded) and forwarded.original.sender == complaint.customer_email.lower():
-        return forwarded_customer_mail(inputs, forwarded, policy)
+    if isinstance(forwarded, Forwarded) and forwarded.original.sender == complaint.customer_email.lower() \
+            and (forwarded.marked or forward_subject(inputs.mail.subject)):
+        return forwarded_customer_mail(inputs, forwarded, policy)  # an Outlook reply quoting them is not one
     return steer(inputs.mail, complaint, inputs.now, policy)
 
 

@@ -85,6 +85,7 @@ class Forwarded:
     staff_text: str
     how: str  # "attached" | "inline"
     written: datetime | None = None  # when the customer wrote; naive when the client gave no zone
+    marked: bool = True  # attached, or a forward marker line above the block (an Outlook reply has neither)
 
 
 @dataclass(frozen=True)
@@ -141,6 +142,7 @@ class _Block:
     subject: str
     date: str
     depth: int  # "> " quoting levels of the block
+    marked: bool  # a forward marker line announced it
 
 
 def _inline(mail: Mail, is_staff: IsStaff) -> Result:
@@ -173,7 +175,7 @@ def _forwarded(mail: Mail, lines: list[str], block: _Block, staff_text: str) -> 
         mail, sender=block.sender, sender_name=block.name, subject=block.subject or _unforwarded(mail.subject),
         text=text, new_text=text, quoted="", signature="", date=when if when and when.tzinfo else None,
         in_reply_to=(), references=())
-    return Forwarded(original, staff_text, "inline", when)
+    return Forwarded(original, staff_text, "inline", when, block.marked)
 
 
 def _staff_text(lines: list[str]) -> str:
@@ -230,7 +232,7 @@ def _read_block(lines: list[str], i: int) -> _Block | None:
     if not sender and marker is None and labels < 3:
         return None  # "From: the warehouse / Date: today" in a staff member's own text is prose
     return _Block(marker if marker is not None else i, end, sender, name, fields.get("subject", ""),
-                  fields.get("date", ""), depth)
+                  fields.get("date", ""), depth, marker is not None)
 
 
 def _is_header_or_continuation(lines: list[str], j: int) -> bool:
@@ -314,14 +316,20 @@ def _address(value: str) -> tuple[str, str]:
     return found.group(0).lower().strip("."), "" if "@" in name else name
 
 
-_PREFIXES = ("fwd:", "fw:", "tr:", "wg:", "ilt:", "ilt.:", "пересл:", "fwd :", "fw :")
+_PREFIXES = ("fwd:", "fw:", "tr:", "wg:", "ilt:", "ilt.:", "пересл:", "пересл.:", "переслать:", "fwd :", "fw :",
+             "ynl:", "yön:")
+
+
+def forward_subject(subject: str) -> bool:
+    """Whether a subject says "forwarded" (Fwd:, FW:, İLT:, Пересл:, TR:, WG:) rather than "reply"."""
+    return any(fold(subject.strip()).startswith(p) for p in _PREFIXES)
 
 
 def _unforwarded(subject: str) -> str:
     """The subject without "Fwd:"-style prefixes (when the block named none)."""
     text = subject.strip()
     for _ in range(5):
-        lowered = text.lower()
+        lowered = fold(text)
         prefix = next((p for p in _PREFIXES if lowered.startswith(p)), None)
         if prefix is None:
             break

@@ -114,3 +114,20 @@ def test_forward_of_the_complaints_own_customer_is_their_message(policy):
     assert not [o for o in plan.outgoing if o.recipient == "aysel@example.az"]
     notice = next(o for o in plan.outgoing if o.kind == "staff_notice" and "NOT sent" in o.params["message"])
     assert notice.recipient == "leyla@shop.test"
+
+
+def test_an_outlook_reply_quoting_the_customer_is_still_a_staff_reply(policy):
+    """A reply's quoted header block has no forward marker and the subject says RE:, not FW:."""
+    complaint = ComplaintView(id=7, tracking="CC-2026-4K7PQ2MX", customer_email="aysel@example.az",
+                              status="in_review", language="az", created_at=NOW,
+                              staff_addresses=("leyla@shop.test",))
+    reply = ("Hörmətli Aysel xanım, sifarişiniz sabah çatdırılacaq.\n\n________________________________\n"
+             "From: Aysel Məmmədova <aysel@example.az>\nSent: 23.11.2026 10:00\nTo: Care\n"
+             "Subject: [CC-2026-4K7PQ2MX] Sifariş\n\nSalam, sifarişim gecikir.\n")
+    plan = run(policy, staff_mail(reply, subject="RE: [CC-2026-4K7PQ2MX] Sifariş"), role="staff",
+               complaint=complaint)
+    assert plan.message_kind == "staff"
+    assert any(o.kind == "relay" and o.recipient == "aysel@example.az" for o in plan.outgoing)
+    forwarded = run(policy, staff_mail(reply, subject="FW: [CC-2026-4K7PQ2MX] Sifariş"), role="staff",
+                    complaint=complaint)
+    assert forwarded.message_kind == "forwarded_customer"
