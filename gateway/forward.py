@@ -73,6 +73,8 @@ MARKERS = frozenset({
     "weitergeleitete nachricht", "ursprüngliche nachricht", "message transféré", "mensaje reenviado",
 })
 RULE = frozenset("-_=*")
+ATTRIBUTION_MAX = 300  # characters of a Yandex/Mail.ru "date, name <address>:" line
+QUOTED_NAME = re.compile(r'"([^"\n]{1,100})"')
 ADDRESS = re.compile(r"[\w.+'-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 
 
@@ -190,6 +192,10 @@ def _next_block(lines: list[str], start: int) -> _Block | None:
     i = start
     while i < len(lines):
         line = lines[i]
+        if _is_marker(line):
+            block = _attribution_block(lines, i)
+            if block is not None:
+                return block
         if len(line) > MAX_LINE or _label(line)[0] not in FROM and _label(line)[0] not in OTHER:
             i += 1
             continue
@@ -198,6 +204,28 @@ def _next_block(lines: list[str], start: int) -> _Block | None:
             return block
         i += 1 + _block_length(lines, i)
     return None
+
+
+def _attribution_block(lines: list[str], marker: int) -> _Block | None:
+    """Yandex and Mail.ru put one line under the marker instead of a header block:
+    '23.11.2026, 10:00, "Aysel Məmmədova" <aysel@example.az>:'."""
+    j = marker + 1
+    while j < len(lines) and j <= marker + MARKER_GAP and not lines[j].strip():
+        j += 1
+    if j >= len(lines) or j > marker + MARKER_GAP:
+        return None
+    line = lines[j].lstrip(" \t>").strip()
+    if len(line) > ATTRIBUTION_MAX or not line.endswith(":") or _label(lines[j])[0] in FROM | OTHER:
+        return None
+    found = ADDRESS.search(line)
+    if not found:
+        return None
+    before = line[:found.start()]
+    quoted = QUOTED_NAME.search(before)
+    name = quoted.group(1).strip() if quoted else before.rsplit(",", 1)[-1].strip(" \t\"'<[(*")
+    date = before[:quoted.start()] if quoted else before.rsplit(",", 1)[0]
+    return _Block(marker, j + 1, found.group(0).lower().strip("."), "" if "@" in name else name, "",
+                  date.strip(" ,"), _depth(lines[j]), True)
 
 
 def _block_length(lines: list[str], i: int) -> int:

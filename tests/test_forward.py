@@ -262,3 +262,33 @@ def test_decomposed_unicode_labels_still_match():
     body = unicodedata.normalize("NFD", inline("outlook", "az"))
     found = find(staff_mail(body), is_staff)
     assert isinstance(found, Forwarded) and found.original.sender == CUSTOMER
+
+
+@pytest.mark.parametrize("marker", ["-------- Пересылаемое сообщение --------",
+                                    "-------- Начало переадресованного сообщения --------",
+                                    "----- Forwarded Message -----"])
+def test_yandex_and_mailru_one_line_attribution(marker):
+    body = (f"Посмотрите, пожалуйста.\n\n{marker}\n23.11.2026, 10:00, \"Айсель Мамедова\" <{CUSTOMER}>:\n\n"
+            f"{TEXT['ru']}\n")
+    found = find(staff_mail(body), is_staff)
+    assert isinstance(found, Forwarded), found
+    assert (found.original.sender, found.original.sender_name) == (CUSTOMER, "Айсель Мамедова")
+    assert found.original.new_text == TEXT["ru"] and found.staff_text == "Посмотрите, пожалуйста."
+    assert found.written == datetime(2026, 11, 23, 10, 0)
+
+
+def test_mailru_header_block_with_ot_kogo():
+    body = ("-------- Пересылаемое сообщение --------\nОт кого: Айсель <aysel@example.az>\nКому: leyla@shop.test\n"
+            "Дата: Понедельник, 23 ноября 2026, 10:00 +04:00\nТема: Стиральная машина\n\n" + TEXT["ru"])
+    found = find(staff_mail(body), is_staff)
+    assert isinstance(found, Forwarded) and found.original.sender == CUSTOMER
+    assert found.written.utcoffset() == timedelta(hours=4)
+
+
+def test_yahoo_forward():
+    body = ("Please see.\n\n----- Forwarded Message -----\nFrom: Alice Brown <alice@example.com>\n"
+            "To: Sales <sales@shop.test>\nSent: Monday, November 23, 2026, 10:00:00 AM GMT+4\n"
+            "Subject: Broken kettle\n\nThe kettle broke.")
+    found = find(staff_mail(body), is_staff)
+    assert isinstance(found, Forwarded) and found.original.sender == "alice@example.com"
+    assert found.original.subject == "Broken kettle"
