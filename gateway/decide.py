@@ -37,13 +37,15 @@ class Inputs:
     bounce_permanent: bool = False
     known_language: str = ""  # what this sender wrote in before, when we know
     forwarded: Forwarded | Unreadable | None = None  # a staff mail's forwarded customer mail (forward.find)
+    registered_before: ComplaintView | None = None  # the complaint that forwarded original already opened
 
 
 def decide(inputs: Inputs, policy: Policy) -> Plan:
     if inputs.verdict.automatic:
         return automatic(inputs)
     if inputs.match.role == "new" and inputs.identity.is_staff:
-        registered = register.staff_new(inputs.mail, inputs.forwarded, inputs.new_tracking, inputs.now, policy)
+        registered = register.staff_new(inputs.mail, inputs.forwarded, inputs.new_tracking, inputs.now, policy,
+                                        inputs.registered_before)
         if registered is not None:
             return registered
     handler: Callable[[Inputs, Policy], Plan] = HANDLERS[inputs.match.role]

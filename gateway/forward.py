@@ -23,6 +23,7 @@ number of times, labels are split with str.partition, and the only regexes
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -88,6 +89,17 @@ class Forwarded:
     how: str  # "attached" | "inline"
     written: datetime | None = None  # when the customer wrote; naive when the client gave no zone
     marked: bool = True  # attached, or a forward marker line above the block (an Outlook reply has neither)
+
+    @property
+    def key(self) -> str:
+        """The same customer mail forwarded twice (two colleagues, a resend) has the same key:
+        its Message-ID when attached, else its sender and text."""
+        original = self.original
+        if self.how == "attached" and original.message_id:
+            identity = "id:" + original.message_id
+        else:
+            identity = "text:" + original.sender + "\n" + " ".join(original.new_text.split())[:4000]
+        return "original:" + hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @dataclass(frozen=True)

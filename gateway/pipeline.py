@@ -158,15 +158,21 @@ class Pipeline:
                     thread = lookup.thread_view(by_tracking, by_reference, found, self.policy.staff_addresses_for)
                     matched = match(mail.sender, who.is_staff, thread)
                     forwarded = self.forwarded(mail) if who.is_staff and matched.role in ("new", "staff") else None
+                    before = None
+                    if matched.role == "new" and isinstance(forwarded, forward.Forwarded):
+                        earlier = lookup.complaint_with_event(forwarded.key)
+                        before = lookup.complaint_view(earlier, self.policy.staff_addresses_for(earlier)) \
+                            if earlier else None
                     plan = decide(Inputs(
                         mail=mail, verdict=verdict, identity=who, match=matched, now=now,
                         new_tracking=tracking.make(self.prefix, now.astimezone(self.policy.tz).year),
                         source=arrival.source, bounce_ids=bounce.original_message_ids if bounce else (),
                         bounce_recipients=bounce.recipients if bounce else (),
                         bounce_permanent=bounce.permanent if bounce else False,
-                        known_language=lookup.customer_language(mail.sender), forwarded=forwarded), self.policy)
+                        known_language=lookup.customer_language(mail.sender), forwarded=forwarded,
+                        registered_before=before), self.policy)
                     attachments = mail.attachments
-                    if plan.message_kind in ("forward", "forwarded_customer") \
+                    if plan.message_kind in ("forward", "forwarded_customer", "forward_again") \
                             and isinstance(forwarded, forward.Forwarded):
                         attachments = forwarded.original.attachments  # the customer's, not the .eml around them
                     incoming = Incoming(digest, mail.message_id, len(arrival.raw), arrival.source, mail.sender,

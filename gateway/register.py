@@ -26,6 +26,7 @@ from gateway.forward import Forwarded, Unreadable, received_at
 from gateway.parse import Mail
 from gateway.plan import NewComplaint, OutMail, Plan, PlanBuilder
 from gateway.policy import Policy
+from gateway.view import ComplaintView
 
 ALLOWED = frozenset({"priority", "category", "assign", "language", "note"})
 @dataclass(frozen=True)
@@ -42,13 +43,17 @@ class Registration:
     staff_name: str
     commands: tuple[Command, ...]
     thread: tuple[str, ...] = ()  # the original's Message-ID: our acknowledgement answers it
+    key: str = ""  # Forwarded.key: the same original registers once
 
 
 def staff_new(mail: Mail, forwarded: Forwarded | Unreadable | None, tracking: str, now: datetime,
-              policy: Policy) -> Plan | None:
-    """The plan for a staff mail that joins no complaint, or None for an ordinary one."""
+              policy: Policy, before: ComplaintView | None = None) -> Plan | None:
+    """The plan for a staff mail that joins no complaint, or None for an ordinary one.
+    `before`: the complaint this forwarded original already opened (forwarded twice)."""
     if intake.starts_with_new(mail.new_text):
         found = _from_intake(mail, now, policy)
+    elif isinstance(forwarded, Forwarded) and before is not None:
+        return again(mail, forwarded, before, policy)
     elif isinstance(forwarded, Forwarded):
         found = _from_forward(mail, forwarded, now, policy)
     elif isinstance(forwarded, Unreadable):
@@ -85,7 +90,7 @@ def _from_forward(mail: Mail, forwarded: Forwarded, now: datetime, policy: Polic
                               policy.config.gateway.phone_region)
     thread = (original.message_id,) if forwarded.how == "attached" and original.message_id else ()
     return Registration(original, original.sender, "forward", received_at(forwarded, now, policy.tz), contact.name,
-                        contact.phone, note, "", commands, thread)
+                        contact.phone, note, "", commands, thread, forwarded.key)
 
 
 def _from_intake(mail: Mail, now: datetime, policy: Policy) -> Registration | list[str]:
@@ -144,6 +149,8 @@ def registered(registrar: str, r: Registration, tracking: str, now: datetime, po
     # no customer data in this detail: "created" details outlive the retention purge
     b.event("created", registrar, f"new complaint {how}, registered by {registrar}"
             + (f" ({r.staff_name})" if r.staff_name else ""), to_status="registered")
+    if r.key:
+        b.event("original", registrar, "the forwarded customer mail", key=r.key)
     if r.received != now:
         b.event("received", r.customer_email, f"the customer wrote on {r.received.isoformat()}")
     b.event("classified", "rules", "; ".join(f"{k}: {v}" for k, v in verdict.why.items()))
@@ -179,6 +186,21 @@ def _summary(r: Registration, mailable: bool) -> str:
 
 def _why(given: dict[str, str]) -> dict[str, str]:
     return {k: f"set by the registering staff member (#{k})" for k in ("category", "priority") if k in given}
+
+
+def again(mail: Mail, forwarded: Forwarded, before: ComplaintView, policy: Policy) -> Plan:
+    """The customer's mail was registered already (a colleague forwarded it too): it joins that
+    complaint, the customer hears nothing twice, the staff member learns the tracking number."""
+    b = PlanBuilder("forward_again", before.id, forwarded.original.new_text)
+    b.event("forwarded_again", mail.sender, "the same customer mail, forwarded again")
+    message = (f"This customer mail was registered already as {before.tracking}; your forward was added to it "
+               f"and the customer was not acknowledged a second time.")
+    if forwarded.staff_text:
+        b.event("note", mail.sender, forwarded.staff_text[:2000])
+        message += "\n\nYour text, kept as an internal note (NOT sent to the customer):\n" + forwarded.staff_text[:2000]
+    b.send(OutMail("staff_notice", mail.sender, "staff", policy.staff_language, threaded=False, key="again",
+                   params={"message": message}))
+    return b.build()
 
 
 def refused(mail: Mail, errors: list[str], policy: Policy) -> Plan:

@@ -250,3 +250,18 @@ def test_intake_required_patronymic_and_staff_name_are_enforced(tmp_path):
     gateway(config, "tick", "--now", NOW)
     body = text_of(to(sent(config), "leyla@shop.test")[0])
     assert "patronymic is missing" in body and "your name is missing" in body
+
+
+def test_the_same_customer_mail_forwarded_twice_registers_once(tmp_path):
+    config = write_config(tmp_path)
+    first = ingest(config, gmail_forward("From Leyla"))
+    again = gateway(config, "ingest", "--now", LATER, input=gmail_forward("Orkhan here, also got this",
+                                                                          sender="orkhan@shop.test"))
+    assert f"processed {first} " in again.stdout.decode()
+    assert [c["tracking"] for c in listing(config) if c["tracking"]] == [first]
+    gateway(config, "tick", "--now", LATER)
+    out = sent(config)
+    assert len(to(out, CUSTOMER)) == 1  # one acknowledgement
+    notice, = to(out, "orkhan@shop.test")
+    assert first in text_of(notice) and "registered already" in text_of(notice)
+    assert any(e["kind"] == "forwarded_again" for e in show(config, first)["events"])
