@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from gateway import lookup, secret, statements, sweep
-from gateway.enqueue import customer_thread, queue
+from gateway.enqueue import customer_thread, deliverable, queue
 from gateway.models import AttachmentRecord, Complaint, ComplaintSecret, Customer, Event, Message, OutgoingMail
 from gateway.parse import Attachment
 from gateway.plan import Plan
@@ -55,11 +55,16 @@ def apply(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) -> Comp
     if any(m.threaded for m in plan.outgoing):
         # a new complaint's thread is the mail that opened it: no need to ask the database
         fresh = plan.create is not None and incoming.sender == complaint.customer.email
-        thread = (incoming.message_id,) if fresh and incoming.message_id else customer_thread(complaint)
+        if plan.create is not None and plan.create.thread:
+            thread = plan.create.thread  # a forwarded original: the customer's client threads our ack under it
+        else:
+            thread = (incoming.message_id,) if fresh and incoming.message_id else customer_thread(complaint)
     outgoing = _with_secret(plan, complaint) if plan.create is not None else plan.outgoing
     outgoing += _texts(outgoing, complaint, policy)
-    for mail in outgoing:
-        queue(mail, complaint, now, policy.address, f"{incoming.sha256[:40]}:{mail.key}", thread)
+    staff = policy.staff_addresses_for(complaint) if complaint else ()
+    for wanted in outgoing:
+        for mail in deliverable(wanted, staff, policy.staff_language):
+            queue(mail, complaint, now, policy.address, f"{incoming.sha256[:40]}:{mail.key}", thread)
     _bounces(plan, now)
     return complaint
 
@@ -95,7 +100,7 @@ def _complaint(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) ->
         complaint = lookup.complaint_by_id(plan.complaint_id)
         customer = complaint.customer
     else:
-        customer = _customer(incoming.sender, plan)
+        customer = _customer(plan.create.customer_email or incoming.sender, plan)
         complaint = _new_complaint(plan, customer, now, incoming.source)
     columns: dict[str, Any] = {k: naive(v) if isinstance(v, datetime) else v for k, v in plan.updates.items()}
     if plan.status:
@@ -135,7 +140,8 @@ def _new_complaint(plan: Plan, customer: Customer, now: datetime, incoming_sourc
     return Complaint(
         tracking=new.tracking, customer=customer, subject=new.subject[:500], status="registered",
         priority=new.priority, category=new.category, department=new.department, language=new.language,
-        sensitive=new.sensitive, why=new.why, linked_to=linked, channel=CHANNELS.get(incoming_source, "email"), created_at=naive(now))
+        sensitive=new.sensitive, why=new.why, linked_to=linked, channel=CHANNELS.get(incoming_source, new.channel),
+        registered_by=new.registered_by, registrar_name=new.registrar_name, created_at=naive(new.created_at or now))
 
 
 def _fill_customer(customer: Customer, plan: Plan, incoming: Incoming) -> None:

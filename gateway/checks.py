@@ -17,7 +17,8 @@ from gateway.config import Config
 
 CUSTOMER_KINDS = ("ack", "status", "ask", "relay", "resolution", "delay", "interim", "closed", "reopened",
                   "remedies", "privacy", "stranger", "too_large")
-STAFF_KINDS = ("staff_new", "staff_update", "reminder", "escalation", "command_error", "staff_notice")
+STAFF_KINDS = ("staff_new", "staff_update", "reminder", "escalation", "command_error", "staff_notice",
+               "registered", "register_error")
 
 
 def sample_context(lang: str) -> dict[str, Any]:

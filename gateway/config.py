@@ -111,6 +111,9 @@ class StaffSection:
     addresses: tuple[str, ...] = ()
     domains: tuple[str, ...] = ()
     require_authentication: bool = False
+    # `#new` (a complaint taken by phone or in person): fields the staff member must give;
+    # "contact" is an e-mail or a phone. Also: "patronymic", "staff_name".
+    intake_required: tuple[str, ...] = ("contact", "name", "surname", "channel")
 
 
 @dataclass(frozen=True)
@@ -245,6 +248,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "sla.unit": ("days", "hours"),
     "gateway.language_detection": ("accurate", "compact"),
     "report.weekday": ("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
+    "staff.intake_required": ("contact", "name", "surname", "patronymic", "channel", "staff_name"),
 }
 _HH_MM = (re.compile(r"([01]\d|2[0-3]):[0-5]\d"), "a time of day as HH:MM, e.g. 09:00")
 PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {

@@ -34,6 +34,20 @@ class Contact:
     phone: str  # E.164, "" when unknown
 
 
+PHONE_DOMAIN = "phone.invalid"  # RFC 2606: a customer known only by phone; never mailed, never a sender
+
+
+def phone_address(e164: str) -> str:
+    """The customer row's key for a customer without e-mail (Customer.email is unique and
+    required): staff registered a phone or visit complaint and got no address."""
+    return f"{e164.lstrip('+')}@{PHONE_DOMAIN}"
+
+
+def reachable(address: str) -> bool:
+    """Whether mail can go to this customer address at all."""
+    return not address.lower().endswith("@" + PHONE_DOMAIN)
+
+
 def extract_contact(display_name: str, text: str, signature: str, region: str) -> Contact:
     """Name from the From display name (else the signature), first phone number found.
 

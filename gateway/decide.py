@@ -11,11 +11,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable
 
-from gateway import deadlines, lifecycle
+from gateway import deadlines, lifecycle, register
+from gateway.forward import Forwarded, Unreadable, forward_subject
 from gateway.hygiene import Verdict
 from gateway.match import Match
 from gateway.parse import Mail
-from gateway.plan import NewComplaint, OutMail, Plan, PlanBuilder
+from gateway.plan import EventSpec, NewComplaint, OutMail, Plan, PlanBuilder
 from gateway.policy import Policy
 from gateway.staff import Identity
 from gateway.steer import steer
@@ -35,11 +36,18 @@ class Inputs:
     bounce_recipients: tuple[str, ...] = ()
     bounce_permanent: bool = False
     known_language: str = ""  # what this sender wrote in before, when we know
+    forwarded: Forwarded | Unreadable | None = None  # a staff mail's forwarded customer mail (forward.find)
+    registered_before: ComplaintView | None = None  # the complaint that forwarded original already opened
 
 
 def decide(inputs: Inputs, policy: Policy) -> Plan:
     if inputs.verdict.automatic:
         return automatic(inputs)
+    if inputs.match.role == "new" and inputs.identity.is_staff:
+        registered = register.staff_new(inputs.mail, inputs.forwarded, inputs.new_tracking, inputs.now, policy,
+                                        inputs.registered_before)
+        if registered is not None:
+            return registered
     handler: Callable[[Inputs, Policy], Plan] = HANDLERS[inputs.match.role]
     return with_stage_due(handler(inputs, policy), inputs, policy)
 
@@ -160,7 +168,28 @@ def notify_staff(b: PlanBuilder, complaint: ComplaintView, policy: Policy, kind:
 def staff_reply(inputs: Inputs, policy: Policy) -> Plan:
     complaint = inputs.match.complaint
     assert complaint is not None
+    forwarded = inputs.forwarded
+    if isinstance(forwarded, Forwarded) and forwarded.original.sender == complaint.customer_email.lower() \
+            and (forwarded.marked or forward_subject(inputs.mail.subject)):
+        return forwarded_customer_mail(inputs, forwarded, policy)  # an Outlook reply quoting them is not one
     return steer(inputs.mail, complaint, inputs.now, policy)
+
+
+def forwarded_customer_mail(inputs: Inputs, forwarded: Forwarded, policy: Policy) -> Plan:
+    """The complaint's own customer wrote to a staff member, who forwarded it here: it is the
+    customer's message (never relayed back to them as if staff had written it)."""
+    plan = customer_reply(replace(inputs, mail=forwarded.original), policy)
+    staff = inputs.mail.sender
+    note = (EventSpec("forwarded", staff, "the customer's mail, forwarded by staff"),) + (
+        (EventSpec("note", staff, forwarded.staff_text[:2000]),) if forwarded.staff_text else ())
+    told = ()
+    if forwarded.staff_text:  # what they wrote is not relayed: they must know, or an answer vanishes
+        told = (OutMail("staff_notice", staff, "staff", policy.staff_language, threaded=False, key="forwarded", params={
+            "message": "The customer's mail you forwarded was added to this complaint as the customer's message. "
+                       "Your own text above it was kept as an internal note and NOT sent to the customer; "
+                       "to answer the customer, reply to this mail.\n\n" + forwarded.staff_text[:2000]}),)
+    return replace(plan, message_kind="forwarded_customer", events=plan.events + note,
+                   outgoing=plan.outgoing + told)
 
 
 HANDLERS: dict[str, Callable[[Inputs, Policy], Plan]] = {

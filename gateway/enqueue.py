@@ -11,6 +11,7 @@ import uuid
 from datetime import datetime
 
 from gateway import statements
+from gateway.contact import reachable
 from gateway.lookup import customer_message_ids, customer_of
 from gateway.models import Complaint, OutgoingMail
 from gateway.plan import OutMail
@@ -23,6 +24,22 @@ def new_message_id(domain: str) -> str:
 
 def dedupe_key(mail: OutMail, trigger: str) -> str:
     return f"{mail.kind}:{mail.recipient}:{trigger}"[:200]
+
+
+def deliverable(mail: OutMail, staff: tuple[str, ...], staff_language: str) -> tuple[OutMail, ...]:
+    """The mail itself, or, for a customer known only by phone (staff registered the
+    complaint without an e-mail address), a notice to staff to tell the customer
+    themselves: what the customer should hear must not vanish silently."""
+    if mail.audience != "customer" or reachable(mail.recipient):
+        return (mail,)
+    phone = mail.recipient.split("@", 1)[0]
+    said = mail.params.get("message", "")
+    text = (f"This customer has no e-mail address; please tell them by phone (+{phone}). "
+            f"The gateway would have sent them: {mail.kind}" + (f":\n\n{said}" if said else "."))
+    if mail.params.get("secret"):
+        text += f"\n\nTheir secret for following the complaint on the web portal: {mail.params['secret']}"
+    return tuple(OutMail("staff_notice", address, "staff", staff_language, threaded=False,
+                         key=f"{mail.key}:by-phone:{mail.kind}", params={"message": text}) for address in staff)
 
 
 def customer_thread(complaint: Complaint | None) -> tuple[str, ...]:

@@ -121,6 +121,12 @@ def _complaint_where(key: str, column: pw.Field, value: object) -> Complaint | N
     return found[0] if found else None
 
 
+def complaint_with_event(key: str) -> Complaint | None:
+    """The complaint holding the event with this unique key (e.g. an original already registered)."""
+    event = Event.get_or_none(Event.key == key)
+    return complaint_by_id(event.complaint_id) if event else None
+
+
 def thread_view(by_tracking: Complaint | None, by_reference: Complaint | None, found: str,
                 staff_for: Callable[[Complaint], tuple[str, ...]]) -> Thread:
     def view(c: Complaint | None) -> ComplaintView | None:

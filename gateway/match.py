@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gateway.contact import reachable
 from gateway.view import ComplaintView, Thread
 
 ROLES = ("new", "customer", "staff", "stranger")
@@ -30,7 +31,7 @@ def match(sender: str, is_staff: bool, thread: Thread) -> Match:
             continue
         if is_staff:
             return Match("staff", found, reason=f"staff, {how}")
-        if sender.lower() == found.customer_email.lower():
+        if sender.lower() == found.customer_email.lower() and reachable(sender):
             return Match("customer", found, reason=f"customer, {how}")
         return Match("stranger", None, linked=found, reason=f"{how} of a complaint of another customer")
     return Match("new", None, reason="no tracking number or reference of ours")

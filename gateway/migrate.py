@@ -23,7 +23,7 @@ from typing import Callable
 import peewee as pw
 from playhouse.migrate import SchemaMigrator
 
-from gateway.models import MODELS, BaseModel, Lease, OutgoingMail, write_transaction
+from gateway.models import MODELS, BaseModel, Complaint, Lease, OutgoingMail, write_transaction
 
 log = logging.getLogger("gateway.migrate")
 UPGRADE_LOCK = 0x6761746577617901  # pg advisory lock key: "gateway\x01"
@@ -92,11 +92,18 @@ def _rate_limit_indexes(database: pw.Database) -> None:
                          OutgoingMail.sent_at)
 
 
+def _complaint_registrar(database: pw.Database) -> None:
+    """Who registered a complaint for a customer (a forward, a phone or visit complaint)."""
+    add_column_if_missing(database, Complaint, "registered_by")
+    add_column_if_missing(database, Complaint, "registrar_name")
+
+
 STEPS: tuple[Step, ...] = (
     Step(1, "index outgoing_mail(state, next_attempt_at) for the outbox claim", _outbox_claim_index),
     Step(2, "lease.acquired_at", _lease_acquired_at),
     Step(3, "indexes outgoing_mail(recipient, sent_at) and (complaint, sent_at) for rate limits",
          _rate_limit_indexes),
+    Step(4, "complaint.registered_by, complaint.registrar_name", _complaint_registrar),
 )
 
 

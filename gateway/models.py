@@ -56,7 +56,9 @@ class Complaint(BaseModel):
     department = pw.CharField(max_length=320, default="")
     assignee = pw.CharField(max_length=320, default="")
     language = pw.CharField(max_length=8, default="en")
-    channel = pw.CharField(max_length=16, default="email")
+    channel = pw.CharField(max_length=16, default="email")  # email | web | forward | phone | visit
+    registered_by = pw.CharField(max_length=320, default="")  # staff who registered it for the customer (step 4)
+    registrar_name = pw.CharField(max_length=200, default="")  # their name as they wrote it (step 4)
     sensitive = pw.BooleanField(default=False)
     reject_count = pw.IntegerField(default=0)
     linked_to = pw.ForeignKeyField("self", null=True, backref="links", on_delete="SET NULL")

@@ -20,6 +20,7 @@ import peewee as pw
 from gateway import statements
 from gateway.archive import Archive
 from gateway.compose import Envelope, Rendered, Templates, build_message, format_date
+from gateway.contact import reachable
 from gateway.lookup import already_stored, customer_of
 from gateway.models import Complaint, Customer, Event, Message, OutgoingMail, write_transaction
 from gateway.policy import Policy
@@ -204,7 +205,7 @@ def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params:
             "last_step": _step(last), "sensitive": bool(complaint and complaint.sensitive),
             "reject_count": complaint.reject_count if complaint else 0,
         },
-        "customer": {"email": customer.email if customer else "", "name": customer.name if customer else "",
+        "customer": {"email": customer.email if customer and reachable(customer.email) else "", "name": customer.name if customer else "",
                      "phone": customer.phone if customer else ""},
         "due": {"acknowledge": when(complaint.due_acknowledge) if complaint else "",
                 "stage": when(complaint.due_stage) if complaint else "",

@@ -34,7 +34,7 @@ from typing import Callable, Sequence
 
 import peewee as pw
 
-from gateway import hygiene, lookup, tracking
+from gateway import forward, hygiene, lookup, tracking
 from gateway.apply import Incoming, apply
 from gateway.archive import Archive
 from gateway.decide import Inputs, decide
@@ -44,7 +44,7 @@ from gateway.models import Message, OutgoingMail, write_transaction
 from gateway.parse import Mail, Unprocessable, parse
 from gateway.plan import OutMail
 from gateway.policy import Policy
-from gateway.staff import Identity, StaffPolicy, identify
+from gateway.staff import Identity, StaffPolicy, claims_staff, identify
 from gateway.view import naive
 
 log = logging.getLogger("gateway.pipeline")
@@ -159,15 +159,26 @@ class Pipeline:
                         mail, self.prefix, bounce.original_message_ids if bounce else ())
                     thread = lookup.thread_view(by_tracking, by_reference, found, self.policy.staff_addresses_for)
                     matched = match(mail.sender, who.is_staff, thread)
+                    forwarded = self.forwarded(mail) if who.is_staff and matched.role in ("new", "staff") else None
+                    before = None
+                    if matched.role == "new" and isinstance(forwarded, forward.Forwarded):
+                        earlier = lookup.complaint_with_event(forwarded.key)
+                        before = lookup.complaint_view(earlier, self.policy.staff_addresses_for(earlier)) \
+                            if earlier else None
                     plan = decide(Inputs(
                         mail=mail, verdict=verdict, identity=who, match=matched, now=now,
                         new_tracking=tracking.make(self.prefix, now.astimezone(self.policy.tz).year),
                         source=arrival.source, bounce_ids=bounce.original_message_ids if bounce else (),
                         bounce_recipients=bounce.recipients if bounce else (),
                         bounce_permanent=bounce.permanent if bounce else False,
-                        known_language=lookup.customer_language(mail.sender)), self.policy)
+                        known_language=lookup.customer_language(mail.sender), forwarded=forwarded,
+                        registered_before=before), self.policy)
+                    attachments = mail.attachments
+                    if plan.message_kind in ("forward", "forwarded_customer", "forward_again") \
+                            and isinstance(forwarded, forward.Forwarded):
+                        attachments = forwarded.original.attachments  # the customer's, not the .eml around them
                     incoming = Incoming(digest, mail.message_id, len(arrival.raw), arrival.source, mail.sender,
-                                        mail.subject, human=not verdict.automatic, attachments=mail.attachments)
+                                        mail.subject, human=not verdict.automatic, attachments=attachments)
                     complaint = apply(plan, incoming, now, self.policy)
             except pw.IntegrityError:
                 if attempt == 2 or lookup.already_stored(digest, mail.message_id):
@@ -179,6 +190,19 @@ class Pipeline:
                                           matched.role))
             return IngestOutcome("processed", digest, mail.message_id, tracking_number, plan.message_kind)
         raise AssertionError("unreachable")
+
+    def forwarded(self, mail: Mail) -> forward.Result:
+        """The customer mail a staff member forwarded; its attachments go to the archive
+        (content-addressed, so a retry or a duplicate writes nothing twice)."""
+        found = forward.find(mail, self.is_colleague, self.languages)
+        if isinstance(found, forward.Forwarded):
+            for part in found.original.attachments:
+                self.archive.store_blob(part.payload)
+        return found
+
+    def is_colleague(self, address: str) -> bool:
+        """Staff and the gateway itself: a forward from them is followed down to the customer."""
+        return address.lower() in self.own_addresses or claims_staff(address, self.staff_policy)
 
     def too_large(self, raw: bytes, digest: str, source: str) -> Arrival:
         """Stored and quarantined unparsed; a person who sent it is told, once a day at most."""

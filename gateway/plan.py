@@ -7,6 +7,7 @@ database, and lets the database code stay one dumb, reviewable writer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 
@@ -42,6 +43,12 @@ class NewComplaint:
     sensitive: bool
     why: dict[str, str]
     linked_tracking: str = ""
+    customer_email: str = ""  # whose complaint it is, when not the sender's (staff registered it)
+    channel: str = "email"  # email | web | forward | phone | visit
+    registered_by: str = ""  # the staff address that registered it for the customer
+    registrar_name: str = ""  # the staff member's name as they gave it (#new "Staff:")
+    created_at: datetime | None = None  # when the customer wrote, when earlier than now (a forward)
+    thread: tuple[str, ...] = ()  # Message-IDs our first reply answers (the forwarded original's)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from gateway.config import Config
+from gateway.contact import reachable
 from gateway.models import Complaint, Customer, Event, Message
 from gateway.view import naive
 
@@ -23,14 +24,16 @@ def _summary(c: Complaint) -> dict[str, Any]:
     customer: Customer = c.customer
     return {
         "tracking": c.tracking, "status": c.status, "priority": c.priority, "category": c.category,
-        "department": c.department, "assignee": c.assignee, "language": c.language, "channel": c.channel, "subject": c.subject,
-        "customer": {"email": customer.email, "name": customer.name, "phone": customer.phone,
-                     "bouncing": customer.bouncing},
+        "department": c.department, "assignee": c.assignee, "language": c.language, "subject": c.subject,
+        "customer": {"email": customer.email if reachable(customer.email) else None, "name": customer.name,
+                     "phone": customer.phone, "bouncing": customer.bouncing},
         "due": {"acknowledge": _iso(c.due_acknowledge), "stage": _iso(c.due_stage), "resolve": _iso(c.due_resolve)},
         "created_at": _iso(c.created_at), "updated_at": _iso(c.updated_at),
         "resolved_at": _iso(c.resolved_at), "closed_at": _iso(c.closed_at), "paused_at": _iso(c.paused_at),
         "sensitive": c.sensitive, "reject_count": c.reject_count,
         "linked_to": c.linked_to.tracking if c.linked_to_id else None,
+        "channel": c.channel,
+        "registered_by": {"address": c.registered_by, "name": c.registrar_name} if c.registered_by else None,
     }
 
 

@@ -18,7 +18,7 @@ from typing import Callable
 import peewee as pw
 
 from gateway import deadlines
-from gateway.enqueue import queue
+from gateway.enqueue import deliverable, queue
 from gateway.models import CONNECTION_ERRORS, Complaint, Event, write_transaction
 from gateway.plan import OutMail
 from gateway.policy import Policy
@@ -114,7 +114,8 @@ def _due_actions(policy: Policy, complaint: Complaint, now: datetime) -> int:
 
 
 def _send(policy: Policy, complaint: Complaint, mail: OutMail, action: deadlines.Action, now: datetime) -> None:
-    queue(mail, complaint, now, policy.address, action.key)
+    for deliver in deliverable(mail, policy.staff_addresses_for(complaint), policy.staff_language):
+        queue(deliver, complaint, now, policy.address, action.key)
 
 
 def _reminder(policy: Policy, complaint: Complaint, action: deadlines.Action, now: datetime) -> None:

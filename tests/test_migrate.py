@@ -72,7 +72,7 @@ def test_fresh_database_gets_every_table_and_every_step(bare):
     assert {m._meta.table_name for m in MODELS} | {"schema_version"} <= set(bare.get_tables())
     assert "acquired_at" in columns(bare, "lease")
     assert {"outgoing_mail_claim", "outgoing_mail_recipient_sent"} <= set(index_names(bare, "outgoing_mail"))
-    assert migrate.state(bare) == migrate.SchemaState(3, 3, (1, 2, 3))
+    assert migrate.state(bare) == migrate.SchemaState(4, 4, (1, 2, 3, 4))
     assert migrate.upgrade(bare) == []
 
 
@@ -80,13 +80,24 @@ def test_database_of_the_first_release_is_upgraded_keeping_its_rows(bare):
     first_release = tuple(m for m in MODELS if m is not Lease) + (OldLease,)
     bare.create_tables(first_release)
     OldLease.create(name="imap://care", holder="old-host:1", expires_at=datetime(2026, 1, 1))
-    assert migrate.state(bare).pending == (1, 2, 3)
+    assert migrate.state(bare).pending == (1, 2, 3, 4)
 
-    assert [s.version for s in migrate.upgrade(bare)] == [1, 2, 3]
+    assert [s.version for s in migrate.upgrade(bare)] == [1, 2, 3, 4]
     row = Lease.get(Lease.name == "imap://care")
     assert (row.holder, row.acquired_at) == ("old-host:1", None)
     assert "outgoing_mail_claim" in index_names(bare, "outgoing_mail")
     assert migrate.state(bare).pending == ()
+
+
+def test_complaints_stored_before_step_4_get_the_registrar_columns(bare):
+    """Step 4 adds complaint.registered_by/registrar_name; older complaints read as "not registered by staff"."""
+    from playhouse.migrate import SchemaMigrator, migrate as run_migration
+    bare.create_tables(MODELS)
+    run_migration(SchemaMigrator.from_database(bare).drop_column("complaint", "registered_by"),
+                  SchemaMigrator.from_database(bare).drop_column("complaint", "registrar_name"))
+    assert "registered_by" not in columns(bare, "complaint")
+    migrate.upgrade(bare)
+    assert {"registered_by", "registrar_name", "channel"} <= columns(bare, "complaint")
 
 
 def test_a_column_step_converges_on_old_and_fresh_tables(bare):
@@ -115,9 +126,9 @@ def test_steps_a_newer_gateway_applied_are_reported_not_fatal(bare, caplog):
 def test_gateway_migrate_command(tmp_path, url):
     config = write_config(tmp_path, database=url)
     first = gateway(config, "migrate").stdout.decode()
-    assert "applied 1:" in first and "applied 3:" in first and "schema version 3 (latest 3)" in first
+    assert "applied 1:" in first and "applied 4:" in first and "schema version 4 (latest 4)" in first
     again = gateway(config, "migrate").stdout.decode()
-    assert "applied" not in again and "schema version 3" in again
+    assert "applied" not in again and "schema version 4" in again
 
 
 def test_concurrent_upgrades_on_postgres_take_turns(postgres, tmp_path):
@@ -131,7 +142,7 @@ def test_concurrent_upgrades_on_postgres_take_turns(postgres, tmp_path):
     assert outputs.count("applied 1:") == 1 and outputs.count("applied 2:") == 1
     database = open_database(postgres.url(config_database_name(config)), migrate=False)
     try:
-        assert [r.version for r in SchemaVersion.select().order_by(SchemaVersion.version)] == [1, 2, 3]
+        assert [r.version for r in SchemaVersion.select().order_by(SchemaVersion.version)] == [1, 2, 3, 4]
         assert OutgoingMail.select().count() == 0
     finally:
         database.close()

@@ -22,7 +22,8 @@ CUSTOMER_KINDS = (
     "ack", "status", "ask", "relay", "resolution", "delay", "interim", "closed",
     "reopened", "remedies", "privacy", "stranger", "too_large",
 )
-STAFF_KINDS = ("staff_new", "staff_update", "reminder", "escalation", "command_error", "staff_notice")
+STAFF_KINDS = ("staff_new", "staff_update", "reminder", "escalation", "command_error", "staff_notice",
+               "registered", "register_error")
 SMS_KINDS = ("sms_ack", "sms_resolution", "sms_remedies")  # text only: the first line names it, the rest is sent
 STATUSES = (
     "registered", "in_review", "investigating", "waiting_customer", "resolved", "closed",
