@@ -35,6 +35,16 @@ def browser(tmp_path):
     driver.quit()
 
 
+def submit_and_wait(browser, button) -> None:
+    """Click a form's button and wait until the page it leads to has replaced this one: a click
+    returns before the browser has navigated, and reading the old page then is a race."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+    old_page = browser.find_element("tag name", "html")
+    button.click()
+    WebDriverWait(browser, 20).until(expected_conditions.staleness_of(old_page))
+
+
 def test_file_track_and_accept_in_a_browser(tmp_path, browser):
     from selenium.webdriver.common.by import By
     port = free_port()
@@ -49,7 +59,7 @@ def test_file_track_and_accept_in_a_browser(tmp_path, browser):
                             "subject": "Sifarişim gecikir",
                             "text": "Salam, sifarişim 10 gündür çatdırılmayıb."}.items():
             browser.find_element(By.NAME, name).send_keys(value)
-        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
         assert browser.find_element(By.TAG_NAME, "h1").text == "Şikayətiniz qeydə alındı"
         tracking = browser.find_element(By.ID, "tracking").text
         shown_secret = browser.find_element(By.ID, "secret").text
@@ -65,7 +75,7 @@ def test_file_track_and_accept_in_a_browser(tmp_path, browser):
         browser.get(f"{portal.url}/track?lang=az")
         browser.find_element(By.NAME, "tracking").send_keys(tracking)
         browser.find_element(By.NAME, "secret").send_keys(secret)
-        browser.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+        submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "button[type=submit]"))
         assert browser.find_element(By.ID, "status").text == "Qeydə alınıb"
 
         answer = mail(sender="agent@shop.test", subject=f"Re: [{tracking}]",
@@ -73,7 +83,7 @@ def test_file_track_and_accept_in_a_browser(tmp_path, browser):
         gateway(config, "ingest", input=answer)
         browser.refresh()
         assert "Kuryer sifarişinizi sabah gətirəcək." in browser.page_source
-        browser.find_element(By.ID, "accept").click()
+        submit_and_wait(browser, browser.find_element(By.ID, "accept"))
         assert "qərarınız qeydə alındı" in browser.page_source
         assert browser.find_element(By.ID, "status").text == "Başa çatıb"
         assert show(config, tracking)["status"] == "closed"
