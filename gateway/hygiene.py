@@ -83,8 +83,11 @@ NOREPLY_LOCALPART = re.compile(r"^(no-?reply|do-?not-?reply|donotreply|noreply-[
 BULK_LOCALPART = re.compile(r"^(news(letters?)?|welcome|marketing|promo(tions?)?|digest|mailer|campaigns?|"
                             r"updates?|alerts?|info-?mail|subscriptions?)$")
 # A Mailman-style list tag ("[xdebug-general]") opening the subject, after any reply prefixes.
-LIST_TAG_SUBJECT = re.compile(r"^(?:\s*(?:re|aw|fwd?|ynt|cavab|ответ|отв)\s*:\s*)*\[[a-z][a-z0-9]*[._-][a-z0-9._-]+\]",
-                              re.IGNORECASE)
+# Each space between prefixes belongs to exactly one quantifier, and every quantifier is
+# possessive: a chain of 30 "Re: " (Outlook threads carry them) is read once, never re-split.
+LIST_TAG_SUBJECT = re.compile(r"^\s*+(?:(?:re|aw|fwd?|ynt|cavab|ответ|отв)\s*+:\s*+)*+"
+                              r"\[([a-z][a-z0-9]*+[._-][a-z0-9._-]++)\]", re.IGNORECASE)
+SUBJECT_SCAN = 2000  # characters of a subject the rules read: every signal sits at its start
 DAEMON_LOCALPARTS = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "maildaemon", "mailerdaemon"})
 AUTOREPLY_HEADERS = ("x-autoreply", "x-autorespond", "x-autoresponder", "x-mail-autoreply", "x-vacation")
 LIST_HEADERS = ("list-id", "list-unsubscribe", "list-post", "x-mailing-list", "mailing-list", "x-mailman-version")
@@ -128,8 +131,8 @@ def _addressed_to_us(ctx: _Context) -> bool:
 def _list_conversation(ctx: _Context) -> bool:
     """List traffic without list headers: a list tag in the subject and not written to us.
     List names are lower case by habit; an upper-case tag ("[PRJ-OTH]") is a person's project tag."""
-    tag = LIST_TAG_SUBJECT.match(ctx.mail.subject)
-    return bool(tag) and not tag.group(0).isupper() and not _addressed_to_us(ctx)
+    tag = LIST_TAG_SUBJECT.match(ctx.mail.subject[:SUBJECT_SCAN])
+    return bool(tag) and not tag.group(1).isupper() and not _addressed_to_us(ctx)
 
 
 def _subject(ctx: _Context, pattern: re.Pattern[str]) -> bool:
@@ -174,7 +177,8 @@ HUMAN = Verdict(automatic=False, kind="", reason="")
 def assess(mail: Mail, own_addresses: frozenset[str],
            loop_header: str = "X-Care-Gateway-Loop") -> Verdict:
     """Verdict on whether a mail was written by a machine; never answer those."""
-    ctx = _Context(mail, frozenset(a.lower() for a in own_addresses), loop_header.lower(), _fold(mail.subject))
+    ctx = _Context(mail, frozenset(a.lower() for a in own_addresses), loop_header.lower(),
+                   _fold(mail.subject[:SUBJECT_SCAN]))
     for kind, test, reason in RULES:
         if test(ctx):
             return Verdict(automatic=True, kind=kind, reason=reason)

@@ -212,3 +212,38 @@ def test_list_tag_in_subject_of_mail_not_written_to_us(subject: str, automatic: 
     raw = _to(mail_bytes(subject=subject), "someone@example.net")
     assert verdict(raw).automatic is automatic
     assert not verdict(mail_bytes(subject=subject)).automatic  # written to us: a person quoting a tag
+
+
+# --- hostile subjects: reply-prefix chains (issue 16) ------------------------------
+
+def _prefix_chain(n: int, rest: str) -> str:
+    prefixes = ("Re: ", "RE:", "Fwd: ", "AW: ", "YNT: ", "Ответ: ", "Cavab: ", "Re:  ")
+    return "".join(prefixes[i % len(prefixes)] for i in range(n)) + rest
+
+
+@pytest.mark.parametrize("n", [30, 100_000])
+def test_a_chain_of_reply_prefixes_is_read_in_linear_time(n: int) -> None:
+    from gateway.hygiene import LIST_TAG_SUBJECT
+    from tests.hostile import finishes
+
+    assert finishes(LIST_TAG_SUBJECT.match, _prefix_chain(n, "no tag here"))
+    assert finishes(LIST_TAG_SUBJECT.match, _prefix_chain(n, "[no-close"))
+    assert finishes(verdict, _to(mail_bytes(subject=_prefix_chain(n, "x")), "someone@example.net"))
+
+
+@pytest.mark.parametrize("subject", [
+    "Sifarişim gecikir", "Заказ не пришёл вовремя", "Siparişim hâlâ gelmedi", "My parcel is late",
+    "Re: [CC-2026-4K7PQ2MX] Sifarişim", "Ответ: [магазин] заказ",
+])
+@pytest.mark.parametrize("prefixes", [0, 1, 30])
+def test_long_threads_of_ordinary_subjects_stay_human(subject: str, prefixes: int) -> None:
+    """Outlook threads carry 25+ prefixes by accident; they are still a person's mail."""
+    chained = _prefix_chain(prefixes, subject)
+    assert not verdict(mail_bytes(subject=chained)).automatic
+    assert not verdict(_to(mail_bytes(subject=chained), "someone@example.net")).automatic
+
+
+@pytest.mark.parametrize("prefixes", [0, 1, 30])
+def test_a_list_tag_after_many_prefixes_is_still_a_list(prefixes: int) -> None:
+    raw = _to(mail_bytes(subject=_prefix_chain(prefixes, "[users-list] weekly digest")), "someone@example.net")
+    assert verdict(raw).kind == "list"
