@@ -116,6 +116,7 @@ class StaffSection:
     # `#new` (a complaint taken by phone or in person): fields the staff member must give;
     # "contact" is an e-mail or a phone. Also: "patronymic", "staff_name".
     intake_required: tuple[str, ...] = ("contact", "name", "surname", "channel")
+    language: str = ""  # the language of every mail to staff; empty: [gateway] default_language
 
 
 @dataclass(frozen=True)
@@ -222,6 +223,10 @@ class Config:
     report: ReportSection = ReportSection()
     web: WebSection = WebSection()
     sms: SmsSection = SmsSection()
+    # The policy's own words: status names per language and status ({"ru": {"resolved": "Удовлетворено"}}),
+    # shown instead of the shipped labels; and the external remedies the remedies mail lists, per language.
+    status_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    remedies: dict[str, tuple[str, ...]] = field(default_factory=dict)
     base_dir: Path = Path(".")
     source: Path = Path("gateway.toml")
 
@@ -251,6 +256,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "gateway.language_detection": ("accurate", "compact"),
     "report.weekday": ("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
     "staff.intake_required": ("contact", "name", "surname", "patronymic", "channel", "staff_name"),
+    "staff.language": ("", "az", "ru", "tr", "en"),
 }
 _HH_MM = (re.compile(r"([01]\d|2[0-3]):[0-5]\d"), "a time of day as HH:MM, e.g. 09:00")
 PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
@@ -263,6 +269,7 @@ PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
 }
 _NOT_IN_TOML = {"base_dir", "source"}
 ONE_OR_MANY = {"staff.authserv_id"}  # a list key that also takes one string
+LANGUAGES = ("az", "ru", "tr", "en")
 
 
 def default_path() -> Path:
@@ -286,6 +293,7 @@ def load(path: Path | str | None = None) -> Config:
     if values.staff.require_authentication and not values.staff.authserv_id:
         builder.fail("staff.authserv_id", "required with require_authentication = true: the authserv-id "
                      "(RFC 8601) your receiving server writes in Authentication-Results, e.g. \"mx.shop.example\"")
+    builder.check_words(values)
     absolute = path.resolve()
     return dataclasses.replace(values, base_dir=absolute.parent, source=absolute)
 
@@ -311,6 +319,23 @@ class _Builder:
             elif header_seen and re.match(rf"{leaf}\s*=", stripped):
                 return number
         return None
+
+    def check_words(self, config: Config) -> None:
+        """[status_labels.LANG] keys are statuses, [remedies] keys languages; labels are never empty."""
+        from gateway.lifecycle import STATUSES
+        for lang, labels in config.status_labels.items():
+            if lang not in LANGUAGES:
+                self.fail(f"status_labels.{lang}", f"unknown language (known: {', '.join(LANGUAGES)})")
+            for status, label in labels.items():
+                if status not in STATUSES:
+                    self.fail(f"status_labels.{lang}.{status}", f"unknown status (statuses: {', '.join(STATUSES)})")
+                if not label.strip():
+                    self.fail(f"status_labels.{lang}.{status}", "must not be empty")
+        for lang, lines in config.remedies.items():
+            if lang not in LANGUAGES:
+                self.fail(f"remedies.{lang}", f"unknown language (known: {', '.join(LANGUAGES)})")
+            if not lines or not all(line.strip() for line in lines):
+                self.fail(f"remedies.{lang}", "must list at least one remedy, none empty")
 
     def build(self, cls: type, table: Any, prefix: str) -> Any:
         if not isinstance(table, dict):

@@ -65,7 +65,8 @@ class Policy:
 
     @property
     def staff_language(self) -> str:
-        return self.config.gateway.default_language
+        """The desk reads one language ([staff] language), whatever the customer wrote in."""
+        return self.config.staff.language or self.config.gateway.default_language
 
     @property
     def templates_dir(self) -> Path:

@@ -46,6 +46,12 @@ def test_environment_variable_names_the_config(tmp_path, monkeypatch):
     (MINIMAL + "[staff]\nrequire_authentication = true\n", "staff.authserv_id", None, "authserv-id"),
     (MINIMAL + "[staff]\nauthserv_id = 3\n", "staff.authserv_id", 4, "must be a list"),
     (MINIMAL + "[calendar]\nwork_end = \"25:00\"\n", "calendar.work_end", 4, "HH:MM"),
+    (MINIMAL + "[staff]\nlanguage = \"de\"\n", "staff.language", 4, "must be one of"),
+    (MINIMAL + "[status_labels.ru]\nsolved = \"x\"\n", "status_labels.ru.solved", 4, "unknown status"),
+    (MINIMAL + "[status_labels.de]\nclosed = \"x\"\n", "status_labels.de", None, "unknown language"),
+    (MINIMAL + "[status_labels.ru]\nclosed = \" \"\n", "status_labels.ru.closed", 4, "must not be empty"),
+    (MINIMAL + "[remedies]\nru = []\n", "remedies.ru", 4, "at least one"),
+    (MINIMAL + "[remedies]\nde = [\"x\"]\n", "remedies.de", 4, "unknown language"),
 ])
 def test_errors_name_the_key_and_line(tmp_path, text, key, line, words):
     with pytest.raises(ConfigError) as raised:
