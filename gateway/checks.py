@@ -91,7 +91,7 @@ def run_checks(config: Config) -> int:
     from gateway.web.checks import web_problems
     problems += web_problems(config)
     try:
-        BusinessCalendar.from_config(config.calendar, config.gateway.timezone)
+        BusinessCalendar.from_config(config.calendar, config.business_zone)
     except ValueError as exc:
         problems.append(f"{config.source}:0: {exc}")
     for problem in problems:

@@ -37,7 +37,7 @@ class ConfigError(Exception):
 class GatewaySection:
     address: str
     name: str = "Customer Care"
-    timezone: str = "UTC"
+    timezone: str = ""  # the business time zone (see Config.business_zone); empty: [calendar] timezone, else UTC
     default_language: str = "en"
     languages: tuple[str, ...] = ("az", "ru", "tr", "en")
     tracking_prefix: str = "CC"
@@ -131,7 +131,7 @@ class CalendarSection:
     work_end: str = "18:00"
     extra_holidays: tuple[str, ...] = ()
     extra_workdays: tuple[str, ...] = ()
-    timezone: str = ""  # empty: [gateway] timezone
+    timezone: str = ""  # deprecated alias of [gateway] timezone: must agree with it when both are set
 
 
 @dataclass(frozen=True)
@@ -228,6 +228,16 @@ class Config:
     base_dir: Path = Path(".")
     source: Path = Path("gateway.toml")
 
+    @property
+    def business_zone(self) -> str:
+        """The one business time zone: deadlines, working hours and every date in a mail.
+
+        `[gateway] timezone` is the key; `[calendar] timezone` (older configs and the
+        examples/ blocks set it) is accepted as its alias. load() refuses a config
+        where the two disagree, so nothing can compute in one zone and print in another.
+        """
+        return self.gateway.timezone or self.calendar.timezone or "UTC"
+
     def resolve(self, value: str) -> Path:
         """A path from the config, relative to the config file's directory."""
         p = Path(value).expanduser()
@@ -287,9 +297,19 @@ def load(path: Path | str | None = None) -> Config:
         raise ConfigError(path, "", f"TOML syntax: {exc}", int(line.group(1)) if line else None) from None
     builder = _Builder(path, text)
     values = builder.build(Config, data, "")
+    _one_zone(values, builder)
     builder.check_words(values)
     absolute = path.resolve()
     return dataclasses.replace(values, base_dir=absolute.parent, source=absolute)
+
+
+def _one_zone(config: Config, builder: "_Builder") -> None:
+    """Two business time zones would print a 17:30 Istanbul deadline as 18:30: refuse them."""
+    main, alias = config.gateway.timezone, config.calendar.timezone
+    if main and alias and main != alias:
+        builder.fail("calendar.timezone", f"{alias!r} disagrees with gateway.timezone {main!r} "
+                     f"(line {builder.line_of('gateway.timezone')}); the business has one time zone: "
+                     "set gateway.timezone and remove calendar.timezone")
 
 
 class _Builder:

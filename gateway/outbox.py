@@ -176,13 +176,13 @@ class Outbox:
             sender_name=gateway.name, sender=gateway.address, recipient=row.recipient,
             message_id=row.message_id, in_reply_to=row.in_reply_to,
             references=tuple(row.references.split()), reply_to=gateway.address if row.audience == "staff" else "",
-            language=row.language, date=now, tracking=complaint.tracking if complaint else "")
+            language=row.language, date=now.astimezone(self.policy.tz), tracking=complaint.tracking if complaint else "")
         return build_message(envelope, rendered), rendered
 
 
 def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params: dict[str, Any]) -> dict[str, Any]:
     """The documented template context (README: Templates)."""
-    tz = policy.config.gateway.timezone
+    tz = policy.config.business_zone
 
     def when(value: datetime | None) -> str:
         return format_date(aware(value), lang, tz)

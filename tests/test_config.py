@@ -74,3 +74,36 @@ def test_several_imap_mailboxes(tmp_path):
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError, match="cannot read config"):
         config_module.load(tmp_path / "nope.toml")
+
+
+# ---------------------------------------------------------------- one business time zone
+
+def test_two_time_zones_that_disagree_are_refused_naming_both_keys(tmp_path):
+    text = MINIMAL.replace("\n", '\ntimezone = "Asia/Baku"\n', 1) + '[calendar]\ntimezone = "Europe/Istanbul"\n'
+    with pytest.raises(ConfigError) as raised:
+        config_module.load(write(tmp_path, text))
+    message = str(raised.value)
+    assert "calendar.timezone" in message and "gateway.timezone" in message
+    assert "Europe/Istanbul" in message and "Asia/Baku" in message and raised.value.line == 5
+
+
+@pytest.mark.parametrize("gateway_zone, calendar_zone, business", [
+    ("", "", "UTC"),
+    ("Europe/Istanbul", "", "Europe/Istanbul"),
+    ("", "Europe/Istanbul", "Europe/Istanbul"),  # the alias alone (the examples/ blocks)
+    ("Europe/Istanbul", "Europe/Istanbul", "Europe/Istanbul"),
+])
+def test_the_business_zone_is_gateway_timezone_or_its_calendar_alias(tmp_path, gateway_zone, calendar_zone, business):
+    text = '[gateway]\naddress = "care@shop.test"\n' + (f'timezone = "{gateway_zone}"\n' if gateway_zone else "")
+    text += f'[calendar]\ntimezone = "{calendar_zone}"\n' if calendar_zone else ""
+    assert config_module.load(write(tmp_path, text)).business_zone == business
+
+
+def test_check_names_both_zone_keys(tmp_path):
+    from gatewaykit import gateway, write_config
+    config = write_config(tmp_path, extra='[calendar]\ntimezone = "Europe/Istanbul"\n')
+    text = config.read_text().replace('[calendar]\ncountry = "AZ"\n', "")
+    config.write_text(text.replace('[calendar]\ntimezone', '[calendar]\ncountry = "AZ"\ntimezone'))
+    result = gateway(config, "check", check=False)
+    err = result.stderr.decode()
+    assert result.returncode != 0 and "calendar.timezone" in err and "gateway.timezone" in err

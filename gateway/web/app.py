@@ -137,7 +137,7 @@ class Portal:
         return self.message("error_heading", "error_size", 413)
 
     def when(self, lang: str) -> Callable[[datetime | None], str]:
-        return lambda value: format_date(value, lang, self.config.gateway.timezone)
+        return lambda value: format_date(value, lang, self.config.business_zone)
 
     # ------------------------------------------------------------ tokens
 
