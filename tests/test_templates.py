@@ -148,9 +148,8 @@ def test_customer_kind_exists_in_every_language(kind, lang, ext):
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_staff_kind_exists_in_every_language(kind, lang):
     """[staff] language may be any of the four: the Turkish and Russian desks read their own."""
-    ext = "txt" if kind.startswith("_") else "html"
     assert (MAIL_DIR / f"{kind}.{lang}.txt").is_file()
-    assert (MAIL_DIR / f"{kind if not kind.startswith('_') else '_staff'}.{lang}.{ext}").is_file()
+    assert (MAIL_DIR / f"{'_staff' if kind.startswith('_') else kind}.{lang}.html").is_file()
 
 
 def test_every_mail_template_is_a_known_kind():
