@@ -81,7 +81,8 @@ class BusinessCalendar:
         try:
             zone = ZoneInfo(zone_name)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"calendar.timezone: unknown time zone {zone_name!r}") from None
+            key = "calendar.timezone" if cal.timezone else "gateway.timezone"
+            raise ValueError(f"{key}: unknown time zone {zone_name!r}") from None
         country = cal.country.strip().upper()
         if country and not _known_country(country):
             raise ValueError(f"calendar.country: {cal.country!r} is not a country the holidays package knows")

@@ -31,7 +31,8 @@ def sample_context(lang: str) -> dict[str, Any]:
     return {
         "lang": lang, "tracking": tracking,
         "gateway": {"name": "Customer Care", "address": "customer.care@shop.example"},
-        "complaint": {"tracking": tracking, "subject": "Sifariş gecikir", "status": "in_review", "priority": "normal",
+        "complaint": {"tracking": tracking, "subject": "Sifariş gecikir", "status": "in_review", "status_label": "",
+                      "priority": "normal",
                       "category": "delivery", "department": "logistics", "assignee": "agent@shop.example",
                       "created": "23 noyabr 2026, 10:15", "last_step": "status: in_review", "sensitive": False,
                       "reject_count": 0},
@@ -42,6 +43,7 @@ def sample_context(lang: str) -> dict[str, Any]:
         "missing": ["phone"], "linked": "", "errors": ["unknown command #frobnicate"],
         "commands_help": "#status <status>", "actor": "agent@shop.example",
         "secret": "K7PQ2-MXA4R", "portal": "https://care.shop.example",
+        "remedies": [],
         "events": [{"at": "23 noyabr 2026, 10:15", "kind": "created", "detail": "new complaint by email"}],
     }
 
@@ -130,7 +132,7 @@ def run_checks(config: Config) -> int:
     from gateway.web.checks import web_problems
     problems += web_problems(config)
     try:
-        BusinessCalendar.from_config(config.calendar, config.gateway.timezone)
+        BusinessCalendar.from_config(config.calendar, config.business_zone)
     except ValueError as exc:
         problems.append(f"{config.source}:0: {exc}")
     for problem in problems:

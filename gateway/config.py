@@ -37,7 +37,7 @@ class ConfigError(Exception):
 class GatewaySection:
     address: str
     name: str = "Customer Care"
-    timezone: str = "UTC"
+    timezone: str = ""  # the business time zone (see Config.business_zone); empty: [calendar] timezone, else UTC
     default_language: str = "en"
     languages: tuple[str, ...] = ("az", "ru", "tr", "en")
     tracking_prefix: str = "CC"
@@ -111,9 +111,12 @@ class StaffSection:
     addresses: tuple[str, ...] = ()
     domains: tuple[str, ...] = ()
     require_authentication: bool = False
+    # servers whose Authentication-Results headers are believed (RFC 8601 authserv-id), one or a list
+    authserv_id: tuple[str, ...] = ()
     # `#new` (a complaint taken by phone or in person): fields the staff member must give;
     # "contact" is an e-mail or a phone. Also: "patronymic", "staff_name".
     intake_required: tuple[str, ...] = ("contact", "name", "surname", "channel")
+    language: str = ""  # the language of every mail to staff; empty: [gateway] default_language
 
 
 @dataclass(frozen=True)
@@ -130,7 +133,7 @@ class CalendarSection:
     work_end: str = "18:00"
     extra_holidays: tuple[str, ...] = ()
     extra_workdays: tuple[str, ...] = ()
-    timezone: str = ""  # empty: [gateway] timezone
+    timezone: str = ""  # deprecated alias of [gateway] timezone: must agree with it when both are set
 
 
 @dataclass(frozen=True)
@@ -220,8 +223,22 @@ class Config:
     report: ReportSection = ReportSection()
     web: WebSection = WebSection()
     sms: SmsSection = SmsSection()
+    # The policy's own words: status names per language and status ({"ru": {"resolved": "Удовлетворено"}}),
+    # shown instead of the shipped labels; and the external remedies the remedies mail lists, per language.
+    status_labels: dict[str, dict[str, str]] = field(default_factory=dict)
+    remedies: dict[str, tuple[str, ...]] = field(default_factory=dict)
     base_dir: Path = Path(".")
     source: Path = Path("gateway.toml")
+
+    @property
+    def business_zone(self) -> str:
+        """The one business time zone: deadlines, working hours and every date in a mail.
+
+        `[gateway] timezone` is the key; `[calendar] timezone` (older configs and the
+        examples/ blocks set it) is accepted as its alias. load() refuses a config
+        where the two disagree, so nothing can compute in one zone and print in another.
+        """
+        return self.gateway.timezone or self.calendar.timezone or "UTC"
 
     def resolve(self, value: str) -> Path:
         """A path from the config, relative to the config file's directory."""
@@ -249,6 +266,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "gateway.language_detection": ("accurate", "compact"),
     "report.weekday": ("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
     "staff.intake_required": ("contact", "name", "surname", "patronymic", "channel", "staff_name"),
+    "staff.language": ("", "az", "ru", "tr", "en"),
 }
 _HH_MM = (re.compile(r"([01]\d|2[0-3]):[0-5]\d"), "a time of day as HH:MM, e.g. 09:00")
 PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
@@ -260,6 +278,8 @@ PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
     "sms.url": (re.compile(r"(https?://[^\s/]+(/[^\s]*)?)?"), "an http(s) URL"),
 }
 _NOT_IN_TOML = {"base_dir", "source"}
+ONE_OR_MANY = {"staff.authserv_id"}  # a list key that also takes one string
+LANGUAGES = ("az", "ru", "tr", "en")
 
 
 def default_path() -> Path:
@@ -280,8 +300,22 @@ def load(path: Path | str | None = None) -> Config:
         raise ConfigError(path, "", f"TOML syntax: {exc}", int(line.group(1)) if line else None) from None
     builder = _Builder(path, text)
     values = builder.build(Config, data, "")
+    if values.staff.require_authentication and not values.staff.authserv_id:
+        builder.fail("staff.authserv_id", "required with require_authentication = true: the authserv-id "
+                     "(RFC 8601) your receiving server writes in Authentication-Results, e.g. \"mx.shop.example\"")
+    _one_zone(values, builder)
+    builder.check_words(values)
     absolute = path.resolve()
     return dataclasses.replace(values, base_dir=absolute.parent, source=absolute)
+
+
+def _one_zone(config: Config, builder: "_Builder") -> None:
+    """Two business time zones would print a 17:30 Istanbul deadline as 18:30: refuse them."""
+    main, alias = config.gateway.timezone, config.calendar.timezone
+    if main and alias and main != alias:
+        builder.fail("calendar.timezone", f"{alias!r} disagrees with gateway.timezone {main!r} "
+                     f"(line {builder.line_of('gateway.timezone')}); the business has one time zone: "
+                     "set gateway.timezone and remove calendar.timezone")
 
 
 class _Builder:
@@ -305,6 +339,23 @@ class _Builder:
             elif header_seen and re.match(rf"{leaf}\s*=", stripped):
                 return number
         return None
+
+    def check_words(self, config: Config) -> None:
+        """[status_labels.LANG] keys are statuses, [remedies] keys languages; labels are never empty."""
+        from gateway.lifecycle import STATUSES
+        for lang, labels in config.status_labels.items():
+            if lang not in LANGUAGES:
+                self.fail(f"status_labels.{lang}", f"unknown language (known: {', '.join(LANGUAGES)})")
+            for status, label in labels.items():
+                if status not in STATUSES:
+                    self.fail(f"status_labels.{lang}.{status}", f"unknown status (statuses: {', '.join(STATUSES)})")
+                if not label.strip():
+                    self.fail(f"status_labels.{lang}.{status}", "must not be empty")
+        for lang, lines in config.remedies.items():
+            if lang not in LANGUAGES:
+                self.fail(f"remedies.{lang}", f"unknown language (known: {', '.join(LANGUAGES)})")
+            if not lines or not all(line.strip() for line in lines):
+                self.fail(f"remedies.{lang}", "must list at least one remedy, none empty")
 
     def build(self, cls: type, table: Any, prefix: str) -> Any:
         if not isinstance(table, dict):
@@ -331,6 +382,8 @@ class _Builder:
             item = typing.get_args(hint)[0]
             if isinstance(raw, dict) and dataclasses.is_dataclass(item):
                 raw = [raw]  # one [inbound.imap] table is a list of one
+            if isinstance(raw, str) and key in ONE_OR_MANY:
+                raw = [raw]
             if not isinstance(raw, list):
                 self.fail(key, f"must be a list, not {_tname(raw)}")
             return tuple(self.value(item, v, key) for v in raw)

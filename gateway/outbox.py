@@ -176,13 +176,13 @@ class Outbox:
             sender_name=gateway.name, sender=gateway.address, recipient=row.recipient,
             message_id=row.message_id, in_reply_to=row.in_reply_to,
             references=tuple(row.references.split()), reply_to=gateway.address if row.audience == "staff" else "",
-            language=row.language, date=now, tracking=complaint.tracking if complaint else "")
+            language=row.language, date=now.astimezone(self.policy.tz), tracking=complaint.tracking if complaint else "")
         return build_message(envelope, rendered), rendered
 
 
 def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params: dict[str, Any]) -> dict[str, Any]:
     """The documented template context (README: Templates)."""
-    tz = policy.config.gateway.timezone
+    tz = policy.config.business_zone
 
     def when(value: datetime | None) -> str:
         return format_date(aware(value), lang, tz)
@@ -198,6 +198,7 @@ def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params:
         "complaint": {
             "tracking": complaint.tracking if complaint else "", "subject": complaint.subject if complaint else "",
             "status": complaint.status if complaint else "registered",
+            "status_label": _status_label(policy, lang, complaint.status if complaint else "registered"),
             "priority": complaint.priority if complaint else "normal",
             "category": complaint.category if complaint else "", "department": complaint.department if complaint else "",
             "assignee": complaint.assignee if complaint else "",
@@ -220,8 +221,14 @@ def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params:
         "actor": params.get("actor", ""),
         "secret": params.get("secret", ""),
         "portal": policy.config.web.public_url.rstrip("/"),
+        "remedies": list(policy.config.remedies.get(lang, ())),
         "events": [{"at": when(e.at), "kind": e.kind, "detail": e.detail} for e in events[-30:]],
     }
+
+
+def _status_label(policy: Policy, lang: str, status: str) -> str:
+    """The policy's own name for a status ([status_labels.LANG]); "" keeps the template's label."""
+    return policy.config.status_labels.get(lang, {}).get(status, "")
 
 
 def _step(event: Event | None) -> str:

@@ -52,7 +52,7 @@ class Policy:
             config=config,
             rules=rulefiles.load_rules(config.resolve(config.paths.rules), languages),
             detector=detector or LanguageDetector.configured(languages, config.gateway.language_detection),
-            calendar=BusinessCalendar.from_config(config.calendar, config.gateway.timezone),
+            calendar=BusinessCalendar.from_config(config.calendar, config.business_zone),
         )
 
     # who and where
@@ -66,7 +66,8 @@ class Policy:
 
     @property
     def staff_language(self) -> str:
-        return self.config.gateway.default_language
+        """The desk reads one language ([staff] language), whatever the customer wrote in."""
+        return self.config.staff.language or self.config.gateway.default_language
 
     @property
     def templates_dir(self) -> Path:
@@ -74,7 +75,7 @@ class Policy:
 
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.config.gateway.timezone)
+        return self.calendar.zone
 
     @property
     def rules_staff_addresses(self) -> frozenset[str]:
@@ -162,4 +163,4 @@ class Policy:
         """The close of work on a date, in the business time zone (for #extend)."""
         when = date.fromisoformat(day) if isinstance(day, str) else day
         hour, minute = (int(x) for x in self.config.calendar.work_end.split(":"))
-        return datetime.combine(when, time(hour, minute), ZoneInfo(self.config.gateway.timezone))
+        return datetime.combine(when, time(hour, minute), self.tz)

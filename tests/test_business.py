@@ -204,7 +204,8 @@ def test_naive_datetimes_are_refused(baku):
 
 
 @pytest.mark.parametrize(("fields", "tz", "key"), [
-    ({}, "Mars/Olympus", "calendar.timezone"),
+    ({}, "Mars/Olympus", "gateway.timezone"),
+    ({"timezone": "Mars/Olympus"}, "", "calendar.timezone"),
     ({"country": "XX"}, "UTC", "calendar.country"),
     ({"weekend": ("sat", "caturday")}, "UTC", "calendar.weekend"),
     ({"work_start": "9am"}, "UTC", "calendar.work_start"),

@@ -43,7 +43,15 @@ def test_environment_variable_names_the_config(tmp_path, monkeypatch):
     (MINIMAL + "[[inbound.imap]]\nhost = \"imap\"\n", "inbound.imap.username", None, "required key is missing"),
     (MINIMAL + "[staff]\nrequire_authentication = \"yes\"\n", "staff.require_authentication", 4, "true or false"),
     (MINIMAL + "[report]\nat = \"8am\"\n", "report.at", 4, "HH:MM"),
+    (MINIMAL + "[staff]\nrequire_authentication = true\n", "staff.authserv_id", None, "authserv-id"),
+    (MINIMAL + "[staff]\nauthserv_id = 3\n", "staff.authserv_id", 4, "must be a list"),
     (MINIMAL + "[calendar]\nwork_end = \"25:00\"\n", "calendar.work_end", 4, "HH:MM"),
+    (MINIMAL + "[staff]\nlanguage = \"de\"\n", "staff.language", 4, "must be one of"),
+    (MINIMAL + "[status_labels.ru]\nsolved = \"x\"\n", "status_labels.ru.solved", 4, "unknown status"),
+    (MINIMAL + "[status_labels.de]\nclosed = \"x\"\n", "status_labels.de", None, "unknown language"),
+    (MINIMAL + "[status_labels.ru]\nclosed = \" \"\n", "status_labels.ru.closed", 4, "must not be empty"),
+    (MINIMAL + "[remedies]\nru = []\n", "remedies.ru", 4, "at least one"),
+    (MINIMAL + "[remedies]\nde = [\"x\"]\n", "remedies.de", 4, "unknown language"),
 ])
 def test_errors_name_the_key_and_line(tmp_path, text, key, line, words):
     with pytest.raises(ConfigError) as raised:
@@ -51,6 +59,14 @@ def test_errors_name_the_key_and_line(tmp_path, text, key, line, words):
     assert raised.value.key == key and words in str(raised.value)
     if line:
         assert raised.value.line == line and f"gateway.toml:{line}:" in str(raised.value)
+
+
+def test_authserv_id_takes_one_server_or_several(tmp_path):
+    one = config_module.load(write(tmp_path, MINIMAL + '[staff]\nauthserv_id = "mx.shop.test"\n'))
+    assert one.staff.authserv_id == ("mx.shop.test",)
+    two = config_module.load(write(tmp_path, MINIMAL + '[staff]\nrequire_authentication = true\n'
+                                              'authserv_id = ["mx1.shop.test", "mx2.shop.test"]\n'))
+    assert two.staff.authserv_id == ("mx1.shop.test", "mx2.shop.test") and two.staff.require_authentication
 
 
 def test_toml_syntax_error_has_a_line(tmp_path):
@@ -68,3 +84,36 @@ def test_several_imap_mailboxes(tmp_path):
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError, match="cannot read config"):
         config_module.load(tmp_path / "nope.toml")
+
+
+# ---------------------------------------------------------------- one business time zone
+
+def test_two_time_zones_that_disagree_are_refused_naming_both_keys(tmp_path):
+    text = MINIMAL.replace("\n", '\ntimezone = "Asia/Baku"\n', 1) + '[calendar]\ntimezone = "Europe/Istanbul"\n'
+    with pytest.raises(ConfigError) as raised:
+        config_module.load(write(tmp_path, text))
+    message = str(raised.value)
+    assert "calendar.timezone" in message and "gateway.timezone" in message
+    assert "Europe/Istanbul" in message and "Asia/Baku" in message and raised.value.line == 5
+
+
+@pytest.mark.parametrize("gateway_zone, calendar_zone, business", [
+    ("", "", "UTC"),
+    ("Europe/Istanbul", "", "Europe/Istanbul"),
+    ("", "Europe/Istanbul", "Europe/Istanbul"),  # the alias alone (the examples/ blocks)
+    ("Europe/Istanbul", "Europe/Istanbul", "Europe/Istanbul"),
+])
+def test_the_business_zone_is_gateway_timezone_or_its_calendar_alias(tmp_path, gateway_zone, calendar_zone, business):
+    text = '[gateway]\naddress = "care@shop.test"\n' + (f'timezone = "{gateway_zone}"\n' if gateway_zone else "")
+    text += f'[calendar]\ntimezone = "{calendar_zone}"\n' if calendar_zone else ""
+    assert config_module.load(write(tmp_path, text)).business_zone == business
+
+
+def test_check_names_both_zone_keys(tmp_path):
+    from gatewaykit import gateway, write_config
+    config = write_config(tmp_path, extra='[calendar]\ntimezone = "Europe/Istanbul"\n')
+    text = config.read_text().replace('[calendar]\ncountry = "AZ"\n', "")
+    config.write_text(text.replace('[calendar]\ntimezone', '[calendar]\ncountry = "AZ"\ntimezone'))
+    result = gateway(config, "check", check=False)
+    err = result.stderr.decode()
+    assert result.returncode != 0 and "calendar.timezone" in err and "gateway.timezone" in err

@@ -14,6 +14,7 @@ from gateway.config import CalendarSection, SlaSection
 from gateway.deadlines import (
     STATUS_RULES, DeadlineSnapshot, DueDates, extended_resolve_due, initial_due, next_action_at,
     planned_actions, remaining, resume, stage_due)
+from policies import adopt
 
 BAKU = ZoneInfo("Asia/Baku")
 ISTANBUL = ZoneInfo("Europe/Istanbul")
@@ -234,10 +235,7 @@ def test_planning_is_repeatable(cal):
 # ---------------------------------------------------------------- shipped policy examples
 
 def load_example(name: str, tmp_path: Path) -> config.Config:
-    path = tmp_path / "gateway.toml"
-    path.write_text('[gateway]\naddress = "care@example.com"\n' + (EXAMPLES / name).read_text(encoding="utf-8"),
-                    encoding="utf-8")
-    return config.load(path)
+    return config.load(adopt(name, tmp_path))
 
 
 def example(name: str, tmp_path: Path) -> tuple[SlaSection, BusinessCalendar]:

@@ -314,3 +314,38 @@ def test_list_overdue_shows_open_complaints_past_their_resolution_date(tmp_path)
     assert recent not in overdue(baku(2026, 12, 21, 17, 59))
     assert set(overdue(baku(2026, 12, 21, 18, 1))) == {late, recent}
 
+
+
+# ---------------------------------------------------------------- one business time zone
+
+ISTANBUL = ZoneInfo("Europe/Istanbul")
+
+
+def istanbul_desk(tmp_path: Path) -> Desk:
+    """A Turkish desk set up as the examples/ block says: only [calendar] timezone names the zone."""
+    desk = Desk(tmp_path)
+    text = desk.config.read_text().replace('timezone = "Asia/Baku"\n', "")
+    desk.config.write_text(text.replace('[calendar]\ncountry = "AZ"',
+                                        '[calendar]\ncountry = "TR"\ntimezone = "Europe/Istanbul"'))
+    return desk
+
+
+def test_a_turkish_desk_reads_every_time_in_istanbul_time(tmp_path):
+    desk = istanbul_desk(tmp_path)
+    at = datetime(2026, 12, 1, 10, 0, tzinfo=ISTANBUL)  # Tuesday 10:00 in Istanbul
+    tracking = desk.ingest(mail(sender="mehmet@example.com.tr", subject="Kargo gecikti",
+                                body="Merhaba, kargom bir haftadır gelmedi, yardımcı olur musunuz?"), at)
+    ack = desk.mail_of(tracking, "ack")[0]
+    assert "15 Aralık 2026, 18:00" in ack.text, ack.text  # 10 business days, at the close in Istanbul
+    message = email.message_from_bytes(next(desk.outgoing.glob("*.eml")).read_bytes(), policy=email.policy.default)
+    assert str(message["Date"]).endswith("+0300")  # the business zone's clock on the envelope too
+    desk.ingest(mail(sender="mehmet@example.com.tr", subject=f"Re: {ack.subject}", body="durum"),
+                at + timedelta(hours=1))
+    status = desk.mail_of(tracking, "status")[0]
+    assert "10:00" in status.text and "11:00" not in status.text.split("Kayıt tarihi")[1].splitlines()[0]
+
+    desk.staff_reply(tracking, "#extend 2026-12-18 Tedarikçiden yanıt bekliyoruz", at + timedelta(hours=2))
+    # the end of the business day in Istanbul (18:00 +03:00 = 15:00 UTC), not in Baku or UTC
+    assert show(desk.config, tracking)["due"]["resolve"] == utc_iso(datetime(2026, 12, 18, 18, tzinfo=ISTANBUL))
+    delay = desk.mail_of(tracking, "delay")[0]
+    assert "18 Aralık 2026, 18:00" in delay.text
