@@ -95,7 +95,10 @@ def _rules(config: Config) -> Rules | None:
 
 def reply_word_problems(path: Any, kind: str, lang: str, told: list[tuple[str, str]], rules: Rules) -> list[str]:
     """One vocabulary: every word a template tells the customer to write must read, with
-    the rules, as the decision it stands for; a decision template must name each one."""
+    the rules, as the decision it stands for; a decision template must name each one.
+    Templates of languages the config does not answer in are never sent: not read."""
+    if lang not in rules.languages:
+        return []
     problems = []
     source = path.read_text(encoding="utf-8", errors="replace").splitlines()
     for intent, word in dict.fromkeys(told):
@@ -108,11 +111,10 @@ def reply_word_problems(path: Any, kind: str, lang: str, told: list[tuple[str, s
             problems.append(f"{path}:{line}: the customer is told to write {word!r} to {intent}, but the rules "
                             f"read it as {understood or 'nothing'}: add it to [intents.{intent}] {lang} "
                             f"(rules/40-intents.toml)")
-    if lang in rules.languages:
-        for intent in REPLY_WORDS.get(kind, ()):
-            if intent not in {i for i, _ in told}:
-                problems.append(f"{path}:0: tells the customer no word to {intent}: mark it as "
-                                f"{{{{ reply_word(\"{intent}\", \"...\") }}}}")
+    for intent in REPLY_WORDS.get(kind, ()):
+        if intent not in {i for i, _ in told}:
+            problems.append(f"{path}:0: tells the customer no word to {intent}: mark it as "
+                            f"{{{{ reply_word(\"{intent}\", \"...\") }}}}")
     return problems
 
 
