@@ -99,3 +99,20 @@ def test_portal_shows_the_policys_status_names(tmp_path):
     strings = _strings(REPO / "templates" / "web" / "strings.toml", cfg.gateway.languages, cfg.status_labels)
     assert strings["ru"]["statuses"]["closed"] == "Завершен" and strings["tr"]["statuses"]["escalated"] == "Güncel"
     assert strings["ru"]["statuses"]["waiting_customer"]  # statuses the policy leaves out keep the portal's word
+
+
+def test_the_turkish_desk_gets_turkish_staff_mail_whatever_the_customer_writes(tmp_path):
+    from email import message_from_bytes, policy as mail_policy
+    from gatewaykit import mail, outgoing
+    cfg = adopt("policy-priority-1-3-5.toml", tmp_path, {"staff": {"notify": "desk@shop.example"}})
+    gateway(cfg, "ingest", "--now", "2026-03-02T10:00:00+03:00", input=mail(
+        sender="john@example.com", to="customer.care@shop.example", subject="Internet down",
+        body="Hello, my internet connection has been down since yesterday morning, please help."))
+    gateway(cfg, "tick", "--now", "2026-03-02T10:01:00+03:00")
+    sent = {m["To"]: m for m in (message_from_bytes(p.read_bytes(), policy=mail_policy.default) for p in outgoing(cfg))}
+    customer = sent.pop("john@example.com")
+    (staff,) = sent.values()  # the department the rules route to, else [staff] notify
+    assert staff["Content-Language"] == "tr" and "Yeni şikâyet" in str(staff["Subject"])
+    body = staff.get_body(("plain",)).get_content()
+    assert "Takip numarası:" in body and "Müşterinin yazdığı:" in body and "The customer" not in body
+    assert customer["Content-Language"] == "en"
