@@ -200,13 +200,15 @@ def assess(mail: Mail, own_addresses: frozenset[str],
 
 _RECIPIENT_FIELD = re.compile(r"^(final|original)-recipient:", re.IGNORECASE | re.MULTILINE)
 _STATUS = re.compile(r"\b([245])\.\d{1,3}\.\d{1,3}\b")
-_TEXT_MESSAGE_ID = re.compile(r"^\s*>?\s*message-id:\s*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
+# Patterns over a bounce's text: a line's leading blanks never include line breaks and
+# every quantifier is possessive, so a text of blank lines or spaces costs one pass.
+_TEXT_MESSAGE_ID = re.compile(r"^[ \t]*+>?[ \t]*+message-id:\s*+(<[^<>\s]++>)", re.IGNORECASE | re.MULTILINE)
 # Failed recipients in plain-text bounces: Postfix/qmail "<a@b>: ...", Exim/Gmail indented lines.
 _TEXT_RECIPIENTS = (
-    re.compile(r"^\s*<([^<>\s@]+@[^<>\s]+)>:", re.MULTILINE),
-    re.compile(r"(?:following (?:recipient|address)(?:\(es\)|es|s)?[^\n]*(?:failed|permanently)[^\n]*:?\s*\n\s*\n?)"
-               r"\s*<?([^<>\s@]+@[\w.-]+)>?", re.IGNORECASE),
-    re.compile(r"^ {2,}([^<>\s@]+@[\w-]+(?:\.[\w-]+)+)\s*$", re.MULTILINE),
+    re.compile(r"^[ \t]*+<([^<>\s@]++@[^<>\s]++)>:", re.MULTILINE),
+    re.compile(r"following (?:recipient|address)(?:\(es\)|es|s)?+[^\n]{0,200}?(?:failed|permanently)[^\n]{0,200}+\n"
+               r"[ \t]*+(?:\n[ \t]*+)*+<?([^<>\s@]++@[\w.-]++)", re.IGNORECASE),
+    re.compile(r"^ {2,}+([^<>\s@]++@[\w-]++(?:\.[\w-]++)++)[ \t\r]*+$", re.MULTILINE),
 )
 _PERMANENT_TEXT = re.compile(r"permanent|failed permanently|\b55\d\b|не существует|does not exist|unknown user",
                              re.IGNORECASE)

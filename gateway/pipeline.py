@@ -181,10 +181,15 @@ class Pipeline:
                     incoming = Incoming(digest, mail.message_id, len(arrival.raw), arrival.source, mail.sender,
                                         mail.subject, human=not verdict.automatic, attachments=attachments)
                     complaint = apply(plan, incoming, now, self.policy)
-            except pw.IntegrityError:
-                if attempt == 2 or lookup.already_stored(digest, mail.message_id):
+            except pw.IntegrityError as exc:
+                if lookup.already_stored(digest, mail.message_id):  # another process stored it meanwhile
                     return IngestOutcome("duplicate", digest, mail.message_id, reason="stored concurrently")
-                continue  # a tracking number collision: draw another
+                if attempt < 2:
+                    continue  # a tracking number collision: draw another
+                if replacing:
+                    raise  # `quarantine retry`: the row stays quarantined, the caller hears why
+                # the same unique key three times and nothing stored: a bug, not a duplicate; keep the mail
+                return self.quarantine(arrival, now, f"unique key failure: {str(exc)[:300]}", notes)
             tracking_number = complaint.tracking if complaint else ""
             notes.append(lambda: log.info("processed tracking=%s message_id=%s kind=%s role=%s",
                                           tracking_number or "-", mail.message_id or "-", plan.message_kind,

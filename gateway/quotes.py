@@ -112,7 +112,7 @@ CLOSING = re.compile(
     r"hörmətlə və təşəkkürlə)[,.!]?$", _I)
 CLOSING_SEARCH_LINES = 15  # the closing must be among the last lines of the text
 SIGNATURE_BLOCK_MAX = 12  # lines below the closing
-_CONTACT = re.compile(r"@|https?://|www\.|\+?\d[\d ()./-]{6,}\d|^\s*(tel|phone|mob|fax|тел|моб|факс|telefon|"
+CONTACT = re.compile(r"@|https?://|www\.|\+?\d[\d ()./-]{6,}\d|^\s*(tel|phone|mob|fax|тел|моб|факс|telefon|"
                       r"cep|faks|e-?mail|e-?poçt|эл|web)\b", _I)
 _NAME_TOKEN = re.compile(r"^[^\W\d_][\w.'’-]*$")
 
@@ -308,12 +308,12 @@ def _delimited_block(lines: list[str], end: int) -> int:
 def _closing_block(lines: list[str], end: int) -> int:
     """Where a closing + name/title/contact block starts above `end`; `end` when none."""
     for i in range(max(0, end - CLOSING_SEARCH_LINES), end):
-        if CLOSING.match(lines[i].strip()[:60]) and _is_signature_block(lines[i + 1:end]):
+        if CLOSING.match(lines[i].strip()[:60]) and is_signature_block(lines[i + 1:end]):
             return i
     return end
 
 
-def _is_signature_block(block: list[str]) -> bool:
+def is_signature_block(block: list[str]) -> bool:
     """A name first (or a contact), then short title/company/contact lines.
 
     Before the first contact line every line must be short: a sentence below a
@@ -323,17 +323,17 @@ def _is_signature_block(block: list[str]) -> bool:
     filled = [line.strip() for line in block if line.strip()]
     if not filled or len(block) > SIGNATURE_BLOCK_MAX:
         return False
-    if not (_is_name(filled[0]) or _CONTACT.search(filled[0][:200])):
+    if not (is_name(filled[0]) or CONTACT.search(filled[0][:200])):
         return False
     for line in filled:
-        if _CONTACT.search(line[:200]):
+        if CONTACT.search(line[:200]):
             return True
         if len(line) > 60 or len(line.split()) > 7 or line.endswith(("?", "!")):
             return False
     return True
 
 
-def _is_name(line: str) -> bool:
+def is_name(line: str) -> bool:
     """One to four capitalised words, no digits: "Ali Məmmədov", "Иван Петров"."""
     tokens = line.replace(",", " ").split()
     return 1 <= len(tokens) <= 4 and len(line) <= 50 and all(
