@@ -32,9 +32,9 @@ class Inputs:
     now: datetime  # aware
     new_tracking: str  # used only when the mail starts a complaint
     source: str = "pipe"
-    bounce_ids: tuple[str, ...] = ()
-    bounce_recipients: tuple[str, ...] = ()
-    bounce_permanent: bool = False
+    bounce_ids: tuple[str, ...] = ()  # our mails a delivery report says failed (gateway.bounces)
+    bounce_recipients: tuple[str, ...] = ()  # the addresses they went to
+    bounce_permanent: bool = False  # the report says they failed (not merely delayed)
     known_language: str = ""  # what this sender wrote in before, when we know
     forwarded: Forwarded | Unreadable | None = None  # a staff mail's forwarded customer mail (forward.find)
     registered_before: ComplaintView | None = None  # the complaint that forwarded original already opened

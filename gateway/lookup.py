@@ -115,6 +115,15 @@ def _by_reference(ids: tuple[str, ...]) -> Complaint | None:
     return None
 
 
+def outgoing_recipients(message_ids: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(Message-ID, recipient) of our outbox rows among these Message-IDs (a report's)."""
+    ids = tuple(dict.fromkeys(i for i in message_ids if i))[:50]
+    if not ids:
+        return ()
+    return tuple(OutgoingMail.select(OutgoingMail.message_id, OutgoingMail.recipient)
+                 .where(OutgoingMail.message_id.in_(ids)).tuples())
+
+
 def _complaint_where(key: str, column: pw.Field, value: object) -> Complaint | None:
     found = statements.select(Complaint, key, [value, 1],
                               lambda: _locked(Complaint.select().where(column == value).limit(1)))

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from gateway import commands as staff_commands
 from gateway import contact as contacts
 from gateway import deadlines, rulefiles, rules as rulebook
+from gateway import intent as replies
 from gateway.business import BusinessCalendar
 from gateway.config import Config
 from gateway.language import LanguageDetector
@@ -126,7 +127,7 @@ class Policy:
                                  bool(mail.attachments), language)
 
     def intent(self, text: str, language: str) -> str | None:
-        return rulebook.intent(self.rules, text, language)
+        return replies.read(self.rules, text, language)
 
     @property
     def commands_help(self) -> str:
