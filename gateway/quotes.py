@@ -117,6 +117,7 @@ CLOSING_SEARCH_LINES = 15  # the closing must be among the last lines of the tex
 SIGNATURE_BLOCK_MAX = 12  # lines below the closing
 CONTACT = re.compile(r"@|https?://|www\.|\+?\d[\d ()./-]{6,}\d|^\s*(tel|phone|mob|fax|тел|моб|факс|telefon|"
                       r"cep|faks|e-?mail|e-?poçt|эл|web)\b", _I)
+_IMAGE = re.compile(r"^\[[^\[\]]{1,80}\]$")  # an image's alt text, as htmltext writes it (a logo)
 _POSTSCRIPT = re.compile(r"^p\.?\s?s\b", _I)  # "P.S. ..." is part of the letter
 _NAME_TOKEN = re.compile(r"^[^\W\d_][\w.'’-]*$")
 
@@ -327,7 +328,7 @@ def is_signature_block(block: list[str]) -> bool:
     "Thanks," is an answer, not a signature. After a contact line, anything
     (an Outlook disclaimer) may follow.
     """
-    filled = [line.strip() for line in block if line.strip()]
+    filled = [line.strip() for line in block if line.strip() and not _IMAGE.match(line.strip())]
     if not filled or len(block) > SIGNATURE_BLOCK_MAX:
         return False
     if not (is_name(filled[0]) or CONTACT.search(filled[0][:200])):
@@ -343,6 +344,6 @@ def is_signature_block(block: list[str]) -> bool:
 
 def is_name(line: str) -> bool:
     """One to four capitalised words, no digits: "Ali Məmmədov", "Иван Петров"."""
-    tokens = line.replace(",", " ").split()
+    tokens = line.split("|", 1)[0].replace(",", " ").split()  # "Leyla Həsənova | Customer Care"
     return 1 <= len(tokens) <= 4 and len(line) <= 50 and all(
         _NAME_TOKEN.match(t) and t[0].isupper() for t in tokens)
