@@ -324,9 +324,9 @@ def _closing_block(lines: list[str], end: int) -> int:
 def is_signature_block(block: list[str]) -> bool:
     """A name first (or a contact), then short title/company/contact lines.
 
-    Before the first contact line every line must be short: a sentence below a
-    "Thanks," is an answer, not a signature. After a contact line, anything
-    (an Outlook disclaimer) may follow.
+    Before the first contact line every line must be short and hold no digits: a
+    sentence or an order number below a "Thanks," is part of the letter, not a
+    signature. After a contact line, anything (an Outlook disclaimer) may follow.
     """
     filled = [line.strip() for line in block if line.strip() and not _IMAGE.match(line.strip())]
     if not filled or len(block) > SIGNATURE_BLOCK_MAX:
@@ -337,8 +337,8 @@ def is_signature_block(block: list[str]) -> bool:
         if CONTACT.search(line[:200]):
             return True
         if len(line) > 60 or len(line.split()) > 7 or line.endswith(("?", "!")) or _POSTSCRIPT.match(line) or (
-                line.endswith(".") and len(line.split()) >= 3):
-            return False
+                line.endswith(".") and len(line.split()) >= 3) or any(ch.isdigit() for ch in line):
+            return False  # a sentence, a P.S., an order number: the letter goes on
     return True
 
 
