@@ -19,6 +19,7 @@ import re
 from html.parser import HTMLParser
 
 _SPACE = re.compile(r"\s+")
+QUOTE_DEPTH_MAX = 10  # deeper quotes are shown at this depth: 20,000 nested must not cost 20,000 "> " a line
 HREF_MAX = 300  # a longer link target is a tracking blob: its text is enough
 
 
@@ -194,7 +195,7 @@ class _HtmlText(HTMLParser):
         if self.want_blank and self.lines and self.lines[-1] != "":
             self.lines.append("")
         self.want_blank = False
-        self.lines.append(("> " * self.depth + line).rstrip())
+        self.lines.append(("> " * min(self.depth, QUOTE_DEPTH_MAX) + line).rstrip())
 
 
 def _flat_paragraph(tag: str, attrs: dict[str, str]) -> bool:
@@ -214,9 +215,24 @@ def _shown_href(href: str) -> str:
     return href[7:].split("?", 1)[0] if lower.startswith("mailto:") else href
 
 
+# A "<" whose tag does not close before the next "<" (or within TAG_MAX characters) is text.
+# The stdlib parser rescans such an open tag on every later "<": 400,000 of them took minutes.
+TAG_MAX = 2000
+_UNCLOSED = re.compile(r"<(?=[^<>]{0,%d}(?:<|$))|<(?=[^<>]{%d})" % (TAG_MAX, TAG_MAX + 1))
+
+
+def _defuse(html: str) -> str:
+    """Escape what would make the stdlib parser rescan: unclosed tags, an unclosed comment."""
+    html = _UNCLOSED.sub("&lt;", html)
+    start = html.find("<!--")
+    if start >= 0 and html.find("-->", start) < 0:
+        html = html[:start] + "&lt;!--" + html[start + 4:]
+    return html
+
+
 def html_to_text(html: str) -> str:
     converter = _HtmlText()
-    converter.feed(html)
+    converter.feed(_defuse(html))
     converter.close()
     while converter.cells:
         converter._row_end()

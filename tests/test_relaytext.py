@@ -60,3 +60,8 @@ def test_a_contact_paragraph_that_is_not_the_staff_members_stays() -> None:
 ])
 def test_lost_answer(body: str, signature: str, mode: str, commands: bool, lost: bool) -> None:
     assert bool(lost_answer(body, signature, mode, commands)) is lost
+
+
+def test_text_cut_off_by_a_dash_dash_line_is_caught() -> None:
+    assert lost_answer("Options:", "-- \nWe can refund you.\nOr replace the kettle.", "resolution", True)
+    assert not lost_answer("Options: refund or replacement.", "-- \nLeyla\nShop Care", "resolution", True)
