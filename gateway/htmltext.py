@@ -19,6 +19,7 @@ import re
 from html.parser import HTMLParser
 
 _SPACE = re.compile(r"\s+")
+QUOTE_DEPTH_MAX = 10  # deeper quotes are shown at this depth: 20,000 nested must not cost 20,000 "> " a line
 HREF_MAX = 300  # a longer link target is a tracking blob: its text is enough
 
 
@@ -37,7 +38,7 @@ class _HtmlText(HTMLParser):
         self.want_blank = False
         self.links: list[str] = []  # href of each open <a> ("" when not shown)
         self.lists: list[int] = []  # item counter per open list; -1 for <ul>
-        self.cells: list[list[str]] = []  # cells of each open table row
+        self.cells: list[list[list[str]]] = []  # per open table row: its cells' lines
         self.block_marks: list[tuple[int, bool]] = []  # per open div/p: (lines emitted before, has a margin)
         self.nbsp = False
 
@@ -167,22 +168,32 @@ class _HtmlText(HTMLParser):
 
     def _cell_end(self) -> None:
         if self.cells:
-            text = _SPACE.sub(" ", "".join(self.current).replace("\xa0", " ")).strip()
+            raw = "".join(self.current).replace("\xa0", " ")
             self.current = []
-            if text:
-                self.cells[-1].append(text)
+            lines = [t for t in (_SPACE.sub(" ", part).strip() for part in raw.split("\n")) if t]
+            if lines:
+                self.cells[-1].append(lines)
         else:
             self._flush()
 
     def _row_end(self) -> None:
+        """A data row is one line of " | " cells; a layout row (cells of several lines,
+        as Outlook signatures are) gives each cell's lines in turn."""
         self._cell_end()
         if self.cells:
             cells = self.cells.pop()
-            if cells:
-                self._emit(" | ".join(cells))
+            if all(len(cell) == 1 for cell in cells):
+                if cells:
+                    self._emit(" | ".join(cell[0] for cell in cells))
+            else:
+                for cell in cells:
+                    for line in cell:
+                        self._emit(line)
 
     def _flush(self, keep_empty: bool = False) -> None:
-        if self.cells:  # text inside a row belongs to its cell
+        if self.cells:  # text inside a row belongs to its cell; a block inside it is a line of it
+            if self.current and self.current[-1] != "\n":
+                self.current.append("\n")
             return
         line = "".join(self.current).replace("\xa0", " ")
         line = line.rstrip() if self.pre else _SPACE.sub(" ", line).strip()
@@ -194,7 +205,7 @@ class _HtmlText(HTMLParser):
         if self.want_blank and self.lines and self.lines[-1] != "":
             self.lines.append("")
         self.want_blank = False
-        self.lines.append(("> " * self.depth + line).rstrip())
+        self.lines.append(("> " * min(self.depth, QUOTE_DEPTH_MAX) + line).rstrip())
 
 
 def _flat_paragraph(tag: str, attrs: dict[str, str]) -> bool:
@@ -214,9 +225,24 @@ def _shown_href(href: str) -> str:
     return href[7:].split("?", 1)[0] if lower.startswith("mailto:") else href
 
 
+# A "<" whose tag does not close before the next "<" (or within TAG_MAX characters) is text.
+# The stdlib parser rescans such an open tag on every later "<": 400,000 of them took minutes.
+TAG_MAX = 2000
+_UNCLOSED = re.compile(r"<(?=[^<>]{0,%d}(?:<|$))|<(?=[^<>]{%d})" % (TAG_MAX, TAG_MAX + 1))
+
+
+def _defuse(html: str) -> str:
+    """Escape what would make the stdlib parser rescan: unclosed tags, an unclosed comment."""
+    html = _UNCLOSED.sub("&lt;", html)
+    start = html.find("<!--")
+    if start >= 0 and html.find("-->", start) < 0:
+        html = html[:start] + "&lt;!--" + html[start + 4:]
+    return html
+
+
 def html_to_text(html: str) -> str:
     converter = _HtmlText()
-    converter.feed(html)
+    converter.feed(_defuse(html))
     converter.close()
     while converter.cells:
         converter._row_end()

@@ -62,3 +62,27 @@ def test_linear() -> None:
     html_to_text("<div>" * 20_000 + "x" + "</div>" * 20_000)
     html_to_text("<table><tr>" + "<td>c</td>" * 50_000 + "</tr></table>")
     html_to_text("<p>" + "a<br>" * 100_000)
+
+
+def test_deep_quotes_are_capped() -> None:
+    text = html_to_text("<blockquote>" * 20_000 + "x<br>y" + "</blockquote>" * 20_000)
+    assert text == "> " * 10 + "x\n" + "> " * 10 + "y"
+
+
+@pytest.mark.parametrize("html, text", [
+    ("5<6 and 7>3", "5<6 and 7>3"), ("a<b", "a<b"), ("<p>price <10 AZN</p>", "price <10 AZN"),
+    ("<p>x</p><!-- unclosed", "x\n\n<!-- unclosed"), ("<p>a</p><!-- c --><p>b</p>", "a\n\nb"),
+])
+def test_stray_angle_brackets_are_text(html: str, text: str) -> None:
+    assert html_to_text(html) == text
+
+
+@pytest.mark.parametrize("bomb", ["<" * 200_000, "<a " * 100_000, "<!-- x" * 50_000, "</x" * 50_000])
+def test_malformed_markup_does_not_make_the_parser_rescan(bomb: str) -> None:
+    """Figures: bench/quotes.py; here it must merely finish."""
+    html_to_text(bomb)
+
+
+def test_a_layout_table_gives_each_cells_lines() -> None:
+    html = ("<table><tr><td><img alt='Logo'></td><td><p>Leyla</p><p>Customer Care</p></td></tr></table>")
+    assert html_to_text(html) == "[Logo]\nLeyla\nCustomer Care"
