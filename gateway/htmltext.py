@@ -38,7 +38,7 @@ class _HtmlText(HTMLParser):
         self.want_blank = False
         self.links: list[str] = []  # href of each open <a> ("" when not shown)
         self.lists: list[int] = []  # item counter per open list; -1 for <ul>
-        self.cells: list[list[str]] = []  # cells of each open table row
+        self.cells: list[list[list[str]]] = []  # per open table row: its cells' lines
         self.block_marks: list[tuple[int, bool]] = []  # per open div/p: (lines emitted before, has a margin)
         self.nbsp = False
 
@@ -168,22 +168,32 @@ class _HtmlText(HTMLParser):
 
     def _cell_end(self) -> None:
         if self.cells:
-            text = _SPACE.sub(" ", "".join(self.current).replace("\xa0", " ")).strip()
+            raw = "".join(self.current).replace("\xa0", " ")
             self.current = []
-            if text:
-                self.cells[-1].append(text)
+            lines = [t for t in (_SPACE.sub(" ", part).strip() for part in raw.split("\n")) if t]
+            if lines:
+                self.cells[-1].append(lines)
         else:
             self._flush()
 
     def _row_end(self) -> None:
+        """A data row is one line of " | " cells; a layout row (cells of several lines,
+        as Outlook signatures are) gives each cell's lines in turn."""
         self._cell_end()
         if self.cells:
             cells = self.cells.pop()
-            if cells:
-                self._emit(" | ".join(cells))
+            if all(len(cell) == 1 for cell in cells):
+                if cells:
+                    self._emit(" | ".join(cell[0] for cell in cells))
+            else:
+                for cell in cells:
+                    for line in cell:
+                        self._emit(line)
 
     def _flush(self, keep_empty: bool = False) -> None:
-        if self.cells:  # text inside a row belongs to its cell
+        if self.cells:  # text inside a row belongs to its cell; a block inside it is a line of it
+            if self.current and self.current[-1] != "\n":
+                self.current.append("\n")
             return
         line = "".join(self.current).replace("\xa0", " ")
         line = line.rstrip() if self.pre else _SPACE.sub(" ", line).strip()

@@ -117,6 +117,7 @@ CLOSING_SEARCH_LINES = 15  # the closing must be among the last lines of the tex
 SIGNATURE_BLOCK_MAX = 12  # lines below the closing
 CONTACT = re.compile(r"@|https?://|www\.|\+?\d[\d ()./-]{6,}\d|^\s*(tel|phone|mob|fax|тел|моб|факс|telefon|"
                       r"cep|faks|e-?mail|e-?poçt|эл|web)\b", _I)
+_IMAGE = re.compile(r"^\[[^\[\]]{1,80}\]$")  # an image's alt text, as htmltext writes it (a logo)
 _POSTSCRIPT = re.compile(r"^p\.?\s?s\b", _I)  # "P.S. ..." is part of the letter
 _NAME_TOKEN = re.compile(r"^[^\W\d_][\w.'’-]*$")
 
@@ -323,11 +324,11 @@ def _closing_block(lines: list[str], end: int) -> int:
 def is_signature_block(block: list[str]) -> bool:
     """A name first (or a contact), then short title/company/contact lines.
 
-    Before the first contact line every line must be short: a sentence below a
-    "Thanks," is an answer, not a signature. After a contact line, anything
-    (an Outlook disclaimer) may follow.
+    Before the first contact line every line must be short and hold no digits: a
+    sentence or an order number below a "Thanks," is part of the letter, not a
+    signature. After a contact line, anything (an Outlook disclaimer) may follow.
     """
-    filled = [line.strip() for line in block if line.strip()]
+    filled = [line.strip() for line in block if line.strip() and not _IMAGE.match(line.strip())]
     if not filled or len(block) > SIGNATURE_BLOCK_MAX:
         return False
     if not (is_name(filled[0]) or CONTACT.search(filled[0][:200])):
@@ -336,13 +337,13 @@ def is_signature_block(block: list[str]) -> bool:
         if CONTACT.search(line[:200]):
             return True
         if len(line) > 60 or len(line.split()) > 7 or line.endswith(("?", "!")) or _POSTSCRIPT.match(line) or (
-                line.endswith(".") and len(line.split()) >= 3):
-            return False
+                line.endswith(".") and len(line.split()) >= 3) or any(ch.isdigit() for ch in line):
+            return False  # a sentence, a P.S., an order number: the letter goes on
     return True
 
 
 def is_name(line: str) -> bool:
     """One to four capitalised words, no digits: "Ali Məmmədov", "Иван Петров"."""
-    tokens = line.replace(",", " ").split()
+    tokens = line.split("|", 1)[0].replace(",", " ").split()  # "Leyla Həsənova | Customer Care"
     return 1 <= len(tokens) <= 4 and len(line) <= 50 and all(
         _NAME_TOKEN.match(t) and t[0].isupper() for t in tokens)

@@ -71,13 +71,16 @@ def _trailing_contact_block(lines: list[str], staff_addresses: tuple[str, ...], 
     start = end
     while start and lines[start - 1].strip():
         start -= 1
-    block = lines[start:end]
-    if len(block) < 2 or not quotes.is_name(block[0].strip()) or not quotes.is_signature_block(block):
+    block = [line.strip() for line in lines[start:end]]
+    shown = [line for line in block if not line.startswith("[")]  # a logo's alt text
+    if shown and quotes.CLOSING.match(shown[0][:60]):
+        shown = shown[1:]
+    if len(block) < 2 or len(block) > quotes.SIGNATURE_BLOCK_MAX or not shown or _prose("\n".join(block)):
         return len(lines)
     text = "\n".join(block).lower()
-    named = {w.lower() for w in staff_name.split() if len(w) > 2} & {w.lower() for w in block[0].split()}
-    own = named or any(a and a.lower() in text for a in staff_addresses)
-    return start if own and any(quotes.CONTACT.search(line[:200]) for line in block[1:]) else len(lines)
+    named = {w.lower() for w in staff_name.split() if len(w) > 2} & {w.lower().strip(",|") for w in shown[0].split()}
+    own = (named and quotes.is_name(shown[0])) or any(a and a.lower() in text for a in staff_addresses)
+    return start if own and any(quotes.CONTACT.search(line[:200]) for line in block) else len(lines)
 
 
 def _addresses(text: str) -> set[str]:

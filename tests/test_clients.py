@@ -295,3 +295,16 @@ def test_real_client_replies_of_the_corpus(name):
         pytest.skip(f"real-mail corpus not found at {CORPUS} (the ../shared checkout is absent)")
     mail = parse(path.read_bytes())
     assert mail.new_text == "Hello"
+
+
+def test_outlook_html_signature_in_a_layout_table_with_a_logo(policy):
+    body = ("<p class=MsoNormal>#resolve</p><p class=MsoNormal>Pulunuz qaytarıldı.</p><p class=MsoNormal>&nbsp;</p>"
+            "<p class=MsoNormal>Hörmətlə,</p><table class=MsoNormalTable><tr><td><img alt='Shop logo' src=cid:1>"
+            "</td><td><p class=MsoNormal><b>Leyla Həsənova</b> | Müştəri xidmətləri</p><p class=MsoNormal>"
+            f"Tel: {PHONE} | Mob: +994 50 555 55 55</p><p class=MsoNormal><a href='mailto:{STAFF}'>{STAFF}</a>"
+            "</p></td></tr></table><div style='border:none;border-top:solid #E1E1E1 1.0pt'><p class=MsoNormal>"
+            "<b>From:</b> Care &lt;care@shop.test&gt;<br><b>Sent:</b> Monday<br><b>To:</b> Leyla<br>"
+            "<b>Subject:</b> x</p></div><p>old</p>")
+    plan = steer(parse(raw_mail("az", "html", body, {})), view(), NOW, policy)
+    [out] = plan.outgoing
+    assert out.params["message"] == "Pulunuz qaytarıldı."

@@ -81,3 +81,8 @@ def test_stray_angle_brackets_are_text(html: str, text: str) -> None:
 def test_malformed_markup_does_not_make_the_parser_rescan(bomb: str) -> None:
     """Figures: bench/quotes.py; here it must merely finish."""
     html_to_text(bomb)
+
+
+def test_a_layout_table_gives_each_cells_lines() -> None:
+    html = ("<table><tr><td><img alt='Logo'></td><td><p>Leyla</p><p>Customer Care</p></td></tr></table>")
+    assert html_to_text(html) == "[Logo]\nLeyla\nCustomer Care"

@@ -450,3 +450,13 @@ def test_history_found_before_the_cap_takes_everything_below() -> None:
     text = "Answer.\n\n-----Original Message-----\n" + "old line\n" * 50_000
     new, quoted, _ = split_reply(text)
     assert new == "Answer." and quoted.count("old line") == 50_000
+
+
+@pytest.mark.parametrize("text", [
+    "Thanks,\nAli\nOrder 12345",
+    "Спасибо,\nИван\nЗаказ № 4711",
+    "Teşekkürler,\nAyşe\nSipariş 99812",
+    "Təşəkkürlər,\nAysel\nSifariş 55123",
+])
+def test_an_order_number_under_a_closing_stays_text(text: str) -> None:
+    assert split_reply(text)[0] == text
