@@ -124,6 +124,7 @@ def customer_reply(inputs: Inputs, policy: Policy) -> Plan:
     b = PlanBuilder("customer", complaint.id, mail.new_text)
     b.customer(language=complaint.language)
     contact_given(b, complaint, inputs.mail, policy)
+    sensitive_warning(b, complaint, inputs.mail, policy)
     intent = policy.intent(mail.new_text, complaint.language)
     decision = lifecycle.customer_decision(complaint.status, intent or "", complaint.reject_count)
     if decision:
@@ -140,6 +141,18 @@ def customer_reply(inputs: Inputs, policy: Policy) -> Plan:
         b.update(paused_at=None, **policy.resumed_dues(complaint, now))
     notify_staff(b, complaint, policy, "staff_update", mail.new_text)
     return b.build()
+
+
+def sensitive_warning(b: PlanBuilder, complaint: ComplaintView, mail: Mail, policy: Policy) -> None:
+    """Special-category data in any customer message marks the complaint; the privacy warning
+    goes once per complaint (the first mention, whichever message it is in)."""
+    if complaint.sensitive:
+        return
+    why = policy.sensitive(mail.new_text, complaint.language)
+    if why:
+        b.update(sensitive=True)
+        b.event("sensitive_data", "rules", "special categories of personal data mentioned in a later message")
+        b.send(OutMail("privacy", mail.sender, "customer", complaint.language, key="privacy"))
 
 
 def contact_given(b: PlanBuilder, complaint: ComplaintView, mail: Mail, policy: Policy) -> None:

@@ -13,10 +13,10 @@ import email
 import email.message
 import email.policy
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Callable
 
+from gateway import autoreply
 from gateway.oneline import one_line
 from gateway.parse import Mail, message_ids
 
@@ -51,9 +51,7 @@ class _Context:
     subject: str  # the mail's subject folded (see _fold), once for every subject rule
 
 
-def _fold(text: str) -> str:
-    """Case-insensitive form that also matches Turkish İ/I against i."""
-    return unicodedata.normalize("NFKC", text).casefold().replace("\u0307", "")
+_fold = autoreply.fold
 
 
 def _phrases(*patterns: str) -> re.Pattern[str]:
@@ -175,6 +173,7 @@ RULES: tuple[tuple[str, Test, str], ...] = (
     ("autoreply", lambda c: any(c.mail.has_header(h) for h in AUTOREPLY_HEADERS),
      "X-Autoreply/X-Autorespond header"),
     ("autoreply", lambda c: _subject(c, AUTOREPLY_SUBJECTS), "out-of-office subject"),
+    ("autoreply", lambda c: autoreply.is_autoreply_text(c.mail.new_text), "out-of-office text (no automatic headers)"),
     ("list", lambda c: any(c.mail.has_header(h) for h in LIST_HEADERS), "mailing-list headers (List-Id, ...)"),
     ("list", lambda c: _precedence(c) == "list", "Precedence: list"),
     ("bulk", lambda c: _precedence(c) in ("bulk", "junk"), "Precedence: bulk/junk"),

@@ -58,7 +58,8 @@ def complaint_view(complaint: Complaint, staff_addresses: tuple[str, ...] = ()) 
         due_stage=aware(complaint.due_stage), due_resolve=aware(complaint.due_resolve),
         resolved_at=aware(complaint.resolved_at), paused_at=aware(complaint.paused_at),
         status_before_wait=before_wait, customer_message_ids=ids,
-        staff_addresses=staff_addresses, customer_name=customer.name, customer_phone=customer.phone)
+        staff_addresses=staff_addresses, customer_name=customer.name, customer_phone=customer.phone,
+        sensitive=complaint.sensitive)
 
 
 def customer_of(complaint: Complaint) -> Customer:

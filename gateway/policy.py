@@ -126,6 +126,10 @@ class Policy:
         return rulebook.classify(self.rules, mail.subject, mail.new_text, mail.sender,
                                  bool(mail.attachments), language)
 
+    def sensitive(self, text: str, language: str) -> str | None:
+        """The special category a message mentions ("origin: kind: words"), None when none."""
+        return rulebook.sensitive_mention(self.rules, text, language)
+
     def intent(self, text: str, language: str) -> str | None:
         return replies.read(self.rules, text, language)
 
