@@ -50,8 +50,8 @@ def _serve(conn: Connection, languages: tuple[str, ...], memory_bytes: int) -> N
             return
         try:
             reply: tuple[str, object] = ("ok", parse(raw, languages))
-        except Unprocessable as exc:
-            reply = ("unprocessable", str(exc))
+        except Unprocessable as exc:  # parse() names every failure, running out of memory too
+            reply = too_big if isinstance(exc.__cause__, MemoryError) else ("unprocessable", str(exc))
         except MemoryError:
             reply = too_big
         del raw
