@@ -64,6 +64,7 @@ QUOTED_LINE = re.compile(r"^\s*>")
 ADDRESS = re.compile(r"(?<![\w.+'-])[\w.+'-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 # "<address>" as clients write it after a name; prose rarely does (Gmail wraps after the "<").
 BRACKETED_ADDRESS = re.compile(r"<\s?[\w.+'-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}\s?>")
+_DATE_FIRST = re.compile(r"^[->\s]*(\d|[^\W\d_]{2,12}\.?,)")  # "07.12.2026, ..." or "пн, ..."
 _WHEN = re.compile(
     r"\b\d{1,2}:\d{2}\b"  # a time
     r"|\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b"  # a numeric date
@@ -279,9 +280,11 @@ def is_attribution(joined: str) -> bool:
     ending = bare.rstrip().rstrip(":").rstrip().lower()
     if ending.endswith(WROTE):
         return True
-    # Without a verb (Gmail ru/az, Yandex, Mail.ru): "..., Name <address>:" exactly.
+    # Without a verb (Gmail ru, Yandex, Mail.ru): it opens with the date ("07.12.2026, 10:01, ",
+    # "пн, 7 дек. 2026 г. в 10:01, ", "Понедельник, 7 декабря ...") and ends "Name <address>:".
     found = BRACKETED_ADDRESS.search(joined)
-    return found is not None and not joined[found.end():].rstrip().rstrip(":").strip()
+    return (found is not None and not joined[found.end():].rstrip().rstrip(":").strip()
+            and bool(_DATE_FIRST.match(joined)))
 
 
 # --- signatures ----------------------------------------------------------------
@@ -315,7 +318,8 @@ def _delimited_block(lines: list[str], end: int) -> int:
 
 def _closing_block(lines: list[str], end: int) -> int:
     """Where a closing + name/title/contact block starts above `end`; `end` when none."""
-    for i in range(max(0, end - CLOSING_SEARCH_LINES), end):
+    first = next((i for i in range(end) if lines[i].strip()), end)
+    for i in range(max(first + 1, end - CLOSING_SEARCH_LINES), end):  # "Thanks,\nAli" alone is the message
         if CLOSING.match(lines[i].strip()[:60]) and is_signature_block(lines[i + 1:end]):
             return i
     return end
