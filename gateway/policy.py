@@ -126,6 +126,10 @@ class Policy:
         return rulebook.classify(self.rules, mail.subject, mail.new_text, mail.sender,
                                  bool(mail.attachments), language)
 
+    def sensitive(self, text: str, language: str) -> str | None:
+        """The special category a message mentions ("origin: kind: words"), None when none."""
+        return rulebook.sensitive_mention(self.rules, text, language)
+
     def intent(self, text: str, language: str) -> str | None:
         return replies.read(self.rules, text, language)
 
@@ -136,10 +140,23 @@ class Policy:
     def commands(self, text: str, subject: str) -> staff_commands.CommandParse:
         return staff_commands.parse_commands(text, subject)
 
-    def contact(self, mail: Mail) -> Contact:
+    def contact(self, mail: Mail, language: str = "") -> Contact:
         found = contacts.extract_contact(mail.sender_name, mail.new_text, mail.signature,
-                                         self.config.gateway.phone_region)
+                                         self.phone_regions(language))
         return Contact(found.name, found.phone, tuple(contacts.missing_contact_fields(found)))
+
+    def phone_regions(self, language: str = "") -> tuple[str, ...]:
+        """[gateway] phone_region, then the region of the complaint's language."""
+        return contacts.regions(self.config.gateway.phone_region, language)
+
+    def reply_contact(self, mail: Mail, language: str) -> contacts.Contact:
+        """The name and phone a customer's reply gives (labelled or free form); "" where it gives none."""
+        from gateway.contactreply import reply_contact
+        found = reply_contact(mail.new_text, self.phone_regions(language))
+        if not found.name:
+            signed = contacts.extract_contact(mail.sender_name, "", mail.signature, ())
+            found = contacts.Contact(signed.name, found.phone)
+        return found
 
     def warm(self, now: datetime) -> None:
         """Load what the first mail would otherwise wait ~0.3 s for: the phone-number library

@@ -23,6 +23,9 @@ from gateway import quotes
 _LABEL_ONLY = re.compile(r"^[\W_]*([^\W\d_]{1,12}[\W_]*){0,2}$")  # "Tel.:", "Mob. / WhatsApp:", "" ...
 _WORD = re.compile(r"\w+")
 PROSE_WORDS = 8  # a signature line with this many words is a sentence somebody wrote
+SIGNATURE_LINES = 30  # lines of a signature read for sentences
+ADDRESSES_MAX = 20  # own addresses looked for (a signature lists a few)
+SIGNATURE_CHARS = 5000  # of a signature read for addresses and phones
 LOST_SHARE = 2  # the signature holding twice the answer's words, with prose in it: the answer was cut
 
 
@@ -34,8 +37,9 @@ def scrub_staff(body: str, staff_addresses: Iterable[str], signature: str, care_
     block_start = _trailing_contact_block(lines, staff_addresses, staff_name)
     removed = "\n".join(lines[block_start:])
     lines = lines[:block_start]
-    addresses = {a.lower() for a in staff_addresses if a} | _addresses(signature) | _addresses(removed)
-    phones = _phones(signature + "\n" + removed, region)
+    contact = (signature[:SIGNATURE_CHARS] + "\n" + removed[:SIGNATURE_CHARS])
+    addresses = set(sorted({a.lower() for a in staff_addresses if a} | _addresses(contact))[:ADDRESSES_MAX])
+    phones = _phones(contact, region)
     text = _replace_addresses("\n".join(lines), addresses, care_address)
     return _remove_phones(text, phones, region).strip()
 
@@ -67,13 +71,16 @@ def _trailing_contact_block(lines: list[str], staff_addresses: tuple[str, ...], 
     start = end
     while start and lines[start - 1].strip():
         start -= 1
-    block = lines[start:end]
-    if len(block) < 2 or not quotes.is_name(block[0].strip()) or not quotes.is_signature_block(block):
+    block = [line.strip() for line in lines[start:end]]
+    shown = [line for line in block if not line.startswith("[")]  # a logo's alt text
+    if shown and quotes.CLOSING.match(shown[0][:60]):
+        shown = shown[1:]
+    if len(block) < 2 or len(block) > quotes.SIGNATURE_BLOCK_MAX or not shown or _prose("\n".join(block)):
         return len(lines)
     text = "\n".join(block).lower()
-    named = {w.lower() for w in staff_name.split() if len(w) > 2} & {w.lower() for w in block[0].split()}
-    own = named or any(a and a.lower() in text for a in staff_addresses)
-    return start if own and any(quotes.CONTACT.search(line[:200]) for line in block[1:]) else len(lines)
+    named = {w.lower() for w in staff_name.split() if len(w) > 2} & {w.lower().strip(",|") for w in shown[0].split()}
+    own = (named and quotes.is_name(shown[0])) or any(a and a.lower() in text for a in staff_addresses)
+    return start if own and any(quotes.CONTACT.search(line[:200]) for line in block) else len(lines)
 
 
 def _addresses(text: str) -> set[str]:
@@ -118,10 +125,12 @@ def _words(text: str) -> int:
 
 
 def _prose(signature: str) -> bool:
-    """A sentence-long line before the first contact line: somebody's text, not a signature."""
-    for line in signature.split("\n"):
-        if quotes.CONTACT.search(line[:200]):
+    """Sentences before the first contact line: somebody's text, not a signature."""
+    for line in signature.split("\n")[:SIGNATURE_LINES]:
+        line = line.strip()
+        if quotes.CONTACT.search(line[:200]) or quotes.is_footer(line):
             return False
-        if len(line.split()) >= PROSE_WORDS:
+        words = len(line.split())
+        if words >= PROSE_WORDS or (words >= 3 and line.endswith((".", "!", "?"))):
             return True
     return False

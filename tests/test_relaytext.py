@@ -60,3 +60,19 @@ def test_a_contact_paragraph_that_is_not_the_staff_members_stays() -> None:
 ])
 def test_lost_answer(body: str, signature: str, mode: str, commands: bool, lost: bool) -> None:
     assert bool(lost_answer(body, signature, mode, commands)) is lost
+
+
+def test_text_cut_off_by_a_dash_dash_line_is_caught() -> None:
+    assert lost_answer("Options:", "-- \nWe can refund you.\nOr replace the kettle.", "resolution", True)
+    assert not lost_answer("Options: refund or replacement.", "-- \nLeyla\nShop Care", "resolution", True)
+
+
+def test_an_outlook_block_with_a_street_address_before_the_phone_goes_whole() -> None:
+    text = ("Your refund was sent today.\n\nHörmətlə,\nLeyla Həsənova\nNizami küç. 10, Bakı\n"
+            "Tel: +994 12 555 55 55\n" + STAFF)
+    assert scrub(text) == "Your refund was sent today."
+
+
+def test_a_closing_block_without_the_staff_address_goes_when_it_names_them() -> None:
+    text = "Your refund was sent today.\n\nHörmətlə,\nLeyla Həsənova\nNizami küç. 10, Bakı\nTel: +994 12 555 55 55"
+    assert scrub(text) == "Your refund was sent today."
