@@ -10,7 +10,7 @@ from typing import Any
 
 import jinja2
 
-from gateway import rulefiles
+from gateway import history, rulefiles
 from gateway.business import BusinessCalendar
 from gateway.compose import Templates
 from gateway.config import Config
@@ -18,7 +18,7 @@ from gateway.config import Config
 CUSTOMER_KINDS = ("ack", "status", "ask", "relay", "resolution", "delay", "interim", "closed", "reopened",
                   "remedies", "privacy", "stranger", "too_large")
 STAFF_KINDS = ("staff_new", "staff_update", "reminder", "escalation", "command_error", "staff_notice",
-               "registered", "register_error")
+               "registered", "register_error", "extended")
 
 
 def sample_context(lang: str) -> dict[str, Any]:
@@ -28,12 +28,12 @@ def sample_context(lang: str) -> dict[str, Any]:
         "gateway": {"name": "Customer Care", "address": "customer.care@shop.example"},
         "complaint": {"tracking": tracking, "subject": "Sifariş gecikir", "status": "in_review", "priority": "normal",
                       "category": "delivery", "department": "logistics", "assignee": "agent@shop.example",
-                      "created": "23 noyabr 2026, 10:15", "last_step": "status: in_review", "sensitive": False,
+                      "created": "23 noyabr 2026, 10:15", "last_step": history.last_step([("status", "in_review", "")], lang), "sensitive": False,
                       "reject_count": 0},
         "customer": {"email": "aysel@example.az", "name": "Aysel Məmmədova", "phone": "+994501234567"},
         "due": {"acknowledge": "26 noyabr 2026, 18:00", "stage": "26 noyabr 2026, 18:00",
                 "resolve": "7 dekabr 2026, 18:00"},
-        "message": "Sample text of the message.", "reason": "", "new_date": "10 dekabr 2026, 18:00",
+        "message": "Sample text of the message.", "reason": "", "new_date": "10 dekabr 2026, 18:00", "planned": False, "asked": "2026-12-09",
         "missing": ["phone"], "linked": "", "errors": ["unknown command #frobnicate"],
         "commands_help": "#status <status>", "actor": "agent@shop.example",
         "secret": "K7PQ2-MXA4R", "portal": "https://care.shop.example",

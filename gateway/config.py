@@ -146,6 +146,7 @@ class SlaSection:
     resolve: float = 10
     priority_resolve: dict[str, float] = field(default_factory=dict)
     reminder_lead: float = 1
+    extend_by: float = 0  # business days the one automatic delay notice adds; 0: sla.resolve
     escalate_to: str = ""
     interim_every: float = 0
     auto_close_after: float = 5
