@@ -26,7 +26,8 @@ def sample_context(lang: str) -> dict[str, Any]:
     return {
         "lang": lang, "tracking": tracking,
         "gateway": {"name": "Customer Care", "address": "customer.care@shop.example"},
-        "complaint": {"tracking": tracking, "subject": "Sifariş gecikir", "status": "in_review", "priority": "normal",
+        "complaint": {"tracking": tracking, "subject": "Sifariş gecikir", "status": "in_review", "status_label": "",
+                      "priority": "normal",
                       "category": "delivery", "department": "logistics", "assignee": "agent@shop.example",
                       "created": "23 noyabr 2026, 10:15", "last_step": history.last_step([("status", "in_review", "")], lang), "sensitive": False,
                       "reject_count": 0},
@@ -37,6 +38,7 @@ def sample_context(lang: str) -> dict[str, Any]:
         "missing": ["phone"], "linked": "", "errors": ["unknown command #frobnicate"],
         "commands_help": "#status <status>", "actor": "agent@shop.example",
         "secret": "K7PQ2-MXA4R", "portal": "https://care.shop.example",
+        "remedies": [],
         "events": [{"at": "23 noyabr 2026, 10:15", "kind": "created", "detail": "new complaint by email"}],
     }
 

@@ -111,6 +111,8 @@ class StaffSection:
     addresses: tuple[str, ...] = ()
     domains: tuple[str, ...] = ()
     require_authentication: bool = False
+    # servers whose Authentication-Results headers are believed (RFC 8601 authserv-id), one or a list
+    authserv_id: tuple[str, ...] = ()
     # `#new` (a complaint taken by phone or in person): fields the staff member must give;
     # "contact" is an e-mail or a phone. Also: "patronymic", "staff_name".
     intake_required: tuple[str, ...] = ("contact", "name", "surname", "channel")
@@ -277,6 +279,7 @@ PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
     "sms.url": (re.compile(r"(https?://[^\s/]+(/[^\s]*)?)?"), "an http(s) URL"),
 }
 _NOT_IN_TOML = {"base_dir", "source"}
+ONE_OR_MANY = {"staff.authserv_id"}  # a list key that also takes one string
 LANGUAGES = ("az", "ru", "tr", "en")
 
 
@@ -298,6 +301,9 @@ def load(path: Path | str | None = None) -> Config:
         raise ConfigError(path, "", f"TOML syntax: {exc}", int(line.group(1)) if line else None) from None
     builder = _Builder(path, text)
     values = builder.build(Config, data, "")
+    if values.staff.require_authentication and not values.staff.authserv_id:
+        builder.fail("staff.authserv_id", "required with require_authentication = true: the authserv-id "
+                     "(RFC 8601) your receiving server writes in Authentication-Results, e.g. \"mx.shop.example\"")
     _one_zone(values, builder)
     builder.check_words(values)
     absolute = path.resolve()
@@ -377,6 +383,8 @@ class _Builder:
             item = typing.get_args(hint)[0]
             if isinstance(raw, dict) and dataclasses.is_dataclass(item):
                 raw = [raw]  # one [inbound.imap] table is a list of one
+            if isinstance(raw, str) and key in ONE_OR_MANY:
+                raw = [raw]
             if not isinstance(raw, list):
                 self.fail(key, f"must be a list, not {_tname(raw)}")
             return tuple(self.value(item, v, key) for v in raw)

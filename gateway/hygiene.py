@@ -55,17 +55,22 @@ def _phrases(*patterns: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns))
 
 
-# Subjects of responders that send no RFC 3834 headers (folded, see _fold).
-AUTOREPLY_SUBJECTS = _phrases(
-    r"\bout of (the )?office\b", r"\bout-of-office\b", r"\bautomatic (reply|response)\b",
-    r"\bauto[- ]?(reply|response|responder|antwort)\b", r"\bvacation (reply|response|notice|message)\b",
-    r"^vacation\b", r"\baway from (the |my )?office\b",
+# Subjects of responders that send no RFC 3834 headers (folded, see _fold). A responder's
+# subject opens with its label and then a colon, a dash, the quoted subject or nothing;
+# the same words inside a sentence ("I was out of the office when the parcel came",
+# "Vacation package cancelled") are a person writing.
+AUTOREPLY_LABELS = (
+    r"out of (the )?office", r"out-of-office", r"automatic (reply|response)",
+    r"auto[- ]?(reply|response|responder|antwort)", r"vacation (reply|response|notice|message)", r"vacation",
+    r"away from (the |my )?office",
     r"автоответ", r"автоматический ответ", r"вне офиса", r"автовідповідь", r"автоматична відповідь",
     r"otomatik (yan[ıi]t|cevap)", r"ofis d[ıi]ş[ıi]nday[ıi]m", r"ofis d[ıi]ş[ıi]nda", r"işyerinde değil",
     r"avtomatik cavab", r"ofisdən kənarda", r"ofisdə deyiləm", r"işdə deyiləm",
     r"abwesenheitsnotiz", r"automatische antwort", r"automatyczna odpowiedź", r"réponse automatique",
     r"respuesta automática", r"risposta automatica", r"automatisch antwoord",
 )
+AUTOREPLY_SUBJECTS = re.compile(
+    r"^[\[(]?(?:" + "|".join(f"(?:{p})" for p in AUTOREPLY_LABELS) + r")[\])]?[ \t]*(?:$|[:\-–—(\[])")
 BOUNCE_SUBJECTS = _phrases(
     r"undeliver(ed|able)", r"delivery status notification", r"mail delivery (failed|failure|system)",
     r"delivery (has )?failed", r"returned mail", r"failure notice", r"could not be delivered",
@@ -105,8 +110,16 @@ def _precedence(ctx: _Context) -> str:
 
 
 def _return_path_empty(ctx: _Context) -> bool:
+    """The null envelope sender (RFC 5321 4.5.5), as the delivering MTA or our SMTP/LMTP
+    listener wrote it on top; a Return-Path lower down was written by the sender."""
     values = ctx.mail.header_all("return-path")
-    return any(v.strip() in ("<>", "") for v in values)
+    return bool(values) and values[0].strip() in ("<>", "")
+
+
+def _machine_sent(ctx: _Context) -> bool:
+    """Machine evidence a non-delivery subject needs before it counts: the subject alone
+    never decides ("Siparişim teslim edilemedi" is the commonest complaint there is)."""
+    return _return_path_empty(ctx) or _auto_submitted(ctx) not in ("", "no")
 
 
 def _sender_is_daemon(ctx: _Context) -> bool:
@@ -147,10 +160,8 @@ RULES: tuple[tuple[str, Test, str], ...] = (
     ("loop", lambda c: c.mail.has_header(c.loop_header), "our own loop header is present"),
     ("bounce", _has_dsn, "delivery status notification (multipart/report)"),
     ("bounce", _sender_is_daemon, "sent by MAILER-DAEMON/postmaster"),
-    ("bounce", lambda c: (_return_path_empty(c) or _auto_submitted(c) not in ("", "no"))
-     and _subject(c, BOUNCE_SUBJECTS), "automatic mail with a non-delivery subject"),
-    ("bounce", lambda c: _subject(c, BOUNCE_SUBJECTS) and not c.mail.in_reply_to,
-     "non-delivery subject"),
+    ("bounce", lambda c: _machine_sent(c) and (_subject(c, BOUNCE_SUBJECTS) or c.mail.has_header("x-failed-recipients")),
+     "automatic mail with a non-delivery subject"),
     ("autoreply", lambda c: _report_type(c) == "disposition-notification", REPORT_TYPES["disposition-notification"]),
     ("autoreply", lambda c: c.mail.content_type in RECEIPT_TYPES and _subject(c, READ_RECEIPT_SUBJECTS),
      "read receipt (subject and format)"),

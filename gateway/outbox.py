@@ -208,6 +208,7 @@ def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params:
         "complaint": {
             "tracking": complaint.tracking if complaint else "", "subject": complaint.subject if complaint else "",
             "status": complaint.status if complaint else "registered",
+            "status_label": _status_label(policy, lang, complaint.status if complaint else "registered"),
             "priority": complaint.priority if complaint else "normal",
             "category": complaint.category if complaint else "", "department": complaint.department if complaint else "",
             "assignee": complaint.assignee if complaint else "",
@@ -233,6 +234,7 @@ def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params:
         "actor": params.get("actor", ""),
         "secret": params.get("secret", ""),
         "portal": policy.config.web.public_url.rstrip("/"),
+        "remedies": list(policy.config.remedies.get(lang, ())),
         "events": [{"at": when(e.at), "kind": e.kind, "detail": e.detail} for e in events[-30:]],
     }
 
@@ -245,6 +247,11 @@ def _as_it_was(complaint: Complaint, facts: dict[str, Any]) -> Complaint:
             value = naive(datetime.fromisoformat(value)) if value else None
         setattr(copy, name, value)
     return copy
+
+
+def _status_label(policy: Policy, lang: str, status: str) -> str:
+    """The policy's own name for a status ([status_labels.LANG]); "" keeps the template's label."""
+    return policy.config.status_labels.get(lang, {}).get(status, "")
 
 
 def _complaint(complaint_id: int) -> Complaint | None:

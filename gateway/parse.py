@@ -42,6 +42,7 @@ from mailparser.const import ADDRESSES_HEADERS
 from mailparser.utils import get_addresses
 
 from gateway import charsets
+from gateway.flowed import unflow
 from gateway.htmltext import html_to_text
 from gateway.oneline import one_line
 from gateway.quotes import split_reply
@@ -416,6 +417,8 @@ class _Body:
         if decoded.note:
             self.notes.append(f"{part.get_content_type()}: {decoded.note}")
         text = decoded.text.replace("\r\n", "\n").replace("\r", "\n")
+        if part.get_content_subtype() == "plain" and (_param(part, "format") or "").lower() == "flowed":
+            text = unflow(text, delsp=(_param(part, "delsp") or "").lower() == "yes")
         (self.html if part.get_content_subtype() == "html" else self.plain).append(text)
 
     def _attach(self, part: email.message.Message, payload: bytes) -> None:

@@ -97,7 +97,8 @@ class Pipeline:
         self.staff_policy = StaffPolicy(
             addresses=frozenset(a.lower() for a in config.staff.addresses) | policy.rules_staff_addresses,
             domains=frozenset(d.lower() for d in config.staff.domains),
-            require_authentication=config.staff.require_authentication)
+            require_authentication=config.staff.require_authentication,
+            authserv_ids=frozenset(a.lower().rstrip(".") for a in config.staff.authserv_id))
 
     def ingest(self, raw: bytes, source: str, now: datetime) -> IngestOutcome:
         return self.ingest_batch([raw], source, now)[0]

@@ -2,105 +2,235 @@
 
 Staff and customers answer from ordinary clients, each quoting in its own way
 and in its own language; the gateway must act on the new text only (a quoted
-"I accept" from last week is not an acceptance today). The client styles are
-data below, so supporting one more client is a new table row, not new code.
+"I accept" from last week is not an acceptance today). Detection keys on the
+STRUCTURE clients write, never on words alone, because ordinary sentences hold
+those words ("Отправлено со склада 24 ноября.", "The courier wrote:"):
+
+- history: a separator line ("-----Original Message-----"), an Outlook header
+  block (From + Sent/Date + Subject lines, in az/ru/tr/en and more), or an
+  attribution: a line ending in ":" that names a date or time AND an address or
+  a "wrote" verb; without "> " lines after it, it must carry an address;
+- signature: a "-- " delimiter, known client footers ("Sent from my iPhone",
+  "Get Outlook for iOS" and their translations) as the last lines, or a closing
+  ("Regards,", "С уважением,", "Saygılarımla,", "Hörmətlə,") followed by a short
+  name/title/contact block at the end.
+
+Where the structure is ambiguous the text is kept: a relayed signature is a
+blemish, a lost answer is a failure. Every regular expression here reads one
+line at a time, capped at LINE_CAP characters, and none can backtrack beyond
+that cap, so the whole split is linear in the size of the mail.
 Pure: text in, text out. The full original text is kept by the caller.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 _I = re.IGNORECASE | re.UNICODE
+LINE_CAP = 1000  # characters of one line any pattern here reads
+SCAN_CHARS = 200_000  # characters searched for the start of the history (see read_reply)
+ATTRIBUTION_MAX_LINES = 3  # clients wrap a long attribution over up to three lines
+ATTRIBUTION_MAX_CHARS = 600  # joined; longer is prose
 
 # A line that starts the quoted history: everything from it down is quoted.
-SEPARATORS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, _I) for p in (
+SEPARATOR = re.compile("|".join((
     # Outlook desktop, Yahoo, AOL, Zimbra, Thunderbird ("-------- Original Message --------")
     r"^\s*-{2,}\s*(original message|original-nachricht|ursprüngliche nachricht|"
-    r"исходное сообщение|оригинальное сообщение|вихідний лист|orijinal mesaj|özgün ileti|"
-    r"orijinal məktub|ilkin məktub|oorspronkelijk bericht|message d'origine|mensaje original|"
-    r"messaggio originale|oryginalna wiadomość)\s*-{2,}\s*$",
-    # Outlook.com / Apple "Reply above this line" markers
+    r"исходное сообщение|оригинальное сообщение|пересылаемое сообщение|вихідний лист|orijinal mesaj|"
+    r"özgün ileti|orijinal ileti|orijinal məktub|ilkin məktub|oorspronkelijk bericht|message d'origine|"
+    r"mensaje original|messaggio originale|oryginalna wiadomość)\s*-{2,}\s*$",
+    # Outlook.com / help-desk "Reply above this line" markers
     r"^\s*#*\s*(reply above this line|ответьте выше этой строки)",
-))
+)), _I)
+_SEPARATOR_FIRST = frozenset("-#rRоО")  # what a SEPARATOR line can begin with
 
-# Outlook's quoted header block: a From-like line followed by Sent/To/Subject lines.
+# Outlook's quoted header block: a From line, then Sent/Date and Subject lines.
 HEADER_FROM = re.compile(
     r"^\s*\*?(from|от|від|kimden|gönderen|göndərən|kimdən|von|de|van|da|od)\s*:\*?\s*\S", _I)
-HEADER_ANY = re.compile(
-    r"^\s*\*?(sent|date|to|cc|subject|отправлено|дата|кому|копия|тема|надіслано|"
-    r"gönderildi|tarih|kime|bilgi|konu|göndərilib|tarix|kimə|mövzu|gesendet|datum|an|betreff|"
-    r"envoyé|à|objet|enviado|para|asunto|inviato|a|oggetto|verzonden|aan|onderwerp)\s*:\*?", _I)
-HEADER_BLOCK_SPAN = 6  # lines after "From:" searched for the other header lines
-HEADER_BLOCK_MIN = 2  # of which at least this many must be header lines
+HEADER_WHEN = re.compile(
+    r"^\s*\*?(sent|date|отправлено|дата|надіслано|gönderildi|gönderilme tarihi|tarih|göndərilib|"
+    r"göndərildi|tarix|gesendet|datum|envoyé|enviado|inviato|verzonden)\s*:", _I)
+HEADER_SUBJECT = re.compile(
+    r"^\s*\*?(subject|тема|konu|mövzu|betreff|objet|asunto|oggetto|onderwerp|temat)\s*:", _I)
+HEADER_ANY = re.compile(HEADER_WHEN.pattern + "|" + HEADER_SUBJECT.pattern + "|" + (
+    r"^\s*\*?(to|cc|bcc|кому|копия|kime|bilgi|kimə|surət|an|à|para|a|aan|importance|важность|önem|vacib)\s*:"), _I)
+HEADER_BLOCK_SPAN = 12  # lines after "From:" (blank ones included) read for the other header lines
 RULE_LINE = re.compile(r"^\s*(_{8,}|-{8,}|={8,})\s*$")  # Outlook's line above the block
 
-# Attribution lines ("On ..., X wrote:"): may be wrapped over up to three lines.
-# Each pattern ends with a colon (ATTRIBUTION_END; _is_attribution relies on it).
-ATTRIBUTIONS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, _I) for p in (
-    # English and western clients (Gmail, Apple Mail, Thunderbird, Yahoo "--- On ...")
-    r"^[->\s]*(on|am|le|el|il|op)\s.{3,250}\s(wrote|schrieb|a écrit|escribió|ha scritto|schreef)\s*:\s*$",
-    r"^.{3,250}\s(wrote|writes)\s*:\s*$",
-    # Russian / Ukrainian: "... написал(а):", "... пишет:", "пользователь ... написал:"
-    r"^.{3,250}\s(написал|написала|написал\(а\)|пишет|написав|написала\(в\)|пише)\s*:\s*$",
-    # Turkish: "... tarihinde şunu yazdı:", "... yazdı:"
-    r"^.{3,250}\s(yazdı|şunu yazdı|şunları yazdı)\s*:\s*$",
-    # Azerbaijani: "... yazıb:", "... tarixində yazdı:"
-    r"^.{3,250}\s(yazıb|yazmışdır|yazdı)\s*:\s*$",
-    # Yandex, mail.ru, Gmail ru/tr/az: a time and an address, ending with a colon:
-    # "10.01.2017, 12:00, "Имя" <x@yandex.ru>:", "Среда, 4 января 2017, 15:50 +03:00 от Имя <x@mail.ru>:"
-    r"^.{0,160}\d{1,2}:\d{2}.{0,160}[\w.+-]+@[\w-]+(\.[\w-]+)+>?\)?\s*:\s*$",
-))
-ATTRIBUTION_END = r"\s*:\s*$"
-ATTRIBUTION_MAX_LINES = 3
-# How the first line of a wrapped attribution begins: "On ...", or a date or time early on
-# (digits inside an address do not count: "bob2@x.com> wrote:" is a continuation).
-ATTRIBUTION_START = re.compile(r"^[->\s]*((on|am|le|el|il|op)\s|[^\d]{0,40}\d)", _I)
-ADDRESS = re.compile(r"\S+@\S+")
-ATTRIBUTION_MAX_CHARS = 400  # longer lines are prose, and not worth a regex scan
-
 QUOTED_LINE = re.compile(r"^\s*>")
+# An address, found only from the start of a run of address characters (the look-behind),
+# with bounded parts: no run is ever rescanned, whatever the line holds.
+ADDRESS = re.compile(r"(?<![\w.+'-])[\w.+'-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
+_WHEN = re.compile(
+    r"\b\d{1,2}:\d{2}\b"  # a time
+    r"|\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b"  # a numeric date
+    r"|\b(?:19|20)\d{2}\b")  # a year
+# What an attribution ends with before its colon (lower-cased, trailing ":" removed).
+WROTE = ("wrote", "writes", "schrieb", "a écrit", "escribió", "ha scritto", "schreef", "napisał",
+         "написал", "написала", "написал(а)", "написал(-а)", "пишет", "написав", "написала(в)", "пише",
+         "yazdı", "şunu yazdı", "şunları yazdı", "yazıb", "yazmışdır", "yazmışdır", "yazdi", "yazib")
+# How the line above a wrapped attribution may begin and still be part of it.
+ATTRIBUTION_START = re.compile(r"^[->\s]*((on|am|le|el|il|op|в|во)\s|\d)", _I)
 
-# A line that starts the signature: everything from it to the quote is signature.
-SIGNATURES: tuple[re.Pattern[str], ...] = tuple(re.compile(p, _I) for p in (
-    r"^--\s?$",  # RFC 3676 "-- " (and the common "--" with the space lost)
-    r"^sent from my \S.{0,60}$",
-    r"^sent from (mail|outlook|yahoo mail|samsung|gmail|windows mail)\b.{0,60}$",
-    r"^sent (via|with) .{1,60}$",
-    r"^get outlook for (ios|android)\b.{0,30}$",
-    r"^(отправлено|послано) (с|со|из) .{1,60}$",
-    r"^(надіслано|відправлено) з .{1,60}$",
-    r"^.{1,40}(['’]?(umdan|ümden|ımdan|imden|dan|den)) gönderildi\.?$",
-    r"^.{1,40}(['’-]?(dan|dən|ından|indən)) göndərildi\.?$",
-    r"^(envoyé de mon|von meinem|enviado desde mi) .{1,40}$",
+# Known client footers, matched against a whole (stripped) line at the very end of the text.
+_DEVICE = (r"(iphone|ipad|ipod|android|samsung|galaxy|huawei|xiaomi|redmi|honor|oneplus|pixel|"
+           r"blackberry|nokia|motorola|windows phone|outlook|yahoo|yandex|яндекс|gmail|mail\.ru|aol|"
+           r"proton ?mail|tutanota|mobil|akıllı telefon|cep telefon|telefon|smartfon|planşet)")
+FOOTERS: tuple[re.Pattern[str], ...] = tuple(re.compile(p, _I) for p in (
+    r"^sent from my (iphone|ipad|ipod|android|samsung|galaxy|huawei|xiaomi|redmi|honor|oneplus|pixel|"
+    r"blackberry|nokia|sony|lg|motorola|windows phone|mobile|phone|smartphone|tablet|cell|verizon)\b.{0,50}$",
+    r"^sent from (mail for windows|outlook|yahoo mail|samsung mobile|gmail|windows mail|aol|the all new aol app|"
+    r"proton ?mail|yandex|mail\.ru|my mobile|mobile)\b.{0,50}$",
+    r"^sent (via|with|using) (blackberry|the samsung|samsung|proton ?mail|yahoo|outlook|gmail|mail\.ru|"
+    r"yandex|tutanota|android|iphone|spark|bluemail|aquamail|k-9)\b.{0,50}$",
+    r"^get outlook for (ios|android)\b.{0,20}$",
+    r"^(получить|получите|скачать|скачайте|загрузить|загрузите) outlook для (ios|android)\b.{0,20}$",
+    r"^(отправлено|послано|отправлено с помощью) (с|со|из|через) (моего |моей |мобильного |мобильной )?"
+    r"(iphone|ipad|android|samsung|galaxy|huawei|xiaomi|honor|blackberry|телефона|смартфона|планшета|"
+    r"мобильного|мобильной|яндекс|приложения|почты|mail\.ru|outlook|yahoo|gmail)\b.{0,60}$",
+    r"^(надіслано|відправлено) з (мого )?(iphone|ipad|android|samsung|телефона|смартфона|мобільного|"
+    r"outlook|gmail|укр\.нет|ukr\.net)\b.{0,40}$",
+    r"^(ios|android) için outlook(['’]?u)? (edinin|alın|indirin|edin)\b.{0,20}$",
+    r"^(ios|android) üçün outlook(['’-]?u)? (əldə edin|yükləyin|endirin)\b.{0,20}$",
+    r"^" + _DEVICE + r"[\w'’ .-]{0,50}(dan|den|tan|ten) gönderildi\.?$",
+    r"^" + _DEVICE + r"[\w'’ .-]{0,50}(dan|dən|tan|tən) göndərildi\.?$",
+    r"^(envoyé de mon|envoyé depuis mon|von meinem|enviado desde mi|inviato da) .{1,40}$",
 ))
+SIGNATURE_DELIMITER = re.compile(r"^--[ \t]?$")  # RFC 3676 "-- " (and "--" with the space lost)
+DELIMITED_MAX_LINES = 25  # a "-- " with more text below it is a separator in prose, kept
+
+# Closings that open a signature block when a short name/title/contact block follows.
+CLOSING = re.compile(
+    r"^(best regards|kind regards|warm regards|warmest regards|regards|best wishes|best|many thanks|"
+    r"thanks|thank you|thanks and regards|cheers|sincerely|yours sincerely|yours faithfully|yours truly|"
+    r"respectfully|br|"
+    r"с уважением|с наилучшими пожеланиями|всего доброго|всего хорошего|спасибо|благодарю|заранее спасибо|"
+    r"с уважением и благодарностью|искренне ваш|искренне ваша|"
+    r"saygılarımla|saygılarımızla|saygilarimla|iyi çalışmalar|teşekkürler|tesekkurler|teşekkür ederim|"
+    r"selamlar|sevgiler|iyi günler|en iyi dileklerimle|"
+    r"hörmətlə|hormetle|ehtiramla|təşəkkürlər|tesekkurler|təşəkkür edirəm|sağ olun|uğurlar|"
+    r"hörmətlə və təşəkkürlə)[,.!]?$", _I)
+CLOSING_SEARCH_LINES = 15  # the closing must be among the last lines of the text
+SIGNATURE_BLOCK_MAX = 12  # lines below the closing
+_CONTACT = re.compile(r"@|https?://|www\.|\+?\d[\d ()./-]{6,}\d|^\s*(tel|phone|mob|fax|тел|моб|факс|telefon|"
+                      r"cep|faks|e-?mail|e-?poçt|эл|web)\b", _I)
+_NAME_TOKEN = re.compile(r"^[^\W\d_][\w.'’-]*$")
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A reply taken apart; each part stripped, "" when absent."""
+
+    new: str  # what the sender wrote now: no history, no inline quotes, no signature
+    quoted: str  # the history and the inline quotes
+    signature: str
+    above: str  # own text above the history before the signature was taken off
 
 
 def split_reply(text: str) -> tuple[str, str, str]:
     """(new_text, quoted, signature) of a reply; each stripped, "" when absent."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    cut = _history_start(lines)
-    own, inline_quotes = _drop_inline_quotes(lines[:cut])
-    new, signature = _split_signature(own)
+    reply = read_reply(text)
+    return reply.new, reply.quoted, reply.signature
+
+
+def read_reply(text: str) -> Reply:
+    """The reply's parts; only the first SCAN_CHARS are searched for the history.
+
+    A person's own text above the history is never that long; past the cap, the
+    text is kept as the sender's own (never dropped), unread for quotes.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    head_end = text.find("\n", SCAN_CHARS) if len(text) > SCAN_CHARS else -1
+    head, tail = (text, "") if head_end < 0 else (text[:head_end], text[head_end + 1:])
+    lines = head.split("\n")
+    scan = _Scan(lines)
+    cut = scan.history_start()
+    own, inline_quotes = scan.drop_inline_quotes(cut)
+    if tail and cut == len(lines):
+        own += tail.split("\n")
+    elif tail:
+        lines.append(tail)
+    new, signature = split_signature(own)
     quoted = "\n".join(inline_quotes + lines[cut:])
-    return new.strip(), quoted.strip(), signature.strip()
+    return Reply(new.strip(), quoted.strip(), signature.strip(), "\n".join(own).strip())
 
 
-def _history_start(lines: list[str]) -> int:
-    """Index of the first line of trailing quoted history, len(lines) if none."""
-    for i in range(len(lines)):
-        if any(p.match(lines[i]) for p in SEPARATORS) or _header_block_at(lines, i):
-            return _include_rule_line(lines, i)
-        span = _attribution_span(lines, i)
-        if span and not _quote_follows(lines, i + span):
-            return i
-    return len(lines)
+def _may_separate(line: str) -> bool:
+    """Cheap test before SEPARATOR: a "--- ... ---" line or a "reply above" marker."""
+    stripped = line.strip()
+    return stripped[:1] in _SEPARATOR_FIRST and (stripped.endswith("-") or stripped[:1] != "-")
 
 
-def _header_block_at(lines: list[str], i: int) -> bool:
-    if not HEADER_FROM.match(lines[i]):
-        return False
-    following = lines[i + 1: i + 1 + HEADER_BLOCK_SPAN]
-    return sum(bool(HEADER_ANY.match(line)) for line in following) >= HEADER_BLOCK_MIN
+class _Scan:
+    """One pass of cheap string tests per line; regexes only on the few candidate lines.
+
+    A quote bomb is mostly lines that cannot start history; the per-line work is a
+    few C-level string methods, so 2 MB of them take a fraction of a second.
+    """
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.quoted = [line.lstrip()[:1] == ">" for line in lines]
+        self.ends_colon = [i for i, line in enumerate(lines) if line.rstrip().endswith(":")]
+        self.candidates = sorted(set(self.ends_colon).union(
+            i for i, line in enumerate(lines) if line.lstrip()[:1] in _SEPARATOR_FIRST or ":" in line[:24]))
+
+    def blank(self, i: int) -> bool:
+        return not self.lines[i].strip()
+
+    def history_start(self) -> int:
+        """Index of the first line of trailing quoted history, len(lines) if none."""
+        lines, quoted, ends_colon = self.lines, self.quoted, set(self.ends_colon)
+        for i in self.candidates:
+            if quoted[i]:
+                continue
+            line = lines[i]
+            if _may_separate(line) and SEPARATOR.match(line[:LINE_CAP]):
+                return _include_rule_line(lines, i)
+            if ":" in line[:24] and self.header_block_at(i):
+                return _include_rule_line(lines, i)
+            if i in ends_colon:
+                start = _attribution_start(lines, self, i)
+                if start is not None and not self.quote_follows(i + 1) and ADDRESS.search(
+                        " ".join(lines[start:i + 1])[:ATTRIBUTION_MAX_CHARS]):
+                    return start
+        return len(lines)
+
+    def header_block_at(self, i: int) -> bool:
+        """A From line, then header lines (blank lines between allowed) with a Sent/Date and a Subject."""
+        lines = self.lines
+        if not HEADER_FROM.match(lines[i][:LINE_CAP]):
+            return False
+        seen_when = seen_subject = False
+        for j in range(i + 1, min(len(lines), i + 1 + HEADER_BLOCK_SPAN)):
+            line = lines[j][:LINE_CAP]
+            if not line.strip():
+                continue
+            if ":" not in line[:40] or not HEADER_ANY.match(line):
+                break
+            seen_when = seen_when or bool(HEADER_WHEN.match(line))
+            seen_subject = seen_subject or bool(HEADER_SUBJECT.match(line))
+        return seen_when and seen_subject
+
+    def quote_follows(self, j: int) -> bool:
+        """True when the next non-blank line from j is a "> " quoted line."""
+        while j < len(self.lines) and self.blank(j):
+            j += 1
+        return j < len(self.lines) and self.quoted[j]
+
+    def drop_inline_quotes(self, cut: int) -> tuple[list[str], list[str]]:
+        """Separate "> " lines (and the attribution introducing them) above cut from own text."""
+        quoted_at = self.quoted[:cut]
+        for i in self.ends_colon:
+            if i >= cut:
+                break
+            if not quoted_at[i] and self.quote_follows(i + 1):
+                start = _attribution_start(self.lines, self, i)
+                if start is not None:
+                    quoted_at[start:i + 1] = [True] * (i + 1 - start)
+        own = [line for line, q in zip(self.lines[:cut], quoted_at) if not q]
+        quoted = [line for line, q in zip(self.lines[:cut], quoted_at) if q]
+        return own, quoted
 
 
 def _include_rule_line(lines: list[str], i: int) -> int:
@@ -108,56 +238,103 @@ def _include_rule_line(lines: list[str], i: int) -> int:
     j = i - 1
     while j >= 0 and not lines[j].strip():
         j -= 1
-    return j if j >= 0 and RULE_LINE.match(lines[j]) else i
+    return j if j >= 0 and RULE_LINE.match(lines[j][:LINE_CAP]) else i
 
 
-def _attribution_span(lines: list[str], i: int) -> int:
-    """Number of lines (1..3) forming an attribution that starts at i, else 0."""
-    if not lines[i].strip() or len(lines[i]) > ATTRIBUTION_MAX_CHARS or QUOTED_LINE.match(lines[i]):
-        return 0
-    for span in range(1, ATTRIBUTION_MAX_LINES + 1):
-        window = lines[i: i + span]
-        if len(window) < span or (span > 1 and (not window[-1].strip() or QUOTED_LINE.match(window[-1]))):
-            return 0
-        if _is_attribution(window):
-            # "Hello" above a wrapped attribution is text: the attribution starts later.
-            later = any(_is_attribution(window[k:]) and _starts_attribution(window[k])
-                        for k in range(1, span))
-            return 0 if later or (span > 1 and not _starts_attribution(window[0])) else span
-    return 0
+def _attribution_start(lines: list[str], scan: _Scan, end: int) -> int | None:
+    """First line of an attribution ending at line `end`, None when there is none.
+
+    The shortest run of lines (up to three) that reads as an attribution wins, so
+    a "Hello" above a wrapped attribution stays text; one more line is taken when
+    it begins like an attribution ("On ...", a date).
+    """
+    last = lines[end]
+    if len(last) > LINE_CAP or not last.rstrip().endswith(":") or QUOTED_LINE.match(last):
+        return None
+    for start in range(end, max(-1, end - ATTRIBUTION_MAX_LINES), -1):
+        if scan.blank(start) or scan.quoted[start]:
+            return None
+        if is_attribution(" ".join(part.strip() for part in lines[start:end + 1])):
+            above = start - 1
+            if (above >= 0 and end - above < ATTRIBUTION_MAX_LINES and not scan.blank(above)
+                    and len(lines[above]) < 100 and ATTRIBUTION_START.match(lines[above])
+                    and not lines[above].rstrip().endswith((".", "!", "?", ":"))):
+                return above
+            return start
+    return None
 
 
-def _starts_attribution(line: str) -> bool:
-    return bool(ATTRIBUTION_START.match(ADDRESS.sub("", line)))
+def is_attribution(joined: str) -> bool:
+    """A line ending in ":" that names a date or time, and an address or a "wrote" verb."""
+    if len(joined) > ATTRIBUTION_MAX_CHARS or not joined.rstrip().endswith(":"):
+        return False
+    has_address = bool(ADDRESS.search(joined))
+    bare = ADDRESS.sub(" ", joined)
+    if not _WHEN.search(bare):
+        return False
+    ending = bare.rstrip().rstrip(":").rstrip().lower()
+    return has_address or ending.endswith(WROTE)
 
 
-def _is_attribution(window: list[str]) -> bool:
-    """Every ATTRIBUTIONS pattern ends in a colon, so most lines need no regex at all."""
-    joined = " ".join(part.strip() for part in window)
-    return joined.rstrip().endswith(":") and any(p.match(joined) for p in ATTRIBUTIONS)
+# --- signatures ----------------------------------------------------------------
+
+def split_signature(lines: list[str]) -> tuple[str, str]:
+    """(text, signature): client footers at the end, a closing block, a "-- " block."""
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    cut = end
+    while cut and (not lines[cut - 1].strip() or is_footer(lines[cut - 1])):
+        cut -= 1
+    while cut < end and not lines[cut].strip():
+        cut += 1
+    cut = min(_closing_block(lines, cut), _delimited_block(lines, cut))
+    return "\n".join(lines[:cut]), "\n".join(lines[cut:end])
 
 
-def _quote_follows(lines: list[str], j: int) -> bool:
-    """True when the next non-blank line from j is a "> " quoted line."""
-    while j < len(lines) and not lines[j].strip():
-        j += 1
-    return j < len(lines) and bool(QUOTED_LINE.match(lines[j]))
+def is_footer(line: str) -> bool:
+    stripped = line.strip()
+    return len(stripped) <= 100 and any(p.match(stripped) for p in FOOTERS)
 
 
-def _drop_inline_quotes(lines: list[str]) -> tuple[list[str], list[str]]:
-    """Separate "> " lines (and the attribution introducing them) from own text."""
-    quoted_at: set[int] = {i for i, line in enumerate(lines) if QUOTED_LINE.match(line)}
-    for i in range(len(lines)):
-        span = _attribution_span(lines, i)
-        if span and _quote_follows(lines, i + span):
-            quoted_at.update(range(i, i + span))
-    own = [line for i, line in enumerate(lines) if i not in quoted_at]
-    quoted = [line for i, line in enumerate(lines) if i in quoted_at]
-    return own, quoted
+def _delimited_block(lines: list[str], end: int) -> int:
+    """Where a "-- " signature starts above `end`; `end` when there is none."""
+    for i in range(max(0, end - DELIMITED_MAX_LINES - 1), end):
+        if SIGNATURE_DELIMITER.match(lines[i]):
+            return i
+    return end
 
 
-def _split_signature(lines: list[str]) -> tuple[str, str]:
-    for i, line in enumerate(lines):
-        if any(p.match(line.strip()) for p in SIGNATURES):
-            return "\n".join(lines[:i]), "\n".join(lines[i:])
-    return "\n".join(lines), ""
+def _closing_block(lines: list[str], end: int) -> int:
+    """Where a closing + name/title/contact block starts above `end`; `end` when none."""
+    for i in range(max(0, end - CLOSING_SEARCH_LINES), end):
+        if CLOSING.match(lines[i].strip()[:60]) and _is_signature_block(lines[i + 1:end]):
+            return i
+    return end
+
+
+def _is_signature_block(block: list[str]) -> bool:
+    """A name first (or a contact), then short title/company/contact lines.
+
+    Before the first contact line every line must be short: a sentence below a
+    "Thanks," is an answer, not a signature. After a contact line, anything
+    (an Outlook disclaimer) may follow.
+    """
+    filled = [line.strip() for line in block if line.strip()]
+    if not filled or len(block) > SIGNATURE_BLOCK_MAX:
+        return False
+    if not (_is_name(filled[0]) or _CONTACT.search(filled[0][:200])):
+        return False
+    for line in filled:
+        if _CONTACT.search(line[:200]):
+            return True
+        if len(line) > 60 or len(line.split()) > 7 or line.endswith(("?", "!")):
+            return False
+    return True
+
+
+def _is_name(line: str) -> bool:
+    """One to four capitalised words, no digits: "Ali Məmmədov", "Иван Петров"."""
+    tokens = line.replace(",", " ").split()
+    return 1 <= len(tokens) <= 4 and len(line) <= 50 and all(
+        _NAME_TOKEN.match(t) and t[0].isupper() for t in tokens)

@@ -1,20 +1,32 @@
 """Who counts as staff.
 
 A From header is trivially forged, and staff commands change what customers
-are told, so with `require_authentication` a staff address only counts when the
-receiving server vouched for it (Authentication-Results: DKIM or SPF pass for
-the staff domain). Without it, the mail is a customer's mail and its commands
-are refused.
+are told, so with `require_authentication` a staff address only counts when a
+server we trust vouched for it: an Authentication-Results header (RFC 8601)
+whose authserv-id is one of `[staff] authserv_id`, reporting a DKIM, SPF or
+DMARC pass aligned with the From address's domain. Anyone can write an
+Authentication-Results header into the mail they send, so only the topmost
+run of headers written by our own servers counts (they are prepended on
+receipt, above anything the sender wrote; RFC 8601 section 5 has the border
+MTA delete incoming ones carrying its id), within it each method's topmost
+result, and comments never match (the `authres` parser drops them).
+
+Without authentication (`require_authentication = false`) a staff From is
+only half believed: the pipeline lets it act on a complaint only when it
+replies to a mail we sent to staff (see `needs_proof`).
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+import authres
+
 from gateway.parse import Mail
 
-_RESULT = re.compile(r"\b(dkim|spf)\s*=\s*pass\b([^;]*)", re.IGNORECASE)
-_DOMAIN_IN = re.compile(r"\b(?:header\.d|header\.i|smtp\.mailfrom|smtp\.helo)\s*=\s*(?:[^@\s;]*@)?([A-Za-z0-9.-]+)")
+MAX_HEADERS = 20  # Authentication-Results headers read, from the top
+MAX_HEADER_CHARS = 4096  # the parser is linear but not free: a header is bounded before it reads it
+_AUTHSERV = re.compile(r"\s*(?:\([^()]{0,200}\)\s*)?([^\s;()]{1,255})")
 
 
 @dataclass(frozen=True)
@@ -22,6 +34,7 @@ class StaffPolicy:
     addresses: frozenset[str]
     domains: frozenset[str]
     require_authentication: bool = False
+    authserv_ids: frozenset[str] = frozenset()  # lower-case
 
 
 @dataclass(frozen=True)
@@ -29,10 +42,11 @@ class Identity:
     is_staff: bool
     claims_staff: bool  # From says staff, whether or not we believe it
     reason: str
+    needs_proof: bool = False  # staff by From alone: may act on a complaint only by replying to our staff mail
 
 
 def domain_of(address: str) -> str:
-    return address.rsplit("@", 1)[-1].lower()
+    return address.rsplit("@", 1)[-1].lower().rstrip(".")
 
 
 def claims_staff(address: str, policy: StaffPolicy) -> bool:
@@ -40,20 +54,90 @@ def claims_staff(address: str, policy: StaffPolicy) -> bool:
     return address in policy.addresses or domain_of(address) in policy.domains
 
 
-def authenticated_domains(mail: Mail) -> set[str]:
-    """Domains for which the receiving server reported a DKIM or SPF pass."""
-    domains: set[str] = set()
-    for header in mail.header_all("authentication-results"):
-        for match in _RESULT.finditer(header):
-            domains.update(d.lower().rstrip(".") for d in _DOMAIN_IN.findall(match.group(2)))
-    return domains
+def trusted_results(mail: Mail, authserv_ids: frozenset[str]) -> list[authres.AuthenticationResultsHeader]:
+    """The topmost run of Authentication-Results headers written by our servers.
+
+    Walking down from the top, the first header carrying a trusted authserv-id
+    starts the run and the first other header ends it: whatever lies below was
+    there before our server received the mail, so the sender may have written it."""
+    run: list[authres.AuthenticationResultsHeader] = []
+    started = False
+    for value in mail.header_all("authentication-results")[:MAX_HEADERS]:
+        value = value[:MAX_HEADER_CHARS]
+        parsed = _parse(value)
+        server = parsed.authserv_id if parsed is not None else _authserv_id(value)
+        if server.lower().rstrip(".") in authserv_ids:
+            started = True  # ours, even when unreadable: it still belongs to the run
+            if parsed is not None:
+                run.append(parsed)
+        elif started:
+            break
+    return run
+
+
+def _parse(value: str) -> authres.AuthenticationResultsHeader | None:
+    try:
+        return authres.AuthenticationResultsHeader.parse_value(value)
+    except Exception:  # authres raises its own SyntaxError and, on odd input, others
+        return None
+
+
+def _authserv_id(value: str) -> str:
+    found = _AUTHSERV.match(value)
+    return found.group(1) if found else ""
+
+
+def aligned(domain: str, from_domain: str) -> bool:
+    """Relaxed alignment: the same domain, or the From domain lies under the authenticated one."""
+    domain = domain.lower().strip().rstrip(".")
+    return bool(domain) and (domain == from_domain or ("." in domain and from_domain.endswith("." + domain)))
+
+
+def _property(result: authres.AuthenticationResult, kind: str, name: str) -> str:
+    for prop in result.properties:
+        if prop.type.lower() == kind and prop.name.lower() == name:
+            return str(prop.value or "")
+    return ""
+
+
+def passes(result: authres.AuthenticationResult, from_domain: str) -> bool:
+    """A DKIM, SPF or DMARC pass for an identity aligned with the From domain
+    (SPF's HELO identity and DKIM signatures of other domains do not count)."""
+    if str(result.result).lower() != "pass":
+        return False
+    method = str(result.method).lower()
+    if method == "dkim":
+        identity = _property(result, "header", "d") or domain_of(_property(result, "header", "i"))
+        return aligned(identity, from_domain)
+    if method == "spf":
+        mailfrom = _property(result, "smtp", "mailfrom")
+        return bool(mailfrom) and aligned(domain_of(mailfrom), from_domain)
+    if method == "dmarc":
+        return _property(result, "header", "from").lower().rstrip(".") == from_domain
+    return False
+
+
+def authenticated(mail: Mail, policy: StaffPolicy) -> bool:
+    """For each method, the topmost trusted header that reports it decides (with all of its
+    results there: a mail may carry several DKIM signatures): a forged header slipped in
+    below our server's own cannot overrule what our server said about that method."""
+    from_domain = domain_of(mail.sender)
+    decided: set[str] = set()
+    for header in trusted_results(mail, policy.authserv_ids):
+        methods = {str(result.method).lower() for result in header.results} - decided
+        if any(passes(result, from_domain) for result in header.results
+               if str(result.method).lower() in methods):
+            return True
+        decided |= methods
+    return False
 
 
 def identify(mail: Mail, policy: StaffPolicy) -> Identity:
     if not claims_staff(mail.sender, policy):
         return Identity(False, False, "not a staff address")
     if not policy.require_authentication:
-        return Identity(True, True, "staff address")
-    if domain_of(mail.sender) in authenticated_domains(mail):
+        return Identity(True, True, "staff address (not authenticated)", needs_proof=True)
+    if authenticated(mail, policy):
         return Identity(True, True, "staff address, authenticated by the receiving server")
-    return Identity(False, True, "staff From without DKIM/SPF pass in Authentication-Results")
+    return Identity(False, True, "staff From without an aligned DKIM/SPF/DMARC pass from a trusted "
+                                 "authserv-id in Authentication-Results")

@@ -41,6 +41,7 @@ retry_base_seconds = 60
 notify = "team@shop.test"
 domains = ["shop.test"]
 require_authentication = {require_auth}
+{authserv}
 
 [paths]
 templates = "{repo}/templates/mail"
@@ -66,7 +67,8 @@ def write_config(directory: Path, *, database: str = "sqlite:///storage/gateway.
     path = directory / "gateway.toml"
     path.write_text(BASE_CONFIG.format(
         database=database, smtp_port=smtp_port or 2525, transport=transport, outbound_extra=outbound_extra,
-        require_auth=str(require_auth).lower(), repo=REPO, extra=extra), encoding="utf-8")
+        require_auth=str(require_auth).lower(), authserv='authserv_id = "mx.shop.test"' if require_auth else "",
+        repo=REPO, extra=extra), encoding="utf-8")
     return path
 
 

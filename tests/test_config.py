@@ -43,6 +43,8 @@ def test_environment_variable_names_the_config(tmp_path, monkeypatch):
     (MINIMAL + "[[inbound.imap]]\nhost = \"imap\"\n", "inbound.imap.username", None, "required key is missing"),
     (MINIMAL + "[staff]\nrequire_authentication = \"yes\"\n", "staff.require_authentication", 4, "true or false"),
     (MINIMAL + "[report]\nat = \"8am\"\n", "report.at", 4, "HH:MM"),
+    (MINIMAL + "[staff]\nrequire_authentication = true\n", "staff.authserv_id", None, "authserv-id"),
+    (MINIMAL + "[staff]\nauthserv_id = 3\n", "staff.authserv_id", 4, "must be a list"),
     (MINIMAL + "[calendar]\nwork_end = \"25:00\"\n", "calendar.work_end", 4, "HH:MM"),
     (MINIMAL + "[staff]\nlanguage = \"de\"\n", "staff.language", 4, "must be one of"),
     (MINIMAL + "[status_labels.ru]\nsolved = \"x\"\n", "status_labels.ru.solved", 4, "unknown status"),
@@ -57,6 +59,14 @@ def test_errors_name_the_key_and_line(tmp_path, text, key, line, words):
     assert raised.value.key == key and words in str(raised.value)
     if line:
         assert raised.value.line == line and f"gateway.toml:{line}:" in str(raised.value)
+
+
+def test_authserv_id_takes_one_server_or_several(tmp_path):
+    one = config_module.load(write(tmp_path, MINIMAL + '[staff]\nauthserv_id = "mx.shop.test"\n'))
+    assert one.staff.authserv_id == ("mx.shop.test",)
+    two = config_module.load(write(tmp_path, MINIMAL + '[staff]\nrequire_authentication = true\n'
+                                              'authserv_id = ["mx1.shop.test", "mx2.shop.test"]\n'))
+    assert two.staff.authserv_id == ("mx1.shop.test", "mx2.shop.test") and two.staff.require_authentication
 
 
 def test_toml_syntax_error_has_a_line(tmp_path):

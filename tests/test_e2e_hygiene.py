@@ -174,3 +174,36 @@ def test_quarantine_retry_after_a_fix(tmp_path):
     assert " processed CC-2026-" in out
     assert listing(config, "--status", "quarantined") == []
     assert len([r for r in listing(config) if r["status"] == "registered"]) == 1
+
+
+DELIVERY_COMPLAINTS = [  # (subject, body): the commonest complaint there is, in four languages
+    ("Sifarişim çatdırılmadı", "Salam, sifarişim 10 gündür gəlmir."),
+    ("Siparişim teslim edilemedi", "Merhaba, kargom hâlâ gelmedi."),
+    ("Заказ не доставлен", "Здравствуйте, заказ так и не привезли."),
+    ("My parcel was undelivered", "Hello, the courier never came."),
+    ("Delivery failed twice", "The courier failed to deliver twice."),
+    ("Returned mail order refund", "I returned the mail order, where is my refund?"),
+]
+
+
+def test_delivery_complaints_with_bounce_like_subjects_are_complaints(tmp_path):
+    """No machine evidence, no bounce: each is registered, acknowledged and sent to staff."""
+    config = write_config(tmp_path)
+    files = []
+    for i, (subject, body) in enumerate(DELIVERY_COMPLAINTS):
+        path = tmp_path / f"c{i}.eml"
+        path.write_bytes(mail(sender=f"customer{i}@example.org", subject=subject, body=body))
+        files.append(str(path))
+    lines = gateway(config, "ingest", "--now", NOW, *files).stdout.decode().splitlines()
+    assert all(" processed CC-" in line and line.endswith(" customer") for line in lines), lines
+    for line, (subject, _) in zip(lines, DELIVERY_COMPLAINTS):
+        kinds = {o["kind"] for o in show(config, line.split()[2])["outgoing"]}
+        assert {"ack", "staff_new"} <= kinds, f"{subject}: {kinds}"
+
+
+def test_vacation_package_complaint_is_not_an_autoreply(tmp_path):
+    config = write_config(tmp_path)
+    line = gateway(config, "ingest", "--now", NOW, input=mail(
+        sender="traveller@example.org", subject="Vacation package cancelled",
+        body="You cancelled my vacation package without telling me. I want my money back.")).stdout.decode()
+    assert " processed CC-" in line and line.rstrip().endswith("customer")

@@ -73,3 +73,46 @@ def test_adopting_keeps_the_shipped_keys_the_block_leaves_out():
     assert data["gateway"]["address"] == "customer.care@shop.example"
     assert data["staff"]["notify"] == "desk@key.example" and data["staff"]["language"] == "tr"
     assert "[sla.priority_resolve]" in dumps(data)
+
+
+def test_poliser_customer_reads_the_policys_status_names_and_turkish_remedies(tmp_path):
+    from gatewaykit import listing, mail
+    cfg = adopt("policy-stages-2-4-1.toml", tmp_path)
+    gateway(cfg, "ingest", "--now", "2026-03-02T10:00:00+03:00", input=mail(
+        sender="ivan@example.ru", to="customer.care@shop.example", subject="Жалоба на качество",
+        body="Здравствуйте, купленная кастрюля протекает после первого использования, прошу заменить."))
+    tracking = listing(cfg)[0]["tracking"]
+    gateway(cfg, "ingest", "--now", "2026-03-02T11:00:00+03:00", input=mail(
+        sender="agent@shop.example", to="customer.care@shop.example", subject=f"Re: [{tracking}] Жалоба",
+        body="#status investigating\n"))
+    status = gateway(cfg, "preview", "status", "--lang", "ru", "--complaint", tracking).stdout.decode()
+    assert "Статус: На стадии обработки" in status
+    remedies = gateway(cfg, "preview", "remedies", "--lang", "tr", "--complaint", tracking).stdout.decode()
+    assert "- ikametgâhınızın bulunduğu yerdeki tüketici hakem heyeti" in remedies
+    assert "finans" not in remedies.lower() and "düzenleyici ve denetleyici" not in remedies
+
+
+def test_portal_shows_the_policys_status_names(tmp_path):
+    from gateway.web.app import _strings
+    from gatewaykit import REPO
+    cfg = config.load(adopt("policy-stages-2-4-1.toml", tmp_path))
+    strings = _strings(REPO / "templates" / "web" / "strings.toml", cfg.gateway.languages, cfg.status_labels)
+    assert strings["ru"]["statuses"]["closed"] == "Завершен" and strings["tr"]["statuses"]["escalated"] == "Güncel"
+    assert strings["ru"]["statuses"]["waiting_customer"]  # statuses the policy leaves out keep the portal's word
+
+
+def test_the_turkish_desk_gets_turkish_staff_mail_whatever_the_customer_writes(tmp_path):
+    from email import message_from_bytes, policy as mail_policy
+    from gatewaykit import mail, outgoing
+    cfg = adopt("policy-priority-1-3-5.toml", tmp_path, {"staff": {"notify": "desk@shop.example"}})
+    gateway(cfg, "ingest", "--now", "2026-03-02T10:00:00+03:00", input=mail(
+        sender="john@example.com", to="customer.care@shop.example", subject="Internet down",
+        body="Hello, my internet connection has been down since yesterday morning, please help."))
+    gateway(cfg, "tick", "--now", "2026-03-02T10:01:00+03:00")
+    sent = {m["To"]: m for m in (message_from_bytes(p.read_bytes(), policy=mail_policy.default) for p in outgoing(cfg))}
+    customer = sent.pop("john@example.com")
+    (staff,) = sent.values()  # the department the rules route to, else [staff] notify
+    assert staff["Content-Language"] == "tr" and "Yeni şikâyet" in str(staff["Subject"])
+    body = staff.get_body(("plain",)).get_content()
+    assert "Takip numarası:" in body and "Müşterinin yazdığı:" in body and "The customer" not in body
+    assert customer["Content-Language"] == "en"

@@ -75,12 +75,62 @@ def test_out_of_office_subjects_without_headers(subject: str) -> None:
     assert (result.automatic, result.kind) == (True, "autoreply")
 
 
+BOUNCE_SUBJECTS = ["Undelivered Mail Returned to Sender", "Delivery Status Notification (Failure)",
+                   "Mail delivery failed", "Undeliverable: Broken parcel", "Недоставленное сообщение",
+                   "Returned mail: see transcript for details"]
+
+
+@pytest.mark.parametrize("evidence", ["Return-Path: <>\r\n", "Auto-Submitted: auto-generated\r\n",
+                                      "Auto-Submitted: auto-replied\r\n"])
+@pytest.mark.parametrize("subject", BOUNCE_SUBJECTS)
+def test_plain_text_bounce_subjects_with_machine_evidence(subject: str, evidence: str) -> None:
+    assert verdict(mail_bytes(evidence, subject=subject, sender="mx@example.net")).kind == "bounce"
+
+
+@pytest.mark.parametrize("subject", BOUNCE_SUBJECTS)
+def test_a_bounce_subject_alone_never_decides(subject: str) -> None:
+    """A stranger can type any subject: without machine evidence it is a person writing."""
+    assert not verdict(mail_bytes(subject=subject, sender="mx@example.net")).automatic
+
+
+def test_null_sender_with_failed_recipients_header_is_a_bounce() -> None:
+    raw = mail_bytes("Return-Path: <>\r\nX-Failed-Recipients: gone@example.org\r\n", subject="Hello")
+    assert verdict(raw).kind == "bounce"
+
+
+def test_only_the_topmost_return_path_counts() -> None:
+    """The delivering MTA (or our listener) writes the envelope sender on top; one lower down is the sender's."""
+    forged = mail_bytes("Return-Path: <>\r\n").replace(b"From:", b"Return-Path: <ali@example.org>\r\nFrom:", 1)
+    assert not verdict(forged).automatic
+    assert verdict(mail_bytes("Return-Path: <>\r\nReturn-Path: <ali@example.org>\r\n")).automatic
+
+
+# Customers complaining about delivery in their own words: complaints, never bounces.
+DELIVERY_COMPLAINTS = [
+    "Sifarişim çatdırılmadı", "Siparişim teslim edilemedi", "Заказ не доставлен", "My parcel was undelivered",
+    "Delivery failed twice", "Returned mail order refund", "Sifariş çatdırıla bilmədi, pulumu qaytarın",
+    "Kargom ulaştırılamadı", "Paketim iletilemedi diyor", "Посылка не может быть доставлена уже неделю",
+    "Письмо о возврате: не доставлено", "Delivery failure - courier never came", "Non-delivery of order 5512",
+    "Undeliverable address? I live here!", "Failure notice from your courier", "Mail delivery failed, parcel lost",
+    "Kargo teslim edilemedi ve iade edildi", "Bağlama çatdırılmadı, kuryer gəlmədi",
+]
+
+
+@pytest.mark.parametrize("subject", DELIVERY_COMPLAINTS)
+def test_customer_delivery_complaints_are_not_bounces(subject: str) -> None:
+    result = verdict(mail_bytes(subject=subject, body="Salam, sifarişim hələ də gəlmədi. / Where is my order?"))
+    assert not result.automatic, result
+
+
 @pytest.mark.parametrize("subject", [
-    "Undelivered Mail Returned to Sender", "Delivery Status Notification (Failure)", "Mail delivery failed",
-    "Undeliverable: Broken parcel", "Недоставленное сообщение", "Returned mail: see transcript for details",
+    "Vacation package cancelled", "Vacation tour refund", "I was out of the office when the courier came",
+    "Courier came while I was out of office", "Re: automatic reply from your shop was useless",
+    "Автоответ вашего магазина бесполезен", "Я был вне офиса, когда пришёл курьер",
+    "Otomatik yanıt almak istemiyorum", "Ofis dışındaydım, kurye gelmiş", "Avtomatik cavab yox, insan cavabı istəyirəm",
+    "Ofisdən kənarda idim, kuryer gəlib",
 ])
-def test_plain_text_bounce_subjects(subject: str) -> None:
-    assert verdict(mail_bytes(subject=subject, sender="mx@example.net")).kind == "bounce"
+def test_ordinary_subjects_with_responder_words_are_human(subject: str) -> None:
+    assert not verdict(mail_bytes(subject=subject)).automatic
 
 
 @pytest.mark.parametrize("subject", ["Where is my office chair order?", "Complaint about auto parts",

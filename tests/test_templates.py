@@ -40,7 +40,7 @@ ACCEPT_REJECT = {
 CONTRACT_KEYS = {
     "lang", "tracking", "gateway", "complaint", "customer", "due", "message", "reason",
     "new_date", "missing", "linked", "errors", "commands_help", "actor", "events", "secret", "portal",
-    "planned", "asked",
+    "planned", "asked", "remedies",
 }
 
 
@@ -63,6 +63,7 @@ def full_context(lang: str = "az") -> dict:
             "tracking": TRACKING,
             "subject": "Sifariş gecikir",
             "status": "investigating",
+            "status_label": "",
             "priority": "high",
             "category": "delivery",
             "department": "delivery@example.az",
@@ -90,6 +91,7 @@ def full_context(lang: str = "az") -> dict:
         "actor": "leyla@example.az",
         "secret": "K7PQ2-MXA4R",
         "portal": "https://care.example.az",
+        "remedies": ["the consumer arbitration committee;", "the courts."],
         "events": [
             {"at": "18 noyabr 2026, 10:15", "kind": "registered", "detail": ""},
             {"at": "19 noyabr 2026, 09:00", "kind": "status", "detail": "in_review -> investigating"},
@@ -105,8 +107,8 @@ def empty_context(lang: str = "az") -> dict:
     )
     ctx["customer"].update(name="", phone="")
     ctx["due"] = {"acknowledge": "", "stage": "", "resolve": ""}
-    ctx.update(message="", reason="", new_date="", planned=False, asked="", missing=[], linked="", errors=[], commands_help="",
-               actor="", events=[], secret="", portal="")
+    ctx.update(message="", reason="", new_date="", planned=False, asked="", missing=[], linked="", errors=[],
+               commands_help="", actor="", events=[], secret="", portal="", remedies=[])
     return ctx
 
 
@@ -144,10 +146,12 @@ def test_customer_kind_exists_in_every_language(kind, lang, ext):
     assert (MAIL_DIR / f"{kind}.{lang}.{ext}").is_file()
 
 
-@pytest.mark.parametrize("kind", STAFF_KINDS)
-@pytest.mark.parametrize("ext", ("txt", "html"))
-def test_staff_kind_exists_in_english(kind, ext):
-    assert (MAIL_DIR / f"{kind}.en.{ext}").is_file()
+@pytest.mark.parametrize("kind", STAFF_KINDS + ("_staff_footer",))
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_staff_kind_exists_in_every_language(kind, lang):
+    """[staff] language may be any of the four: the Turkish and Russian desks read their own."""
+    assert (MAIL_DIR / f"{kind}.{lang}.txt").is_file()
+    assert (MAIL_DIR / f"{'_staff' if kind.startswith('_') else kind}.{lang}.html").is_file()
 
 
 def test_every_mail_template_is_a_known_kind():
@@ -227,6 +231,28 @@ def test_status_mail_shows_a_label_for_every_status(env, lang, status):
     for ext in ("txt", "html"):
         rendered = env.get_template(f"status.{lang}.{ext}").render(ctx)
         assert labels.STATUS[lang][status] in rendered
+
+
+@pytest.mark.parametrize("kind", ("status", "interim"))
+@pytest.mark.parametrize("ext", ("txt", "html"))
+def test_the_policys_status_name_wins_over_the_shipped_label(env, kind, ext):
+    ctx = full_context("ru")
+    ctx["complaint"].update(status="investigating", status_label="На стадии обработки")
+    rendered = env.get_template(f"{kind}.ru.{ext}").render(ctx)
+    labels = env.get_template("_labels.j2").module
+    assert "На стадии обработки" in rendered and labels.STATUS["ru"]["investigating"] not in rendered
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("ext", ("txt", "html"))
+def test_remedies_name_no_financial_authority_unless_the_policy_does(env, lang, ext):
+    shipped = env.get_template(f"remedies.{lang}.{ext}").render(empty_context(lang)).lower()
+    assert not any(word in shipped for word in ("financ", "финанс", "finans", "maliyyə"))
+    own = env.get_template(f"remedies.{lang}.{ext}").render(full_context(lang))
+    assert "the consumer arbitration committee;" in own and "the courts." in own
+    assert "ombudsman" not in own.lower() and "омбудсмен" not in own.lower()
+    if ext == "txt":
+        assert "- the consumer arbitration committee;\n- the courts.\n\n" in own
 
 
 def test_labels_cover_every_status_and_priority_in_every_language(env):

@@ -62,7 +62,8 @@ def create_app(runtime: Runtime, clock: Callable[[], datetime] = utc_now) -> Fla
     app.jinja_env.undefined = jinja2.ChainableUndefined
     if web.behind_proxy:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
-    Portal(app, runtime, _strings(directory / "strings.toml", config.gateway.languages), clock).register()
+    strings = _strings(directory / "strings.toml", config.gateway.languages, config.status_labels)
+    Portal(app, runtime, strings, clock).register()
     return app
 
 
@@ -295,12 +296,17 @@ def _tracking_of_message(message_id: str) -> str:
     return row.tracking if row else ""
 
 
-def _strings(path: Path, languages: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+def _strings(path: Path, languages: tuple[str, ...],
+             status_labels: dict[str, dict[str, str]] | None = None) -> dict[str, dict[str, Any]]:
+    """The portal's words; the policy's own status names ([status_labels.LANG]) win over the file's."""
     with path.open("rb") as handle:
         data = tomllib.load(handle)
     missing = [lang for lang in languages if lang not in data]
     if len(missing) == len(languages):
         raise ValueError(f"{path}: no table for any configured language ({', '.join(languages)})")
+    for lang, labels in (status_labels or {}).items():
+        if lang in data:
+            data[lang]["statuses"] = {**data[lang].get("statuses", {}), **labels}
     return data
 
 
