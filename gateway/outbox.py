@@ -226,7 +226,9 @@ def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params:
         "reason": params.get("reason", "") or (complaint.delay_reason if complaint else ""),
         "new_date": when(datetime.fromisoformat(new_date)) if new_date else "",
         "planned": bool(params.get("planned")),  # a delay notice for a date staff moved before it passed
-        "asked": params.get("asked", ""),  # the day staff asked for (#extend) when it was not a business day
+        "asked": params.get("asked", ""),
+        "after_close": bool(params.get("after_close")),  # reopened by a reply to the closed complaint
+        "reopen_days": policy.config.lifecycle.reopen_within_days,  # the day staff asked for (#extend) when it was not a business day
         "missing": list(params.get("missing", [])),
         "linked": params.get("linked", ""),
         "errors": list(params.get("errors", [])),

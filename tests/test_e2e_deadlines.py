@@ -348,3 +348,30 @@ def test_a_turkish_desk_reads_every_time_in_istanbul_time(tmp_path):
     assert show(desk.config, tracking)["due"]["resolve"] == utc_iso(datetime(2026, 12, 18, 18, tzinfo=ISTANBUL))
     delay = desk.mail_of(tracking, "delay")[0]
     assert "18 Aralık 2026, 18:00" in delay.text
+
+
+def test_extend_before_the_deadline_is_planned_and_a_saturday_lands_on_monday(tmp_path):
+    desk = Desk(tmp_path)
+    tracking = desk.ingest(az_complaint(), baku(2026, 11, 27, 17, 30))  # due 11 December 18:00
+    desk.staff_reply(tracking, "#extend 2026-12-12 Təchizatçıdan cavab gözləyirik", baku(2026, 12, 7, 11))
+    assert show(desk.config, tracking)["due"]["resolve"] == utc_iso(baku(2026, 12, 14, 18))  # Saturday -> Monday
+    delay = desk.mail_of(tracking, "delay")[0]
+    assert "vəd etdiyimiz müddətdə həll edə bilmədik" not in delay.text  # nothing was missed yet
+    assert "həmin tarix çatmadan" in delay.text and "14 dekabr 2026, 18:00" in delay.text
+    told = desk.mail_of(tracking, "extended")
+    assert [s.to for s in told] == [STAFF] and "2026-12-12" in told[0].text and "14 dekabr 2026" in told[0].text
+
+    desk.ticks(date(2026, 12, 11), date(2026, 12, 14))
+    assert [(at, kind) for at, kind, _ in desk.timeline(tracking, DEADLINE_KINDS) if kind != "delay"] == [
+        (baku(2026, 12, 7, 11), "escalation"),   # the review stage (2 December), missed while nothing ticked
+        (baku(2026, 12, 11, 18), "reminder"),    # one business day before the new date
+        (baku(2026, 12, 14, 18), "escalation")]  # the new date missed: once
+    assert len(desk.mail_of(tracking, "delay")) == 1  # staff gave the date: no automatic second notice
+
+
+def test_extend_to_a_date_already_past_is_refused(tmp_path):
+    desk = Desk(tmp_path)
+    tracking = desk.ingest(az_complaint(), baku(2026, 11, 27, 17, 30))
+    desk.staff_reply(tracking, "#extend 2026-11-30 gecikmə", baku(2026, 12, 7, 11))
+    assert desk.mail_of(tracking, "command_error") and not desk.mail_of(tracking, "delay")
+    assert show(desk.config, tracking)["due"]["resolve"] == utc_iso(baku(2026, 12, 11, 18))

@@ -40,7 +40,7 @@ ACCEPT_REJECT = {
 CONTRACT_KEYS = {
     "lang", "tracking", "gateway", "complaint", "customer", "due", "message", "reason",
     "new_date", "missing", "linked", "errors", "commands_help", "actor", "events", "secret", "portal",
-    "planned", "asked", "remedies",
+    "planned", "asked", "remedies", "after_close", "reopen_days",
 }
 
 
@@ -83,6 +83,8 @@ def full_context(lang: str = "az") -> dict:
         "reason": "Təchizatçıdan cavab gözlənilir.",
         "new_date": "9 dekabr 2026",
         "planned": True,
+        "after_close": True,
+        "reopen_days": 30,
         "asked": "2026-12-05",
         "missing": ["name", "phone"],
         "linked": "CC-2026-ZZZZZZZZ",
@@ -107,7 +109,7 @@ def empty_context(lang: str = "az") -> dict:
     )
     ctx["customer"].update(name="", phone="")
     ctx["due"] = {"acknowledge": "", "stage": "", "resolve": ""}
-    ctx.update(message="", reason="", new_date="", planned=False, asked="", missing=[], linked="", errors=[],
+    ctx.update(message="", reason="", new_date="", planned=False, asked="", after_close=False, reopen_days=0, missing=[], linked="", errors=[],
                commands_help="", actor="", events=[], secret="", portal="", remedies=[])
     return ctx
 
