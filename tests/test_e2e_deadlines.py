@@ -359,12 +359,12 @@ def test_extend_before_the_deadline_is_planned_and_a_saturday_lands_on_monday(tm
     assert "vəd etdiyimiz müddətdə həll edə bilmədik" not in delay.text  # nothing was missed yet
     assert "həmin tarix çatmadan" in delay.text and "14 dekabr 2026, 18:00" in delay.text
     told = desk.mail_of(tracking, "extended")
-    assert [s.to for s in told] == [STAFF] and "2026-12-12" in told[0].text and "14 dekabr 2026" in told[0].text
+    assert [s.to for s in told] == [STAFF] and "2026-12-12" in told[0].text and "14 December 2026" in told[0].text  # staff: en
 
     desk.ticks(date(2026, 12, 11), date(2026, 12, 14))
     assert [(at, kind) for at, kind, _ in desk.timeline(tracking, DEADLINE_KINDS) if kind != "delay"] == [
         (baku(2026, 12, 7, 11), "escalation"),   # the review stage (2 December), missed while nothing ticked
-        (baku(2026, 12, 11, 18), "reminder"),    # one business day before the new date
+        (baku(2026, 12, 14, 9), "reminder"),     # one business day (9 working hours) before the new date
         (baku(2026, 12, 14, 18), "escalation")]  # the new date missed: once
     assert len(desk.mail_of(tracking, "delay")) == 1  # staff gave the date: no automatic second notice
 

@@ -42,8 +42,8 @@ def test_004_untouched_high_priority_complaint_gets_one_true_delay_notice(tmp_pa
 
     assert [(when, kind) for when, kind, _ in desk.timeline(tracking, DEADLINE_KINDS)] == [
         (at(2026, 4, 28, 14), "reminder"),     # half a business day before 28 April 18:00
-        (at(2026, 4, 28, 18), "escalation"),   # the deadline missed: once
         (at(2026, 4, 28, 18), "delay"),        # the customer: once, with the policy's date
+        (at(2026, 4, 28, 18), "escalation"),   # the deadline missed: staff, once
         (at(2026, 5, 4, 14), "reminder"),      # before the date the customer was given
         (at(2026, 5, 4, 18), "escalation"),    # that one missed too: staff hear, the customer is not
     ]                                          # promised yet another invented date
@@ -104,13 +104,13 @@ def test_000_before_novruz_one_true_delay_notice_then_answer_accept_close_and_re
     assert ack.language == "az" and ack.at == at(2026, 3, 19, 10) and ack.date_header.endswith("+0400")
     assert "13 aprel 2026, 18:00" in ack.text  # 10 business days after the holidays
 
-    desk.days(date(2026, 3, 19), date(2026, 4, 13), hours=(time(18),))
+    desk.days(date(2026, 3, 19), date(2026, 4, 13), hours=(time(9), time(18)))
     assert [(when, kind) for when, kind, _ in desk.timeline(tracking, DEADLINE_KINDS)] == [
-        (at(2026, 4, 1, 18), "reminder"),     # review (3 days) due 2 April: a day before
+        (at(2026, 4, 2, 9), "reminder"),      # review (3 days) due 2 April 18:00: one business day before
         (at(2026, 4, 2, 18), "escalation"),
-        (at(2026, 4, 10, 18), "reminder"),    # resolution due Monday 13 April: the Friday before
-        (at(2026, 4, 13, 18), "escalation"),
+        (at(2026, 4, 13, 9), "reminder"),     # resolution due Monday 13 April 18:00
         (at(2026, 4, 13, 18), "delay"),       # "the reason and the nearest date", once
+        (at(2026, 4, 13, 18), "escalation"),
     ]
     delay = desk.mail_of(tracking, "delay")[0]
     assert delay.language == "az" and "Həllin ən yaxın tarixi: 27 aprel 2026, 18:00." in delay.text

@@ -79,10 +79,10 @@ class Timeline:
         return {o["message_id"]: o["kind"] for o in show(self.config, tracking)["outgoing"]}
 
     def timeline(self, tracking: str, kinds: tuple[str, ...] | None = None) -> list[tuple[datetime, str, str]]:
-        """(when, kind, recipient) of the complaint's mails (of these kinds), by time."""
+        """(when, kind, recipient) of the complaint's mails (of these kinds), by time, then kind."""
         by_id = self.kinds(tracking)
-        return [(s.at, by_id[s.message_id], s.to) for s in self.sent
-                if s.message_id in by_id and (kinds is None or by_id[s.message_id] in kinds)]
+        return sorted((s.at, by_id[s.message_id], s.to) for s in self.sent
+                      if s.message_id in by_id and (kinds is None or by_id[s.message_id] in kinds))
 
     def mail_of(self, tracking: str, kind: str) -> list[Sent]:
         by_id = self.kinds(tracking)
