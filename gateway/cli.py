@@ -14,7 +14,8 @@
     gateway [--config PATH] export --customer ADDRESS [--output FILE]
     gateway [--config PATH] purge [--now ISO8601] [--days N]
 
-Exit codes: 0 success, 1 a problem with the data or the work, 2 bad config or usage.
+Exit codes: 0 success, 1 a problem with the data or the work, 2 bad config or usage;
+`ingest` exits 75 (EX_TEMPFAIL) whenever a message was not stored, so an MTA retries it.
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from gateway.config import Config, ConfigError
 if TYPE_CHECKING:
     from gateway.language import LanguageDetector
 
+EX_TEMPFAIL = 75  # sysexits.h: an MTA retries the delivery later
 INGEST_BATCH = 50  # files per transaction for `gateway ingest FILE...`
 
 
@@ -96,11 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # The MTA pipe: nothing it hands us may bounce because of a problem on our side (an MTA reads
+    # any status but EX_TEMPFAIL as permanent and returns the mail to the customer); it retries.
+    cannot_start = EX_TEMPFAIL if args.command == "ingest" else 2
     try:
         config = config_module.load(args.config)
     except ConfigError as exc:
         print(f"gateway: config error: {exc}", file=sys.stderr)
-        return 2
+        return cannot_start
     logs.setup(config.logging)
     if args.command == "check":
         from gateway.checks import run_checks
@@ -113,14 +118,19 @@ def main(argv: list[str] | None = None) -> int:
     from gateway.runtime import Runtime
     try:
         runtime = Runtime.open(config, detector=detector)
-    except Exception as exc:  # rules or templates broken: say so, start nothing
-        print(f"gateway: cannot start: {exc}", file=sys.stderr)
-        return 2
+    except Exception as exc:  # rules or templates broken, database away: say so, start nothing
+        print(f"gateway: cannot start: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return cannot_start
     try:
         return COMMANDS[args.command](runtime, args)
     except BrokenPipeError:  # `gateway list --json | head`: the reader has what it wanted
         sys.stderr.close()
         return 0
+    except Exception as exc:
+        if args.command != "ingest":
+            raise
+        print(f"gateway: error not stored, retry later: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EX_TEMPFAIL
     finally:
         runtime.close()
 
@@ -176,34 +186,56 @@ def cmd_migrate(config, args) -> int:
 
 def cmd_ingest(runtime, args) -> int:
     """One line per message. Files go INGEST_BATCH to a transaction (a directory of mail is
-    stored at batch speed); a database error fails only the messages of its batch."""
-    sources = [(str(p), p.read_bytes) for p in args.files] or [("-", sys.stdin.buffer.read)]
-    failures = sum(_ingest_batch(runtime, sources[start:start + INGEST_BATCH], args.now)
-                   for start in range(0, len(sources), INGEST_BATCH))
-    return 1 if failures else 0
+    stored at batch speed); a database error fails only the messages of its batch.
+
+    Exit 0 when every message was stored (processed, quarantined or a duplicate); 75
+    (EX_TEMPFAIL) when one could not be stored (database unreachable or locked, disk full):
+    the MTA keeps it and retries; 1 when a FILE named on the command line cannot be read."""
+    sources = [(str(p), p.read_bytes) for p in args.files] or [("-", _read_stdin)]
+    unreadable = not_stored = 0
+    for start in range(0, len(sources), INGEST_BATCH):
+        failed = _ingest_batch(runtime, sources[start:start + INGEST_BATCH], args.now)
+        unreadable, not_stored = unreadable + failed[0], not_stored + failed[1]
+    return EX_TEMPFAIL if not_stored else 1 if unreadable else 0
 
 
-def _ingest_batch(runtime, sources: list[tuple[str, Callable[[], bytes]]], now: datetime | None) -> int:
-    """Ingest what could be read in one transaction; print a line each; return how many failed."""
-    names, raws, failures = [], [], 0
+def _read_stdin() -> bytes:
+    try:
+        return sys.stdin.buffer.read()
+    except OSError as exc:  # the pipe broke: nothing is ours yet, the MTA must try again
+        raise _NotStored(exc) from exc
+
+
+class _NotStored(Exception):
+    """Reading the mail failed in a way the sender must retry."""
+
+
+def _ingest_batch(runtime, sources: list[tuple[str, Callable[[], bytes]]],
+                  now: datetime | None) -> tuple[int, int]:
+    """Ingest what could be read in one transaction; print a line each;
+    return (unreadable files, messages not stored)."""
+    names, raws, unreadable, not_stored = [], [], 0, 0
     for name, read in sources:
         try:
             raws.append(read())
             names.append(name)
+        except _NotStored as exc:
+            not_stored += 1
+            print(f"{name}: error not stored, retry later: {exc}", file=sys.stderr)
         except Exception as exc:
-            failures += 1
+            unreadable += 1
             print(f"{name}: error not stored: {type(exc).__name__}: {exc}", file=sys.stderr)
     if not raws:
-        return failures
+        return unreadable, not_stored
     try:
         outcomes = runtime.pipeline.ingest_batch(raws, "pipe", now or datetime.now(timezone.utc))
-    except Exception as exc:
+    except Exception as exc:  # database away or locked, disk full, a bug before the commit: nothing kept
         for name in names:
-            print(f"{name}: error not stored: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return failures + len(names)
+            print(f"{name}: error not stored, retry later: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return unreadable, not_stored + len(names)
     for name, outcome in zip(names, outcomes):
         print(f"{name}: {outcome.line()}")
-    return failures
+    return unreadable, not_stored
 
 
 def cmd_tick(runtime, args) -> int:

@@ -43,6 +43,8 @@ class GatewaySection:
     tracking_prefix: str = "CC"
     language_detection: str = "accurate"  # accurate (~130 MB of models) | compact (~13 MB, weaker on short az/tr)
     phone_region: str = "AZ"
+    read_seconds: float = 20.0  # the daemon's budget for reading one mail (parse); over it: quarantined
+    read_memory_mb: int = 1024  # the reader process's heap limit; a mail needing more is quarantined
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,9 @@ class OutboundSection:
     retry_base_seconds: float = 60.0
     rate_per_recipient_hour: int = 10
     rate_per_complaint_day: int = 20
+    # How long a claimed row is this worker's alone, on the database's clock; renewed at half.
+    # One send (connect, TLS, DATA) must finish within half of it.
+    claim_seconds: float = 180.0
 
 
 @dataclass(frozen=True)

@@ -149,3 +149,18 @@ def test_a_batch_the_database_refuses_leaves_no_temporary_files(runtime, monkeyp
     with pytest.raises(pw.OperationalError):
         runtime.pipeline.ingest_batch([complaint(7)], "imap", NOW)
     assert not list(runtime.archive.root.rglob(".tmp-*"))
+
+
+def test_a_unique_key_failure_that_is_no_duplicate_quarantines_the_mail(runtime, monkeypatch):
+    """A bug that always hits a unique key (here: every tracking number drawn is taken) must not
+    make the mail a 'duplicate' acknowledged to the source while nothing was stored."""
+    first = runtime.pipeline.ingest(complaint(0), "imap", NOW)
+    monkeypatch.setattr(pipeline_module.tracking, "make", lambda prefix, year: first.tracking)
+    outcome = runtime.pipeline.ingest(complaint(1), "imap", NOW)
+    assert outcome.state == "quarantined" and outcome.reason.startswith("unique key failure")
+    stored = Message.get(Message.message_id == "batch-1@example.az")
+    assert stored.state == "quarantined" and "unique key failure" in stored.reason
+    assert runtime.pipeline.ingest(complaint(1), "imap", NOW).state == "duplicate"  # the MTA's retry: no second row
+    monkeypatch.undo()
+    retried = runtime.pipeline.retry(stored, NOW)
+    assert retried.state == "processed" and retried.tracking != first.tracking
