@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import re
 
-import jinja2
 import pytest
 
 from gateway import history
 from gateway.checks import CUSTOMER_KINDS, sample_context
+from gateway.compose import Templates
 from gateway.lifecycle import STATUSES
 from gatewaykit import REPO
 
@@ -61,11 +61,8 @@ def every_step() -> list[tuple[str, str, str]]:
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_no_customer_template_renders_an_internal_code(kind, lang):
     """Every customer mail in every language, with every last step and status it can show."""
-    directory = REPO / "templates" / "mail"
-    for ext, env in (("txt", jinja2.Environment(loader=jinja2.FileSystemLoader(str(directory)),
-                                                undefined=jinja2.StrictUndefined)),
-                     ("html", jinja2.Environment(loader=jinja2.FileSystemLoader(str(directory)),
-                                                 undefined=jinja2.StrictUndefined, autoescape=True))):
+    templates = Templates(REPO / "templates" / "mail")
+    for ext, env in (("txt", templates.text_env), ("html", templates.html_env)):
         for step in every_step():
             for status in STATUSES:
                 context = sample_context(lang)
