@@ -468,3 +468,21 @@ def test_an_order_number_under_a_closing_stays_text(text: str) -> None:
                                   "Thanks,\nAli Aliyev\nhttps://shop.example"])
 def test_a_closing_that_is_the_whole_message_stays(text: str) -> None:
     assert split_reply(text)[0] == text
+
+
+@pytest.mark.parametrize("text", [
+    "Kimden: depo\nTarih: 7 Aralık\nKonu: iade\nParanız iade edildi.",
+    "От: склада в Баку\nДата: 7 декабря\nТема: возврат\nДеньги вернули.",
+    "Göndərən: anbar\nTarix: 7 dekabr\nMövzu: geri qaytarma\nPulunuz qaytarıldı.",
+])
+def test_header_like_prose_without_a_to_line_is_text(text: str) -> None:
+    assert split_reply(text)[0] == text
+
+
+@pytest.mark.parametrize("text, signature", [
+    ("Refund sent.\n\nThanks, Ali", "Thanks, Ali"),
+    ("Refund sent.\n\nRegards, Ali Aliyev\nTel: 050 123 45 67", "Regards, Ali Aliyev\nTel: 050 123 45 67"),
+    ("Pul qaytarıldı.\n\nHörmətlə, Leyla Həsənova", "Hörmətlə, Leyla Həsənova"),
+])
+def test_a_closing_with_the_name_on_its_line(text: str, signature: str) -> None:
+    assert split_reply(text)[1:] == ("", signature)
