@@ -134,6 +134,8 @@ def customer_reply(inputs: Inputs, policy: Policy) -> Plan:
                                            policy.config.lifecycle.escalate_after_rejections)
     if decision:
         return customer_decision(b, complaint, intent or "", decision, inputs, policy)
+    if complaint.status == "resolved" and mail.new_text.strip():
+        return undecided(b, complaint, intent, inputs, policy)
     if intent == "status":
         b.set(message_kind="status_request")
         b.event("status_request", mail.sender)
@@ -211,6 +213,23 @@ def customer_decision(b: PlanBuilder, complaint: ComplaintView, intent: str, dec
     # whoever escalations go to
     extra = policy.escalation_addresses_for(complaint) if new_status == "escalated" else ()
     notify_staff(b, complaint, policy, "staff_update", inputs.mail.new_text, extra)
+    return b.build()
+
+
+def undecided(b: PlanBuilder, complaint: ComplaintView, intent: str | None, inputs: Inputs,
+              policy: Policy) -> Plan:
+    """A reply to our answer that neither accepts nor rejects it ("OK, but when does the refund
+    come?", "Согласен, но ..."): the customer was not silent. Staff read it (their notice says
+    the complaint will not close by itself), and the recorded event keeps the sweep from
+    auto-closing it as "no decision"; a status question still gets the status mail."""
+    mail = inputs.mail
+    b.event("customer_message", mail.sender)
+    b.event(lifecycle.UNDECIDED_EVENT, "gateway", "the customer replied to the answer without accepting or "
+                                                  "rejecting it: staff told, not closed automatically")
+    if intent == "status":
+        b.set(message_kind="status_request")
+        b.send(OutMail("status", mail.sender, "customer", complaint.language))
+    notify_staff(b, complaint, policy, "staff_update", mail.new_text)
     return b.build()
 
 

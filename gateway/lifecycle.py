@@ -36,6 +36,10 @@ ALLOWED: dict[str, frozenset[str]] = {
 CUSTOMER_DECISIONS: dict[tuple[str, str], tuple[str, str]] = {
     ("resolved", "accept"): ("closed", "closed"),
 }
+# A reply to our answer (status resolved) that neither accepts nor rejects it is recorded
+# as this event: the customer was not silent, so the sweep does not auto-close the
+# complaint as "no decision" (sweep._auto_close looks for it); staff decide.
+UNDECIDED_EVENT = "decision_unclear"
 REVIEW_AGAIN, ESCALATE = ("reopened", "reopened"), ("escalated", "remedies")
 
 

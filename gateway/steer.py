@@ -155,8 +155,8 @@ def finish(s: Steering, kind: str, body: str) -> None:
         b.update(assignee=s.actor)
     if s.status == "waiting_customer" and s.complaint.status != "waiting_customer":
         b.update(paused_at=now)
-    if s.status == "resolved" and s.complaint.status != "resolved":
-        b.update(resolved_at=now)
+    if s.status == "resolved" and (s.complaint.status != "resolved" or s.mode == "resolution"):
+        b.update(resolved_at=now)  # a new answer asks for a new decision: its auto-close clock starts now
     if s.status == "closed" and s.complaint.status != "closed":
         b.update(closed_at=now)
     if kind == "relay" and not body.strip():

@@ -17,7 +17,7 @@ from typing import Callable
 
 import peewee as pw
 
-from gateway import deadlines
+from gateway import deadlines, lifecycle
 from gateway.enqueue import deliverable, queue
 from gateway.models import CONNECTION_ERRORS, Complaint, Event, write_transaction
 from gateway.plan import OutMail
@@ -163,11 +163,22 @@ def _interim(policy: Policy, complaint: Complaint, action: deadlines.Action, now
 
 
 def _auto_close(policy: Policy, complaint: Complaint, action: deadlines.Action, now: datetime) -> None:
+    if _customer_replied(complaint):
+        Event.create(complaint=complaint, at=naive(now), actor="scheduler", kind="auto_close_held",
+                     detail="the customer replied without a clear decision: not closed automatically")
+        return
     Event.create(complaint=complaint, at=naive(now), actor="scheduler", kind="status", from_status=complaint.status,
                  to_status="closed", detail="no decision from the customer: closed automatically")
     complaint.status, complaint.closed_at = "closed", naive(now)
     _send(policy, complaint, OutMail("closed", complaint.customer.email, "customer", complaint.language),
           action, now)
+
+
+def _customer_replied(complaint: Complaint) -> bool:
+    """Whether the customer answered this resolution without accepting or rejecting it
+    (decide.undecided records it): closing for silence would be untrue."""
+    return Event.select().where((Event.complaint == complaint) & (Event.kind == lifecycle.UNDECIDED_EVENT)
+                                & (Event.at >= complaint.resolved_at)).exists()
 
 
 ACTIONS: dict[str, Callable[[Policy, Complaint, deadlines.Action, datetime], None]] = {

@@ -95,6 +95,37 @@ def test_accept_and_reject(policy):
     assert update.params["message"] == "reject"
 
 
+def test_a_reply_to_the_answer_that_decides_nothing_goes_to_staff_and_holds_the_auto_close(policy):
+    plan = run(policy, mail("OK, but the refund has not reached my card yet."), role="customer",
+               view=complaint("resolved", resolved_at=NOW))
+    assert plan.status is None and "reject_count" not in plan.updates and "closed_at" not in plan.updates
+    assert kinds(plan) == [("staff_update", "agent@shop.test")]
+    assert plan.outgoing[0].params["message"] == "OK, but the refund has not reached my card yet."
+    assert [e.kind for e in plan.events] == ["customer_message", "decision_unclear"]
+
+
+def test_a_status_question_to_the_answer_gets_the_status_and_staff_read_it(policy):
+    plan = run(policy, mail("When will the refund arrive?"), role="customer", view=complaint("resolved"))
+    assert plan.status is None and plan.message_kind == "status_request"
+    assert kinds(plan) == [("status", "aysel@example.az"), ("staff_update", "agent@shop.test")]
+    assert "decision_unclear" in [e.kind for e in plan.events]
+
+
+def test_an_empty_reply_to_the_answer_is_only_a_status_request(policy):
+    plan = run(policy, mail("\n"), role="customer", view=complaint("resolved"))
+    assert kinds(plan) == [("status", "aysel@example.az")]
+    assert "decision_unclear" not in [e.kind for e in plan.events]
+
+
+@pytest.mark.parametrize("text, status", [
+    ("Qebul edirem", "closed"), ("Согласен, претензий нет.", "closed"), ("Sorunum kalmadı.", "closed"),
+    ("OK, I accept. No further questions.", "closed"), ("rədd edirəm", "reopened"), ("Ret", "reopened"),
+    ("This does not solve my problem.", "reopened"),
+])
+def test_the_issue_s_decisions(policy, text, status):
+    assert run(policy, mail(text), role="customer", view=complaint("resolved")).status == status
+
+
 def test_stranger_gets_a_new_linked_complaint_and_no_information(policy):
     plan = run(policy, mail("status", sender="nosy@example.org"), role="stranger", view=complaint())
     assert plan.create.linked_tracking == "CC-2026-4K7PQ2MX"
