@@ -43,6 +43,8 @@ class GatewaySection:
     tracking_prefix: str = "CC"
     language_detection: str = "accurate"  # accurate (~130 MB of models) | compact (~13 MB, weaker on short az/tr)
     phone_region: str = "AZ"
+    read_seconds: float = 20.0  # the daemon's budget for reading one mail (parse); over it: quarantined
+    read_memory_mb: int = 1024  # the reader process's heap limit; a mail needing more is quarantined
 
 
 @dataclass(frozen=True)
