@@ -111,6 +111,14 @@ class OutboundSection:
 
 
 @dataclass(frozen=True)
+class LifecycleSection:
+    """What a customer's late reply and repeated rejections do (README: "Complaint lifecycle")."""
+
+    reopen_within_days: int = 30  # a reply this many days after closing reopens it; later: a new, linked complaint
+    escalate_after_rejections: int = 2  # the Nth rejection escalates (external remedies); 0: never, review again
+
+
+@dataclass(frozen=True)
 class StaffSection:
     notify: str = ""
     addresses: tuple[str, ...] = ()
@@ -153,6 +161,7 @@ class SlaSection:
     resolve: float = 10
     priority_resolve: dict[str, float] = field(default_factory=dict)
     reminder_lead: float = 1
+    extend_by: float = 0  # business days the one automatic delay notice adds; 0: sla.resolve
     escalate_to: str = ""
     interim_every: float = 0
     auto_close_after: float = 5
@@ -228,6 +237,7 @@ class Config:
     report: ReportSection = ReportSection()
     web: WebSection = WebSection()
     sms: SmsSection = SmsSection()
+    lifecycle: LifecycleSection = LifecycleSection()
     # The policy's own words: status names per language and status ({"ru": {"resolved": "Удовлетворено"}}),
     # shown instead of the shipped labels; and the external remedies the remedies mail lists, per language.
     status_labels: dict[str, dict[str, str]] = field(default_factory=dict)

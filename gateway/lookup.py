@@ -71,7 +71,7 @@ def complaint_view(complaint: Complaint, staff_addresses: tuple[str, ...] = ()) 
         subject=complaint.subject, reject_count=complaint.reject_count,
         created_at=aware(complaint.created_at), due_acknowledge=aware(complaint.due_acknowledge),
         due_stage=aware(complaint.due_stage), due_resolve=aware(complaint.due_resolve),
-        resolved_at=aware(complaint.resolved_at), paused_at=aware(complaint.paused_at),
+        resolved_at=aware(complaint.resolved_at), closed_at=aware(complaint.closed_at), paused_at=aware(complaint.paused_at),
         status_before_wait=before_wait, customer_message_ids=ids,
         staff_addresses=staff_addresses, customer_name=customer.name, customer_phone=customer.phone,
         sensitive=complaint.sensitive)

@@ -28,6 +28,7 @@ class ComplaintView:
     due_stage: datetime | None = None
     due_resolve: datetime | None = None
     resolved_at: datetime | None = None
+    closed_at: datetime | None = None
     paused_at: datetime | None = None
     status_before_wait: str = ""  # where a waiting_customer complaint goes back to
     customer_message_ids: tuple[str, ...] = ()  # for threading our replies
