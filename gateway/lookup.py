@@ -19,6 +19,11 @@ if TYPE_CHECKING:  # the sweep and the outbox read threads without loading the m
     from gateway.parse import Mail
 
 
+# Mail the gateway sends a customer by itself in answer to their mail on a complaint (the
+# acknowledgement registers a complaint; a status request right after it is still answered).
+AUTO_ANSWERS = ("status",)
+
+
 def _locked(query: pw.ModelSelect) -> pw.ModelSelect:
     return query.for_update() if isinstance(db.obj, pw.PostgresqlDatabase) else query
 
@@ -49,6 +54,8 @@ def complaint_view(complaint: Complaint, staff_addresses: tuple[str, ...] = ()) 
             .order_by(Event.id.desc()).first())
         before_wait = last.from_status if last else ""
     ids = customer_message_ids(complaint.id, customer.email, last=20)
+    last_answer = (OutgoingMail.select(pw.fn.MAX(OutgoingMail.created_at))
+                   .where((OutgoingMail.complaint == complaint.id) & OutgoingMail.kind.in_(AUTO_ANSWERS)).scalar())
     return ComplaintView(
         id=complaint.id, tracking=complaint.tracking, customer_email=customer.email,
         status=complaint.status, priority=complaint.priority, category=complaint.category,
@@ -58,7 +65,8 @@ def complaint_view(complaint: Complaint, staff_addresses: tuple[str, ...] = ()) 
         due_stage=aware(complaint.due_stage), due_resolve=aware(complaint.due_resolve),
         resolved_at=aware(complaint.resolved_at), paused_at=aware(complaint.paused_at),
         status_before_wait=before_wait, customer_message_ids=ids,
-        staff_addresses=staff_addresses, customer_name=customer.name, customer_phone=customer.phone)
+        staff_addresses=staff_addresses, customer_name=customer.name, customer_phone=customer.phone,
+        last_auto_answer=aware(last_answer))
 
 
 def customer_of(complaint: Complaint) -> Customer:
