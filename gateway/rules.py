@@ -35,7 +35,7 @@ LEVELS: tuple[str, ...] = ("high", "normal", "low")  # most urgent first
 INTENTS: tuple[str, ...] = ("reject", "accept", "status")  # precedence when several match
 REQUIRED_INTENTS: tuple[str, ...] = INTENTS
 # Word lists the reply reader (gateway/intent.py) uses beside the intents themselves.
-OPTIONAL_INTENTS: tuple[str, ...] = ("greeting", "yes", "no", "negation", "negation_after", "contrast")
+OPTIONAL_INTENTS: tuple[str, ...] = ("greeting", "yes", "no", "negation", "negation_after", "contrast", "condition")
 
 _WORD = re.compile(r"\w+(?:'\w+)*")
 _PATTERN_WORD = re.compile(r"\w+(?:'\w+)*\*?")
@@ -364,6 +364,12 @@ def _sensitive(rules: Rules, facts: _Facts) -> str | None:
         if hits:
             return f"{group.origin}: {group.name}: {_quoted(hits)}"
     return None
+
+
+def sensitive_mention(rules: Rules, text: str, language: str) -> str | None:
+    """Which special category a later message mentions (the why), None when none: every
+    customer message is read, not only the first."""
+    return _sensitive(rules, _Facts(WordIndex.of(words(text)), "", False, language))
 
 
 def classify(rules: Rules, subject: str, text: str, sender: str, has_attachments: bool,
