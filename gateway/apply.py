@@ -145,9 +145,11 @@ def _new_complaint(plan: Plan, customer: Customer, now: datetime, incoming_sourc
 
 
 def _fill_customer(customer: Customer, plan: Plan, incoming: Incoming) -> None:
-    """Known contact data is never overwritten by a guess; the latest language wins."""
+    """Known contact data is never overwritten by a guess; the latest language wins, and what the
+    customer gave when we asked for it replaces the incomplete value we had."""
     for name, value in plan.customer.items():
-        if (name == "language" or not getattr(customer, name)) and getattr(customer, name) != value:
+        replace_it = name == "language" or name in plan.customer_given or not getattr(customer, name)
+        if replace_it and getattr(customer, name) != value:
             setattr(customer, name, value)
     if incoming.human and incoming.sender == customer.email and customer.bouncing:
         customer.bouncing = False  # a new mail from the address: it works again

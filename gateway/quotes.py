@@ -7,9 +7,10 @@ STRUCTURE clients write, never on words alone, because ordinary sentences hold
 those words ("Отправлено со склада 24 ноября.", "The courier wrote:"):
 
 - history: a separator line ("-----Original Message-----"), an Outlook header
-  block (From + Sent/Date + Subject lines, in az/ru/tr/en and more), or an
-  attribution: a line ending in ":" that names a date or time AND an address or
-  a "wrote" verb; without "> " lines after it, it must carry an address;
+  block (From + Sent/Date + To + Subject lines, in az/ru/tr/en and more), or an
+  attribution: a line ending in ":" that names a date or time AND ends with a
+  "wrote" verb or with "Name <address>:"; without "> " lines after it, it must
+  carry an address in angle brackets, as clients write it;
 - signature: a "-- " delimiter, known client footers ("Sent from my iPhone",
   "Get Outlook for iOS" and their translations) as the last lines, or a closing
   ("Regards,", "С уважением,", "Saygılarımla,", "Hörmətlə,") followed by a short
@@ -44,7 +45,7 @@ SEPARATOR = re.compile("|".join((
 )), _I)
 _SEPARATOR_FIRST = frozenset("-#rRоО")  # what a SEPARATOR line can begin with
 
-# Outlook's quoted header block: a From line, then Sent/Date and Subject lines.
+# Outlook's quoted header block: a From line, then Sent/Date, To and Subject lines.
 HEADER_FROM = re.compile(
     r"^\s*\*?(from|от|від|kimden|gönderen|göndərən|kimdən|von|de|van|da|od)\s*:\*?\s*\S", _I)
 HEADER_WHEN = re.compile(
@@ -52,6 +53,7 @@ HEADER_WHEN = re.compile(
     r"göndərildi|tarix|gesendet|datum|envoyé|enviado|inviato|verzonden)\s*:", _I)
 HEADER_SUBJECT = re.compile(
     r"^\s*\*?(subject|тема|konu|mövzu|betreff|objet|asunto|oggetto|onderwerp|temat)\s*:", _I)
+HEADER_TO = re.compile(r"^\s*\*?(to|кому|kime|kimə|an|à|para|a|aan|do|komu)\s*:", _I)
 HEADER_ANY = re.compile(HEADER_WHEN.pattern + "|" + HEADER_SUBJECT.pattern + "|" + (
     r"^\s*\*?(to|cc|bcc|кому|копия|kime|bilgi|kimə|surət|an|à|para|a|aan|importance|важность|önem|vacib)\s*:"), _I)
 HEADER_BLOCK_SPAN = 12  # lines after "From:" (blank ones included) read for the other header lines
@@ -61,6 +63,9 @@ QUOTED_LINE = re.compile(r"^\s*>")
 # An address, found only from the start of a run of address characters (the look-behind),
 # with bounded parts: no run is ever rescanned, whatever the line holds.
 ADDRESS = re.compile(r"(?<![\w.+'-])[\w.+'-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
+# "<address>" as clients write it after a name; prose rarely does (Gmail wraps after the "<").
+BRACKETED_ADDRESS = re.compile(r"<\s?[\w.+'-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}\s?>")
+_DATE_FIRST = re.compile(r"^[->\s]*(\d|[^\W\d_]{2,12}\.?,)")  # "07.12.2026, ..." or "пн, ..."
 _WHEN = re.compile(
     r"\b\d{1,2}:\d{2}\b"  # a time
     r"|\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b"  # a numeric date
@@ -112,8 +117,10 @@ CLOSING = re.compile(
     r"hörmətlə və təşəkkürlə)[,.!]?$", _I)
 CLOSING_SEARCH_LINES = 15  # the closing must be among the last lines of the text
 SIGNATURE_BLOCK_MAX = 12  # lines below the closing
-_CONTACT = re.compile(r"@|https?://|www\.|\+?\d[\d ()./-]{6,}\d|^\s*(tel|phone|mob|fax|тел|моб|факс|telefon|"
+CONTACT = re.compile(r"@|https?://|www\.|\+?\d[\d ()./-]{6,}\d|^\s*(tel|phone|mob|fax|тел|моб|факс|telefon|"
                       r"cep|faks|e-?mail|e-?poçt|эл|web)\b", _I)
+_IMAGE = re.compile(r"^\[[^\[\]]{1,80}\]$")  # an image's alt text, as htmltext writes it (a logo)
+_POSTSCRIPT = re.compile(r"^p\.?\s?s\b", _I)  # "P.S. ..." is part of the letter
 _NAME_TOKEN = re.compile(r"^[^\W\d_][\w.'’-]*$")
 
 
@@ -191,17 +198,17 @@ class _Scan:
                 return _include_rule_line(lines, i)
             if i in ends_colon:
                 start = _attribution_start(lines, self, i)
-                if start is not None and not self.quote_follows(i + 1) and ADDRESS.search(
+                if start is not None and not self.quote_follows(i + 1) and BRACKETED_ADDRESS.search(
                         " ".join(lines[start:i + 1])[:ATTRIBUTION_MAX_CHARS]):
                     return start
         return len(lines)
 
     def header_block_at(self, i: int) -> bool:
-        """A From line, then header lines (blank lines between allowed) with a Sent/Date and a Subject."""
+        """A From line, then header lines (blank lines between allowed) with a Sent/Date, a To and a Subject."""
         lines = self.lines
         if not HEADER_FROM.match(lines[i][:LINE_CAP]):
             return False
-        seen_when = seen_subject = False
+        seen_when = seen_subject = seen_to = False
         for j in range(i + 1, min(len(lines), i + 1 + HEADER_BLOCK_SPAN)):
             line = lines[j][:LINE_CAP]
             if not line.strip():
@@ -210,7 +217,8 @@ class _Scan:
                 break
             seen_when = seen_when or bool(HEADER_WHEN.match(line))
             seen_subject = seen_subject or bool(HEADER_SUBJECT.match(line))
-        return seen_when and seen_subject
+            seen_to = seen_to or bool(HEADER_TO.match(line))
+        return seen_when and seen_subject and seen_to
 
     def quote_follows(self, j: int) -> bool:
         """True when the next non-blank line from j is a "> " quoted line."""
@@ -268,12 +276,17 @@ def is_attribution(joined: str) -> bool:
     """A line ending in ":" that names a date or time, and an address or a "wrote" verb."""
     if len(joined) > ATTRIBUTION_MAX_CHARS or not joined.rstrip().endswith(":"):
         return False
-    has_address = bool(ADDRESS.search(joined))
     bare = ADDRESS.sub(" ", joined)
     if not _WHEN.search(bare):
         return False
     ending = bare.rstrip().rstrip(":").rstrip().lower()
-    return has_address or ending.endswith(WROTE)
+    if ending.endswith(WROTE):
+        return True
+    # Without a verb (Gmail ru, Yandex, Mail.ru): it opens with the date ("07.12.2026, 10:01, ",
+    # "пн, 7 дек. 2026 г. в 10:01, ", "Понедельник, 7 декабря ...") and ends "Name <address>:".
+    found = BRACKETED_ADDRESS.search(joined)
+    return (found is not None and not joined[found.end():].rstrip().rstrip(":").strip()
+            and bool(_DATE_FIRST.match(joined)))
 
 
 # --- signatures ----------------------------------------------------------------
@@ -307,34 +320,41 @@ def _delimited_block(lines: list[str], end: int) -> int:
 
 def _closing_block(lines: list[str], end: int) -> int:
     """Where a closing + name/title/contact block starts above `end`; `end` when none."""
-    for i in range(max(0, end - CLOSING_SEARCH_LINES), end):
-        if CLOSING.match(lines[i].strip()[:60]) and _is_signature_block(lines[i + 1:end]):
+    first = next((i for i in range(end) if lines[i].strip()), end)
+    for i in range(max(first + 1, end - CLOSING_SEARCH_LINES), end):  # "Thanks,\nAli" alone is the message
+        line = lines[i].strip()[:60]
+        if CLOSING.match(line) and is_signature_block(lines[i + 1:end]):
             return i
+        closing, comma, name = line.partition(", ")
+        if comma and CLOSING.match(closing) and is_name(name) and (
+                i + 1 == end or is_signature_block([name] + lines[i + 1:end])):
+            return i  # "Thanks, Ali" / "Regards, Ali Aliyev" + contacts
     return end
 
 
-def _is_signature_block(block: list[str]) -> bool:
+def is_signature_block(block: list[str]) -> bool:
     """A name first (or a contact), then short title/company/contact lines.
 
-    Before the first contact line every line must be short: a sentence below a
-    "Thanks," is an answer, not a signature. After a contact line, anything
-    (an Outlook disclaimer) may follow.
+    Before the first contact line every line must be short and hold no digits: a
+    sentence or an order number below a "Thanks," is part of the letter, not a
+    signature. After a contact line, anything (an Outlook disclaimer) may follow.
     """
-    filled = [line.strip() for line in block if line.strip()]
+    filled = [line.strip() for line in block if line.strip() and not _IMAGE.match(line.strip())]
     if not filled or len(block) > SIGNATURE_BLOCK_MAX:
         return False
-    if not (_is_name(filled[0]) or _CONTACT.search(filled[0][:200])):
+    if not (is_name(filled[0]) or CONTACT.search(filled[0][:200])):
         return False
     for line in filled:
-        if _CONTACT.search(line[:200]):
+        if CONTACT.search(line[:200]):
             return True
-        if len(line) > 60 or len(line.split()) > 7 or line.endswith(("?", "!")):
-            return False
+        if len(line) > 60 or len(line.split()) > 7 or line.endswith(("?", "!")) or _POSTSCRIPT.match(line) or (
+                line.endswith(".") and len(line.split()) >= 3) or any(ch.isdigit() for ch in line):
+            return False  # a sentence, a P.S., an order number: the letter goes on
     return True
 
 
-def _is_name(line: str) -> bool:
+def is_name(line: str) -> bool:
     """One to four capitalised words, no digits: "Ali Məmmədov", "Иван Петров"."""
-    tokens = line.replace(",", " ").split()
+    tokens = line.split("|", 1)[0].replace(",", " ").split()  # "Leyla Həsənova | Customer Care"
     return 1 <= len(tokens) <= 4 and len(line) <= 50 and all(
         _NAME_TOKEN.match(t) and t[0].isupper() for t in tokens)

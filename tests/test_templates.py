@@ -16,6 +16,8 @@ from pathlib import Path
 import jinja2
 import pytest
 
+from gateway.compose import reply_word
+
 MAIL_DIR = Path(__file__).resolve().parents[1] / "templates" / "mail"
 LANGUAGES = ("az", "ru", "tr", "en")
 CUSTOMER_KINDS = (
@@ -23,7 +25,7 @@ CUSTOMER_KINDS = (
     "reopened", "remedies", "privacy", "stranger", "too_large",
 )
 STAFF_KINDS = ("staff_new", "staff_update", "reminder", "escalation", "command_error", "staff_notice",
-               "registered", "register_error")
+               "registered", "register_error", "extended")
 SMS_KINDS = ("sms_ack", "sms_resolution", "sms_remedies")  # text only: the first line names it, the rest is sent
 STATUSES = (
     "registered", "in_review", "investigating", "waiting_customer", "resolved", "closed",
@@ -40,17 +42,20 @@ ACCEPT_REJECT = {
 CONTRACT_KEYS = {
     "lang", "tracking", "gateway", "complaint", "customer", "due", "message", "reason",
     "new_date", "missing", "linked", "errors", "commands_help", "actor", "events", "secret", "portal",
-    "remedies",
+    "planned", "asked", "remedies", "after_close", "reopen_days",
 }
 
 
 def make_env(*dirs: Path) -> jinja2.Environment:
-    """The environment the contract prescribes: strict, autoescape only for .html."""
-    return jinja2.Environment(
+    """The environment the contract prescribes: strict, autoescape only for .html; the one
+    global is reply_word (a word the customer is told to write, checked against the rules)."""
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
     )
+    env.globals["reply_word"] = reply_word
+    return env
 
 
 def full_context(lang: str = "az") -> dict:
@@ -82,6 +87,10 @@ def full_context(lang: str = "az") -> dict:
         "message": "Birinci sətir.\nİkinci sətir.",
         "reason": "Təchizatçıdan cavab gözlənilir.",
         "new_date": "9 dekabr 2026",
+        "planned": True,
+        "after_close": True,
+        "reopen_days": 30,
+        "asked": "2026-12-05",
         "missing": ["name", "phone"],
         "linked": "CC-2026-ZZZZZZZZ",
         "errors": ["unknown command #stauts", "bad date in #extend"],
@@ -105,8 +114,8 @@ def empty_context(lang: str = "az") -> dict:
     )
     ctx["customer"].update(name="", phone="")
     ctx["due"] = {"acknowledge": "", "stage": "", "resolve": ""}
-    ctx.update(message="", reason="", new_date="", missing=[], linked="", errors=[], commands_help="",
-               actor="", events=[], secret="", portal="", remedies=[])
+    ctx.update(message="", reason="", new_date="", planned=False, asked="", after_close=False, reopen_days=0, missing=[], linked="", errors=[],
+               commands_help="", actor="", events=[], secret="", portal="", remedies=[])
     return ctx
 
 
@@ -324,7 +333,7 @@ def test_templates_use_only_contract_variables(env):
     """Static check: no template names a top-level variable outside the contract."""
     from jinja2 import meta
 
-    imported = {"STATUS", "PRIORITY", "m"}
+    imported = {"STATUS", "PRIORITY", "m", "reply_word"}
     for name in all_templates():
         source = (MAIL_DIR / name).read_text(encoding="utf-8")
         undeclared = meta.find_undeclared_variables(env.parse(source))
