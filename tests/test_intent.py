@@ -44,7 +44,8 @@ ACCEPTS = [
     ("tr", "Evet, teşekkürler."), ("tr", "Şikâyetim kalmadı, teşekkür ederim."), ("tr", "İtirazım yok."),
     ("en", "accept"), ("en", "I accept."), ("en", "OK, I accept. No further questions."), ("en", "Yes"),
     ("en", "Thanks, no further questions."), ("en", "No problem, thanks!"), ("en", "I agree with your answer."),
-    ("en", "Thank you for solving my problem."),
+    ("en", "Thank you for solving my problem."), ("en", "I accept. If you need anything else, call me."),
+    ("ru", "Принимаю. Если что, пишите."),
     # under a signature with "No." in it (Outlook in every locale)
     ("en", "I accept." + OUTLOOK_SIGNATURE_EN), ("en", "Yes." + OUTLOOK_SIGNATURE_EN),
     ("ru", "Принимаю." + OUTLOOK_SIGNATURE_RU), ("tr", "Kabul." + OUTLOOK_SIGNATURE_TR),
