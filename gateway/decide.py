@@ -43,7 +43,7 @@ class Inputs:
 
 def decide(inputs: Inputs, policy: Policy) -> Plan:
     if inputs.verdict.automatic:
-        return automatic(inputs)
+        return automatic(inputs, policy)
     if inputs.match.role == "new" and inputs.identity.is_staff:
         registered = register.staff_new(inputs.mail, inputs.forwarded, inputs.new_tracking, inputs.now, policy,
                                         inputs.registered_before)
@@ -66,7 +66,7 @@ def with_stage_due(plan: Plan, inputs: Inputs, policy: Policy) -> Plan:
     return replace(plan, updates={**plan.updates, "due_stage": due})
 
 
-def automatic(inputs: Inputs) -> Plan:
+def automatic(inputs: Inputs, policy: Policy) -> Plan:
     """Recorded where it threads, never answered, never changes a status."""
     complaint = inputs.match.complaint or inputs.match.linked
     b = PlanBuilder(inputs.verdict.kind, complaint.id if complaint else None, inputs.mail.new_text)
@@ -78,7 +78,7 @@ def automatic(inputs: Inputs) -> Plan:
         if complaint and inputs.bounce_permanent:
             b.event("bounce", "gateway", f"permanent failure for {', '.join(inputs.bounce_recipients)}")
             for address in complaint.staff_addresses:
-                b.send(OutMail("staff_notice", address, "staff", complaint.language, threaded=False, params={
+                b.send(OutMail("staff_notice", address, "staff", policy.staff_language, threaded=False, params={
                     "message": f"Mail to {', '.join(inputs.bounce_recipients) or 'the customer'} bounced "
                                f"permanently; no more mail is sent there until the customer writes again."}))
     return b.build()
