@@ -123,7 +123,7 @@ def _customer(address: str, plan: Plan) -> Customer:
                               lambda: Customer.select().where(Customer.email == address).limit(1))
     if found:
         return found[0]
-    customer = Customer(email=address, **plan.customer)
+    customer = Customer(email=address, **_fit(plan.customer))
     customer.id = statements.insert(Customer, **customer.__data__)
     customer._dirty.clear()
     return customer
@@ -141,12 +141,22 @@ def _new_complaint(plan: Plan, customer: Customer, now: datetime, incoming_sourc
         tracking=new.tracking, customer=customer, subject=new.subject[:500], status="registered",
         priority=new.priority, category=new.category, department=new.department, language=new.language,
         sensitive=new.sensitive, why=new.why, linked_to=linked, channel=CHANNELS.get(incoming_source, new.channel),
-        registered_by=new.registered_by, registrar_name=new.registrar_name, created_at=naive(new.created_at or now))
+        registered_by=new.registered_by, registrar_name=new.registrar_name[:200], created_at=naive(new.created_at or now))
+
+
+# Column widths of the customer's row: a hostile mail's 1 MB name is not stored whole (and
+# PostgreSQL refuses an over-long value, which would keep the mail from being stored at all).
+CUSTOMER_WIDTHS = {"name": 200, "phone": 32, "language": 8}
+
+
+def _fit(columns: dict[str, Any]) -> dict[str, Any]:
+    return {k: v[:CUSTOMER_WIDTHS[k]] if isinstance(v, str) and k in CUSTOMER_WIDTHS else v
+            for k, v in columns.items()}
 
 
 def _fill_customer(customer: Customer, plan: Plan, incoming: Incoming) -> None:
     """Known contact data is never overwritten by a guess; the latest language wins."""
-    for name, value in plan.customer.items():
+    for name, value in _fit(plan.customer).items():
         if (name == "language" or not getattr(customer, name)) and getattr(customer, name) != value:
             setattr(customer, name, value)
     if incoming.human and incoming.sender == customer.email and customer.bouncing:

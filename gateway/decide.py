@@ -113,7 +113,28 @@ def new_complaint(inputs: Inputs, policy: Policy, linked: ComplaintView | None =
 
 
 def stranger(inputs: Inputs, policy: Policy) -> Plan:
+    if inputs.identity.claims_staff and inputs.match.linked is not None:
+        return refused_staff(inputs, policy)
     return new_complaint(inputs, policy, linked=inputs.match.linked)
+
+
+REFUSED_STAFF = ("Your mail about this complaint was NOT acted on and nothing was sent to the customer: {reason}. "
+                 "To answer the customer or steer the complaint, reply to the notification the desk sent "
+                 "you about it. If you did not write this mail, somebody used your address; tell your "
+                 "administrator.")
+
+
+def refused_staff(inputs: Inputs, policy: Policy) -> Plan:
+    """A staff From we do not believe, on a complaint: nothing changes, nobody outside hears of
+    it, and the address's owner is told (a real staff member learns why their answer did not go
+    out; a forgery does not go unnoticed)."""
+    complaint = inputs.match.linked
+    assert complaint is not None
+    b = PlanBuilder("staff_refused", complaint.id, inputs.mail.new_text)
+    b.event("staff_refused", inputs.mail.sender, inputs.identity.reason)
+    b.send(OutMail("staff_notice", inputs.mail.sender, "staff", policy.staff_language, threaded=False,
+                   key="refused", params={"message": REFUSED_STAFF.format(reason=inputs.identity.reason)}))
+    return b.build()
 
 
 def customer_reply(inputs: Inputs, policy: Policy) -> Plan:

@@ -49,6 +49,12 @@ from gateway.view import naive
 
 log = logging.getLogger("gateway.pipeline")
 
+# Without authentication a From is all we have, and anyone can write one: a staff address may
+# only act on a complaint (answer the customer, change its status) by replying to a mail the
+# desk sent staff about it, whose Message-ID an outsider never saw.
+UNPROVEN = Identity(False, True, "the sender's address was not authenticated and the mail is not a reply to "
+                                 "the desk's mail to staff about this complaint")
+
 Note = Callable[[], None]  # a log line that may only be written once its transaction has committed
 
 
@@ -160,6 +166,10 @@ class Pipeline:
                         mail, self.prefix, bounce.original_message_ids if bounce else ())
                     thread = lookup.thread_view(by_tracking, by_reference, found, self.policy.staff_addresses_for)
                     matched = match(mail.sender, who.is_staff, thread)
+                    if who.needs_proof and matched.role == "staff" and matched.complaint is not None \
+                            and not lookup.replies_to_staff_mail(mail, matched.complaint.id):
+                        who = UNPROVEN
+                        matched = match(mail.sender, False, thread)
                     forwarded = self.forwarded(mail) if who.is_staff and matched.role in ("new", "staff") else None
                     before = None
                     if matched.role == "new" and isinstance(forwarded, forward.Forwarded):
@@ -232,8 +242,8 @@ class Pipeline:
             seen = lookup.already_stored(digest, message_id)
             if seen:
                 return IngestOutcome("duplicate", digest, message_id, reason=f"same as message {seen.id}")
-            Message.create(direction="in", message_id=message_id or None, sha256=digest, size=len(arrival.raw),
-                           source=arrival.source, sender=mail.sender if mail else "",
+            Message.create(direction="in", message_id=message_id[:998] or None, sha256=digest, size=len(arrival.raw),
+                           source=arrival.source, sender=(mail.sender if mail else "")[:320],
                            subject=(mail.subject if mail else "")[:500], kind="quarantined", state="quarantined",
                            reason=reason, received_at=naive(now))
             trigger = f"{now:%Y-%m-%d}"
