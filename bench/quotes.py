@@ -1,4 +1,4 @@
-"""Prints how long quotes.split_reply takes on crafted quote bombs (400 KB and 2 MB).
+"""Prints how long quotes.split_reply and htmltext.html_to_text take on crafted bombs (400 KB and 2 MB).
 
     python3 bench/quotes.py
 
@@ -14,6 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from gateway.htmltext import html_to_text  # noqa: E402
 from gateway.quotes import split_reply  # noqa: E402
 
 UNITS = {
@@ -31,14 +32,25 @@ UNITS = {
 }
 
 
+HTML = {
+    "html: stray '<'": lambda n: "<" * n,
+    "html: unclosed tags": lambda n: "<a " * (n // 3),
+    "html: unclosed comments": lambda n: "<!-- x" * (n // 6),
+    "html: nested blockquotes": lambda n: "<blockquote>x" * (n // 13),
+    "html: table cells": lambda n: "<tr>" + "<td>x</td>" * (n // 10),
+    "html: prose": lambda n: "<p>" + "word " * (n // 5),
+}
+
+
 def main() -> None:
     print(f"{'bomb':<28} {'400 KB':>9} {'2 MB':>9}")
-    for name, make in UNITS.items():
+    for name, make, run in [(n, m, split_reply) for n, m in UNITS.items()] + [
+            (n, m, html_to_text) for n, m in HTML.items()]:
         row = []
         for size in (400_000, 2_000_000):
             text = make(size)
             start = time.perf_counter()
-            split_reply(text)
+            run(text)
             row.append(time.perf_counter() - start)
         print(f"{name:<28} {row[0]:>8.3f}s {row[1]:>8.3f}s")
 

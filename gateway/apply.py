@@ -155,9 +155,11 @@ def _fit(columns: dict[str, Any]) -> dict[str, Any]:
 
 
 def _fill_customer(customer: Customer, plan: Plan, incoming: Incoming) -> None:
-    """Known contact data is never overwritten by a guess; the latest language wins."""
+    """Known contact data is never overwritten by a guess; the latest language wins, and what the
+    customer gave when we asked for it replaces the incomplete value we had."""
     for name, value in _fit(plan.customer).items():
-        if (name == "language" or not getattr(customer, name)) and getattr(customer, name) != value:
+        replace_it = name == "language" or name in plan.customer_given or not getattr(customer, name)
+        if replace_it and getattr(customer, name) != value:
             setattr(customer, name, value)
     if incoming.human and incoming.sender == customer.email and customer.bouncing:
         customer.bouncing = False  # a new mail from the address: it works again

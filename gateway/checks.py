@@ -11,12 +11,17 @@ from typing import Any
 import jinja2
 
 from gateway import rulefiles
+from gateway.intent import read as read_reply
+from gateway.rules import INTENTS, Rules
 from gateway.business import BusinessCalendar
 from gateway.compose import Templates
 from gateway.config import Config
 
 CUSTOMER_KINDS = ("ack", "status", "ask", "relay", "resolution", "delay", "interim", "closed", "reopened",
                   "remedies", "privacy", "stranger", "too_large")
+# The decisions a customer template must tell the customer how to write, each marked
+# {{ reply_word("<intent>", "<word>") }} so that the check below reads the word back.
+REPLY_WORDS: dict[str, tuple[str, ...]] = {"resolution": ("accept", "reject"), "ack": ("status",)}
 STAFF_KINDS = ("staff_new", "staff_update", "reminder", "escalation", "command_error", "staff_notice",
                "registered", "register_error")
 
@@ -48,14 +53,17 @@ def template_problems(config: Config) -> list[str]:
     if not directory.is_dir():
         return [f"{directory}: templates directory does not exist"]
     templates = Templates(directory, config.gateway.default_language)
+    rules = _rules(config)
     problems: list[str] = []
     for path in templates.all_files():
         if path.name.startswith("_"):
             continue
         kind, lang = path.name.split(".")[0], path.name.split(".")[1] if path.name.count(".") >= 2 else "?"
         env = templates.html_env if path.suffix == ".html" else templates.text_env
+        told: list[tuple[str, str]] = []
+        context = {**sample_context(lang), "reply_word": lambda intent, word: told.append((intent, word)) or word}
         try:
-            text = env.get_template(path.name).render(sample_context(lang))
+            text = env.get_template(path.name).render(context)
         except jinja2.TemplateSyntaxError as exc:
             problems.append(f"{path}:{exc.lineno}: {exc.message}")
             continue
@@ -64,6 +72,8 @@ def template_problems(config: Config) -> list[str]:
             continue
         if path.suffix == ".txt" and not text.lower().startswith("subject:"):
             problems.append(f"{path}:1: the first line must be 'Subject: ...'")
+        if rules is not None:
+            problems += reply_word_problems(path, kind, lang, told, rules)
     for kind in CUSTOMER_KINDS:
         for lang in config.gateway.languages:
             for suffix in (".txt", ".html"):
@@ -72,6 +82,39 @@ def template_problems(config: Config) -> list[str]:
     for kind in STAFF_KINDS:
         if not any(directory.glob(f"{kind}.*.txt")):
             problems.append(f"{directory / f'{kind}.en.txt'}:0: missing staff template")
+    return problems
+
+
+def _rules(config: Config) -> Rules | None:
+    """The rules the reply words are read with; None when they are broken (check_rules says why)."""
+    try:
+        return rulefiles.load_rules(config.resolve(config.paths.rules), config.gateway.languages)
+    except rulefiles.RulesError:
+        return None
+
+
+def reply_word_problems(path: Any, kind: str, lang: str, told: list[tuple[str, str]], rules: Rules) -> list[str]:
+    """One vocabulary: every word a template tells the customer to write must read, with
+    the rules, as the decision it stands for; a decision template must name each one.
+    Templates of languages the config does not answer in are never sent: not read."""
+    if lang not in rules.languages:
+        return []
+    problems = []
+    source = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    for intent, word in dict.fromkeys(told):
+        line = next((n for n, text in enumerate(source, 1) if word in text), 0)
+        if intent not in INTENTS:
+            problems.append(f"{path}:{line}: reply_word: unknown decision {intent!r} (known: {', '.join(INTENTS)})")
+            continue
+        understood = read_reply(rules, word, lang) if word.strip() else None
+        if understood != intent:
+            problems.append(f"{path}:{line}: the customer is told to write {word!r} to {intent}, but the rules "
+                            f"read it as {understood or 'nothing'}: add it to [intents.{intent}] {lang} "
+                            f"(rules/40-intents.toml)")
+    for intent in REPLY_WORDS.get(kind, ()):
+        if intent not in {i for i, _ in told}:
+            problems.append(f"{path}:0: tells the customer no word to {intent}: mark it as "
+                            f"{{{{ reply_word(\"{intent}\", \"...\") }}}}")
     return problems
 
 

@@ -78,6 +78,8 @@ class Templates:
                                            autoescape=False, keep_trailing_newline=False)
         self.html_env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined,
                                            autoescape=True)
+        for env in (self.text_env, self.html_env):
+            env.globals["reply_word"] = reply_word
 
     def names(self, kind: str, lang: str) -> list[str]:
         langs = dict.fromkeys([lang, self.default_language, "en"])
@@ -104,6 +106,13 @@ class Templates:
 
     def all_files(self) -> list[Path]:
         return sorted(p for p in self.directory.glob("*.*") if p.suffix in (".txt", ".html", ".j2"))
+
+
+def reply_word(intent: str, word: str) -> str:
+    """A word a template tells the customer to write ("rədd edirəm"); marked so that
+    `gateway check` can read it back with the rules and fail when they would not
+    understand it (checks.reply_word_problems)."""
+    return word
 
 
 def format_date(value: datetime | None, lang: str, tz: str) -> str:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable
 
+from gateway import contact as contacts
 from gateway import deadlines, lifecycle, register
 from gateway.forward import Forwarded, Unreadable, forward_subject
 from gateway.hygiene import Verdict
@@ -32,9 +33,9 @@ class Inputs:
     now: datetime  # aware
     new_tracking: str  # used only when the mail starts a complaint
     source: str = "pipe"
-    bounce_ids: tuple[str, ...] = ()
-    bounce_recipients: tuple[str, ...] = ()
-    bounce_permanent: bool = False
+    bounce_ids: tuple[str, ...] = ()  # our mails a delivery report says failed (gateway.bounces)
+    bounce_recipients: tuple[str, ...] = ()  # the addresses they went to
+    bounce_permanent: bool = False  # the report says they failed (not merely delayed)
     known_language: str = ""  # what this sender wrote in before, when we know
     forwarded: Forwarded | Unreadable | None = None  # a staff mail's forwarded customer mail (forward.find)
     registered_before: ComplaintView | None = None  # the complaint that forwarded original already opened
@@ -87,7 +88,7 @@ def new_complaint(inputs: Inputs, policy: Policy, linked: ComplaintView | None =
     mail, now = inputs.mail, inputs.now
     language = policy.detect_language(mail.new_text or mail.subject, inputs.known_language)
     verdict = policy.classify(mail, language)
-    contact = policy.contact(mail)
+    contact = policy.contact(mail, language)
     due = policy.initial_due(now, verdict.priority)
     b = PlanBuilder("stranger" if linked else "customer", None, mail.new_text)
     b.set(create=NewComplaint(
@@ -143,6 +144,7 @@ def customer_reply(inputs: Inputs, policy: Policy) -> Plan:
     mail, now = inputs.mail, inputs.now
     b = PlanBuilder("customer", complaint.id, mail.new_text)
     b.customer(language=complaint.language)
+    contact_given(b, complaint, inputs.mail, policy)
     intent = policy.intent(mail.new_text, complaint.language)
     decision = lifecycle.customer_decision(complaint.status, intent or "", complaint.reject_count)
     if decision:
@@ -159,6 +161,22 @@ def customer_reply(inputs: Inputs, policy: Policy) -> Plan:
         b.update(paused_at=None, **policy.resumed_dues(complaint, now))
     notify_staff(b, complaint, policy, "staff_update", mail.new_text)
     return b.build()
+
+
+def contact_given(b: PlanBuilder, complaint: ComplaintView, mail: Mail, policy: Policy) -> None:
+    """Store the name or phone the acknowledgement asked for, when the reply gives them."""
+    missing = contacts.missing_contact_fields(contacts.Contact(complaint.customer_name, complaint.customer_phone))
+    if not missing:
+        return
+    found = policy.reply_contact(mail, complaint.language)
+    given = {"name": found.name if "name" in missing and len(found.name.split()) > len(
+                 complaint.customer_name.split()) else "",
+             "phone": found.phone if "phone" in missing else ""}
+    given = {column: value for column, value in given.items() if value}
+    if given:
+        b.customer(**given)
+        b.set(customer_given=tuple(given))
+        b.event("contact", mail.sender, f"the customer gave their {' and '.join(given)}")
 
 
 def customer_decision(b: PlanBuilder, complaint: ComplaintView, intent: str, decision: tuple[str, str],

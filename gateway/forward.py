@@ -182,12 +182,12 @@ def _inline(mail: Mail, is_staff: IsStaff) -> Result:
 def _forwarded(mail: Mail, lines: list[str], block: _Block, staff_text: str) -> Forwarded:
     body = [_unquote(line, block.depth) for line in lines[block.end:]]
     whole = "\n".join(body).strip("\n")
-    new_text, _, _ = split_reply(whole)
+    new_text, _, signature = split_reply(whole)
     text = new_text or whole.strip()
     when = parse_date(block.date) if block.date else None
     original = dataclasses.replace(
         mail, sender=block.sender, sender_name=block.name, subject=block.subject or _unforwarded(mail.subject),
-        text=text, new_text=text, quoted="", signature="", date=when if when and when.tzinfo else None,
+        text=text, new_text=text, quoted="", signature=signature if new_text else "", date=when if when and when.tzinfo else None,
         in_reply_to=(), references=())
     return Forwarded(original, staff_text, "inline", when, block.marked)
 

@@ -13,10 +13,10 @@ import email
 import email.message
 import email.policy
 import re
-import unicodedata
 from dataclasses import dataclass
 from typing import Callable
 
+from gateway import autoreply
 from gateway.oneline import one_line
 from gateway.parse import Mail, message_ids
 
@@ -32,9 +32,14 @@ class Verdict:
 
 @dataclass(frozen=True)
 class Bounce:
-    original_message_ids: tuple[str, ...]  # the Message-IDs of the mail that bounced
-    recipients: tuple[str, ...]  # the addresses that failed
-    permanent: bool  # 5.x.x: stop mailing this address
+    """What a delivery report says, read per recipient (RFC 3464 Action). Only `failed`
+    means the mail did not arrive; `delayed`, `relayed`, `delivered` and `expanded` do not.
+    It says nothing yet about whether the mail was ours: see gateway.bounces."""
+
+    original_message_ids: tuple[str, ...]  # the Message-IDs of the mail it reports on
+    recipients: tuple[str, ...]  # every address it reports on
+    failed: tuple[str, ...]  # the addresses delivery failed to for good (final and original recipient)
+    permanent: bool  # it reports a failure (a recipient's Action: failed, or a plain-text permanent error)
     diagnostic: str  # one line, for staff
 
 
@@ -46,9 +51,7 @@ class _Context:
     subject: str  # the mail's subject folded (see _fold), once for every subject rule
 
 
-def _fold(text: str) -> str:
-    """Case-insensitive form that also matches Turkish İ/I against i."""
-    return unicodedata.normalize("NFKC", text).casefold().replace("\u0307", "")
+_fold = autoreply.fold
 
 
 def _phrases(*patterns: str) -> re.Pattern[str]:
@@ -170,6 +173,7 @@ RULES: tuple[tuple[str, Test, str], ...] = (
     ("autoreply", lambda c: any(c.mail.has_header(h) for h in AUTOREPLY_HEADERS),
      "X-Autoreply/X-Autorespond header"),
     ("autoreply", lambda c: _subject(c, AUTOREPLY_SUBJECTS), "out-of-office subject"),
+    ("autoreply", lambda c: autoreply.is_autoreply_text(c.mail.new_text), "out-of-office text (no automatic headers)"),
     ("list", lambda c: any(c.mail.has_header(h) for h in LIST_HEADERS), "mailing-list headers (List-Id, ...)"),
     ("list", lambda c: _precedence(c) == "list", "Precedence: list"),
     ("bulk", lambda c: _precedence(c) in ("bulk", "junk"), "Precedence: bulk/junk"),
@@ -200,13 +204,15 @@ def assess(mail: Mail, own_addresses: frozenset[str],
 
 _RECIPIENT_FIELD = re.compile(r"^(final|original)-recipient:", re.IGNORECASE | re.MULTILINE)
 _STATUS = re.compile(r"\b([245])\.\d{1,3}\.\d{1,3}\b")
-_TEXT_MESSAGE_ID = re.compile(r"^\s*>?\s*message-id:\s*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
+# Patterns over a bounce's text: a line's leading blanks never include line breaks and
+# every quantifier is possessive, so a text of blank lines or spaces costs one pass.
+_TEXT_MESSAGE_ID = re.compile(r"^[ \t]*+>?[ \t]*+message-id:\s*+(<[^<>\s]++>)", re.IGNORECASE | re.MULTILINE)
 # Failed recipients in plain-text bounces: Postfix/qmail "<a@b>: ...", Exim/Gmail indented lines.
 _TEXT_RECIPIENTS = (
-    re.compile(r"^\s*<([^<>\s@]+@[^<>\s]+)>:", re.MULTILINE),
-    re.compile(r"(?:following (?:recipient|address)(?:\(es\)|es|s)?[^\n]*(?:failed|permanently)[^\n]*:?\s*\n\s*\n?)"
-               r"\s*<?([^<>\s@]+@[\w.-]+)>?", re.IGNORECASE),
-    re.compile(r"^ {2,}([^<>\s@]+@[\w-]+(?:\.[\w-]+)+)\s*$", re.MULTILINE),
+    re.compile(r"^[ \t]*+<([^<>\s@]++@[^<>\s]++)>:", re.MULTILINE),
+    re.compile(r"following (?:recipient|address)(?:\(es\)|es|s)?+[^\n]{0,200}?(?:failed|permanently)[^\n]{0,200}+\n"
+               r"[ \t]*+(?:\n[ \t]*+)*+<?([^<>\s@]++@[\w.-]++)", re.IGNORECASE),
+    re.compile(r"^ {2,}+([^<>\s@]++@[\w-]++(?:\.[\w-]++)++)[ \t\r]*+$", re.MULTILINE),
 )
 _PERMANENT_TEXT = re.compile(r"permanent|failed permanently|\b55\d\b|не существует|does not exist|unknown user",
                              re.IGNORECASE)
@@ -230,8 +236,14 @@ def bounce_report(mail: Mail, raw: bytes) -> Bounce | None:
     recipients = tuple(r for r in recipients if r)
     if not ids and not recipients:
         return None
-    return Bounce(original_message_ids=ids, recipients=recipients,
-                  permanent=_permanent(fields, mail.text), diagnostic=_diagnostic(fields, mail.text))
+    permanent = _permanent(fields, mail.text)
+    if fields:
+        failed = tuple(dict.fromkeys(a for f in fields if _block_failed(f) for a in (
+            _address(f.get("final-recipient", "")), _address(f.get("original-recipient", ""))) if a))
+    else:
+        failed = recipients if permanent else ()
+    return Bounce(original_message_ids=ids, recipients=recipients, failed=failed,
+                  permanent=permanent, diagnostic=_diagnostic(fields, mail.text))
 
 
 def _dsn_fields(tree: email.message.Message, raw: bytes) -> list[dict[str, str]]:
@@ -278,12 +290,19 @@ def _text_recipients(text: str) -> tuple[str, ...]:
     return ()
 
 
+def _block_failed(block: dict[str, str]) -> bool:
+    """One recipient's verdict. RFC 3464 2.3.3: only Action "failed" ends delivery attempts;
+    "delayed", "relayed", "delivered", "expanded" say the mail is on its way or arrived.
+    Without an Action (old MTAs) a 5.x.x Status decides."""
+    action = block.get("action", "").split("(")[0].strip().lower()
+    if action:
+        return action == "failed"
+    return block.get("status", "").strip().startswith("5")
+
+
 def _permanent(fields: list[dict[str, str]], text: str) -> bool:
-    statuses = [f.get("status", "").strip() for f in fields if f.get("status", "").strip()]
-    if statuses:
-        return any(s.startswith("5") for s in statuses)
     if fields:
-        return any(f.get("action", "").lower() == "failed" for f in fields)
+        return any(_block_failed(f) for f in fields)
     codes = {m.group(1) for m in _STATUS.finditer(text)}
     if codes:
         return "5" in codes

@@ -58,7 +58,7 @@ def complaint_view(complaint: Complaint, staff_addresses: tuple[str, ...] = ()) 
         due_stage=aware(complaint.due_stage), due_resolve=aware(complaint.due_resolve),
         resolved_at=aware(complaint.resolved_at), paused_at=aware(complaint.paused_at),
         status_before_wait=before_wait, customer_message_ids=ids,
-        staff_addresses=staff_addresses)
+        staff_addresses=staff_addresses, customer_name=customer.name, customer_phone=customer.phone)
 
 
 def customer_of(complaint: Complaint) -> Customer:
@@ -122,6 +122,15 @@ def _by_reference(ids: tuple[str, ...]) -> Complaint | None:
             if message_id in rows:
                 return _complaint_where("by_id", Complaint.id, rows[message_id])
     return None
+
+
+def outgoing_recipients(message_ids: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(Message-ID, recipient) of our outbox rows among these Message-IDs (a report's)."""
+    ids = tuple(dict.fromkeys(i for i in message_ids if i))[:50]
+    if not ids:
+        return ()
+    return tuple(OutgoingMail.select(OutgoingMail.message_id, OutgoingMail.recipient)
+                 .where(OutgoingMail.message_id.in_(ids)).tuples())
 
 
 def _complaint_where(key: str, column: pw.Field, value: object) -> Complaint | None:

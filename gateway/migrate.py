@@ -98,12 +98,18 @@ def _complaint_registrar(database: pw.Database) -> None:
     add_column_if_missing(database, Complaint, "registrar_name")
 
 
+def _outbox_claim_token(database: pw.Database) -> None:
+    """Fences an outbox claim: only the worker holding the row's current token records its outcome."""
+    add_column_if_missing(database, OutgoingMail, "claim_token")
+
+
 STEPS: tuple[Step, ...] = (
     Step(1, "index outgoing_mail(state, next_attempt_at) for the outbox claim", _outbox_claim_index),
     Step(2, "lease.acquired_at", _lease_acquired_at),
     Step(3, "indexes outgoing_mail(recipient, sent_at) and (complaint, sent_at) for rate limits",
          _rate_limit_indexes),
     Step(4, "complaint.registered_by, complaint.registrar_name", _complaint_registrar),
+    Step(5, "outgoing_mail.claim_token", _outbox_claim_token),
 )
 
 

@@ -134,7 +134,8 @@ class OutgoingMail(BaseModel):
     dedupe_key = pw.CharField(max_length=200, unique=True)
     state = pw.CharField(max_length=12, default="queued", index=True)  # queued|sent|failed|held
     attempts = pw.IntegerField(default=0)
-    next_attempt_at = pw.DateTimeField(index=True)
+    next_attempt_at = pw.DateTimeField(index=True)  # queued: when due; sending: the claim's expiry (DB clock)
+    claim_token = pw.CharField(max_length=40, null=True)  # the claim that may send it (migrate step 5)
     last_error = pw.TextField(default="")
     created_at = pw.DateTimeField()
     sent_at = pw.DateTimeField(null=True)

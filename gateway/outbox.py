@@ -2,18 +2,30 @@
 
 Outgoing mail is a row first (written in the email's transaction) and is sent
 only after that commit, so a crash never sends mail about a change that did
-not happen. Rows are claimed with a short lease (FOR UPDATE SKIP LOCKED on
+not happen. Rows are claimed with a lease (FOR UPDATE SKIP LOCKED on
 PostgreSQL), so several workers never send the same row; a worker that died
 mid-send leaves a lease that expires and the row is tried again.
+
+Why the lease is judged on the database's clock and fenced by a token: workers
+run on hosts whose clocks disagree, and `tick --now` runs ahead on purpose. A
+lease written as "my now + 3 minutes" looks expired to a worker whose clock
+reads later, and it sends the row again. So the expiry is the database's now
+plus `claim_seconds`, compared only with the database's now; each claim writes
+a fresh token, and only the holder of the row's current token may record an
+outcome. The worker also keeps its own deadline on the monotonic clock (started
+before it read the database's now, so it errs early) and renews the claim when
+half of it is gone, before the next send: a row is never sent by a worker whose
+claim another could already have taken.
 """
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import Message as MimeMessage
-from typing import Any
+from typing import Any, Callable
 
 import peewee as pw
 
@@ -21,6 +33,7 @@ from gateway import statements
 from gateway.archive import Archive
 from gateway.compose import Envelope, Rendered, Templates, build_message, format_date
 from gateway.contact import reachable
+from gateway.lease import database_clock
 from gateway.lookup import already_stored, customer_of
 from gateway.models import Complaint, Customer, Event, Message, OutgoingMail, write_transaction
 from gateway.policy import Policy
@@ -28,7 +41,6 @@ from gateway.transports import PermanentFailure, TemporaryFailure, Transport
 from gateway.view import aware, naive
 
 log = logging.getLogger("gateway.outbox")
-LEASE = timedelta(minutes=3)  # a claim outlives one small batch of sends; a dead worker's rows return soon
 CLAIM_BATCH = 10
 
 
@@ -38,45 +50,80 @@ class DeliveryReport:
     retried: int = 0
     failed: int = 0
     held: int = 0
+    lost: int = 0  # claims another worker took over (ours had lapsed): left to it, never sent twice
     more: bool = False  # the time budget ran out with mail still due
+
+
+@dataclass
+class Claim:
+    """Rows this worker may send while the monotonic clock reads less than `until`."""
+    token: str
+    rows: list[OutgoingMail]
+    until: float
+    ours: set[int] = field(default_factory=set)
 
 
 class Outbox:
     def __init__(self, policy: Policy, database: pw.Database, templates: Templates,
-                 transport: Transport, archive: Archive):
+                 transport: Transport, archive: Archive, clock: Callable[[], datetime] | None = None):
         self.policy, self.database, self.templates = policy, database, templates
         self.transport, self.archive = transport, archive
         self.config = policy.config
+        self.clock = clock or database_clock(database)  # naive UTC, the clock every worker shares
+        self.lease = timedelta(seconds=self.config.outbound.claim_seconds)
 
     def deliver_due(self, now: datetime, batch: int = CLAIM_BATCH, budget: float | None = None) -> DeliveryReport:
         """Send everything due at `now`, in claimed batches, until none is left, or stop after
         the batch that exceeds `budget` seconds (the daemon's main loop must stay responsive)."""
-        totals = {"sent": 0, "retried": 0, "failed": 0, "held": 0}
+        totals = {"sent": 0, "retried": 0, "failed": 0, "held": 0, "lost": 0}
         ends = None if budget is None else time.monotonic() + budget
         try:
             while True:
-                claimed = self.claim(now, batch)
-                for row in claimed:
-                    totals[self.deliver(row, now)] += 1
-                if len(claimed) < batch:
+                claim = self.claim(now, batch)
+                for row in claim.rows:
+                    totals[self.deliver(row, now) if self.still_ours(claim, row) else "lost"] += 1
+                if len(claim.rows) < batch:
                     return DeliveryReport(**totals)
                 if ends is not None and time.monotonic() >= ends:
                     return DeliveryReport(**totals, more=True)
         finally:
             self.transport.close()
 
-    def claim(self, now: datetime, limit: int) -> list[OutgoingMail]:
+    def claim(self, now: datetime, limit: int) -> Claim:
+        """Queued rows due at `now` (the caller's clock: `tick --now` may run ahead), and rows
+        whose claim expired on the database's clock (a worker that died mid-send)."""
+        token, started = uuid.uuid4().hex, time.monotonic()
         with write_transaction(self.database):
-            query = (OutgoingMail.select()
-                     .where(OutgoingMail.state.in_(("queued", "sending")) & (OutgoingMail.next_attempt_at <= naive(now)))
-                     .order_by(OutgoingMail.next_attempt_at, OutgoingMail.id).limit(limit))
+            shared_now = self.clock()
+            due = (((OutgoingMail.state == "queued") & (OutgoingMail.next_attempt_at <= naive(now)))
+                   | ((OutgoingMail.state == "sending") & (OutgoingMail.next_attempt_at <= shared_now)))
+            query = OutgoingMail.select().where(due).order_by(OutgoingMail.next_attempt_at, OutgoingMail.id).limit(limit)
             if isinstance(self.database, pw.PostgresqlDatabase):
                 query = query.for_update(skip_locked=True)
             rows = list(query)
             if rows:
-                OutgoingMail.update(state="sending", next_attempt_at=naive(now + LEASE)) \
+                OutgoingMail.update(state="sending", claim_token=token, next_attempt_at=shared_now + self.lease) \
                     .where(OutgoingMail.id.in_([r.id for r in rows])).execute()
-        return rows
+        for row in rows:
+            row.state, row.claim_token = "sending", token
+        return Claim(token, rows, started + self.lease.total_seconds(), {r.id for r in rows})
+
+    def still_ours(self, claim: Claim, row: OutgoingMail) -> bool:
+        """Whether `row` may be sent now: renew the claim first when half of it is gone."""
+        if claim.until - time.monotonic() < self.lease.total_seconds() / 2:
+            self.renew(claim)
+        return row.id in claim.ours
+
+    def renew(self, claim: Claim) -> None:
+        """Push the claim's expiry to the database's now + lease for the rows still ours."""
+        started = time.monotonic()
+        with write_transaction(self.database):
+            shared_now = self.clock()
+            mine = (OutgoingMail.id.in_(sorted(claim.ours)) & (OutgoingMail.claim_token == claim.token)
+                    & (OutgoingMail.state == "sending"))
+            OutgoingMail.update(next_attempt_at=shared_now + self.lease).where(mine).execute()
+            claim.ours = {r.id for r in OutgoingMail.select(OutgoingMail.id).where(mine)} if claim.ours else set()
+        claim.until = started + self.lease.total_seconds()
 
     def deliver(self, row: OutgoingMail, now: datetime) -> str:
         held = self.hold_reason(row, now)
@@ -97,12 +144,13 @@ class Outbox:
             return self.finish(row, "failed", f"{type(exc).__name__}: {exc}", now)
         digest = self.archive.store(raw, durable=False)  # a copy: the row can always render it again
         with write_transaction(self.database):
+            if not self.mark(row, "sent", "", now):
+                return self.lost(row)
             if already_stored(digest, row.message_id) is None:
                 statements.insert(Message, complaint=row.complaint_id, direction="out", message_id=row.message_id,
                                   sha256=digest, size=len(raw), source="outbox", sender=self.config.gateway.address,
                                   recipient=row.recipient, subject=str(message["Subject"])[:500], kind=row.kind,
                                   text=rendered.text, received_at=naive(now))
-            self.mark(row, "sent", "", now)
         log.info("sent kind=%s to=%s message_id=%s", row.kind, _mask(row.recipient), row.message_id)
         return "sent"
 
@@ -122,7 +170,8 @@ class Outbox:
             log.exception("cannot render or send text id=%s", row.id)
             return self.finish(row, "failed", f"{type(exc).__name__}: {exc}", now)
         with write_transaction(self.database):
-            self.mark(row, "sent", "", now)
+            if not self.mark(row, "sent", "", now):
+                return self.lost(row)
         log.info("sent kind=%s to=%s by sms", row.kind, row.recipient[:4] + "…")
         return "sent"
 
@@ -132,25 +181,43 @@ class Outbox:
             return self.finish(row, "failed", f"gave up after {attempts} attempts: {error}", now)
         delay = timedelta(seconds=self.config.outbound.retry_base_seconds * 2 ** (attempts - 1))
         with write_transaction(self.database):
-            OutgoingMail.update(state="queued", attempts=attempts, last_error=error,
-                                next_attempt_at=naive(now + delay)).where(OutgoingMail.id == row.id).execute()
+            changed = OutgoingMail.update(state="queued", attempts=attempts, last_error=error, claim_token=None,
+                                          next_attempt_at=naive(now + delay)) \
+                .where(_fenced(row)).execute()
+        if not changed:
+            return self.lost(row)
         log.warning("retry later kind=%s to=%s attempt=%d error=%s", row.kind, _mask(row.recipient), attempts, error)
         return "retried"
 
     def finish(self, row: OutgoingMail, state: str, reason: str, now: datetime) -> str:
         with write_transaction(self.database):
-            self.mark(row, state, reason, now)
+            if not self.mark(row, state, reason, now):
+                return self.lost(row)
             if row.complaint_id:
                 Event.create(complaint=row.complaint_id, at=naive(now), kind=f"mail_{state}",
                              detail=f"{row.kind} to {row.recipient}: {reason}")
         log.warning("%s kind=%s to=%s reason=%s", state, row.kind, _mask(row.recipient), reason)
         return state
 
-    def mark(self, row: OutgoingMail, state: str, error: str, now: datetime) -> None:
-        """The row's outcome; the claimed row is this worker's alone, so all its columns are written."""
+    def mark(self, row: OutgoingMail, state: str, error: str, now: datetime) -> bool:
+        """The row's outcome, written only while our claim is the row's current one (its
+        token unchanged): False when another worker took the row over."""
+        token, before = row.claim_token, dict(row.__data__)
         row.state, row.last_error, row.attempts = state, error, row.attempts + 1
         row.sent_at = naive(now) if state == "sent" else None
-        statements.update(row)
+        if token is None:  # a row handed in without a claim (tests, tools): written as before
+            statements.update(row)
+            return True
+        row.claim_token = None
+        if statements.update(row, fence={"claim_token": token, "state": "sending"}) == 1:
+            return True
+        row.__data__.update(before)  # still the claim we lost, not an outcome
+        return False
+
+    def lost(self, row: OutgoingMail) -> str:
+        log.error("outgoing id=%s kind=%s: claim taken over by another worker while this one held it; "
+                  "its outcome is left to that worker", row.id, row.kind)
+        return "lost"
 
     def hold_reason(self, row: OutgoingMail, now: datetime) -> str:
         """Storm protection: a bouncing address or too many mails in a window."""
@@ -260,6 +327,14 @@ def _sent_since(column: pw.Field, value: Any, since: datetime) -> int:
         pw.fn.COUNT(OutgoingMail.id)).where((column == value) & (OutgoingMail.state == "sent")
                                             & (OutgoingMail.sent_at >= naive(since))))
     return count
+
+
+def _fenced(row: OutgoingMail) -> Any:
+    """The row, while `row`'s claim is still its current one."""
+    where = OutgoingMail.id == row.id
+    if row.claim_token is not None:
+        where &= (OutgoingMail.claim_token == row.claim_token) & (OutgoingMail.state == "sending")
+    return where
 
 
 def _mask(address: str) -> str:

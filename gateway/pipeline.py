@@ -34,7 +34,7 @@ from typing import Callable, Sequence
 
 import peewee as pw
 
-from gateway import forward, hygiene, lookup, tracking
+from gateway import bounces, forward, hygiene, lookup, tracking
 from gateway.apply import Incoming, apply
 from gateway.archive import Archive
 from gateway.decide import Inputs, decide
@@ -165,6 +165,9 @@ class Pipeline:
                     by_tracking, by_reference, found = lookup.find_thread(
                         mail, self.prefix, bounce.original_message_ids if bounce else ())
                     thread = lookup.thread_view(by_tracking, by_reference, found, self.policy.staff_addresses_for)
+                    ours = bounces.attribute(bounce, tuple(
+                        bounces.Sent(*row) for row in lookup.outgoing_recipients(bounce.original_message_ids)
+                    )) if bounce else bounces.NOTHING
                     matched = match(mail.sender, who.is_staff, thread)
                     if who.needs_proof and matched.role == "staff" and matched.complaint is not None \
                             and not lookup.replies_to_staff_mail(mail, matched.complaint.id):
@@ -179,9 +182,8 @@ class Pipeline:
                     plan = decide(Inputs(
                         mail=mail, verdict=verdict, identity=who, match=matched, now=now,
                         new_tracking=tracking.make(self.prefix, now.astimezone(self.policy.tz).year),
-                        source=arrival.source, bounce_ids=bounce.original_message_ids if bounce else (),
-                        bounce_recipients=bounce.recipients if bounce else (),
-                        bounce_permanent=bounce.permanent if bounce else False,
+                        source=arrival.source, bounce_ids=ours.failed_ids, bounce_recipients=ours.bouncing,
+                        bounce_permanent=bool(ours.failed_ids),
                         known_language=lookup.customer_language(mail.sender), forwarded=forwarded,
                         registered_before=before), self.policy)
                     attachments = mail.attachments

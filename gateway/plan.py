@@ -59,6 +59,7 @@ class Plan:
     status: str | None = None  # new status, already checked against lifecycle
     updates: dict[str, Any] = field(default_factory=dict)  # complaint columns
     customer: dict[str, Any] = field(default_factory=dict)  # customer columns to fill (name, phone, language)
+    customer_given: tuple[str, ...] = ()  # columns the customer gave when asked: they replace what was there
     events: tuple[EventSpec, ...] = ()
     outgoing: tuple[OutMail, ...] = ()
     text: str = ""  # what is recorded as the message's text

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from gateway import commands as staff_commands
 from gateway import contact as contacts
 from gateway import deadlines, rulefiles, rules as rulebook
+from gateway import intent as replies
 from gateway.business import BusinessCalendar
 from gateway.config import Config
 from gateway.language import LanguageDetector
@@ -126,7 +127,7 @@ class Policy:
                                  bool(mail.attachments), language)
 
     def intent(self, text: str, language: str) -> str | None:
-        return rulebook.intent(self.rules, text, language)
+        return replies.read(self.rules, text, language)
 
     @property
     def commands_help(self) -> str:
@@ -135,10 +136,23 @@ class Policy:
     def commands(self, text: str, subject: str) -> staff_commands.CommandParse:
         return staff_commands.parse_commands(text, subject)
 
-    def contact(self, mail: Mail) -> Contact:
+    def contact(self, mail: Mail, language: str = "") -> Contact:
         found = contacts.extract_contact(mail.sender_name, mail.new_text, mail.signature,
-                                         self.config.gateway.phone_region)
+                                         self.phone_regions(language))
         return Contact(found.name, found.phone, tuple(contacts.missing_contact_fields(found)))
+
+    def phone_regions(self, language: str = "") -> tuple[str, ...]:
+        """[gateway] phone_region, then the region of the complaint's language."""
+        return contacts.regions(self.config.gateway.phone_region, language)
+
+    def reply_contact(self, mail: Mail, language: str) -> contacts.Contact:
+        """The name and phone a customer's reply gives (labelled or free form); "" where it gives none."""
+        from gateway.contactreply import reply_contact
+        found = reply_contact(mail.new_text, self.phone_regions(language))
+        if not found.name:
+            signed = contacts.extract_contact(mail.sender_name, "", mail.signature, ())
+            found = contacts.Contact(signed.name, found.phone)
+        return found
 
     def warm(self, now: datetime) -> None:
         """Load what the first mail would otherwise wait ~0.3 s for: the phone-number library

@@ -8,8 +8,9 @@ those words ("Отправлено со склада 24 ноября.", "The cou
 
 - history: a separator line ("-----Original Message-----"), an Outlook header
   block (From + Sent/Date + Subject lines, in az/ru/tr/en and more), or an
-  attribution: a line ending in ":" that names a date or time AND an address or
-  a "wrote" verb; without "> " lines after it, it must carry an address;
+  attribution: a line ending in ":" that names a date or time AND ends with a
+  "wrote" verb or with "Name <address>:"; without "> " lines after it, it must
+  carry an address in angle brackets, as clients write it;
 - signature: a "-- " delimiter, known client footers ("Sent from my iPhone",
   "Get Outlook for iOS" and their translations) as the last lines, or a closing
   ("Regards,", "С уважением,", "Saygılarımla,", "Hörmətlə,") followed by a short
@@ -61,6 +62,8 @@ QUOTED_LINE = re.compile(r"^\s*>")
 # An address, found only from the start of a run of address characters (the look-behind),
 # with bounded parts: no run is ever rescanned, whatever the line holds.
 ADDRESS = re.compile(r"(?<![\w.+'-])[\w.+'-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
+# "<address>" as clients write it after a name; prose rarely does (Gmail wraps after the "<").
+BRACKETED_ADDRESS = re.compile(r"<\s?[\w.+'-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}\s?>")
 _WHEN = re.compile(
     r"\b\d{1,2}:\d{2}\b"  # a time
     r"|\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b"  # a numeric date
@@ -112,8 +115,10 @@ CLOSING = re.compile(
     r"hörmətlə və təşəkkürlə)[,.!]?$", _I)
 CLOSING_SEARCH_LINES = 15  # the closing must be among the last lines of the text
 SIGNATURE_BLOCK_MAX = 12  # lines below the closing
-_CONTACT = re.compile(r"@|https?://|www\.|\+?\d[\d ()./-]{6,}\d|^\s*(tel|phone|mob|fax|тел|моб|факс|telefon|"
+CONTACT = re.compile(r"@|https?://|www\.|\+?\d[\d ()./-]{6,}\d|^\s*(tel|phone|mob|fax|тел|моб|факс|telefon|"
                       r"cep|faks|e-?mail|e-?poçt|эл|web)\b", _I)
+_IMAGE = re.compile(r"^\[[^\[\]]{1,80}\]$")  # an image's alt text, as htmltext writes it (a logo)
+_POSTSCRIPT = re.compile(r"^p\.?\s?s\b", _I)  # "P.S. ..." is part of the letter
 _NAME_TOKEN = re.compile(r"^[^\W\d_][\w.'’-]*$")
 
 
@@ -191,7 +196,7 @@ class _Scan:
                 return _include_rule_line(lines, i)
             if i in ends_colon:
                 start = _attribution_start(lines, self, i)
-                if start is not None and not self.quote_follows(i + 1) and ADDRESS.search(
+                if start is not None and not self.quote_follows(i + 1) and BRACKETED_ADDRESS.search(
                         " ".join(lines[start:i + 1])[:ATTRIBUTION_MAX_CHARS]):
                     return start
         return len(lines)
@@ -268,12 +273,15 @@ def is_attribution(joined: str) -> bool:
     """A line ending in ":" that names a date or time, and an address or a "wrote" verb."""
     if len(joined) > ATTRIBUTION_MAX_CHARS or not joined.rstrip().endswith(":"):
         return False
-    has_address = bool(ADDRESS.search(joined))
     bare = ADDRESS.sub(" ", joined)
     if not _WHEN.search(bare):
         return False
     ending = bare.rstrip().rstrip(":").rstrip().lower()
-    return has_address or ending.endswith(WROTE)
+    if ending.endswith(WROTE):
+        return True
+    # Without a verb (Gmail ru/az, Yandex, Mail.ru): "..., Name <address>:" exactly.
+    found = BRACKETED_ADDRESS.search(joined)
+    return found is not None and not joined[found.end():].rstrip().rstrip(":").strip()
 
 
 # --- signatures ----------------------------------------------------------------
@@ -308,33 +316,34 @@ def _delimited_block(lines: list[str], end: int) -> int:
 def _closing_block(lines: list[str], end: int) -> int:
     """Where a closing + name/title/contact block starts above `end`; `end` when none."""
     for i in range(max(0, end - CLOSING_SEARCH_LINES), end):
-        if CLOSING.match(lines[i].strip()[:60]) and _is_signature_block(lines[i + 1:end]):
+        if CLOSING.match(lines[i].strip()[:60]) and is_signature_block(lines[i + 1:end]):
             return i
     return end
 
 
-def _is_signature_block(block: list[str]) -> bool:
+def is_signature_block(block: list[str]) -> bool:
     """A name first (or a contact), then short title/company/contact lines.
 
-    Before the first contact line every line must be short: a sentence below a
-    "Thanks," is an answer, not a signature. After a contact line, anything
-    (an Outlook disclaimer) may follow.
+    Before the first contact line every line must be short and hold no digits: a
+    sentence or an order number below a "Thanks," is part of the letter, not a
+    signature. After a contact line, anything (an Outlook disclaimer) may follow.
     """
-    filled = [line.strip() for line in block if line.strip()]
+    filled = [line.strip() for line in block if line.strip() and not _IMAGE.match(line.strip())]
     if not filled or len(block) > SIGNATURE_BLOCK_MAX:
         return False
-    if not (_is_name(filled[0]) or _CONTACT.search(filled[0][:200])):
+    if not (is_name(filled[0]) or CONTACT.search(filled[0][:200])):
         return False
     for line in filled:
-        if _CONTACT.search(line[:200]):
+        if CONTACT.search(line[:200]):
             return True
-        if len(line) > 60 or len(line.split()) > 7 or line.endswith(("?", "!")):
-            return False
+        if len(line) > 60 or len(line.split()) > 7 or line.endswith(("?", "!")) or _POSTSCRIPT.match(line) or (
+                line.endswith(".") and len(line.split()) >= 3) or any(ch.isdigit() for ch in line):
+            return False  # a sentence, a P.S., an order number: the letter goes on
     return True
 
 
-def _is_name(line: str) -> bool:
+def is_name(line: str) -> bool:
     """One to four capitalised words, no digits: "Ali Məmmədov", "Иван Петров"."""
-    tokens = line.replace(",", " ").split()
+    tokens = line.split("|", 1)[0].replace(",", " ").split()  # "Leyla Həsənova | Customer Care"
     return 1 <= len(tokens) <= 4 and len(line) <= 50 and all(
         _NAME_TOKEN.match(t) and t[0].isupper() for t in tokens)

@@ -13,6 +13,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Any, Callable
 
+from gateway.intent import plain_lists
 from gateway.rules import (LEVELS, OPTIONAL_INTENTS, REQUIRED_INTENTS, Category, Defaults, Department, Phrase,
                            PriorityRule, Route, Rules, StaffMember, WordGroup, WordLists)
 
@@ -299,7 +300,8 @@ class _Loader:
             known = REQUIRED_INTENTS + OPTIONAL_INTENTS
             if entry.name not in known:
                 self.problem(entry, "", f"unknown intent {entry.name!r} (known: {', '.join(known)})")
-            groups[entry.name] = WordGroup(entry.name, self.words(entry, "", entry.value) or {}, entry.source.label)
+            words = plain_lists(self.words(entry, "", entry.value) or {})  # compared without diacritics
+            groups[entry.name] = WordGroup(entry.name, words, entry.source.label)
         return groups
 
     def defaults(self) -> Defaults:

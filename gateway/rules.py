@@ -1,4 +1,4 @@
-"""Admin-tunable rules: load rules/*.toml, classify a complaint, read a reply's intent.
+"""Admin-tunable rules: load rules/*.toml and classify a complaint (gateway/intent.py reads replies).
 
 Admins change how complaints are sorted without touching code, so everything a
 human might want to tune lives in rules/*.toml and this module only evaluates it.
@@ -34,11 +34,11 @@ from typing import Callable, Iterable
 LEVELS: tuple[str, ...] = ("high", "normal", "low")  # most urgent first
 INTENTS: tuple[str, ...] = ("reject", "accept", "status")  # precedence when several match
 REQUIRED_INTENTS: tuple[str, ...] = INTENTS
-OPTIONAL_INTENTS: tuple[str, ...] = ("greeting",)
+# Word lists the reply reader (gateway/intent.py) uses beside the intents themselves.
+OPTIONAL_INTENTS: tuple[str, ...] = ("greeting", "yes", "no", "negation", "negation_after", "contrast")
 
 _WORD = re.compile(r"\w+(?:'\w+)*")
 _PATTERN_WORD = re.compile(r"\w+(?:'\w+)*\*?")
-_CLAUSE_END = re.compile(r"[.!?;:,\n…]+")
 # A phrase is tried on a mail only when the first letters of its first word (up to
 # this many) begin some word of the mail: most of the ~500 phrases are ruled out by
 # one set lookup each, before any position is looked at.
@@ -379,57 +379,3 @@ def classify(rules: Rules, subject: str, text: str, sender: str, has_attachments
         why["sensitive"] = sensitive
     found = department(rules, name)
     return Classification(category, priority, name, found.address if found else "", bool(sensitive), why)
-
-
-# ---------------------------------------------------------------- intent
-
-def intent(rules: Rules, new_text: str, language: str) -> str | None:
-    """"status", "accept", "reject" or None for what a customer's reply asks.
-
-    Heuristic (customers write prose, and a wrong "accept" closes a complaint):
-    - an empty reply (whitespace only) is a status request;
-    - the text is cut into clauses at . ! ? ; : , and line ends;
-    - a short reply ([defaults] short_reply_words, 12) is searched whole;
-    - a longer reply counts only through its opening clause (the first one that
-      does not start with a greeting such as "Hello" / "Salam"), and only when that
-      clause is short ([defaults] opening_clause_words, 8): "I do not accept this,
-      because ..." is a rejection, a long complaint that mentions "status" later is
-      nothing;
-    - at each word the longest phrase wins ("do not accept" hides "accept",
-      "no problem" hides "no"); then reject beats accept beats status, because
-      reviewing again is the safe mistake and closing is not;
-    - the reply's language is tried first, then every configured language.
-    """
-    if not new_text.strip():
-        return "status"
-    region = _decisive_words(rules, [words(c) for c in _CLAUSE_END.split(new_text)])
-    for languages in ((language,), rules.languages):
-        found = _intents_in(rules, languages, region)
-        if found:
-            return next(name for name in INTENTS if name in found)
-    return None
-
-
-def _decisive_words(rules: Rules, clauses: list[tuple[str, ...]]) -> tuple[str, ...]:
-    clauses = [c for c in clauses if c]
-    if sum(len(c) for c in clauses) <= rules.defaults.short_reply_words:
-        return tuple(w for c in clauses for w in c)
-    greeting = rules.intents.get("greeting")
-    greetings = [p for lst in greeting.words.values() for p in lst] if greeting else []
-    opening = next((c for c in clauses if not any(p.length_at(c, 0) for p in greetings)), ())
-    return opening if len(opening) <= rules.defaults.opening_clause_words else ()
-
-
-def _intents_in(rules: Rules, languages: tuple[str, ...], found: tuple[str, ...]) -> set[str]:
-    present = heads(found)  # a phrase that matches nowhere adds nothing to the maxima below
-    candidates = [(name, p) for name in INTENTS if name in rules.intents
-                  for lang in languages for p in rules.intents[name].words.get(lang, ()) if p.key in present]
-    seen: set[str] = set()
-    position = 0
-    while position < len(found):
-        length, rank = max(((p.length_at(found, position), -INTENTS.index(n)) for n, p in candidates),
-                           default=(0, 0))
-        if length:
-            seen.add(INTENTS[-rank])
-        position += max(length, 1)
-    return seen

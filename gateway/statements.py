@@ -81,17 +81,25 @@ def insert_many(model: type[pw.Model], rows: Sequence[dict[str, Any]]) -> list[i
     return ids
 
 
-def update(instance: pw.Model) -> None:
-    """UPDATE every column of a loaded row (what Model.save() does, built once)."""
+def update(instance: pw.Model, fence: dict[str, Any] | None = None) -> int:
+    """UPDATE every column of a loaded row (what Model.save() does, built once); with `fence`,
+    only while the stored row still has those values (a claim token): the rows changed, 0 or 1."""
     model = type(instance)
     pk = model._meta.primary_key
     data = instance.__data__  # a foreign key's raw id: getattr would fetch the related row
     row = {field: data.get(field.name) for field in model._meta.sorted_fields if field is not pk}
-    params = [field.db_value(value) for field, value in row.items()] + [pk.db_value(instance._pk)]
+    guards = [(model._meta.fields[name], value) for name, value in sorted((fence or {}).items())]
+    params = ([field.db_value(value) for field, value in row.items()] + [pk.db_value(instance._pk)]
+              + [field.db_value(value) for field, value in guards])
+
+    def build() -> pw.Query:
+        where = pk == instance._pk
+        for field, value in guards:
+            where &= field == value
+        return model.update(row).where(where)
     database = _database(model)
-    sql = _cached(database, ("update", model.__name__), params,
-                  lambda: model.update(row).where(pk == instance._pk))
-    database.execute_sql(sql, params)
+    sql = _cached(database, ("update", model.__name__, tuple(f.name for f, _ in guards)), params, build)
+    return database.execute_sql(sql, params).rowcount
 
 
 def select(model: type[M], key: str, params: list[Any], build: Callable[[], pw.Query]) -> list[M]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
-from gateway import lifecycle
+from gateway import lifecycle, relaytext
 from gateway.parse import Mail
 from gateway.plan import OutMail, Plan, PlanBuilder
 from gateway.policy import Policy
@@ -121,9 +121,14 @@ def steer(mail: Mail, complaint: ComplaintView, now: datetime, policy: Policy) -
     kind, to_status = MODES[s.mode]
     if to_status:
         s.move(to_status, f"#{s.mode}")
-    if s.errors:
-        return refused(mail, complaint, s.errors, policy)
-    finish(s, kind, parsed.body)
+    body = parsed.body if s.mode == "note" else relaytext.scrub_staff(
+        parsed.body, (mail.sender,), mail.signature, policy.config.gateway.address,
+        policy.config.gateway.phone_region, mail.sender_name)
+    lost = "" if s.mode in ("note", "closed") else relaytext.lost_answer(
+        body, mail.signature, s.mode, bool(parsed.commands))
+    if s.errors or lost:
+        return refused(mail, complaint, s.errors + ([lost] if lost else []), policy, understood=body)
+    finish(s, kind, body)
     return b.build()
 
 
@@ -150,9 +155,11 @@ def finish(s: Steering, kind: str, body: str) -> None:
                        params={"message": body}))
 
 
-def refused(mail: Mail, complaint: ComplaintView, errors: list[str], policy: Policy) -> Plan:
+def refused(mail: Mail, complaint: ComplaintView, errors: list[str], policy: Policy,
+            understood: str = "") -> Plan:
+    """Nothing happens but an error mail to the author, quoting what was understood."""
     b = PlanBuilder("staff_rejected", complaint.id, mail.new_text)
     b.event("command_error", mail.sender, "; ".join(errors))
     b.send(OutMail("command_error", mail.sender, "staff", policy.staff_language, threaded=False,
-                   params={"errors": errors}))
+                   params={"errors": errors, "message": understood[:5000]}))
     return b.build()

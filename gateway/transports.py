@@ -5,8 +5,10 @@ trouble) or final (5xx); the outbox decides what to do about it.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import re
+import secrets
 import smtplib
 import socket
 import ssl
@@ -31,7 +33,11 @@ class Transport(Protocol):
 
 
 class MaildirTransport:
-    """One .eml file per mail, named by Message-ID, so a resend overwrites itself."""
+    """One .eml file per mail, named by Message-ID, so a resend overwrites itself.
+
+    The file is written under a temporary name unique to this process and call (pid,
+    a counter, random bytes) and then renamed into place: two workers, threads or
+    hosts sharing the directory never write into or rename away each other's file."""
 
     def __init__(self, directory: Path):
         self.directory = Path(directory)
@@ -40,12 +46,24 @@ class MaildirTransport:
         self.directory.mkdir(parents=True, exist_ok=True)
         name = re.sub(r"[^A-Za-z0-9._-]", "_", message_id.strip("<>"))[:200]
         target = self.directory / f"{name}.eml"
-        tmp = self.directory / f".{name}.tmp"
-        tmp.write_bytes(raw)
-        os.replace(tmp, target)
+        tmp = self.directory / f".{name}.{unique_suffix()}.tmp"
+        try:
+            tmp.write_bytes(raw)
+            os.replace(tmp, target)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise TemporaryFailure(f"cannot write {target.name}: {exc}") from None
 
     def close(self) -> None:
         pass
+
+
+_SENDS = itertools.count()  # next() on a count is atomic under the GIL: unique per thread too
+
+
+def unique_suffix() -> str:
+    """pid + counter + random: unique per process and call, also across hosts on one volume."""
+    return f"{os.getpid()}.{next(_SENDS)}.{secrets.token_hex(4)}"
 
 
 class SmtpTransport:

@@ -32,6 +32,8 @@ class ComplaintView:
     status_before_wait: str = ""  # where a waiting_customer complaint goes back to
     customer_message_ids: tuple[str, ...] = ()  # for threading our replies
     staff_addresses: tuple[str, ...] = field(default=())  # department/assignee to notify
+    customer_name: str = ""  # what we know of the customer (the acknowledgement asked for what is missing)
+    customer_phone: str = ""
 
 
 @dataclass(frozen=True)

@@ -528,8 +528,12 @@ class _Recorder:
     received: list[ReceivedMail] = field(default_factory=list)
     attempts: int = 0
     changed: threading.Condition = field(default_factory=threading.Condition)
+    delay: float = 0.0  # seconds before answering DATA: a slow relay keeps the sender's claim in flight
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            import asyncio
+            await asyncio.sleep(self.delay)
         with self.changed:
             self.attempts += 1
             reply = self.replies.pop(0) if self.replies else self.default_reply
@@ -559,17 +563,18 @@ class SmtpPeer:
 
     `replies` scripts the answers to successive DATA commands (e.g. ["451 4.3.0 later"]
     then `default_reply` for the rest; default_reply="550 5.7.1 no" rejects all).
-    `tls_context` offers STARTTLS, `implicit_tls` serves TLS from the first byte.
+    `tls_context` offers STARTTLS, `implicit_tls` serves TLS from the first byte;
+    `delay` answers each DATA that many seconds late.
     """
 
     def __init__(self, replies: Iterable[str] = (), default_reply: str = "250 OK",
                  tls_context: ssl.SSLContext | None = None, require_starttls: bool = False,
                  implicit_tls: bool = False, authenticator: Callable[..., Any] | None = None,
-                 auth_required: bool = False):
+                 auth_required: bool = False, delay: float = 0.0):
         from aiosmtpd.controller import Controller
 
         self.host, self.port = HOST, free_port()
-        self.recorder = _Recorder(list(replies), default_reply)
+        self.recorder = _Recorder(list(replies), default_reply, delay=delay)
         kwargs: dict[str, Any] = {"authenticator": authenticator, "auth_required": auth_required,
                                   "auth_require_tls": tls_context is not None}
         if implicit_tls:

@@ -61,3 +61,32 @@ def test_preview_with_a_real_complaint(tmp_path):
     tracking = gateway(config, "ingest", input=raw).stdout.decode().split()[2]
     out = gateway(config, "preview", "status", "--lang", "ru", "--complaint", tracking).stdout.decode()
     assert tracking in out and "Ivan Petrov" in out
+
+
+def test_a_template_word_the_rules_do_not_know_fails_check(tmp_path):
+    """One vocabulary: what the resolution mail tells the customer to write must read as that decision."""
+    config = editable_copy(tmp_path)
+    resolution = tmp_path / "templates" / "resolution.az.txt"
+    resolution.write_text(resolution.read_text().replace('reply_word("reject", "rədd edirəm")',
+                                                         'reply_word("reject", "istəmirəm")'))
+    ack = tmp_path / "templates" / "ack.tr.html"
+    ack.write_text(ack.read_text().replace('{{ reply_word("status", "durum") }}', "durum"))  # unmarked
+    result = gateway(config, "check", check=False)
+    out = result.stdout.decode()
+    assert result.returncode == 1
+    line = next(n for n, text in enumerate(resolution.read_text().splitlines(), 1) if "istəmirəm" in text)
+    assert f"resolution.az.txt:{line}: the customer is told to write 'istəmirəm' to reject" in out
+    assert "ack.tr.html:0: tells the customer no word to status" in out
+    assert out.count("\n") == 2, out
+
+
+def test_a_template_word_becomes_valid_once_the_rules_learn_it(tmp_path):
+    config = editable_copy(tmp_path)
+    resolution = tmp_path / "templates" / "resolution.en.html"
+    resolution.write_text(resolution.read_text().replace('reply_word("accept", "accept")',
+                                                         'reply_word("accept", "fine by me")'))
+    assert gateway(config, "check", check=False).returncode == 1
+    (tmp_path / "rules" / "90-local.toml").write_text(
+        '[intents.accept]\naz = ["qəbul edirəm"]\nru = ["принимаю"]\ntr = ["kabul"]\nen = ["accept", "fine by me"]\n')
+    result = gateway(config, "check", check=False)
+    assert result.returncode == 0, result.stdout.decode()

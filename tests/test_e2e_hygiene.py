@@ -207,3 +207,86 @@ def test_vacation_package_complaint_is_not_an_autoreply(tmp_path):
         sender="traveller@example.org", subject="Vacation package cancelled",
         body="You cancelled my vacation package without telling me. I want my money back.")).stdout.decode()
     assert " processed CC-" in line and line.rstrip().endswith("customer")
+
+
+def _acks(config: Path, senders: list[str]) -> dict[str, str]:
+    """Each customer's acknowledgement Message-ID, after a tick delivered them."""
+    gateway(config, "tick", "--now", NOW)
+    found = {str(m["To"]): str(m["Message-ID"]) for m in map(parse_eml, outgoing(config))}
+    return {s: found[s] for s in senders}
+
+
+def _complaints(config: Path, tmp_path: Path, senders: list[str]) -> dict[str, str]:
+    files = []
+    for i, sender in enumerate(senders):
+        files.append(tmp_path / f"complaint{i}.eml")
+        files[-1].write_bytes(mail(sender=sender, subject="Order late", body="Where is my order?"))
+    lines = gateway(config, "ingest", "--now", NOW, *map(str, files)).stdout.decode().splitlines()
+    return {sender: line.split()[2] for sender, line in zip(senders, lines)}
+
+
+def _state(config: Path, tracking: str) -> tuple[bool, str, list[str]]:
+    data = show(config, tracking)
+    ack = next(o for o in data["outgoing"] if o["kind"] == "ack")
+    return data["customer"]["bouncing"], ack["state"], [o["kind"] for o in data["outgoing"]]
+
+
+@pytest.mark.skipif(not (CORPUS / "MANIFEST.tsv").is_file(), reason=ABSENT)
+def test_real_delayed_dsn_fails_nothing_and_holds_nobody(tmp_path):
+    """flanker's "Delayed Mail (still being retried)", Action: delayed, 4.4.4, returning our acknowledgement."""
+    config = write_config(tmp_path)
+    tracking = _complaints(config, tmp_path, ["user@example.com"])["user@example.com"]
+    ack = _acks(config, ["user@example.com"])["user@example.com"]
+    dsn = (CORPUS / "flanker/bounce/no-mx.eml").read_bytes().replace(b"<19E44CA63F984902B7D654F8FF40F89D@bo>",
+                                                                      ack.encode())
+    line = gateway(config, "ingest", "--now", NOW, input=dsn).stdout.decode()
+    assert line.split()[1:] == ["processed", tracking, line.split()[3], "bounce"]  # recorded on the complaint
+    assert _state(config, tracking) == (False, "sent", ["ack", "staff_new"])
+
+
+@pytest.mark.skipif(not (CORPUS / "MANIFEST.tsv").is_file(), reason=ABSENT)
+def test_real_multi_recipient_dsn_fails_only_the_recipient_of_the_returned_mail(tmp_path):
+    """enmime's DSN: arathib failed, johnh delayed, wsnell failed; the returned mail is our ack to wsnell.
+    arathib is named as failed, but on a mail we never sent to arathib: not held."""
+    customers = ["arathib@vnet.ibm.com", "johnh@hpnjld.njd.hp.com", "wsnell@sdcc13.ucsd.edu"]
+    config = write_config(tmp_path)
+    tracking = _complaints(config, tmp_path, customers)
+    acks = _acks(config, customers)
+    returned = f"Message-ID: {acks['wsnell@sdcc13.ucsd.edu']}\nTo: wsnell@sdcc13.ucsd.edu\nSubject: ack\n\nAck."
+    dsn = (CORPUS / "enmime/dsn/testdata/multi_recipient_dsn.raw").read_bytes() \
+        .replace(b"[original message goes here]", returned.encode())
+    gateway(config, "ingest", "--now", NOW, input=dsn)
+    wsnell = _state(config, tracking["wsnell@sdcc13.ucsd.edu"])
+    assert wsnell[:2] == (True, "failed") and "staff_notice" in wsnell[2]
+    assert _state(config, tracking["arathib@vnet.ibm.com"]) == (False, "sent", ["ack", "staff_new"])
+    assert _state(config, tracking["johnh@hpnjld.njd.hp.com"]) == (False, "sent", ["ack", "staff_new"])
+
+
+STRANGER_BOUNCE = """From: {sender}
+To: care@shop.test
+Subject: Undelivered Mail Returned to Sender
+Message-ID: <fake-{n}@evil.example>
+
+This is the mail system at host mx.evil.example.
+I'm sorry to have to inform you that your message could not be delivered.
+
+<victim@example.org>: host mx.example.org said: 550 5.1.1 User unknown
+
+Message-ID: <{guess}>
+"""
+
+
+@pytest.mark.parametrize("sender", ["MAILER-DAEMON@evil.example", "prankster@evil.example"])
+def test_a_strangers_bounce_naming_a_customer_holds_nobody(tmp_path, sender):
+    config = write_config(tmp_path)
+    tracking = _complaints(config, tmp_path, ["victim@example.org"])["victim@example.org"]
+    _acks(config, ["victim@example.org"])
+    fake = STRANGER_BOUNCE.format(sender=sender, n=1, guess="0123456789abcdef@shop.test").encode()
+    line = gateway(config, "ingest", "--now", NOW, input=fake).stdout.decode()
+    # a machine's word is stored as a bounce on nothing; a person writing this is a person (acknowledged)
+    assert line.split()[-1] == ("bounce" if "MAILER" in sender else "customer")
+    assert _state(config, tracking) == (False, "sent", ["ack", "staff_new"])
+    gateway(config, "ingest", "--now", NOW, input=mail(sender="team@shop.test", subject=f"Re: [{tracking}]",
+                                                         body="#resolve\nWe refunded your order."))
+    gateway(config, "tick", "--now", NOW)
+    assert all(o["state"] == "sent" for o in show(config, tracking)["outgoing"])  # the answer reached the victim

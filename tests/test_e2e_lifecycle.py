@@ -212,3 +212,33 @@ def test_staff_reply_sent_by_mutt(desk, tmp_path):
     assert relay["To"] == CUSTOMER and "spare part" in body(relay)
     assert "> " not in body(relay).split("spare part")[1][:20]
     assert show(desk.config, tracking)["status"] == "investigating"
+
+
+@pytest.mark.skipif(shutil.which("mutt") is None, reason="mutt is not installed (apt-get install mutt)")
+def test_resolution_from_mutt_arrives_whole_without_the_staff_signature(desk, tmp_path):
+    """mutt as the real staff client: a #resolve with mutt's attribution, a quote and a "-- " signature."""
+    tracking, _, staff_new = open_complaint(desk)
+    home = tmp_path / "mutt-home"
+    (home / "Mail").mkdir(parents=True)
+    muttrc = home / "muttrc"
+    muttrc.write_text(f'set smtp_url="smtp://127.0.0.1:{desk.port}/"\nset from="Agent Smith <{STAFF}>"\n'
+                      'set use_from=yes\nset copy=no\nset record=""\nset postpone=no\nset folder="~/Mail"\n'
+                      'set charset="utf-8"\nset send_charset="utf-8"\nset ssl_starttls=no\nset ssl_force_tls=no\n')
+    answer = ("Sifarişiniz bu gün anbarımızdan göndərildi.\nThe courier wrote:\n"
+              "he will call you tomorrow before 12:00.")
+    draft = home / "draft.eml"
+    draft.write_text(f"From: Agent Smith <{STAFF}>\nTo: care@shop.test\nSubject: Re: {staff_new['Subject']}\n"
+                     f"In-Reply-To: {staff_new['Message-ID']}\nReferences: {staff_new['Message-ID']}\n\n"
+                     f"#resolve\n{answer}\n\n"
+                     f"On Mon, Nov 23, 2026 at 10:01:00AM +0400, Customer Care wrote:\n"
+                     f"> {body(staff_new).splitlines()[0]}\n\n-- \nAgent Smith <{STAFF}>\n+994 12 555 55 55\n",
+                     encoding="utf-8")
+    result = subprocess.run(["timeout", "60", "mutt", "-n", "-F", str(muttrc), "-H", str(draft)],
+                            env={"HOME": str(home), "PATH": "/usr/bin:/bin", "TERM": "dumb"},
+                            stdin=subprocess.DEVNULL, capture_output=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    relay = desk.expect(1)[0]
+    text = body(relay).replace("\r\n", "\n")
+    assert relay["To"] == CUSTOMER and answer in text
+    assert STAFF not in text and "555 55 55" not in text and "Agent Smith" not in text
+    assert show(desk.config, tracking)["status"] == "resolved"

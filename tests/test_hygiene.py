@@ -184,14 +184,60 @@ def test_dsn_bounce_report(returned: str) -> None:
     assert report is not None
     assert report.original_message_ids == ("out.42@care.example.com",)
     assert report.recipients == ("gone@example.org",)
-    assert report.permanent is True
+    assert report.permanent is True and report.failed == ("gone@example.org",)
     assert report.diagnostic == "smtp; 550 5.1.1 User unknown"
 
 
-def test_delayed_dsn_is_not_permanent() -> None:
-    raw = DSN.format(status="4.4.1", code="451 4.4.1", returned="message/rfc822").encode()
+@pytest.mark.parametrize("action", ["delayed", "relayed", "delivered", "expanded", "Delayed (still trying)"])
+def test_dsn_actions_other_than_failed_fail_nobody(action: str) -> None:
+    raw = DSN.format(status="4.4.1", code="451 4.4.1", returned="message/rfc822") \
+        .replace("Action: failed", f"Action: {action}").encode()
     report = bounce_report(parse(raw), raw)
-    assert report is not None and report.permanent is False
+    assert report is not None and report.permanent is False and report.failed == ()
+    assert report.recipients == ("gone@example.org",) and report.original_message_ids == ("out.42@care.example.com",)
+
+
+def test_failed_action_is_a_failure_even_with_a_4xx_status() -> None:
+    """RFC 3464: Action failed ends the attempts ("gave up after 5 days", Status 4.4.7)."""
+    raw = DSN.format(status="4.4.7", code="421 4.4.7", returned="message/rfc822").encode()
+    report = bounce_report(parse(raw), raw)
+    assert report is not None and report.permanent and report.failed == ("gone@example.org",)
+
+
+def test_dsn_without_action_falls_back_to_the_status_class() -> None:
+    for status, failed in (("5.1.1", ("gone@example.org",)), ("4.2.2", ())):
+        raw = DSN.format(status=status, code="x", returned="message/rfc822").replace("Action: failed\n", "").encode()
+        report = bounce_report(parse(raw), raw)
+        assert report is not None and report.failed == failed
+
+
+def test_failed_lists_both_final_and_original_recipient() -> None:
+    raw = DSN.format(status="5.1.1", code="550", returned="message/rfc822") \
+        .replace("Original-Recipient: rfc822;gone@example.org", "Original-Recipient: rfc822;Customer@Example.az") \
+        .encode()
+    report = bounce_report(parse(raw), raw)
+    assert report is not None and report.failed == ("gone@example.org", "customer@example.az")
+
+
+MULTI = DSN.replace("Status: {status}\nDiagnostic-Code: smtp; {code} User unknown\n",
+                    "Status: 5.1.1\n\nFinal-Recipient: rfc822; slow@example.net\nAction: delayed\nStatus: 4.4.1\n")
+
+
+def test_multi_recipient_dsn_is_read_per_recipient() -> None:
+    raw = MULTI.format(returned="message/rfc822").encode()
+    report = bounce_report(parse(raw), raw)
+    assert report is not None
+    assert report.recipients == ("gone@example.org", "slow@example.net")
+    assert report.failed == ("gone@example.org",)
+
+
+def test_plain_text_delay_notice_fails_nobody() -> None:
+    raw = PLAIN_BOUNCE.replace("This is a permanent error. The following address(es) failed:",
+                               "Delivery is delayed; the following address(es) failed temporarily, will retry:") \
+        .replace("550 5.1.1 No such user here", "451 4.4.1 try later").encode()
+    report = bounce_report(parse(raw), raw)
+    assert report is not None and report.recipients == ("gone@example.org",)
+    assert report.permanent is False and report.failed == ()
 
 
 PLAIN_BOUNCE = """From: MAILER-DAEMON@mx.example.net

@@ -41,6 +41,8 @@ class WidgetWithColour(BaseModel):
 
 
 WIDGET_COLOUR = Step(99, "widget.colour", lambda d: add_column_if_missing(d, WidgetWithColour, "colour"))
+LATEST = max(s.version for s in STEPS)
+ALL = tuple(range(1, LATEST + 1))  # every step, in order
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -72,7 +74,7 @@ def test_fresh_database_gets_every_table_and_every_step(bare):
     assert {m._meta.table_name for m in MODELS} | {"schema_version"} <= set(bare.get_tables())
     assert "acquired_at" in columns(bare, "lease")
     assert {"outgoing_mail_claim", "outgoing_mail_recipient_sent"} <= set(index_names(bare, "outgoing_mail"))
-    assert migrate.state(bare) == migrate.SchemaState(4, 4, (1, 2, 3, 4))
+    assert migrate.state(bare) == migrate.SchemaState(LATEST, LATEST, ALL)
     assert migrate.upgrade(bare) == []
 
 
@@ -80,9 +82,9 @@ def test_database_of_the_first_release_is_upgraded_keeping_its_rows(bare):
     first_release = tuple(m for m in MODELS if m is not Lease) + (OldLease,)
     bare.create_tables(first_release)
     OldLease.create(name="imap://care", holder="old-host:1", expires_at=datetime(2026, 1, 1))
-    assert migrate.state(bare).pending == (1, 2, 3, 4)
+    assert migrate.state(bare).pending == ALL
 
-    assert [s.version for s in migrate.upgrade(bare)] == [1, 2, 3, 4]
+    assert tuple(s.version for s in migrate.upgrade(bare)) == ALL
     row = Lease.get(Lease.name == "imap://care")
     assert (row.holder, row.acquired_at) == ("old-host:1", None)
     assert "outgoing_mail_claim" in index_names(bare, "outgoing_mail")
@@ -98,6 +100,16 @@ def test_complaints_stored_before_step_4_get_the_registrar_columns(bare):
     assert "registered_by" not in columns(bare, "complaint")
     migrate.upgrade(bare)
     assert {"registered_by", "registrar_name", "channel"} <= columns(bare, "complaint")
+
+
+def test_outbox_rows_stored_before_step_5_get_a_claim_token_column(bare):
+    """Step 5 adds outgoing_mail.claim_token; a row queued before it reads as unclaimed."""
+    from playhouse.migrate import SchemaMigrator, migrate as run_migration
+    bare.create_tables(MODELS)
+    run_migration(SchemaMigrator.from_database(bare).drop_column("outgoing_mail", "claim_token"))
+    assert "claim_token" not in columns(bare, "outgoing_mail")
+    migrate.upgrade(bare)
+    assert "claim_token" in columns(bare, "outgoing_mail")
 
 
 def test_a_column_step_converges_on_old_and_fresh_tables(bare):
@@ -126,9 +138,9 @@ def test_steps_a_newer_gateway_applied_are_reported_not_fatal(bare, caplog):
 def test_gateway_migrate_command(tmp_path, url):
     config = write_config(tmp_path, database=url)
     first = gateway(config, "migrate").stdout.decode()
-    assert "applied 1:" in first and "applied 4:" in first and "schema version 4 (latest 4)" in first
+    assert "applied 1:" in first and f"applied {LATEST}:" in first and f"schema version {LATEST} (latest {LATEST})" in first
     again = gateway(config, "migrate").stdout.decode()
-    assert "applied" not in again and "schema version 4" in again
+    assert "applied" not in again and f"schema version {LATEST}" in again
 
 
 def test_concurrent_upgrades_on_postgres_take_turns(postgres, tmp_path):
@@ -142,7 +154,7 @@ def test_concurrent_upgrades_on_postgres_take_turns(postgres, tmp_path):
     assert outputs.count("applied 1:") == 1 and outputs.count("applied 2:") == 1
     database = open_database(postgres.url(config_database_name(config)), migrate=False)
     try:
-        assert [r.version for r in SchemaVersion.select().order_by(SchemaVersion.version)] == [1, 2, 3, 4]
+        assert tuple(r.version for r in SchemaVersion.select().order_by(SchemaVersion.version)) == ALL
         assert OutgoingMail.select().count() == 0
     finally:
         database.close()

@@ -192,7 +192,7 @@ def test_empty_plain_part_falls_back_to_html() -> None:
 
 
 def test_html_to_text_nested_blockquotes() -> None:
-    assert html_to_text("<p>a</p><blockquote>b<blockquote>c</blockquote></blockquote>") == "a\n\n> b\n> > c"
+    assert html_to_text("<p>a</p><blockquote>b<blockquote>c</blockquote></blockquote>") == "a\n\n> b\n\n> > c"
 
 
 def test_envelope_fields() -> None:

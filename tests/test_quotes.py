@@ -263,6 +263,11 @@ ORDINARY = [
     "Regards to the driver, he was very polite.",
     "From: the warehouse in Baku, 24 November",
     "Thanks, the replacement is on its way.",
+    "Please send the photos by 10.12.2026 to returns@shop.example:",
+    "Call us at 10:00 on 10.12.2026 or write to returns@shop.example:",
+    "Фото пришлите до 10.12.2026 в 18:00 на адрес returns@shop.example:",
+    "Fotoğrafları 10.12.2026 tarihine kadar returns@shop.example adresine gönderin:",
+    "Şəkilləri 10.12.2026 saat 18:00-dək returns@shop.example ünvanına göndərin:",
 ]
 
 
@@ -394,6 +399,8 @@ def test_a_closing_with_a_short_name_block_is_signature(signature: str) -> None:
 
 
 @pytest.mark.parametrize("text", [
+    "Thanks,\nAli\nP.S. The refund was sent.",
+    "Regards,\nAli\nThe refund was sent today.",
     "Thanks,\nWe received the parcel back and will refund you today.",
     "Спасибо,\nмы получили посылку и вернём деньги сегодня.",
     "Teşekkürler,\nparanız bugün iade edilecek.",
@@ -443,3 +450,13 @@ def test_history_found_before_the_cap_takes_everything_below() -> None:
     text = "Answer.\n\n-----Original Message-----\n" + "old line\n" * 50_000
     new, quoted, _ = split_reply(text)
     assert new == "Answer." and quoted.count("old line") == 50_000
+
+
+@pytest.mark.parametrize("text", [
+    "Thanks,\nAli\nOrder 12345",
+    "Спасибо,\nИван\nЗаказ № 4711",
+    "Teşekkürler,\nAyşe\nSipariş 99812",
+    "Təşəkkürlər,\nAysel\nSifariş 55123",
+])
+def test_an_order_number_under_a_closing_stays_text(text: str) -> None:
+    assert split_reply(text)[0] == text

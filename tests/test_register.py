@@ -131,3 +131,10 @@ def test_an_outlook_reply_quoting_the_customer_is_still_a_staff_reply(policy):
     forwarded = run(policy, staff_mail(reply, subject="FW: [CC-2026-4K7PQ2MX] Sifariş"), role="staff",
                     complaint=complaint)
     assert forwarded.message_kind == "forwarded_customer"
+
+
+def test_a_forwarded_customers_signature_still_gives_their_phone(policy):
+    body = FORWARD.replace("çatdırılmayıb.\n", "çatdırılmayıb.\n\nHörmətlə,\nAysel Məmmədova\nTel: 050 123 45 67\n")
+    plan = run(policy, staff_mail(body))
+    assert plan.text == "Salam, sifarişim 10 gündür çatdırılmayıb."
+    assert plan.customer["phone"] == "+994501234567"

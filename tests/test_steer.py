@@ -77,3 +77,33 @@ def test_impossible_transition_is_refused(policy):
     plan = steer(reply("#status investigating\nx"), view("closed"), NOW, policy)
     assert plan.outgoing[0].kind == "command_error"
     assert "cannot go from closed" in plan.outgoing[0].params["errors"][0]
+
+
+@pytest.mark.parametrize("body", [
+    "#resolve\n\nRegards,\nLeyla Hasanova\nTel: +994 12 555 55 55",
+    "#ask\n\nOn Mon, 23 Nov 2026 at 10:00, Care <care@shop.test> wrote:\n> What is the order number?",
+    "Sent from my iPhone",
+    "#resolve\nOK.\n-- \nThe replacement part arrives on Monday and the courier will call you before he comes.",
+])
+def test_a_lost_answer_moves_nothing_and_tells_its_author(policy, body):
+    plan = steer(reply(body), view("investigating"), NOW, policy)
+    assert [(o.kind, o.recipient) for o in plan.outgoing] == [("command_error", "agent@shop.test")]
+    assert plan.status is None and not plan.updates
+    assert "nothing was sent" in plan.outgoing[0].params["errors"][-1]
+
+
+@pytest.mark.parametrize("sentence", [
+    "Sifarişiniz bu gün anbarımızdan göndərildi.", "Ürününüz bugün depomuzdan gönderildi.",
+    "Отправлено со склада 24 ноября.", "Sent via DHL Express on 24 November", "The courier wrote:",
+    "Курьер написал:"])
+def test_regression_answers_are_resolved_whole(policy, sentence):
+    plan = steer(reply(f"#resolve\n{sentence}\nMore text after it."), view("investigating"), NOW, policy)
+    [out] = plan.outgoing
+    assert out.kind == "resolution" and out.params["message"] == f"{sentence}\nMore text after it."
+
+
+def test_the_staff_signature_address_and_phone_are_not_relayed(policy):
+    body = ("#resolve\nThe refund was sent; write to agent@shop.test if it does not arrive.\n\n"
+            "Regards,\nAgent Smith\nTel. No.: +994 12 555 55 55\nagent@shop.test")
+    [out] = steer(reply(body), view("investigating"), NOW, policy).outgoing
+    assert out.params["message"] == "The refund was sent; write to care@shop.test if it does not arrive."

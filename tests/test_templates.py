@@ -16,6 +16,8 @@ from pathlib import Path
 import jinja2
 import pytest
 
+from gateway.compose import reply_word
+
 MAIL_DIR = Path(__file__).resolve().parents[1] / "templates" / "mail"
 LANGUAGES = ("az", "ru", "tr", "en")
 CUSTOMER_KINDS = (
@@ -45,12 +47,15 @@ CONTRACT_KEYS = {
 
 
 def make_env(*dirs: Path) -> jinja2.Environment:
-    """The environment the contract prescribes: strict, autoescape only for .html."""
-    return jinja2.Environment(
+    """The environment the contract prescribes: strict, autoescape only for .html; the one
+    global is reply_word (a word the customer is told to write, checked against the rules)."""
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
         undefined=jinja2.StrictUndefined,
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
     )
+    env.globals["reply_word"] = reply_word
+    return env
 
 
 def full_context(lang: str = "az") -> dict:
@@ -324,7 +329,7 @@ def test_templates_use_only_contract_variables(env):
     """Static check: no template names a top-level variable outside the contract."""
     from jinja2 import meta
 
-    imported = {"STATUS", "PRIORITY", "m"}
+    imported = {"STATUS", "PRIORITY", "m", "reply_word"}
     for name in all_templates():
         source = (MAIL_DIR / name).read_text(encoding="utf-8")
         undeclared = meta.find_undeclared_variables(env.parse(source))

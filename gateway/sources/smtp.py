@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import threading
 from typing import Callable, Protocol
 
@@ -33,6 +34,7 @@ class Handler:
         raw = envelope.original_content or envelope.content
         if isinstance(raw, str):
             raw = raw.encode("utf-8", "surrogateescape")
+        raw = with_envelope(raw, envelope.mail_from, envelope.rcpt_tos)
         try:
             outcome = await asyncio.get_running_loop().run_in_executor(None, self._ingest, raw)
         except Exception:
@@ -43,6 +45,22 @@ class Handler:
     def _ingest(self, raw: bytes) -> Outcome:
         with self.lock:  # one email at a time per process: one writer per email
             return self.sink(raw, self.source)
+
+
+_UNSAFE = re.compile(r"[\x00-\x20<>\x7f]")  # an address is one token: no breaks, brackets or controls
+ENVELOPE_RECIPIENTS_MAX = 20
+
+
+def with_envelope(raw: bytes, mail_from: str | None, rcpt_tos: list[str]) -> bytes:
+    """The envelope on top of the message, as a delivering MTA writes it (RFC 5322 3.6.7):
+    Return-Path from MAIL FROM (<> for the null sender of a bounce) and one X-Original-To
+    per RCPT TO. The header lines the client sent stay below, untouched: hygiene trusts
+    only the topmost Return-Path, so a sender cannot claim to be the null sender."""
+    newline = b"\r\n" if raw.split(b"\n", 1)[0].endswith(b"\r") else b"\n"
+    lines = [b"Return-Path: <" + _UNSAFE.sub("", mail_from or "").encode("utf-8", "replace") + b">"]
+    lines += [b"X-Original-To: " + _UNSAFE.sub("", to).encode("utf-8", "replace")
+              for to in rcpt_tos[:ENVELOPE_RECIPIENTS_MAX] if _UNSAFE.sub("", to)]
+    return newline.join(lines) + newline + raw
 
 
 class _LMTPController(Controller):

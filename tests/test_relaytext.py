@@ -1,0 +1,78 @@
+"""Nothing of the staff member reaches the customer; an answer is never lost silently."""
+from __future__ import annotations
+
+import pytest
+
+from gateway.quotes import split_reply
+from gateway.relaytext import lost_answer, scrub_staff
+
+STAFF = "leyla.hasanova@shop.example"
+CARE = "care@shop.example"
+
+
+def scrub(text: str) -> str:
+    new, _, signature = split_reply(text)
+    return scrub_staff(new, (STAFF,), signature, CARE, "AZ", "Leyla Həsənova")
+
+
+@pytest.mark.parametrize("text", [
+    # Outlook desktop/web without "-- ", closing first (en, ru, tr, az)
+    "Your refund was sent today.\n\nRegards,\nLeyla Hasanova\nCustomer Care\nTel. No.: +994 12 555 55 55\n" + STAFF,
+    "Your refund was sent today.\n\nС уважением,\nЛейла Гасанова\nТел.: +994 12 555 55 55\n" + STAFF,
+    "Your refund was sent today.\n\nSaygılarımla,\nLeyla Hasanova\nTel: +994 12 555 55 55",
+    "Your refund was sent today.\n\nHörmətlə,\nLeyla Həsənova\nMob: 050 555 55 55\n" + STAFF,
+    # Apple Mail / Yahoo: a name + contact block, no closing at all
+    "Your refund was sent today.\n\nLeyla Hasanova\nCustomer Care, Shop LLC\nTel: +994 12 555 55 55\n" + STAFF,
+])
+def test_signature_address_and_phone_never_reach_the_customer(text: str) -> None:
+    out = scrub(text)
+    assert out == "Your refund was sent today."
+
+
+def test_the_staff_address_in_the_text_becomes_the_care_address() -> None:
+    out = scrub(f"Write to me at {STAFF.upper()} if the courier does not come.\n\n-- \nLeyla\n+994 12 555 55 55")
+    assert out == f"Write to me at {CARE} if the courier does not come."
+
+
+def test_the_staff_phone_in_the_text_is_removed_other_numbers_stay() -> None:
+    text = ("The courier's number is +994 50 777 77 77.\nMy number: +994 12 555 55 55\nOrder 123456 ships today.\n\n"
+            "Regards,\nLeyla Hasanova\nTel: +994 12 555 55 55")
+    out = scrub(text)
+    assert out == "The courier's number is +994 50 777 77 77.\nOrder 123456 ships today."
+
+
+def test_a_contact_paragraph_that_is_not_the_staff_members_stays() -> None:
+    text = "Please call our courier.\n\nCourier Desk\nTel: +994 50 777 77 77"
+    assert scrub(text) == text
+
+
+@pytest.mark.parametrize("body, signature, mode, commands, lost", [
+    ("", "", "resolution", True, True),
+    ("", "Sent from my iPhone", "ask", True, True),
+    ("", "", "relay", False, True),
+    ("", "Regards,\nLeyla", "relay", True, False),  # commands only, Outlook signature below them
+    ("OK.", "-- \nThe replacement part arrives on Monday and the courier will call you before he comes.\nLeyla",
+     "resolution", True, True),
+    ("The replacement part arrives on Monday.", "Regards,\nLeyla\nTel: +994 12 555 55 55\nThis e-mail and any "
+     "attachment are confidential; if you received it in error please delete it and tell the sender.",
+     "resolution", True, False),
+    ("Done.", "", "closed", True, False),
+])
+def test_lost_answer(body: str, signature: str, mode: str, commands: bool, lost: bool) -> None:
+    assert bool(lost_answer(body, signature, mode, commands)) is lost
+
+
+def test_text_cut_off_by_a_dash_dash_line_is_caught() -> None:
+    assert lost_answer("Options:", "-- \nWe can refund you.\nOr replace the kettle.", "resolution", True)
+    assert not lost_answer("Options: refund or replacement.", "-- \nLeyla\nShop Care", "resolution", True)
+
+
+def test_an_outlook_block_with_a_street_address_before_the_phone_goes_whole() -> None:
+    text = ("Your refund was sent today.\n\nHörmətlə,\nLeyla Həsənova\nNizami küç. 10, Bakı\n"
+            "Tel: +994 12 555 55 55\n" + STAFF)
+    assert scrub(text) == "Your refund was sent today."
+
+
+def test_a_closing_block_without_the_staff_address_goes_when_it_names_them() -> None:
+    text = "Your refund was sent today.\n\nHörmətlə,\nLeyla Həsənova\nNizami küç. 10, Bakı\nTel: +994 12 555 55 55"
+    assert scrub(text) == "Your refund was sent today."
