@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from gateway import lookup, secret, statements, sweep
+from gateway import digest, lookup, secret, statements, sweep
 from gateway.enqueue import customer_thread, deliverable, queue
 from gateway.models import AttachmentRecord, Complaint, ComplaintSecret, Customer, Event, Message, OutgoingMail
 from gateway.parse import Attachment
@@ -64,7 +64,10 @@ def apply(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) -> Comp
     staff = policy.staff_addresses_for(complaint) if complaint else ()
     for wanted in outgoing:
         for mail in deliverable(wanted, staff, policy.staff_language):
-            queue(mail, complaint, now, policy.address, f"{incoming.sha256[:40]}:{mail.key}", thread)
+            if digest.is_digest(mail):
+                digest.add(mail, complaint, now, policy.address)
+            else:
+                queue(mail, complaint, now, policy.address, f"{incoming.sha256[:40]}:{mail.key}", thread)
     _bounces(plan, now)
     return complaint
 

@@ -13,6 +13,7 @@ from typing import Callable
 
 from gateway import contact as contacts
 from gateway import deadlines, lifecycle, register
+from gateway.digest import digest_mail
 from gateway.forward import Forwarded, Unreadable, forward_subject
 from gateway.hygiene import Verdict
 from gateway.match import Match
@@ -39,6 +40,7 @@ class Inputs:
     known_language: str = ""  # what this sender wrote in before, when we know
     forwarded: Forwarded | Unreadable | None = None  # a staff mail's forwarded customer mail (forward.find)
     registered_before: ComplaintView | None = None  # the complaint that forwarded original already opened
+    sender_recent_new: int = 0  # new complaints this sender opened within the last hour
 
 
 def decide(inputs: Inputs, policy: Policy) -> Plan:
@@ -107,7 +109,10 @@ def new_complaint(inputs: Inputs, policy: Policy, linked: ComplaintView | None =
         b.event("sensitive_data", "rules", "special categories of personal data mentioned")
         b.send(OutMail("privacy", mail.sender, "customer", language, key="privacy"))
     staff_to = verdict.department_address or policy.notify_address
-    if staff_to:
+    limit = policy.config.staff.notify_per_sender_hour
+    if staff_to and limit and inputs.sender_recent_new >= limit:  # a storm: one digest an hour, not a mail each
+        b.send(digest_mail(staff_to, policy.staff_language, mail.sender, inputs.new_tracking, mail.subject, now))
+    elif staff_to:
         b.send(OutMail("staff_new", staff_to, "staff", policy.staff_language, threaded=False, params={
             "message": mail.new_text, "linked": linked.tracking if linked else ""}))
     return b.build()

@@ -35,6 +35,7 @@ from typing import Callable, Sequence
 import peewee as pw
 
 from gateway import bounces, forward, hygiene, lookup, tracking
+from gateway.digest import recent_complaints_from
 from gateway.apply import Incoming, apply
 from gateway.archive import Archive
 from gateway.decide import Inputs, decide
@@ -179,13 +180,15 @@ class Pipeline:
                         earlier = lookup.complaint_with_event(forwarded.key)
                         before = lookup.complaint_view(earlier, self.policy.staff_addresses_for(earlier)) \
                             if earlier else None
+                    recent = recent_complaints_from(mail.sender, now) \
+                        if matched.role in ("new", "stranger") and not who.is_staff and not verdict.automatic else 0
                     plan = decide(Inputs(
                         mail=mail, verdict=verdict, identity=who, match=matched, now=now,
                         new_tracking=tracking.make(self.prefix, now.astimezone(self.policy.tz).year),
                         source=arrival.source, bounce_ids=ours.failed_ids, bounce_recipients=ours.bouncing,
                         bounce_permanent=bool(ours.failed_ids),
                         known_language=lookup.customer_language(mail.sender), forwarded=forwarded,
-                        registered_before=before), self.policy)
+                        registered_before=before, sender_recent_new=recent), self.policy)
                     attachments = mail.attachments
                     if plan.message_kind in ("forward", "forwarded_customer", "forward_again") \
                             and isinstance(forwarded, forward.Forwarded):
