@@ -19,7 +19,7 @@ from gateway.plan import OutMail
 from gateway.view import naive
 
 WINDOW = timedelta(hours=1)
-MAX_LISTED = 500  # complaints named in one digest; the rest are counted
+MAX_LISTED = 200  # complaints named in one digest (the row is rewritten per addition); the rest are counted
 SUBJECT_CHARS = 120
 
 
