@@ -10,7 +10,7 @@ from typing import Any
 
 import jinja2
 
-from gateway import rulefiles
+from gateway import history, rulefiles
 from gateway.intent import read as read_reply
 from gateway.rules import INTENTS, Rules
 from gateway.business import BusinessCalendar
@@ -23,7 +23,7 @@ CUSTOMER_KINDS = ("ack", "status", "ask", "relay", "resolution", "delay", "inter
 # {{ reply_word("<intent>", "<word>") }} so that the check below reads the word back.
 REPLY_WORDS: dict[str, tuple[str, ...]] = {"resolution": ("accept", "reject"), "ack": ("status",)}
 STAFF_KINDS = ("staff_new", "staff_update", "reminder", "escalation", "command_error", "staff_notice",
-               "registered", "register_error")
+               "registered", "register_error", "extended")
 
 
 def sample_context(lang: str) -> dict[str, Any]:
@@ -34,12 +34,13 @@ def sample_context(lang: str) -> dict[str, Any]:
         "complaint": {"tracking": tracking, "subject": "Sifariş gecikir", "status": "in_review", "status_label": "",
                       "priority": "normal",
                       "category": "delivery", "department": "logistics", "assignee": "agent@shop.example",
-                      "created": "23 noyabr 2026, 10:15", "last_step": "status: in_review", "sensitive": False,
+                      "created": "23 noyabr 2026, 10:15", "last_step": history.last_step([("status", "in_review", "")], lang), "sensitive": False,
                       "reject_count": 0},
         "customer": {"email": "aysel@example.az", "name": "Aysel Məmmədova", "phone": "+994501234567"},
         "due": {"acknowledge": "26 noyabr 2026, 18:00", "stage": "26 noyabr 2026, 18:00",
                 "resolve": "7 dekabr 2026, 18:00"},
-        "message": "Sample text of the message.", "reason": "", "new_date": "10 dekabr 2026, 18:00",
+        "message": "Sample text of the message.", "reason": "", "new_date": "10 dekabr 2026, 18:00", "planned": False, "asked": "2026-12-09",
+        "after_close": False, "reopen_days": 30,
         "missing": ["phone"], "linked": "", "errors": ["unknown command #frobnicate"],
         "commands_help": "#status <status>", "actor": "agent@shop.example",
         "secret": "K7PQ2-MXA4R", "portal": "https://care.shop.example",

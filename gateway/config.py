@@ -43,6 +43,8 @@ class GatewaySection:
     tracking_prefix: str = "CC"
     language_detection: str = "accurate"  # accurate (~130 MB of models) | compact (~13 MB, weaker on short az/tr)
     phone_region: str = "AZ"
+    read_seconds: float = 20.0  # the daemon's budget for reading one mail (parse); over it: quarantined
+    read_memory_mb: int = 1024  # the reader process's heap limit; a mail needing more is quarantined
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,14 @@ class OutboundSection:
 
 
 @dataclass(frozen=True)
+class LifecycleSection:
+    """What a customer's late reply and repeated rejections do (README: "Complaint lifecycle")."""
+
+    reopen_within_days: int = 30  # a reply this many days after closing reopens it; later: a new, linked complaint
+    escalate_after_rejections: int = 2  # the Nth rejection escalates (external remedies); 0: never, review again
+
+
+@dataclass(frozen=True)
 class StaffSection:
     notify: str = ""
     addresses: tuple[str, ...] = ()
@@ -153,6 +163,7 @@ class SlaSection:
     resolve: float = 10
     priority_resolve: dict[str, float] = field(default_factory=dict)
     reminder_lead: float = 1
+    extend_by: float = 0  # business days the one automatic delay notice adds; 0: sla.resolve
     escalate_to: str = ""
     interim_every: float = 0
     auto_close_after: float = 5
@@ -228,6 +239,7 @@ class Config:
     report: ReportSection = ReportSection()
     web: WebSection = WebSection()
     sms: SmsSection = SmsSection()
+    lifecycle: LifecycleSection = LifecycleSection()
     # The policy's own words: status names per language and status ({"ru": {"resolved": "Удовлетворено"}}),
     # shown instead of the shipped labels; and the external remedies the remedies mail lists, per language.
     status_labels: dict[str, dict[str, str]] = field(default_factory=dict)

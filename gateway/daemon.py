@@ -33,6 +33,7 @@ from gateway.sweep import sweep
 from gateway.upkeep import Upkeep
 
 if TYPE_CHECKING:
+    from gateway.reader import BudgetReader
     from gateway.sources.imap import ImapWatcher
 
 log = logging.getLogger("gateway.daemon")
@@ -57,6 +58,7 @@ class Daemon:
         self.deferred_since: float | None = None  # monotonic time the outbox began waiting for a backlog
         self.threads: list[threading.Thread] = []
         self.last_mail_at: datetime | None = None
+        self.reader: BudgetReader | None = None
         self.instance = instance_name()  # this daemon among several sharing one database
         self.outage = OutageLog()
         self.upkeep = Upkeep(runtime, clock, holder=self.instance)  # heartbeat, metrics, report, purge
@@ -103,6 +105,15 @@ class Daemon:
             self.sources.append(watcher)
             self.watchers.append(watcher)
             self.threads.append(thread)
+
+    def start_reader(self) -> None:
+        """Mail is read (parsed) in a child process within `[gateway] read_seconds`: a poison
+        mail is quarantined, and never holds the listener, the watchers or /status."""
+        from gateway.reader import BudgetReader
+        gateway = self.runtime.config.gateway
+        self.reader = BudgetReader(gateway.languages, gateway.read_seconds, gateway.read_memory_mb)
+        self.reader.warm()
+        self.runtime.use_reader(self.reader)
 
     def stop_sources(self) -> None:
         for source in self.sources:
@@ -168,6 +179,7 @@ class Daemon:
         removed = clean_stale_temp(self.runtime.archive.root, self.clock().timestamp())
         if removed:
             log.info("removed %d stale temporary files from the archive", removed)
+        self.start_reader()
         self.start_sources()
         scheduler = schedule.Scheduler()
         scheduler.every(self.runtime.config.sla.sweep_seconds).seconds.do(self.sweep)
@@ -201,6 +213,8 @@ class Daemon:
         flusher.start()
         flusher.join(SHUTDOWN_FLUSH_SECONDS)
         self.upkeep.stop()
+        if self.reader is not None:
+            self.reader.close()
         self.runtime.close()
         log.info("stopped")
         return 0

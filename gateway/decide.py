@@ -45,7 +45,7 @@ class Inputs:
 
 def decide(inputs: Inputs, policy: Policy) -> Plan:
     if inputs.verdict.automatic:
-        return automatic(inputs)
+        return automatic(inputs, policy)
     if inputs.match.role == "new" and inputs.identity.is_staff:
         registered = register.staff_new(inputs.mail, inputs.forwarded, inputs.new_tracking, inputs.now, policy,
                                         inputs.registered_before)
@@ -68,7 +68,7 @@ def with_stage_due(plan: Plan, inputs: Inputs, policy: Policy) -> Plan:
     return replace(plan, updates={**plan.updates, "due_stage": due})
 
 
-def automatic(inputs: Inputs) -> Plan:
+def automatic(inputs: Inputs, policy: Policy) -> Plan:
     """Recorded where it threads, never answered, never changes a status."""
     complaint = inputs.match.complaint or inputs.match.linked
     b = PlanBuilder(inputs.verdict.kind, complaint.id if complaint else None, inputs.mail.new_text)
@@ -80,19 +80,23 @@ def automatic(inputs: Inputs) -> Plan:
         if complaint and inputs.bounce_permanent:
             b.event("bounce", "gateway", f"permanent failure for {', '.join(inputs.bounce_recipients)}")
             for address in complaint.staff_addresses:
-                b.send(OutMail("staff_notice", address, "staff", complaint.language, threaded=False, params={
+                b.send(OutMail("staff_notice", address, "staff", policy.staff_language, threaded=False, params={
                     "message": f"Mail to {', '.join(inputs.bounce_recipients) or 'the customer'} bounced "
                                f"permanently; no more mail is sent there until the customer writes again."}))
     return b.build()
 
 
-def new_complaint(inputs: Inputs, policy: Policy, linked: ComplaintView | None = None) -> Plan:
+def new_complaint(inputs: Inputs, policy: Policy, linked: ComplaintView | None = None,
+                  follow_up: bool = False) -> Plan:
+    """A new complaint; `linked` is the complaint a stranger wrote to, or (`follow_up`) the
+    sender's own complaint closed too long ago to reopen."""
     mail, now = inputs.mail, inputs.now
     language = policy.detect_language(mail.new_text or mail.subject, inputs.known_language)
     verdict = policy.classify(mail, language)
     contact = policy.contact(mail, language)
     due = policy.initial_due(now, verdict.priority)
-    b = PlanBuilder("stranger" if linked else "customer", None, mail.new_text)
+    stranger = linked is not None and not follow_up
+    b = PlanBuilder("stranger" if stranger else "customer", None, mail.new_text)
     b.set(create=NewComplaint(
         tracking=inputs.new_tracking, subject=mail.subject, priority=verdict.priority,
         category=verdict.category, department=verdict.department, language=language,
@@ -103,7 +107,7 @@ def new_complaint(inputs: Inputs, policy: Policy, linked: ComplaintView | None =
     b.event("classified", "rules", "; ".join(f"{k}: {v}" for k, v in verdict.why.items()))
     if inputs.identity.claims_staff and not inputs.identity.is_staff:
         b.event("staff_refused", mail.sender, inputs.identity.reason)
-    b.send(OutMail("stranger" if linked else "ack", mail.sender, "customer", language,
+    b.send(OutMail("stranger" if stranger else "ack", mail.sender, "customer", language,
                    params={"missing": list(contact.missing), "linked": linked.tracking if linked else ""}))
     if verdict.sensitive:
         b.event("sensitive_data", "rules", "special categories of personal data mentioned")
@@ -150,15 +154,21 @@ def customer_reply(inputs: Inputs, policy: Policy) -> Plan:
     b = PlanBuilder("customer", complaint.id, mail.new_text)
     b.customer(language=complaint.language)
     contact_given(b, complaint, inputs.mail, policy)
+    sensitive_warning(b, complaint, inputs.mail, policy)
     intent = policy.intent(mail.new_text, complaint.language)
-    decision = lifecycle.customer_decision(complaint.status, intent or "", complaint.reject_count)
+    decision = lifecycle.customer_decision(complaint.status, intent or "", complaint.reject_count,
+                                           policy.config.lifecycle.escalate_after_rejections)
     if decision:
         return customer_decision(b, complaint, intent or "", decision, inputs, policy)
+    if complaint.status == "resolved" and mail.new_text.strip():
+        return undecided(b, complaint, intent, inputs, policy)
     if intent == "status":
         b.set(message_kind="status_request")
         b.event("status_request", mail.sender)
         b.send(OutMail("status", mail.sender, "customer", complaint.language))
         return b.build()
+    if complaint.status == "closed" and intent != "accept":  # a late "I accept" needs no answer
+        return reply_to_closed(b, complaint, inputs, policy)
     b.event("customer_message", mail.sender)
     if complaint.status == "waiting_customer":
         back = complaint.status_before_wait or "in_review"
@@ -166,6 +176,33 @@ def customer_reply(inputs: Inputs, policy: Policy) -> Plan:
         b.update(paused_at=None, **policy.resumed_dues(complaint, now))
     notify_staff(b, complaint, policy, "staff_update", mail.new_text)
     return b.build()
+
+
+def reply_to_closed(b: PlanBuilder, complaint: ComplaintView, inputs: Inputs, policy: Policy) -> Plan:
+    """Never silence: soon after closing the complaint reopens (fresh deadlines, the customer
+    and staff told); later the mail opens a new complaint linked to the old one."""
+    now = inputs.now
+    if not lifecycle.reopens(complaint.closed_at, now, policy.config.lifecycle.reopen_within_days):
+        return new_complaint(inputs, policy, linked=complaint, follow_up=True)
+    b.transition("closed", "reopened", inputs.mail.sender, "the customer wrote to the closed complaint")
+    due = policy.initial_due(now, complaint.priority)
+    b.update(due_stage=due.stage, due_resolve=due.resolve, closed_at=None, resolved_at=None)
+    b.event("customer_message", inputs.mail.sender)
+    b.send(OutMail("reopened", inputs.mail.sender, "customer", complaint.language, params={"after_close": True}))
+    notify_staff(b, complaint, policy, "staff_update", inputs.mail.new_text)
+    return b.build()
+
+
+def sensitive_warning(b: PlanBuilder, complaint: ComplaintView, mail: Mail, policy: Policy) -> None:
+    """Special-category data in any customer message marks the complaint; the privacy warning
+    goes once per complaint (the first mention, whichever message it is in)."""
+    if complaint.sensitive:
+        return
+    why = policy.sensitive(mail.new_text, complaint.language)
+    if why:
+        b.update(sensitive=True)
+        b.event("sensitive_data", "rules", "special categories of personal data mentioned in a later message")
+        b.send(OutMail("privacy", mail.sender, "customer", complaint.language, key="privacy"))
 
 
 def contact_given(b: PlanBuilder, complaint: ComplaintView, mail: Mail, policy: Policy) -> None:
@@ -198,13 +235,34 @@ def customer_decision(b: PlanBuilder, complaint: ComplaintView, intent: str, dec
     else:
         b.update(closed_at=now)
     b.send(OutMail(kind, inputs.mail.sender, "customer", complaint.language))
-    staff_kind = "escalation" if new_status == "escalated" else "staff_update"
-    notify_staff(b, complaint, policy, staff_kind, inputs.mail.new_text)
+    # staff read the customer's own words (not the deadline template); an escalation also reaches
+    # whoever escalations go to
+    extra = policy.escalation_addresses_for(complaint) if new_status == "escalated" else ()
+    notify_staff(b, complaint, policy, "staff_update", inputs.mail.new_text, extra)
     return b.build()
 
 
-def notify_staff(b: PlanBuilder, complaint: ComplaintView, policy: Policy, kind: str, message: str) -> None:
-    for address in complaint.staff_addresses or ((policy.notify_address,) if policy.notify_address else ()):
+def undecided(b: PlanBuilder, complaint: ComplaintView, intent: str | None, inputs: Inputs,
+              policy: Policy) -> Plan:
+    """A reply to our answer that neither accepts nor rejects it ("OK, but when does the refund
+    come?", "Согласен, но ..."): the customer was not silent. Staff read it (their notice says
+    the complaint will not close by itself), and the recorded event keeps the sweep from
+    auto-closing it as "no decision"; a status question still gets the status mail."""
+    mail = inputs.mail
+    b.event("customer_message", mail.sender)
+    b.event(lifecycle.UNDECIDED_EVENT, "gateway", "the customer replied to the answer without accepting or "
+                                                  "rejecting it: staff told, not closed automatically")
+    if intent == "status":
+        b.set(message_kind="status_request")
+        b.send(OutMail("status", mail.sender, "customer", complaint.language))
+    notify_staff(b, complaint, policy, "staff_update", mail.new_text)
+    return b.build()
+
+
+def notify_staff(b: PlanBuilder, complaint: ComplaintView, policy: Policy, kind: str, message: str,
+                 also: tuple[str, ...] = ()) -> None:
+    usual = complaint.staff_addresses or ((policy.notify_address,) if policy.notify_address else ())
+    for address in dict.fromkeys(usual + also):
         b.send(OutMail(kind, address, "staff", policy.staff_language, threaded=False,
                        params={"message": message}))
 

@@ -20,7 +20,11 @@ from html.parser import HTMLParser
 
 _SPACE = re.compile(r"\s+")
 QUOTE_DEPTH_MAX = 10  # deeper quotes are shown at this depth: 20,000 nested must not cost 20,000 "> " a line
-HREF_MAX = 300  # a longer link target is a tracking blob: its text is enough
+HREF_MAX = 300
+# Characters of HTML converted. Every tag costs the stdlib parser microseconds, so a
+# crafted 2 MB of tags would take seconds; what a person wrote is at the top, and
+# Word's verbose HTML of a long Outlook thread stays well under this. Mail.html keeps it all.
+HTML_MAX = 500_000  # a longer link target is a tracking blob: its text is enough
 
 
 class _HtmlText(HTMLParser):
@@ -241,6 +245,10 @@ def _defuse(html: str) -> str:
 
 
 def html_to_text(html: str) -> str:
+    """Readable text of the first HTML_MAX characters (cut before a tag)."""
+    if len(html) > HTML_MAX:
+        cut = html.rfind("<", 0, HTML_MAX)
+        html = html[:cut if cut > HTML_MAX // 2 else HTML_MAX]
     converter = _HtmlText()
     converter.feed(_defuse(html))
     converter.close()

@@ -91,10 +91,10 @@ def read(rules: Rules, text: str, language: str) -> str | None:
     """"status", "accept", "reject" or None for what a customer's reply says."""
     if not text.strip():
         return "status"
-    every = clauses(text)
-    region, after = _region(rules, every)
+    fillers = Fillers(tuple(_phrases(rules, "greeting", rules.languages)))
+    region, after = _region(rules, clauses(text), fillers)
     for languages in ((language,), rules.languages):
-        verdict = _verdict(rules, languages, region, after)
+        verdict = _verdict(rules, languages, region, after, fillers)
         if verdict is not None:
             return verdict or None
     return None
@@ -105,15 +105,22 @@ def _phrases(rules: Rules, name: str, languages: tuple[str, ...]) -> list[Phrase
     return [p for lang in languages for p in group.words.get(lang, ())] if group else []
 
 
-def _is_filler(rules: Rules, clause: Clause) -> bool:
-    return any(p.length_at(clause.words, 0) for p in _phrases(rules, "greeting", rules.languages))
+@dataclass(frozen=True)
+class Fillers:
+    """Greetings and thanks ([intents.greeting]): skipped when looking for the opening clause."""
+
+    phrases: tuple[Phrase, ...]
+
+    def starts(self, words: tuple[str, ...]) -> bool:
+        keys = heads(words[:1])
+        return any(p.key in keys and p.length_at(words, 0) for p in self.phrases)
 
 
-def _region(rules: Rules, every: list[Clause]) -> tuple[list[Clause], tuple[str, ...]]:
+def _region(rules: Rules, every: list[Clause], fillers: Fillers) -> tuple[list[Clause], tuple[str, ...]]:
     """The clauses that may decide, and the first words after them (for a "but")."""
     if sum(len(c.words) for c in every) <= rules.defaults.short_reply_words:
         return every, ()
-    at = next((i for i, c in enumerate(every) if not _is_filler(rules, c)), len(every))
+    at = next((i for i, c in enumerate(every) if not fillers.starts(c.words)), len(every))
     if at == len(every) or len(every[at].words) > rules.defaults.opening_clause_words:
         return [], ()
     following = every[at + 1].words[:CONTRAST_LOOKAHEAD] if at + 1 < len(every) else ()
@@ -160,21 +167,22 @@ def _contrasted(rules: Rules, languages: tuple[str, ...], region: list[Clause], 
     return any(p.length_at(words, i) for words in rest for i in range(len(words)) for p in contrast)
 
 
-def _bare(rules: Rules, languages: tuple[str, ...], region: list[Clause]) -> Hit | None:
+def _bare(rules: Rules, languages: tuple[str, ...], region: list[Clause], fillers: Fillers) -> Hit | None:
     """An accept/reject when the first clause (after greetings) is only a yes or a no (and thanks)."""
-    at = next((i for i, c in enumerate(region) if not _is_filler(rules, c)), len(region))
+    at = next((i for i, c in enumerate(region) if not fillers.starts(c.words)), len(region))
     if at == len(region) or region[at].question:
         return None
     first = region[at].words
     for name, intent in (("no", "reject"), ("yes", "accept")):
         for phrase in _phrases(rules, name, languages):
             length = phrase.length_at(first, 0)
-            if length and (length == len(first) or _is_filler(rules, Clause(first[length:], False))):
+            if length and (length == len(first) or fillers.starts(first[length:])):
                 return Hit(intent, at, 0, length)
     return None
 
 
-def _verdict(rules: Rules, languages: tuple[str, ...], region: list[Clause], after: tuple[str, ...]) -> str | None:
+def _verdict(rules: Rules, languages: tuple[str, ...], region: list[Clause], after: tuple[str, ...],
+             fillers: Fillers) -> str | None:
     """The intent, "" for "something decision-like was said but nothing clear", None for nothing at all."""
     found: set[str] = set()
     unclear = False
@@ -194,7 +202,7 @@ def _verdict(rules: Rules, languages: tuple[str, ...], region: list[Clause], aft
         found.add(hit.intent)
     if "reject" in found or "accept" in found:
         return "reject" if "reject" in found else "accept"
-    bare = _bare(rules, languages, region)
+    bare = _bare(rules, languages, region, fillers)
     if bare is not None:
         return "" if bare.intent == "accept" and _contrasted(rules, languages, region, after, bare) else bare.intent
     if "status" in found:

@@ -49,6 +49,8 @@ class DetectionSettings:
     az_tr_share: float = 0.9  # ... but only when lingua hesitates between az and tr alone
     low_accuracy: bool = False  # lingua's trigram-only mode: ~13 MB instead of ~130 MB, weaker on short text
     trigram_from_chars: int = 120  # from this length on the trigram models decide alone (same answers)
+    max_chars: int = 3000  # only a text's start is read: its language shows in a paragraph, and
+    # lingua's time (and the letters counted here) grow with the length: 18 MB would take minutes
 
 
 class LanguageDetector:
@@ -98,6 +100,7 @@ class LanguageDetector:
 
     def detect(self, text: str, default: str) -> str:
         """The ISO 639-1 code of the text's language, or `default` when unsure."""
+        text = text[:self.settings.max_chars]
         letters = [c for c in text if c.isalpha()]
         # lingua needs two candidates; with one configured language there is nothing to detect.
         if len(self._codes) < 2 or len(letters) < self.settings.min_letters:

@@ -6,7 +6,7 @@ the transaction already holds the write lock (BEGIN IMMEDIATE).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import peewee as pw
 
@@ -17,6 +17,12 @@ from gateway.view import ComplaintView, Thread, aware
 
 if TYPE_CHECKING:  # the sweep and the outbox read threads without loading the mail parser
     from gateway.parse import Mail
+
+
+# A subject names its complaint near its start; a subject of 50,000 tracking-shaped tokens
+# costs one query over its first few candidates, not 50,000 queries.
+SUBJECT_SCAN = 2000
+MAX_TRACKING_CANDIDATES = 10
 
 
 def _locked(query: pw.ModelSelect) -> pw.ModelSelect:
@@ -32,6 +38,15 @@ def already_stored(digest: str, message_id: str) -> Message | None:
             Message, "by_sha256_or_id", [digest, message_id, 1],
             lambda: Message.select().where((Message.sha256 == digest) | (Message.message_id == message_id)).limit(1))
     return found[0] if found else None
+
+
+def stored_digests(digests: Sequence[str]) -> dict[str, tuple[int, str]]:
+    """Raw-mail digest -> (row id, Message-ID) of those already stored (one query per batch)."""
+    wanted = list(dict.fromkeys(digests))
+    if not wanted:
+        return {}
+    rows = Message.select(Message.sha256, Message.id, Message.message_id).where(Message.sha256.in_(wanted))
+    return {digest: (row, message_id or "") for digest, row, message_id in rows.tuples()}
 
 
 def customer_language(address: str) -> str:
@@ -56,9 +71,10 @@ def complaint_view(complaint: Complaint, staff_addresses: tuple[str, ...] = ()) 
         subject=complaint.subject, reject_count=complaint.reject_count,
         created_at=aware(complaint.created_at), due_acknowledge=aware(complaint.due_acknowledge),
         due_stage=aware(complaint.due_stage), due_resolve=aware(complaint.due_resolve),
-        resolved_at=aware(complaint.resolved_at), paused_at=aware(complaint.paused_at),
+        resolved_at=aware(complaint.resolved_at), closed_at=aware(complaint.closed_at), paused_at=aware(complaint.paused_at),
         status_before_wait=before_wait, customer_message_ids=ids,
-        staff_addresses=staff_addresses, customer_name=customer.name, customer_phone=customer.phone)
+        staff_addresses=staff_addresses, customer_name=customer.name, customer_phone=customer.phone,
+        sensitive=complaint.sensitive)
 
 
 def customer_of(complaint: Complaint) -> Customer:
@@ -92,11 +108,14 @@ def complaint_by_id(complaint_id: int) -> Complaint:
 def find_thread(mail: Mail, prefix: str, extra_ids: tuple[str, ...] = ()) -> tuple[Complaint | None, Complaint | None, str]:
     """(complaint by tracking number, complaint by our Message-IDs, tracking found)."""
     by_tracking, found = None, ""
-    for number in tracking_numbers.find(mail.subject, prefix):
-        by_tracking = _complaint_where("by_tracking", Complaint.tracking, number)
-        if by_tracking:
-            found = number
-            break
+    numbers = tracking_numbers.find(mail.subject[:SUBJECT_SCAN], prefix)[:MAX_TRACKING_CANDIDATES]
+    if len(numbers) == 1:
+        by_tracking = _complaint_where("by_tracking", Complaint.tracking, numbers[0])
+    elif numbers:  # the first number in the subject that names a complaint, in one query
+        rows = {c.tracking: c for c in _locked(Complaint.select().where(Complaint.tracking.in_(numbers)))}
+        by_tracking = next((rows[n] for n in numbers if n in rows), None)
+    if by_tracking:
+        found = by_tracking.tracking
     return by_tracking, _by_reference(mail.in_reply_to + mail.references[::-1] + extra_ids), found
 
 

@@ -44,6 +44,7 @@ from gateway.enqueue import dedupe_key, queue
 from gateway.models import Message, OutgoingMail, write_transaction
 from gateway.parse import Mail, Unprocessable, parse
 from gateway.plan import OutMail
+from gateway.reader import Reader, read_inline
 from gateway.policy import Policy
 from gateway.staff import Identity, StaffPolicy, claims_staff, identify
 from gateway.view import naive
@@ -92,6 +93,8 @@ class Arrival:
     mail: Mail | None = None
     problem: str = ""
     notice: OutMail | None = None
+    stored_as: tuple[int, str] | None = None  # (row id, Message-ID) of these very bytes, stored already:
+    # never read again (a poison mail a sender retries meets its quarantined copy, not the parser)
 
 
 class Pipeline:
@@ -101,6 +104,7 @@ class Pipeline:
         self.prefix = config.gateway.tracking_prefix
         self.languages = config.gateway.languages
         self.own_addresses = frozenset({policy.address})
+        self.reader: Reader = read_inline(self.languages)  # the daemon's reads within a budget (gateway/reader.py)
         self.staff_policy = StaffPolicy(
             addresses=frozenset(a.lower() for a in config.staff.addresses) | policy.rules_staff_addresses,
             domains=frozenset(d.lower() for d in config.staff.domains),
@@ -114,7 +118,9 @@ class Pipeline:
         """Store every message, one outcome each in order; returns only after the commit.
         Raises (storing nothing) when the database is away: the source keeps the mail and retries."""
         with self.archive.begin(raws) as archived:  # on disk now; made durable while we work
-            arrivals = [self.arrive(raw, digest, source) for raw, digest in zip(raws, archived.digests)]
+            seen = lookup.stored_digests(archived.digests)
+            arrivals = [Arrival(raw, digest, source, stored_as=seen[digest]) if digest in seen
+                        else self.arrive(raw, digest, source) for raw, digest in zip(raws, archived.digests)]
             notes: list[Note] = []
             with write_transaction(self.database):
                 outcomes = [self.store(arrival, now, notes) for arrival in arrivals]
@@ -127,7 +133,7 @@ class Pipeline:
         if len(raw) > self.policy.config.storage.max_message_bytes:
             return self.too_large(raw, digest, source)
         try:
-            mail = parse(raw, self.languages)
+            mail = self.reader(raw)
         except Unprocessable as exc:
             return Arrival(raw, digest, source, problem=str(exc))
         for part in mail.attachments:
@@ -136,6 +142,9 @@ class Pipeline:
 
     def store(self, arrival: Arrival, now: datetime, notes: list[Note]) -> IngestOutcome:
         """One message inside the batch's transaction, in its own savepoint."""
+        if arrival.stored_as:
+            row, message_id = arrival.stored_as
+            return IngestOutcome("duplicate", arrival.digest, message_id, reason=f"same as message {row}")
         if arrival.problem:
             return self.quarantine(arrival, now, arrival.problem, notes)
         try:
@@ -264,7 +273,7 @@ class Pipeline:
         """Reprocess a quarantined message (after a fix), replacing its row; errors propagate."""
         raw = self.archive.load(message.sha256)
         try:
-            mail = parse(raw, self.languages)
+            mail = self.reader(raw)
         except Unprocessable as exc:
             return IngestOutcome("quarantined", message.sha256, message.message_id or "", reason=str(exc))
         notes: list[Note] = []

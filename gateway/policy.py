@@ -26,6 +26,17 @@ if TYPE_CHECKING:  # parsing (mail-parser, charset_normalizer) loads only where 
     from gateway.parse import Mail
 
 
+# How much of a mail each reading looks at (issue 16: work bounded by a cap on its input).
+# The text stored and relayed is never cut; these only bound what rules, intents and the
+# phone search read, so an 18 MB body costs what its first pages cost. What they look
+# for sits at the start: the subject, the opening clause, the keywords of a complaint.
+SUBJECT_CHARS = 2000
+CLASSIFY_CHARS = 64 * 1024  # keywords (categories, priorities, sensitive data)
+INTENT_CHARS = 4000  # a reply's intent is in its opening clause (rules.intent)
+CONTACT_CHARS = 16 * 1024  # the phone search (phonenumbers reads ~3 MB/s)
+NAME_CHARS = 500
+
+
 class HasRouting(Protocol):
     assignee: str
     department: str
@@ -123,22 +134,26 @@ class Policy:
         return self.detector.detect(text, fallback or self.config.gateway.default_language)
 
     def classify(self, mail: Mail, language: str) -> rulebook.Classification:
-        return rulebook.classify(self.rules, mail.subject, mail.new_text, mail.sender,
-                                 bool(mail.attachments), language)
+        return rulebook.classify(self.rules, mail.subject[:SUBJECT_CHARS], mail.new_text[:CLASSIFY_CHARS],
+                                 mail.sender, bool(mail.attachments), language)
+
+    def sensitive(self, text: str, language: str) -> str | None:
+        """The special category a message mentions ("origin: kind: words"), None when none."""
+        return rulebook.sensitive_mention(self.rules, text[:CLASSIFY_CHARS], language)
 
     def intent(self, text: str, language: str) -> str | None:
-        return replies.read(self.rules, text, language)
+        return replies.read(self.rules, text[:INTENT_CHARS], language)
 
     @property
     def commands_help(self) -> str:
         return staff_commands.COMMAND_HELP
 
     def commands(self, text: str, subject: str) -> staff_commands.CommandParse:
-        return staff_commands.parse_commands(text, subject)
+        return staff_commands.parse_commands(text, subject[:SUBJECT_CHARS])
 
     def contact(self, mail: Mail, language: str = "") -> Contact:
-        found = contacts.extract_contact(mail.sender_name, mail.new_text, mail.signature,
-                                         self.phone_regions(language))
+        found = contacts.extract_contact(mail.sender_name[:NAME_CHARS], mail.new_text[:CONTACT_CHARS],
+                                         mail.signature[:CONTACT_CHARS], self.phone_regions(language))
         return Contact(found.name, found.phone, tuple(contacts.missing_contact_fields(found)))
 
     def phone_regions(self, language: str = "") -> tuple[str, ...]:
@@ -148,9 +163,9 @@ class Policy:
     def reply_contact(self, mail: Mail, language: str) -> contacts.Contact:
         """The name and phone a customer's reply gives (labelled or free form); "" where it gives none."""
         from gateway.contactreply import reply_contact
-        found = reply_contact(mail.new_text, self.phone_regions(language))
+        found = reply_contact(mail.new_text[:CONTACT_CHARS], self.phone_regions(language))
         if not found.name:
-            signed = contacts.extract_contact(mail.sender_name, "", mail.signature, ())
+            signed = contacts.extract_contact(mail.sender_name[:NAME_CHARS], "", mail.signature[:CONTACT_CHARS], ())
             found = contacts.Contact(signed.name, found.phone)
         return found
 

@@ -7,7 +7,7 @@ STRUCTURE clients write, never on words alone, because ordinary sentences hold
 those words ("Отправлено со склада 24 ноября.", "The courier wrote:"):
 
 - history: a separator line ("-----Original Message-----"), an Outlook header
-  block (From + Sent/Date + Subject lines, in az/ru/tr/en and more), or an
+  block (From + Sent/Date + To + Subject lines, in az/ru/tr/en and more), or an
   attribution: a line ending in ":" that names a date or time AND ends with a
   "wrote" verb or with "Name <address>:"; without "> " lines after it, it must
   carry an address in angle brackets, as clients write it;
@@ -45,7 +45,7 @@ SEPARATOR = re.compile("|".join((
 )), _I)
 _SEPARATOR_FIRST = frozenset("-#rRоО")  # what a SEPARATOR line can begin with
 
-# Outlook's quoted header block: a From line, then Sent/Date and Subject lines.
+# Outlook's quoted header block: a From line, then Sent/Date, To and Subject lines.
 HEADER_FROM = re.compile(
     r"^\s*\*?(from|от|від|kimden|gönderen|göndərən|kimdən|von|de|van|da|od)\s*:\*?\s*\S", _I)
 HEADER_WHEN = re.compile(
@@ -53,6 +53,7 @@ HEADER_WHEN = re.compile(
     r"göndərildi|tarix|gesendet|datum|envoyé|enviado|inviato|verzonden)\s*:", _I)
 HEADER_SUBJECT = re.compile(
     r"^\s*\*?(subject|тема|konu|mövzu|betreff|objet|asunto|oggetto|onderwerp|temat)\s*:", _I)
+HEADER_TO = re.compile(r"^\s*\*?(to|кому|kime|kimə|an|à|para|a|aan|do|komu)\s*:", _I)
 HEADER_ANY = re.compile(HEADER_WHEN.pattern + "|" + HEADER_SUBJECT.pattern + "|" + (
     r"^\s*\*?(to|cc|bcc|кому|копия|kime|bilgi|kimə|surət|an|à|para|a|aan|importance|важность|önem|vacib)\s*:"), _I)
 HEADER_BLOCK_SPAN = 12  # lines after "From:" (blank ones included) read for the other header lines
@@ -64,6 +65,7 @@ QUOTED_LINE = re.compile(r"^\s*>")
 ADDRESS = re.compile(r"(?<![\w.+'-])[\w.+'-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 # "<address>" as clients write it after a name; prose rarely does (Gmail wraps after the "<").
 BRACKETED_ADDRESS = re.compile(r"<\s?[\w.+'-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}\s?>")
+_DATE_FIRST = re.compile(r"^[->\s]*(\d|[^\W\d_]{2,12}\.?,)")  # "07.12.2026, ..." or "пн, ..."
 _WHEN = re.compile(
     r"\b\d{1,2}:\d{2}\b"  # a time
     r"|\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b"  # a numeric date
@@ -202,11 +204,11 @@ class _Scan:
         return len(lines)
 
     def header_block_at(self, i: int) -> bool:
-        """A From line, then header lines (blank lines between allowed) with a Sent/Date and a Subject."""
+        """A From line, then header lines (blank lines between allowed) with a Sent/Date, a To and a Subject."""
         lines = self.lines
         if not HEADER_FROM.match(lines[i][:LINE_CAP]):
             return False
-        seen_when = seen_subject = False
+        seen_when = seen_subject = seen_to = False
         for j in range(i + 1, min(len(lines), i + 1 + HEADER_BLOCK_SPAN)):
             line = lines[j][:LINE_CAP]
             if not line.strip():
@@ -215,7 +217,8 @@ class _Scan:
                 break
             seen_when = seen_when or bool(HEADER_WHEN.match(line))
             seen_subject = seen_subject or bool(HEADER_SUBJECT.match(line))
-        return seen_when and seen_subject
+            seen_to = seen_to or bool(HEADER_TO.match(line))
+        return seen_when and seen_subject and seen_to
 
     def quote_follows(self, j: int) -> bool:
         """True when the next non-blank line from j is a "> " quoted line."""
@@ -279,9 +282,11 @@ def is_attribution(joined: str) -> bool:
     ending = bare.rstrip().rstrip(":").rstrip().lower()
     if ending.endswith(WROTE):
         return True
-    # Without a verb (Gmail ru/az, Yandex, Mail.ru): "..., Name <address>:" exactly.
+    # Without a verb (Gmail ru, Yandex, Mail.ru): it opens with the date ("07.12.2026, 10:01, ",
+    # "пн, 7 дек. 2026 г. в 10:01, ", "Понедельник, 7 декабря ...") and ends "Name <address>:".
     found = BRACKETED_ADDRESS.search(joined)
-    return found is not None and not joined[found.end():].rstrip().rstrip(":").strip()
+    return (found is not None and not joined[found.end():].rstrip().rstrip(":").strip()
+            and bool(_DATE_FIRST.match(joined)))
 
 
 # --- signatures ----------------------------------------------------------------
@@ -315,9 +320,15 @@ def _delimited_block(lines: list[str], end: int) -> int:
 
 def _closing_block(lines: list[str], end: int) -> int:
     """Where a closing + name/title/contact block starts above `end`; `end` when none."""
-    for i in range(max(0, end - CLOSING_SEARCH_LINES), end):
-        if CLOSING.match(lines[i].strip()[:60]) and is_signature_block(lines[i + 1:end]):
+    first = next((i for i in range(end) if lines[i].strip()), end)
+    for i in range(max(first + 1, end - CLOSING_SEARCH_LINES), end):  # "Thanks,\nAli" alone is the message
+        line = lines[i].strip()[:60]
+        if CLOSING.match(line) and is_signature_block(lines[i + 1:end]):
             return i
+        closing, comma, name = line.partition(", ")
+        if comma and CLOSING.match(closing) and is_name(name) and (
+                i + 1 == end or is_signature_block([name] + lines[i + 1:end])):
+            return i  # "Thanks, Ali" / "Regards, Ali Aliyev" + contacts
     return end
 
 

@@ -39,6 +39,7 @@ log = logging.getLogger("gateway.retention")
 # status explanations, addresses in bounce and mail_failed) is blanked.
 KEPT_EVENT_DETAILS = frozenset({
     "created", "priority", "category", "reminder", "escalation", "delay_notice", "interim", "auto_close", "purged",
+    "decision_unclear", "auto_close_held",
 })
 PURGED_EMAIL = "purged-{id}@invalid"
 CUSTOMER_ACTOR = "customer"

@@ -366,6 +366,12 @@ def _sensitive(rules: Rules, facts: _Facts) -> str | None:
     return None
 
 
+def sensitive_mention(rules: Rules, text: str, language: str) -> str | None:
+    """Which special category a later message mentions (the why), None when none: every
+    customer message is read, not only the first."""
+    return _sensitive(rules, _Facts(WordIndex.of(words(text)), "", False, language))
+
+
 def classify(rules: Rules, subject: str, text: str, sender: str, has_attachments: bool,
              language: str) -> Classification:
     facts = _Facts(WordIndex.of(words(subject) + ("\n",) + words(text)), sender, has_attachments, language)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from gateway.compose import Templates
     from gateway.outbox import Outbox
     from gateway.pipeline import Pipeline
+    from gateway.reader import Reader
 
 
 class Runtime:
@@ -35,6 +36,7 @@ class Runtime:
         self.config, self.database, self.archive, self.policy = config, database, archive, policy
         self._pipeline: Pipeline | None = None
         self._outbox: Outbox | None = None
+        self.reader: Reader | None = None  # the daemon's budgeted reader (gateway/reader.py); None: in-process
 
     @classmethod
     def open(cls, config: Config, policy: Policy | None = None,
@@ -50,7 +52,13 @@ class Runtime:
         if self._pipeline is None:
             from gateway.pipeline import Pipeline as Ingest
             self._pipeline = Ingest(self.policy, self.database, self.archive)
+            if self.reader is not None:
+                self._pipeline.reader = self.reader
         return self._pipeline
+
+    def use_reader(self, reader: Reader) -> None:
+        """Read mail with `reader` from now on (the daemon's budgeted one)."""
+        self.reader, self._pipeline = reader, None
 
     @property
     def outbox(self) -> Outbox:

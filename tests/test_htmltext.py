@@ -86,3 +86,9 @@ def test_malformed_markup_does_not_make_the_parser_rescan(bomb: str) -> None:
 def test_a_layout_table_gives_each_cells_lines() -> None:
     html = ("<table><tr><td><img alt='Logo'></td><td><p>Leyla</p><p>Customer Care</p></td></tr></table>")
     assert html_to_text(html) == "[Logo]\nLeyla\nCustomer Care"
+
+
+def test_only_the_first_part_of_a_huge_html_is_converted() -> None:
+    from gateway import htmltext
+    text = html_to_text("<p>Answer at the top.</p>" + "<div>filler</div>" * 60_000)
+    assert text.startswith("Answer at the top.\n\nfiller") and len(text) < htmltext.HTML_MAX

@@ -66,6 +66,7 @@ REJECTS = [
     ("en", "reject"), ("en", "I reject."), ("en", "This does not solve my problem."), ("en", "No."),
     ("en", "I do not accept this." + OUTLOOK_SIGNATURE_EN), ("en", "The problem has not been resolved."),
     ("en", "I'm not fully satisfied."), ("en", "Yes... no, I reject it"),
+    ("az", "Qəbul edilmədi."), ("tr", "Kabul etmedim."), ("en", "I accept nothing less than a full refund."),
     ("en", "Thanks for the answer. Unfortunately this does not solve my problem, the device still "
            "does not work after the repair and I want my money back."),
     ("en", "I do not accept this, because the replacement you sent is broken too and I want my money back now."),
@@ -83,6 +84,8 @@ UNCLEAR = [
     ("en", "I thought this was resolved but the same fault happened again"),
     ("en", "Thank you." + OUTLOOK_SIGNATURE_EN),
     ("en", "Is it resolved?"),
+    ("en", "I would accept if you refund the delivery fee."), ("ru", "Согласен, если вернёте деньги."),
+    ("tr", "Kabul ederim, eğer kargo ücretini iade ederseniz."), ("az", "Razıyam, əgər pulu qaytarsanız."),
     ("en", "Do you accept returns by post?"),
 ]
 

@@ -268,6 +268,8 @@ ORDINARY = [
     "Фото пришлите до 10.12.2026 в 18:00 на адрес returns@shop.example:",
     "Fotoğrafları 10.12.2026 tarihine kadar returns@shop.example adresine gönderin:",
     "Şəkilləri 10.12.2026 saat 18:00-dək returns@shop.example ünvanına göndərin:",
+    "Meeting at 10:00 on 10.12.2026 with Ali <ali@shop.example>:",
+    "Встреча в 10:00 10.12.2026 с Иваном <ivan@shop.example>:",
 ]
 
 
@@ -460,3 +462,27 @@ def test_history_found_before_the_cap_takes_everything_below() -> None:
 ])
 def test_an_order_number_under_a_closing_stays_text(text: str) -> None:
     assert split_reply(text)[0] == text
+
+
+@pytest.mark.parametrize("text", ["Thanks,\nAli", "Спасибо,\nИван Петров", "Teşekkürler,\nAyşe", "Təşəkkürlər,\nAysel",
+                                  "Thanks,\nAli Aliyev\nhttps://shop.example"])
+def test_a_closing_that_is_the_whole_message_stays(text: str) -> None:
+    assert split_reply(text)[0] == text
+
+
+@pytest.mark.parametrize("text", [
+    "Kimden: depo\nTarih: 7 Aralık\nKonu: iade\nParanız iade edildi.",
+    "От: склада в Баку\nДата: 7 декабря\nТема: возврат\nДеньги вернули.",
+    "Göndərən: anbar\nTarix: 7 dekabr\nMövzu: geri qaytarma\nPulunuz qaytarıldı.",
+])
+def test_header_like_prose_without_a_to_line_is_text(text: str) -> None:
+    assert split_reply(text)[0] == text
+
+
+@pytest.mark.parametrize("text, signature", [
+    ("Refund sent.\n\nThanks, Ali", "Thanks, Ali"),
+    ("Refund sent.\n\nRegards, Ali Aliyev\nTel: 050 123 45 67", "Regards, Ali Aliyev\nTel: 050 123 45 67"),
+    ("Pul qaytarıldı.\n\nHörmətlə, Leyla Həsənova", "Hörmətlə, Leyla Həsənova"),
+])
+def test_a_closing_with_the_name_on_its_line(text: str, signature: str) -> None:
+    assert split_reply(text)[1:] == ("", signature)

@@ -161,6 +161,11 @@ def test_later_file_replaces_routing_and_default_department(local_rules):
     ("tr", "Sendika üyesi olduğum için bana farklı davrandılar", "union_membership"),
     ("en", "The guard mentioned my criminal record in front of everyone", "criminal_records"),
     ("en", "Why does your app need my fingerprint?", "biometric_genetic"),
+    ("az", "Keçən il həbs olunmuşam deyə mənə kredit vermədilər", "criminal_records"),
+    ("ru", "Охранник сказал всем, что я был арестован", "criminal_records"),
+    ("en", "The manager told everyone I was arrested last year", "criminal_records"),
+    ("az", "Satıcı mənim cinsi həyatım barədə sual verdi", "sex_life"),
+    ("en", "They asked about my religious beliefs at the counter", "religion_belief"),
 ])
 def test_sensitive_data_is_flagged_with_its_kind(rules, language, text, kind):
     result = classify_text(rules, text, language)
@@ -171,6 +176,27 @@ def test_sensitive_data_is_flagged_with_its_kind(rules, language, text, kind):
 def test_ordinary_complaint_is_not_sensitive(rules):
     result = classify_text(rules, "Kargom gecikti, lütfen dinleyin beni", "tr")
     assert not result.sensitive and "sensitive" not in result.why
+
+
+@pytest.mark.parametrize("language, text", [
+    ("az", "Mağazanızın qaytarma siyasəti ilə tanış oldum, amma pulumu qaytarmırsınız."),
+    ("az", "Hesabım bloklanıb, kartım həbs edilib deyə ödəniş keçmir."),
+    ("az", "Bu məhsulun cinsi və rəngi sifarişdəkindən fərqlidir."),
+    ("az", "Kuryer dedi ki, bu cinayətdir, amma mən sadəcə sifarişimi istəyirəm."),
+    ("ru", "На мой счёт наложен арест по ошибке банка, верните деньги."),
+    ("ru", "Я подам заявление, это уголовно наказуемо — обманывать покупателей."),
+    ("ru", "Политика возврата вашего магазина непонятна."),
+    ("tr", "Ürünün kökeni Çin yazıyor ama kutuda Türkiye yazıyordu."),
+    ("tr", "İade politikanız hakkında bilgi almak istiyorum."),
+    ("tr", "Hesabım engellendi, giriş yapamıyorum."),
+    ("en", "My account was disabled without any notice."),
+    ("en", "I acted in good faith and it is my belief that you owe me a refund."),
+    ("en", "Your return policy says 30 days, but you refuse a refund on day 12."),
+    ("en", "The courier said they would arrest the parcel at customs."),
+])
+def test_ordinary_sentences_with_nearby_words_are_not_sensitive(rules, language, text):
+    result = classify_text(rules, text, language)
+    assert not result.sensitive, result.why.get("sensitive")
 
 
 # ---------------------------------------------------------------- staff and departments

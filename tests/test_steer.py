@@ -49,6 +49,14 @@ def test_modes(policy, command, kind, status):
     assert [o.kind for o in plan.outgoing] == [kind] and plan.status == status
 
 
+def test_a_new_resolution_of_a_resolved_complaint_restarts_the_decision_clock(policy):
+    """The customer is asked to decide again: the auto-close counts from this answer, not the first."""
+    plan = steer(reply("#resolve\nThe refund was sent again today."), view("resolved"), NOW, policy)
+    assert plan.updates["resolved_at"] == NOW and [o.kind for o in plan.outgoing] == ["resolution"]
+    plain = steer(reply("It usually takes three days."), view("resolved"), NOW, policy)
+    assert "resolved_at" not in plain.updates
+
+
 def test_note_is_never_relayed(policy):
     plan = steer(reply("#note\nThe customer called twice."), view("investigating"), NOW, policy)
     assert plan.outgoing == () and plan.message_kind == "note"

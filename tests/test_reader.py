@@ -1,0 +1,96 @@
+"""gateway/reader.py: mail read in a child process within a time and memory budget (issue 16)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from gateway import config as config_module
+from gateway.models import Message
+from gateway.parse import Unprocessable, parse
+from gateway.reader import BudgetReader, read_inline
+from gateway.runtime import Runtime
+from gatewaykit import mail, write_config
+
+NOW = datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc)
+LANGUAGES = ("az", "ru", "tr", "en")
+
+
+def huge(megabytes: int = 18) -> bytes:
+    line = "Sifarişim çatdırılmayıb. Заказ опаздывает. Siparişim gecikti. My order is late.\n"
+    return mail(body=line * (megabytes * 2**20 // len(line.encode())), message_id="<huge@example.az>")
+
+
+@pytest.fixture
+def reader():
+    opened = BudgetReader(LANGUAGES, seconds=30.0)
+    yield opened
+    opened.close()
+
+
+def test_a_mail_read_in_the_child_equals_one_read_here(reader: BudgetReader) -> None:
+    raw = mail(subject="Sifarişim gecikir", body="Salam, sifarişim 10 gündür çatdırılmayıb.", name="Aysel")
+    assert reader(raw) == parse(raw, LANGUAGES) == read_inline(LANGUAGES)(raw)
+
+
+def test_an_unreadable_mail_keeps_its_reason(reader: BudgetReader) -> None:
+    with pytest.raises(Unprocessable) as raised:
+        reader(b"Subject: no sender\r\n\r\nhello")
+    with pytest.raises(Unprocessable) as inline:
+        parse(b"Subject: no sender\r\n\r\nhello")
+    assert str(raised.value) == str(inline.value)
+
+
+def test_a_mail_over_the_time_budget_is_unprocessable_and_the_next_one_is_read() -> None:
+    reader = BudgetReader(LANGUAGES, seconds=0.05)
+    try:
+        reader.warm()
+        with pytest.raises(Unprocessable, match=r"longer than the time budget of 0.05 s \(\[gateway\] read_seconds\)"):
+            reader(huge(4))
+        reader.seconds = 30.0
+        assert reader(mail(body="My order is late.")).new_text.strip() == "My order is late."
+    finally:
+        reader.close()
+
+
+def test_a_mail_over_the_memory_budget_is_unprocessable() -> None:
+    reader = BudgetReader(LANGUAGES, seconds=60.0, memory_mb=40)
+    try:
+        with pytest.raises(Unprocessable, match="more than 40 MB|reader process stopped"):
+            reader(huge(12))
+    finally:
+        reader.close()
+
+
+def test_a_killed_reader_is_started_again(reader: BudgetReader) -> None:
+    reader.warm()
+    reader._child.kill()
+    reader._child.join()
+    assert reader(mail(body="Still here.")).new_text.strip() == "Still here."
+
+
+def test_the_pipeline_quarantines_a_mail_over_budget_and_never_reads_the_same_bytes_again(tmp_path: Path) -> None:
+    runtime = Runtime.open(config_module.load(write_config(tmp_path)))
+    reads: list[int] = []
+    budget = BudgetReader(LANGUAGES, seconds=0.05)
+
+    def counting(raw: bytes):
+        reads.append(len(raw))
+        return budget(raw)
+
+    try:
+        runtime.use_reader(counting)
+        poison = huge(4)
+        first = runtime.pipeline.ingest(poison, "smtp", NOW)
+        assert first.state == "quarantined" and "time budget" in first.reason
+        row = Message.get(Message.sha256 == first.sha256)
+        assert row.state == "quarantined" and "read_seconds" in row.reason
+        again = runtime.pipeline.ingest(poison, "smtp", NOW)  # the sender retries, or a restart replays it
+        assert again.state == "duplicate" and again.reason == f"same as message {row.id}"
+        assert len(reads) == 1  # never parsed again
+        budget.seconds = 30.0
+        assert runtime.pipeline.ingest(mail(body="My order is late."), "smtp", NOW).state == "processed"
+    finally:
+        budget.close()
+        runtime.close()
