@@ -20,8 +20,9 @@ from gateway.config import Config
 CUSTOMER_KINDS = ("ack", "status", "ask", "relay", "resolution", "delay", "interim", "closed", "reopened",
                   "remedies", "privacy", "stranger", "too_large")
 # The decisions a customer template must tell the customer how to write, each marked
-# {{ reply_word("<intent>", "<word>") }} so that the check below reads the word back.
-REPLY_WORDS: dict[str, tuple[str, ...]] = {"resolution": ("accept", "reject"), "ack": ("status",)}
+# {{ reply_word("<intent>", "<word>") }} so that the check below reads the word back
+# (any template may mark words, e.g. the ack's "status"; these must).
+REPLY_WORDS: dict[str, tuple[str, ...]] = {"resolution": ("accept", "reject")}
 STAFF_KINDS = ("staff_new", "staff_update", "reminder", "escalation", "command_error", "staff_notice",
                "registered", "register_error", "extended")
 

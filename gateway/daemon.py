@@ -31,6 +31,7 @@ from gateway.runtime import Runtime
 from gateway.sources.smtp import SmtpListener
 from gateway.sweep import sweep
 from gateway.upkeep import Upkeep
+from gateway.writer import SHARE
 
 if TYPE_CHECKING:
     from gateway.reader import BudgetReader
@@ -72,7 +73,8 @@ class Daemon:
         """The sink every source calls; returns once every mail is durably stored (one transaction)."""
         from gateway.sources.imap import SinkUnavailable
         try:
-            outcomes = self.runtime.pipeline.ingest_batch(raws, source, self.clock())
+            with SHARE.foreground():  # the sweep and the outbox wait while a sender waits for us
+                outcomes = self.runtime.pipeline.ingest_batch(raws, source, self.clock())
         except CONNECTION_ERRORS as exc:
             self.outage.failed(f"ingest from {source}", exc)
             raise SinkUnavailable(str(exc)) from exc

@@ -98,7 +98,9 @@ def new_complaint(inputs: Inputs, policy: Policy, linked: ComplaintView | None =
     stranger = linked is not None and not follow_up
     b = PlanBuilder("stranger" if stranger else "customer", None, mail.new_text)
     b.set(create=NewComplaint(
-        tracking=inputs.new_tracking, subject=mail.subject, priority=verdict.priority,
+        # a follow-up to a closed complaint keeps its subject: not "Re: ... [its old number]"
+        tracking=inputs.new_tracking, subject=linked.subject if follow_up and linked and linked.subject
+        else mail.subject, priority=verdict.priority,
         category=verdict.category, department=verdict.department, language=language,
         sensitive=verdict.sensitive, why=verdict.why, linked_tracking=linked.tracking if linked else ""))
     b.update(due_acknowledge=due.acknowledge, due_stage=due.stage, due_resolve=due.resolve, acknowledged_at=now)

@@ -35,10 +35,12 @@ from gateway.compose import Envelope, Rendered, Templates, build_message, format
 from gateway.contact import reachable
 from gateway.lease import database_clock
 from gateway.lookup import already_stored, customer_of
+from gateway.packing import PACKER
 from gateway.models import Complaint, Customer, Event, Message, OutgoingMail, write_transaction
 from gateway.policy import Policy
 from gateway.transports import PermanentFailure, TemporaryFailure, Transport
 from gateway.view import aware, naive
+from gateway.writer import SHARE
 
 log = logging.getLogger("gateway.outbox")
 CLAIM_BATCH = 10
@@ -79,8 +81,10 @@ class Outbox:
         ends = None if budget is None else time.monotonic() + budget
         try:
             while True:
+                SHARE.wait_turn()
                 claim = self.claim(now, batch)
                 for row in claim.rows:
+                    SHARE.wait_turn()  # rendering and recording yield to mail being stored
                     totals[self.deliver(row, now) if self.still_ours(claim, row) else "lost"] += 1
                 if len(claim.rows) < batch:
                     return DeliveryReport(**totals)
@@ -150,7 +154,8 @@ class Outbox:
                 statements.insert(Message, complaint=row.complaint_id, direction="out", message_id=row.message_id,
                                   sha256=digest, size=len(raw), source="outbox", sender=self.config.gateway.address,
                                   recipient=row.recipient, subject=str(message["Subject"])[:500], kind=row.kind,
-                                  text=rendered.text, received_at=naive(now))
+                                  text="", packed=PACKER.pack(row.kind, row.language, rendered.text),
+                                  received_at=naive(now))
         log.info("sent kind=%s to=%s message_id=%s", row.kind, _mask(row.recipient), row.message_id)
         return "sent"
 

@@ -42,7 +42,7 @@ from gateway.decide import Inputs, decide
 from gateway.match import match
 from gateway.enqueue import dedupe_key, queue
 from gateway.models import Message, OutgoingMail, write_transaction
-from gateway.parse import Mail, Unprocessable, parse
+from gateway.parse import Mail, Unprocessable
 from gateway.plan import OutMail
 from gateway.reader import Reader, read_inline
 from gateway.policy import Policy
@@ -239,7 +239,7 @@ class Pipeline:
         limit = self.policy.config.storage.max_message_bytes
         head = re.split(rb"\r?\n\r?\n", raw[:256 * 1024], maxsplit=1)[0] + b"\r\n\r\n"
         try:
-            mail: Mail | None = parse(head, self.languages)
+            mail: Mail | None = self.reader(head)
         except Unprocessable:
             mail = None
         notice = None

@@ -125,7 +125,7 @@ def blob_path(archive: Archive, digest: str) -> Path:
 def _blank_messages(messages: list[Message], email: str) -> None:
     for message in messages:
         Message.update(
-            text="", subject="", reason="",
+            text="", packed=None, subject="", reason="",
             sender="" if message.sender.lower() == email.lower() else message.sender,
             recipient="" if message.recipient.lower() == email.lower() else message.recipient,
         ).where(Message.id == message.id).execute()

@@ -23,9 +23,10 @@ from gateway.models import CONNECTION_ERRORS, Complaint, Event, write_transactio
 from gateway.plan import OutMail
 from gateway.policy import Policy
 from gateway.view import aware, naive
+from gateway.writer import SHARE, WriterShare
 
 log = logging.getLogger("gateway.sweep")
-CHUNK = 25  # complaints per transaction
+CHUNK = 10  # complaints per transaction: a step short enough for arriving mail to wait out (bench/wave.py)
 
 
 @dataclass(frozen=True)
@@ -50,13 +51,17 @@ def next_action_for(complaint: Complaint, policy: Policy, after: datetime | None
     return naive(deadlines.next_action_at(snapshot(complaint), policy.config.sla, policy.calendar, after=after))
 
 
-def sweep(policy: Policy, database: pw.Database, now: datetime, batch: int = 500) -> SweepReport:
+def sweep(policy: Policy, database: pw.Database, now: datetime, batch: int = 500,
+          share: WriterShare = SHARE) -> SweepReport:
+    """Every due complaint, CHUNK per transaction; each chunk yields to mail being stored
+    (gateway.writer): a wave of thousands due at once must not hold up arriving mail."""
     complaints = actions = 0
     while True:
         ids = [c.id for c in Complaint.select(Complaint.id)
                .where(Complaint.next_action_at <= naive(now)).order_by(Complaint.next_action_at).limit(batch)]
         for start in range(0, len(ids), CHUNK):
-            actions += sweep_chunk(policy, database, ids[start:start + CHUNK], now)
+            with share.background(database):
+                actions += sweep_chunk(policy, database, ids[start:start + CHUNK], now)
         complaints += len(ids)
         if len(ids) < batch:
             return SweepReport(complaints, actions)

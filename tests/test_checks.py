@@ -69,14 +69,14 @@ def test_a_template_word_the_rules_do_not_know_fails_check(tmp_path):
     resolution = tmp_path / "templates" / "resolution.az.txt"
     resolution.write_text(resolution.read_text().replace('reply_word("reject", "rədd edirəm")',
                                                          'reply_word("reject", "istəmirəm")'))
-    ack = tmp_path / "templates" / "ack.tr.html"
-    ack.write_text(ack.read_text().replace('{{ reply_word("status", "durum") }}', "durum"))  # unmarked
+    unmarked = tmp_path / "templates" / "resolution.tr.html"
+    unmarked.write_text(unmarked.read_text().replace('{{ reply_word("reject", "ret") }}', "ret"))
     result = gateway(config, "check", check=False)
     out = result.stdout.decode()
     assert result.returncode == 1
     line = next(n for n, text in enumerate(resolution.read_text().splitlines(), 1) if "istəmirəm" in text)
     assert f"resolution.az.txt:{line}: the customer is told to write 'istəmirəm' to reject" in out
-    assert "ack.tr.html:0: tells the customer no word to status" in out
+    assert "resolution.tr.html:0: tells the customer no word to reject" in out
     assert out.count("\n") == 2, out
 
 

@@ -22,7 +22,8 @@ import gateway
 SIZE = 20_000  # characters per hostile text: a quadratic pattern takes minutes on the battery
 UNITS = ("Re: ", " ", "\t", "\n", "\n\n", " \n", "\r\n", "a", "a ", "a@", "@a", "a@a.", "> ", ">", "-", "_",
          "=", "=?", "1", "1 ", ": ", "a:", "a.", ".", "'", "<", "<a", "[", "[a", "#", "# ", "a=", "On ",
-         "wrote ", "ə", "Ж ", "a-", "*", "a(", ")", "\\", '"', "From: ", "message-id: ", "-- ")
+         "wrote ", "ə", "Ж ", "a-", "*", "a(", ")", "\\", '"', "From: ", "message-id: ", "-- ", "[a=", "[a=]",
+         "#a ", "=?utf-8?q?", "<a@", "a@b.c ", "CC-2026-", "1.", "1:1 ", "+1 ", "\n> ", "\n>> ", "a,")
 # Patterns whose input is bounded where they are used, so a quadratic worst case stays
 # small; each entry says where the bound is.
 BOUNDED_INPUT: dict[str, str] = {
