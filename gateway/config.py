@@ -105,6 +105,9 @@ class OutboundSection:
     retry_base_seconds: float = 60.0
     rate_per_recipient_hour: int = 10
     rate_per_complaint_day: int = 20
+    # At most one automatic answer (status) per complaint in this many hours:
+    # a responder that slips past hygiene gets one mail, and the loop stops there.
+    auto_answer_hours: float = 6.0
     # How long a claimed row is this worker's alone, on the database's clock; renewed at half.
     # One send (connect, TLS, DATA) must finish within half of it.
     claim_seconds: float = 180.0

@@ -8,7 +8,7 @@ customer's intent pick the outcome through lifecycle's tables.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable
 
 from gateway import contact as contacts
@@ -166,6 +166,11 @@ def customer_reply(inputs: Inputs, policy: Policy) -> Plan:
         return undecided(b, complaint, intent, inputs, policy)
     if intent == "status":
         b.set(message_kind="status_request")
+        if answered_recently(complaint, now, policy):
+            b.event("status_request", mail.sender, "not answered: the customer was answered automatically "
+                    f"less than {policy.config.outbound.auto_answer_hours:g} h ago; staff were told")
+            notify_staff(b, complaint, policy, "staff_update", mail.new_text)
+            return b.build()
         b.event("status_request", mail.sender)
         b.send(OutMail("status", mail.sender, "customer", complaint.language))
         return b.build()
@@ -221,6 +226,14 @@ def contact_given(b: PlanBuilder, complaint: ComplaintView, mail: Mail, policy: 
         b.customer(**given)
         b.set(customer_given=tuple(given))
         b.event("contact", mail.sender, f"the customer gave their {' and '.join(given)}")
+
+
+def answered_recently(complaint: ComplaintView, now: datetime, policy: Policy) -> bool:
+    """One automatic answer per complaint per window: an autoresponder that hygiene missed
+    (and that reads as a status request) gets one mail, answers it, and hears nothing more;
+    a person asking again within the window reaches staff instead."""
+    last = complaint.last_auto_answer
+    return last is not None and now - last < timedelta(hours=policy.config.outbound.auto_answer_hours)
 
 
 def customer_decision(b: PlanBuilder, complaint: ComplaintView, intent: str, decision: tuple[str, str],
