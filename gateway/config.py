@@ -129,6 +129,8 @@ class StaffSection:
     require_authentication: bool = False
     # servers whose Authentication-Results headers are believed (RFC 8601 authserv-id), one or a list
     authserv_id: tuple[str, ...] = ()
+    # new complaints from one sender within an hour announced one by one; past it, one digest an hour
+    notify_per_sender_hour: int = 3
     # `#new` (a complaint taken by phone or in person): fields the staff member must give;
     # "contact" is an e-mail or a phone. Also: "patronymic", "staff_name".
     intake_required: tuple[str, ...] = ("contact", "name", "surname", "channel")

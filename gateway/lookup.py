@@ -125,6 +125,15 @@ def find_thread(mail: Mail, prefix: str, extra_ids: tuple[str, ...] = ()) -> tup
     return by_tracking, _by_reference(mail.in_reply_to + mail.references[::-1] + extra_ids), found
 
 
+def replies_to_staff_mail(mail: Mail, complaint_id: int) -> bool:
+    """Whether the mail answers a mail we sent staff about this complaint (its Message-ID is
+    random and went only to staff: proof of a staff mailbox when nothing else authenticates)."""
+    ids = tuple(dict.fromkeys(i for i in mail.in_reply_to + mail.references if i))[:50]
+    return bool(ids) and OutgoingMail.select().where(
+        OutgoingMail.message_id.in_(ids) & (OutgoingMail.audience == "staff")
+        & (OutgoingMail.complaint == complaint_id)).exists()
+
+
 def _by_reference(ids: tuple[str, ...]) -> Complaint | None:
     ids = tuple(dict.fromkeys(i for i in ids if i))[:50]
     if not ids:

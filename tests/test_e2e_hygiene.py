@@ -286,10 +286,14 @@ def test_a_strangers_bounce_naming_a_customer_holds_nobody(tmp_path, sender):
     # a machine's word is stored as a bounce on nothing; a person writing this is a person (acknowledged)
     assert line.split()[-1] == ("bounce" if "MAILER" in sender else "customer")
     assert _state(config, tracking) == (False, "sent", ["ack", "staff_new"])
+    notice = next(o for o in show(config, tracking)["outgoing"] if o["kind"] == "staff_new")
     gateway(config, "ingest", "--now", NOW, input=mail(sender="team@shop.test", subject=f"Re: [{tracking}]",
-                                                         body="#resolve\nWe refunded your order."))
+                                                         body="#resolve\nWe refunded your order.",
+                                                         in_reply_to=f"<{notice['message_id']}>"))
     gateway(config, "tick", "--now", NOW)
-    assert all(o["state"] == "sent" for o in show(config, tracking)["outgoing"])  # the answer reached the victim
+    outgoing = show(config, tracking)["outgoing"]
+    assert "resolution" in [o["kind"] for o in outgoing] or "relay" in [o["kind"] for o in outgoing]
+    assert all(o["state"] == "sent" for o in outgoing)  # the answer reached the victim
 
 
 def test_one_automatic_answer_per_complaint_per_window(tmp_path):
