@@ -128,6 +128,14 @@ class BusinessCalendar:
 
     # ------------------------------------------------------------ instants
 
+    def next_business_day(self, day: date) -> date:
+        """`day` itself when people work that day, else the first such day after it."""
+        for offset in range(SEARCH_LIMIT_DAYS):
+            candidate = day + timedelta(days=offset)
+            if self.is_business_day(candidate):
+                return candidate
+        raise ValueError(f"calendar: no business day within {SEARCH_LIMIT_DAYS} days of {day}")
+
     def next_business_moment(self, t: datetime) -> datetime:
         """t itself inside working time, else the start of the next working period."""
         return self._shift(t, 0.0)

@@ -10,7 +10,7 @@ from typing import Any
 
 import jinja2
 
-from gateway import rulefiles
+from gateway import history, rulefiles
 from gateway.intent import read as read_reply
 from gateway.rules import INTENTS, Rules
 from gateway.business import BusinessCalendar
@@ -20,10 +20,11 @@ from gateway.config import Config
 CUSTOMER_KINDS = ("ack", "status", "ask", "relay", "resolution", "delay", "interim", "closed", "reopened",
                   "remedies", "privacy", "stranger", "too_large")
 # The decisions a customer template must tell the customer how to write, each marked
-# {{ reply_word("<intent>", "<word>") }} so that the check below reads the word back.
-REPLY_WORDS: dict[str, tuple[str, ...]] = {"resolution": ("accept", "reject"), "ack": ("status",)}
+# {{ reply_word("<intent>", "<word>") }} so that the check below reads the word back
+# (any template may mark words, e.g. the ack's "status"; these must).
+REPLY_WORDS: dict[str, tuple[str, ...]] = {"resolution": ("accept", "reject")}
 STAFF_KINDS = ("staff_new", "staff_update", "reminder", "escalation", "command_error", "staff_notice",
-               "registered", "register_error")
+               "registered", "register_error", "extended")
 
 
 def sample_context(lang: str) -> dict[str, Any]:
@@ -34,12 +35,13 @@ def sample_context(lang: str) -> dict[str, Any]:
         "complaint": {"tracking": tracking, "subject": "Sifariş gecikir", "status": "in_review", "status_label": "",
                       "priority": "normal",
                       "category": "delivery", "department": "logistics", "assignee": "agent@shop.example",
-                      "created": "23 noyabr 2026, 10:15", "last_step": "status: in_review", "sensitive": False,
+                      "created": "23 noyabr 2026, 10:15", "last_step": history.last_step([("status", "in_review", "")], lang), "sensitive": False,
                       "reject_count": 0},
         "customer": {"email": "aysel@example.az", "name": "Aysel Məmmədova", "phone": "+994501234567"},
         "due": {"acknowledge": "26 noyabr 2026, 18:00", "stage": "26 noyabr 2026, 18:00",
                 "resolve": "7 dekabr 2026, 18:00"},
-        "message": "Sample text of the message.", "reason": "", "new_date": "10 dekabr 2026, 18:00",
+        "message": "Sample text of the message.", "reason": "", "new_date": "10 dekabr 2026, 18:00", "planned": False, "asked": "2026-12-09",
+        "after_close": False, "reopen_days": 30,
         "missing": ["phone"], "linked": "", "errors": ["unknown command #frobnicate"],
         "commands_help": "#status <status>", "actor": "agent@shop.example",
         "secret": "K7PQ2-MXA4R", "portal": "https://care.shop.example",
@@ -128,6 +130,18 @@ def _line_of(exc: Exception) -> int:
     return line
 
 
+def staff_warnings(config: Config) -> list[str]:
+    """What is legal but unsafe: staff recognised by their From header alone."""
+    staff = config.staff
+    if staff.require_authentication or not (staff.domains or staff.addresses):
+        return []
+    return [f"{config.source}:0: WARNING: [staff] require_authentication is off, so staff are recognised by "
+            "the From header alone, which anyone can forge. A staff address may then act on a complaint "
+            "(answer the customer, #resolve, #close) only by replying to the desk's own mail to staff; "
+            "set require_authentication = true and authserv_id to your receiving server's "
+            "Authentication-Results id (README: \"Staff authentication in production\")"]
+
+
 def run_checks(config: Config) -> int:
     problems = [str(p) for p in rulefiles.check_rules(config.resolve(config.paths.rules), config.gateway.languages)]
     problems += template_problems(config)
@@ -139,6 +153,8 @@ def run_checks(config: Config) -> int:
         problems.append(f"{config.source}:0: {exc}")
     for problem in problems:
         print(problem)
+    for warning in staff_warnings(config):  # loud, but not a problem (stdout lists problems): the desk stays safe
+        print(warning, file=sys.stderr)
     print(f"{len(problems)} problem(s)" if problems else f"ok: {config.source}", file=sys.stderr)
     return 1 if problems else 0
 

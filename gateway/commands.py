@@ -24,7 +24,8 @@ PRIORITIES: tuple[str, ...] = ("high", "normal", "low")
 LANGUAGES: tuple[str, ...] = ("az", "ru", "tr", "en")
 
 _COMMAND_LINE = re.compile(r"^#([a-z][a-z_-]*)\b[ \t]*(.*)$", re.IGNORECASE)
-_SUBJECT_TAG = re.compile(r"\[\s*([a-z][a-z_-]*)\s*=\s*([^\]]*)\]", re.IGNORECASE)
+# A tag's value stops at the next "[" too: a subject of many "[a=" is read once, not once per tag.
+_SUBJECT_TAG = re.compile(r"\[\s*+([a-z][a-z_-]*+)\s*+=\s*+([^\[\]]*+)\]", re.IGNORECASE)
 _CATEGORY = re.compile(r"^[a-z][a-z0-9_]*$")
 _ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 

@@ -105,9 +105,20 @@ class OutboundSection:
     retry_base_seconds: float = 60.0
     rate_per_recipient_hour: int = 10
     rate_per_complaint_day: int = 20
+    # At most one automatic answer (status) per complaint in this many hours:
+    # a responder that slips past hygiene gets one mail, and the loop stops there.
+    auto_answer_hours: float = 6.0
     # How long a claimed row is this worker's alone, on the database's clock; renewed at half.
     # One send (connect, TLS, DATA) must finish within half of it.
     claim_seconds: float = 180.0
+
+
+@dataclass(frozen=True)
+class LifecycleSection:
+    """What a customer's late reply and repeated rejections do (README: "Complaint lifecycle")."""
+
+    reopen_within_days: int = 30  # a reply this many days after closing reopens it; later: a new, linked complaint
+    escalate_after_rejections: int = 2  # the Nth rejection escalates (external remedies); 0: never, review again
 
 
 @dataclass(frozen=True)
@@ -118,6 +129,8 @@ class StaffSection:
     require_authentication: bool = False
     # servers whose Authentication-Results headers are believed (RFC 8601 authserv-id), one or a list
     authserv_id: tuple[str, ...] = ()
+    # new complaints from one sender within an hour announced one by one; past it, one digest an hour
+    notify_per_sender_hour: int = 3
     # `#new` (a complaint taken by phone or in person): fields the staff member must give;
     # "contact" is an e-mail or a phone. Also: "patronymic", "staff_name".
     intake_required: tuple[str, ...] = ("contact", "name", "surname", "channel")
@@ -153,6 +166,7 @@ class SlaSection:
     resolve: float = 10
     priority_resolve: dict[str, float] = field(default_factory=dict)
     reminder_lead: float = 1
+    extend_by: float = 0  # business days the one automatic delay notice adds; 0: sla.resolve
     escalate_to: str = ""
     interim_every: float = 0
     auto_close_after: float = 5
@@ -228,6 +242,7 @@ class Config:
     report: ReportSection = ReportSection()
     web: WebSection = WebSection()
     sms: SmsSection = SmsSection()
+    lifecycle: LifecycleSection = LifecycleSection()
     # The policy's own words: status names per language and status ({"ru": {"resolved": "Удовлетворено"}}),
     # shown instead of the shipped labels; and the external remedies the remedies mail lists, per language.
     status_labels: dict[str, dict[str, str]] = field(default_factory=dict)

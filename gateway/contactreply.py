@@ -29,13 +29,38 @@ NAME_INTROS: tuple[str, ...] = (
 _CLAUSE_END = re.compile(r"[,;.!?()\n]|\s(?:və|и|ve|and)\s")
 
 
+# "My number is" in the four languages: a number on such a line is the customer's own.
+OWN_PHONE: tuple[str, ...] = (
+    "nömrəm", "nomrem", "telefonum", "mobil nömrəm", "əlaqə nömrəm", "mənim nömrəm",
+    "мой телефон", "мой номер", "мой мобильный", "мой контактный", "номер телефона:", "телефон для связи",
+    "numaram", "telefon numaram", "cep telefonum", "bana ulaşabileceğiniz",
+    "my number", "my phone", "my mobile", "reach me", "call me",
+)
+BARE_LINE_LETTERS = 25  # a line that is mostly a number (a name, a label) gives it as the customer's
+SHORT_REPLY_LINES = 6  # a reply this short answering our question may give a lone "Name:" line
+
+
 def reply_contact(text: str, regions: tuple[str, ...]) -> Contact:
     """What the reply says of the customer's name and phone ("" for what it does not say)."""
     lines = [line.strip()[:MAX_LINE] for line in text.split("\n", MAX_LINES)[:MAX_LINES]]
     fields = _labelled(lines)
-    name = _joined(fields) or _introduced(lines)
+    short = sum(1 for line in lines if line) <= SHORT_REPLY_LINES
+    name = _joined(fields, short) or _introduced(lines)
     phone = first_phone(fields["phone"], regions) if fields.get("phone") else ""
-    return Contact(name, phone or first_phone("\n".join(lines), regions))
+    return Contact(name, phone or _own_phone(lines, regions))
+
+
+def _own_phone(lines: list[str], regions: tuple[str, ...]) -> str:
+    """A number the customer gives as theirs: on a line of its own (with little else) or after
+    "my number is"; not one they merely mention ("I called your hotline +994 12 ...")."""
+    for line in lines:
+        phone = first_phone(line, regions) if any(ch.isdigit() for ch in line) else ""
+        if not phone:
+            continue
+        letters = sum(ch.isalpha() for ch in line)
+        if letters <= BARE_LINE_LETTERS or any(phrase in line.lower() for phrase in OWN_PHONE):
+            return phone
+    return ""
 
 
 def _labelled(lines: list[str]) -> dict[str, str]:
@@ -47,10 +72,13 @@ def _labelled(lines: list[str]) -> dict[str, str]:
     return fields
 
 
-def _joined(fields: dict[str, str]) -> str:
-    """Name, patronymic, surname as one line, as `#new` stores them; a full name as written."""
+def _joined(fields: dict[str, str], short: bool) -> str:
+    """Name, patronymic, surname as one line, as `#new` stores them; a full name as written.
+    A lone "Name:" line counts only in a short reply: in a long one it may be a product's."""
     if fields.get("full_name") and _as_name(fields["full_name"]):
         return fields["full_name"]
+    if not short and not (fields.keys() & {"surname", "patronymic"}):
+        return ""
     parts = [fields.get(k, "") for k in ("name", "patronymic", "surname")]
     joined = " ".join(p for p in parts if p)
     return joined if joined and len(joined.split()) <= MAX_NAME_WORDS + 2 and _plausible(joined) else ""

@@ -26,10 +26,12 @@ from gateway.lease import LeasedRunner, Leases, OutageLog, instance_name
 from gateway.models import CONNECTION_ERRORS
 from gateway.notify import SystemdNotifier
 from gateway.pipeline import IngestOutcome
+from gateway.private import clean_stale_temp
 from gateway.runtime import Runtime
 from gateway.sources.smtp import SmtpListener
 from gateway.sweep import sweep
 from gateway.upkeep import Upkeep
+from gateway.writer import SHARE
 
 if TYPE_CHECKING:
     from gateway.reader import BudgetReader
@@ -71,7 +73,8 @@ class Daemon:
         """The sink every source calls; returns once every mail is durably stored (one transaction)."""
         from gateway.sources.imap import SinkUnavailable
         try:
-            outcomes = self.runtime.pipeline.ingest_batch(raws, source, self.clock())
+            with SHARE.foreground():  # the sweep and the outbox wait while a sender waits for us
+                outcomes = self.runtime.pipeline.ingest_batch(raws, source, self.clock())
         except CONNECTION_ERRORS as exc:
             self.outage.failed(f"ingest from {source}", exc)
             raise SinkUnavailable(str(exc)) from exc
@@ -175,6 +178,9 @@ class Daemon:
     def run(self) -> int:
         self.install_signals()
         self.runtime.policy.warm(self.clock())
+        removed = clean_stale_temp(self.runtime.archive.root, self.clock().timestamp())
+        if removed:
+            log.info("removed %d stale temporary files from the archive", removed)
         self.start_reader()
         self.start_sources()
         scheduler = schedule.Scheduler()
@@ -185,6 +191,9 @@ class Daemon:
         self.deliver()
         self.notifier.notify("READY=1\nSTATUS=running")
         log.info("gateway running address=%s", self.runtime.config.gateway.address)
+        from gateway.checks import staff_warnings
+        for warning in staff_warnings(self.runtime.config):
+            log.warning("%s", warning.split("WARNING: ", 1)[-1])
         while not self.stop_event.is_set():
             if self.wake.wait(timeout=1.0) and not self.stop_event.is_set():
                 self.wake.clear()

@@ -13,9 +13,14 @@ whose actions get fresh keys.
 What runs in which status is the STATUS_RULES table:
 - registered, in_review, reopened: the review stage; investigating: investigate.
   Their stage and resolution deadlines send reminders (sla.reminder_lead before
-  the due date, in sla.unit), escalations (at the due date) and, for the
-  resolution deadline, the customer's delay notice; interim updates every
-  sla.interim_every business days (0: off).
+  the due date, in sla.unit; only while the deadline is still ahead: "the
+  deadline is near" after it passed would be untrue), escalations (once per
+  missed deadline instance) and, for the resolution deadline, the customer's
+  delay notice: ONE automatic notice per complaint, whose date
+  (`delay_date`: sla.extend_by business days, else one more resolution period)
+  becomes the resolution deadline, so the customer is never told a second,
+  invented date; after it only staff move the date (#extend). Interim updates
+  every sla.interim_every business days (0: off).
 - resolved: only the auto-close clock (sla.auto_close_after business days after
   resolved_at without a decision; 0: off).
 - waiting_customer: paused; `remaining`/`resume` carry the time left over.
@@ -103,9 +108,15 @@ class DeadlineSnapshot:
 @dataclass(frozen=True)
 class Action:
     kind: str  # reminder | escalation | delay_notice | interim | auto_close
-    key: str  # unique per complaint, action and deadline instance
+    key: str  # unique per complaint, action and deadline instance (delay_notice: per complaint)
     due_at: datetime
     deadline: str = ""  # "stage" | "resolve" for deadline actions
+    deadline_at: datetime | None = None  # the deadline instance a deadline action is about
+
+
+# At one moment, the escalation is written before the delay notice moves the date it is about.
+KIND_ORDER: Mapping[str, int] = MappingProxyType(
+    {"reminder": 0, "escalation": 1, "delay_notice": 2, "interim": 3, "auto_close": 4})
 
 
 # ---------------------------------------------------------------- due dates
@@ -159,12 +170,15 @@ def initial_due(received_at: datetime, priority: str, sla: SlaSection, cal: Busi
 
 def extended_resolve_due(due_resolve: datetime, now: datetime, priority: str, sla: SlaSection,
                          cal: BusinessCalendar) -> datetime:
-    """The nearest new date for the delay notice when staff gave none: one more resolution period.
+    """The date the automatic delay notice promises: sla.extend_by business days (the
+    policy's figure), else the policy's standard resolution period (sla.resolve, not the
+    priority's: a high-priority complaint missed by a day is not promised "tomorrow"
+    again and again, it gets one date it can keep).
 
     Counted from the later of the missed date and now, so a daemon catching up
     after days down never promises a date that has already passed.
     """
-    return stage_due("resolve", max(due_resolve, now), priority, sla, cal)
+    return deadline_after(max(due_resolve, now), sla.extend_by if sla.extend_by > 0 else sla.resolve, sla, cal)
 
 
 def remaining(due: datetime, paused_at: datetime, cal: BusinessCalendar) -> float:
@@ -186,8 +200,13 @@ def resume(due: datetime, paused_at: datetime, resumed_at: datetime, cal: Busine
 
 def planned_actions(snapshot: DeadlineSnapshot, now: datetime, sla: SlaSection,
                     cal: BusinessCalendar) -> list[Action]:
-    """Every action whose time has come by `now`, earliest first; the caller skips keys already done."""
-    return [action for action in _candidates(snapshot, sla, cal) if action.due_at <= now]
+    """Every action whose time has come by `now`, earliest first; the caller skips keys already done.
+
+    A reminder whose deadline has already passed (the daemon was down, or the
+    date moved under it) is dropped: the escalation speaks for that deadline.
+    """
+    return [action for action in _candidates(snapshot, sla, cal) if action.due_at <= now
+            and not (action.kind == "reminder" and action.deadline_at is not None and action.deadline_at <= now)]
 
 
 def next_action_at(snapshot: DeadlineSnapshot, sla: SlaSection, cal: BusinessCalendar,
@@ -209,7 +228,7 @@ def action_key(tracking: str, kind: str, instance: datetime, deadline: str = "")
 def _candidates(snapshot: DeadlineSnapshot, sla: SlaSection, cal: BusinessCalendar) -> list[Action]:
     planners = _PLANNERS[status_rule(snapshot.status).clock]
     actions = [action for plan in planners for action in plan(snapshot, sla, cal)]
-    return sorted(actions, key=lambda a: (a.due_at, a.key))
+    return sorted(actions, key=lambda a: (a.due_at, KIND_ORDER.get(a.kind, 9), a.key))
 
 
 def _deadline_actions(snapshot: DeadlineSnapshot, sla: SlaSection, cal: BusinessCalendar) -> Iterator[Action]:
@@ -221,8 +240,11 @@ def _deadline_actions(snapshot: DeadlineSnapshot, sla: SlaSection, cal: Business
             continue
         for kind in DEADLINE_ACTIONS[name]:
             at = _reminder_at(due, snapshot, sla, cal) if kind == "reminder" else due
-            if at is not None:
-                yield Action(kind, action_key(snapshot.tracking, kind, due, name), at, name)
+            if at is None:
+                continue
+            key = (action_key(snapshot.tracking, kind, snapshot.created_at) if kind == "delay_notice"
+                   else action_key(snapshot.tracking, kind, due, name))
+            yield Action(kind, key, at, name, due)
 
 
 def _reminder_at(due: datetime, snapshot: DeadlineSnapshot, sla: SlaSection,

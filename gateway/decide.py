@@ -8,11 +8,12 @@ customer's intent pick the outcome through lifecycle's tables.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable
 
 from gateway import contact as contacts
 from gateway import deadlines, lifecycle, register
+from gateway.digest import digest_mail
 from gateway.forward import Forwarded, Unreadable, forward_subject
 from gateway.hygiene import Verdict
 from gateway.match import Match
@@ -39,11 +40,12 @@ class Inputs:
     known_language: str = ""  # what this sender wrote in before, when we know
     forwarded: Forwarded | Unreadable | None = None  # a staff mail's forwarded customer mail (forward.find)
     registered_before: ComplaintView | None = None  # the complaint that forwarded original already opened
+    sender_recent_new: int = 0  # new complaints this sender opened within the last hour
 
 
 def decide(inputs: Inputs, policy: Policy) -> Plan:
     if inputs.verdict.automatic:
-        return automatic(inputs)
+        return automatic(inputs, policy)
     if inputs.match.role == "new" and inputs.identity.is_staff:
         registered = register.staff_new(inputs.mail, inputs.forwarded, inputs.new_tracking, inputs.now, policy,
                                         inputs.registered_before)
@@ -66,7 +68,7 @@ def with_stage_due(plan: Plan, inputs: Inputs, policy: Policy) -> Plan:
     return replace(plan, updates={**plan.updates, "due_stage": due})
 
 
-def automatic(inputs: Inputs) -> Plan:
+def automatic(inputs: Inputs, policy: Policy) -> Plan:
     """Recorded where it threads, never answered, never changes a status."""
     complaint = inputs.match.complaint or inputs.match.linked
     b = PlanBuilder(inputs.verdict.kind, complaint.id if complaint else None, inputs.mail.new_text)
@@ -78,21 +80,27 @@ def automatic(inputs: Inputs) -> Plan:
         if complaint and inputs.bounce_permanent:
             b.event("bounce", "gateway", f"permanent failure for {', '.join(inputs.bounce_recipients)}")
             for address in complaint.staff_addresses:
-                b.send(OutMail("staff_notice", address, "staff", complaint.language, threaded=False, params={
+                b.send(OutMail("staff_notice", address, "staff", policy.staff_language, threaded=False, params={
                     "message": f"Mail to {', '.join(inputs.bounce_recipients) or 'the customer'} bounced "
                                f"permanently; no more mail is sent there until the customer writes again."}))
     return b.build()
 
 
-def new_complaint(inputs: Inputs, policy: Policy, linked: ComplaintView | None = None) -> Plan:
+def new_complaint(inputs: Inputs, policy: Policy, linked: ComplaintView | None = None,
+                  follow_up: bool = False) -> Plan:
+    """A new complaint; `linked` is the complaint a stranger wrote to, or (`follow_up`) the
+    sender's own complaint closed too long ago to reopen."""
     mail, now = inputs.mail, inputs.now
     language = policy.detect_language(mail.new_text or mail.subject, inputs.known_language)
     verdict = policy.classify(mail, language)
     contact = policy.contact(mail, language)
     due = policy.initial_due(now, verdict.priority)
-    b = PlanBuilder("stranger" if linked else "customer", None, mail.new_text)
+    stranger = linked is not None and not follow_up
+    b = PlanBuilder("stranger" if stranger else "customer", None, mail.new_text)
     b.set(create=NewComplaint(
-        tracking=inputs.new_tracking, subject=mail.subject, priority=verdict.priority,
+        # a follow-up to a closed complaint keeps its subject: not "Re: ... [its old number]"
+        tracking=inputs.new_tracking, subject=linked.subject if follow_up and linked and linked.subject
+        else mail.subject, priority=verdict.priority,
         category=verdict.category, department=verdict.department, language=language,
         sensitive=verdict.sensitive, why=verdict.why, linked_tracking=linked.tracking if linked else ""))
     b.update(due_acknowledge=due.acknowledge, due_stage=due.stage, due_resolve=due.resolve, acknowledged_at=now)
@@ -101,20 +109,44 @@ def new_complaint(inputs: Inputs, policy: Policy, linked: ComplaintView | None =
     b.event("classified", "rules", "; ".join(f"{k}: {v}" for k, v in verdict.why.items()))
     if inputs.identity.claims_staff and not inputs.identity.is_staff:
         b.event("staff_refused", mail.sender, inputs.identity.reason)
-    b.send(OutMail("stranger" if linked else "ack", mail.sender, "customer", language,
+    b.send(OutMail("stranger" if stranger else "ack", mail.sender, "customer", language,
                    params={"missing": list(contact.missing), "linked": linked.tracking if linked else ""}))
     if verdict.sensitive:
         b.event("sensitive_data", "rules", "special categories of personal data mentioned")
         b.send(OutMail("privacy", mail.sender, "customer", language, key="privacy"))
     staff_to = verdict.department_address or policy.notify_address
-    if staff_to:
+    limit = policy.config.staff.notify_per_sender_hour
+    if staff_to and limit and inputs.sender_recent_new >= limit:  # a storm: one digest an hour, not a mail each
+        b.send(digest_mail(staff_to, policy.staff_language, mail.sender, inputs.new_tracking, mail.subject, now))
+    elif staff_to:
         b.send(OutMail("staff_new", staff_to, "staff", policy.staff_language, threaded=False, params={
             "message": mail.new_text, "linked": linked.tracking if linked else ""}))
     return b.build()
 
 
 def stranger(inputs: Inputs, policy: Policy) -> Plan:
+    if inputs.identity.claims_staff and inputs.match.linked is not None:
+        return refused_staff(inputs, policy)
     return new_complaint(inputs, policy, linked=inputs.match.linked)
+
+
+REFUSED_STAFF = ("Your mail about this complaint was NOT acted on and nothing was sent to the customer: {reason}. "
+                 "To answer the customer or steer the complaint, reply to the notification the desk sent "
+                 "you about it. If you did not write this mail, somebody used your address; tell your "
+                 "administrator.")
+
+
+def refused_staff(inputs: Inputs, policy: Policy) -> Plan:
+    """A staff From we do not believe, on a complaint: nothing changes, nobody outside hears of
+    it, and the address's owner is told (a real staff member learns why their answer did not go
+    out; a forgery does not go unnoticed)."""
+    complaint = inputs.match.linked
+    assert complaint is not None
+    b = PlanBuilder("staff_refused", complaint.id, inputs.mail.new_text)
+    b.event("staff_refused", inputs.mail.sender, inputs.identity.reason)
+    b.send(OutMail("staff_notice", inputs.mail.sender, "staff", policy.staff_language, threaded=False,
+                   key="refused", params={"message": REFUSED_STAFF.format(reason=inputs.identity.reason)}))
+    return b.build()
 
 
 def customer_reply(inputs: Inputs, policy: Policy) -> Plan:
@@ -126,20 +158,45 @@ def customer_reply(inputs: Inputs, policy: Policy) -> Plan:
     contact_given(b, complaint, inputs.mail, policy)
     sensitive_warning(b, complaint, inputs.mail, policy)
     intent = policy.intent(mail.new_text, complaint.language)
-    decision = lifecycle.customer_decision(complaint.status, intent or "", complaint.reject_count)
+    decision = lifecycle.customer_decision(complaint.status, intent or "", complaint.reject_count,
+                                           policy.config.lifecycle.escalate_after_rejections)
     if decision:
         return customer_decision(b, complaint, intent or "", decision, inputs, policy)
+    if complaint.status == "resolved" and mail.new_text.strip():
+        return undecided(b, complaint, intent, inputs, policy)
     if intent == "status":
         b.set(message_kind="status_request")
+        if answered_recently(complaint, now, policy):
+            b.event("status_request", mail.sender, "not answered: the customer was answered automatically "
+                    f"less than {policy.config.outbound.auto_answer_hours:g} h ago; staff were told")
+            notify_staff(b, complaint, policy, "staff_update", mail.new_text)
+            return b.build()
         b.event("status_request", mail.sender)
         b.send(OutMail("status", mail.sender, "customer", complaint.language))
         return b.build()
+    if complaint.status == "closed" and intent != "accept":  # a late "I accept" needs no answer
+        return reply_to_closed(b, complaint, inputs, policy)
     b.event("customer_message", mail.sender)
     if complaint.status == "waiting_customer":
         back = complaint.status_before_wait or "in_review"
         b.transition("waiting_customer", back, mail.sender, "the customer answered our question")
         b.update(paused_at=None, **policy.resumed_dues(complaint, now))
     notify_staff(b, complaint, policy, "staff_update", mail.new_text)
+    return b.build()
+
+
+def reply_to_closed(b: PlanBuilder, complaint: ComplaintView, inputs: Inputs, policy: Policy) -> Plan:
+    """Never silence: soon after closing the complaint reopens (fresh deadlines, the customer
+    and staff told); later the mail opens a new complaint linked to the old one."""
+    now = inputs.now
+    if not lifecycle.reopens(complaint.closed_at, now, policy.config.lifecycle.reopen_within_days):
+        return new_complaint(inputs, policy, linked=complaint, follow_up=True)
+    b.transition("closed", "reopened", inputs.mail.sender, "the customer wrote to the closed complaint")
+    due = policy.initial_due(now, complaint.priority)
+    b.update(due_stage=due.stage, due_resolve=due.resolve, closed_at=None, resolved_at=None)
+    b.event("customer_message", inputs.mail.sender)
+    b.send(OutMail("reopened", inputs.mail.sender, "customer", complaint.language, params={"after_close": True}))
+    notify_staff(b, complaint, policy, "staff_update", inputs.mail.new_text)
     return b.build()
 
 
@@ -171,6 +228,14 @@ def contact_given(b: PlanBuilder, complaint: ComplaintView, mail: Mail, policy: 
         b.event("contact", mail.sender, f"the customer gave their {' and '.join(given)}")
 
 
+def answered_recently(complaint: ComplaintView, now: datetime, policy: Policy) -> bool:
+    """One automatic answer per complaint per window: an autoresponder that hygiene missed
+    (and that reads as a status request) gets one mail, answers it, and hears nothing more;
+    a person asking again within the window reaches staff instead."""
+    last = complaint.last_auto_answer
+    return last is not None and now - last < timedelta(hours=policy.config.outbound.auto_answer_hours)
+
+
 def customer_decision(b: PlanBuilder, complaint: ComplaintView, intent: str, decision: tuple[str, str],
                       inputs: Inputs, policy: Policy) -> Plan:
     new_status, kind = decision
@@ -185,13 +250,34 @@ def customer_decision(b: PlanBuilder, complaint: ComplaintView, intent: str, dec
     else:
         b.update(closed_at=now)
     b.send(OutMail(kind, inputs.mail.sender, "customer", complaint.language))
-    staff_kind = "escalation" if new_status == "escalated" else "staff_update"
-    notify_staff(b, complaint, policy, staff_kind, inputs.mail.new_text)
+    # staff read the customer's own words (not the deadline template); an escalation also reaches
+    # whoever escalations go to
+    extra = policy.escalation_addresses_for(complaint) if new_status == "escalated" else ()
+    notify_staff(b, complaint, policy, "staff_update", inputs.mail.new_text, extra)
     return b.build()
 
 
-def notify_staff(b: PlanBuilder, complaint: ComplaintView, policy: Policy, kind: str, message: str) -> None:
-    for address in complaint.staff_addresses or ((policy.notify_address,) if policy.notify_address else ()):
+def undecided(b: PlanBuilder, complaint: ComplaintView, intent: str | None, inputs: Inputs,
+              policy: Policy) -> Plan:
+    """A reply to our answer that neither accepts nor rejects it ("OK, but when does the refund
+    come?", "Согласен, но ..."): the customer was not silent. Staff read it (their notice says
+    the complaint will not close by itself), and the recorded event keeps the sweep from
+    auto-closing it as "no decision"; a status question still gets the status mail."""
+    mail = inputs.mail
+    b.event("customer_message", mail.sender)
+    b.event(lifecycle.UNDECIDED_EVENT, "gateway", "the customer replied to the answer without accepting or "
+                                                  "rejecting it: staff told, not closed automatically")
+    if intent == "status":
+        b.set(message_kind="status_request")
+        b.send(OutMail("status", mail.sender, "customer", complaint.language))
+    notify_staff(b, complaint, policy, "staff_update", mail.new_text)
+    return b.build()
+
+
+def notify_staff(b: PlanBuilder, complaint: ComplaintView, policy: Policy, kind: str, message: str,
+                 also: tuple[str, ...] = ()) -> None:
+    usual = complaint.staff_addresses or ((policy.notify_address,) if policy.notify_address else ())
+    for address in dict.fromkeys(usual + also):
         b.send(OutMail(kind, address, "staff", policy.staff_language, threaded=False,
                        params={"message": message}))
 

@@ -10,12 +10,29 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from gateway import statements
+from gateway import deadlines, statements
 from gateway.contact import reachable
 from gateway.lookup import customer_message_ids, customer_of
 from gateway.models import Complaint, OutgoingMail
 from gateway.plan import OutMail
-from gateway.view import naive
+from gateway.view import aware, naive
+
+# The complaint's columns a mail shows; copied into the row when it is queued.
+FACT_COLUMNS = ("status", "priority", "category", "department", "assignee", "subject", "reject_count", "sensitive")
+DUE_COLUMNS = ("due_acknowledge", "due_stage", "due_resolve")
+
+
+def facts_of(complaint: Complaint) -> dict[str, object]:
+    """What was true of the complaint when its mail was caused: a mail is rendered from
+    these, not from the row at delivery, so an escalation queued before a delay notice
+    moved the date still names the date that was missed. No deadline runs in a stopped
+    status (escalated, closed), so no expected date is shown there."""
+    facts: dict[str, object] = {name: getattr(complaint, name) for name in FACT_COLUMNS}
+    running = deadlines.status_rule(complaint.status).clock != deadlines.STOPPED
+    for name in DUE_COLUMNS:
+        value = aware(getattr(complaint, name)) if running or name == "due_acknowledge" else None
+        facts[name] = value.isoformat() if value else ""
+    return facts
 
 
 def new_message_id(domain: str) -> str:
@@ -61,5 +78,6 @@ def queue(mail: OutMail, complaint: Complaint | None, now: datetime, gateway_add
     return statements.insert(
         OutgoingMail, complaint=complaint, kind=mail.kind, language=mail.language, recipient=mail.recipient,
         audience=mail.audience, message_id=new_message_id(domain), in_reply_to=refs[-1] if refs else "",
-        references=" ".join(refs), params=mail.params, dedupe_key=dedupe_key(mail, trigger),
+        references=" ".join(refs), params={**mail.params, "facts": facts_of(complaint)} if complaint else mail.params,
+        dedupe_key=dedupe_key(mail, trigger),
         state="queued", next_attempt_at=naive(now), created_at=naive(now))

@@ -211,7 +211,8 @@ def render_text(health: Health) -> str:
 METRICS: tuple[tuple[str, str, Callable[[Health], float]], ...] = (
     ("gateway_outbox_pending", "outgoing mails waiting to be sent", lambda h: h.outbox_pending),
     ("gateway_outbox_oldest_age_seconds", "age of the oldest waiting outgoing mail (0: none)",
-     lambda h: (h.now - h.outbox_oldest).total_seconds() if h.outbox_oldest else 0),
+     lambda h: max(0.0, (h.now - h.outbox_oldest).total_seconds()) if h.outbox_oldest else 0),  # a row dated
+    # in the future (written by a host whose clock runs ahead, or by `tick --now`) is not negative age
     ("gateway_outbox_failed", "outgoing mails that failed for good", lambda h: h.outbox_failed),
     ("gateway_outbox_held", "outgoing mails held by storm protection", lambda h: h.outbox_held),
     ("gateway_quarantined_messages", "mails that could not be processed", lambda h: h.quarantined),

@@ -25,7 +25,8 @@ Everything tunable is data in rules/40-intents.toml; this module is the reader:
   when they are the whole first clause and no accept/reject phrase occurs:
   "No" of a signature's "Tel. No." never outvotes "I accept";
 - an accept followed by a word of [intents.contrast] ("Согласен, но ...",
-  "OK, but ...") decides nothing: staff read it;
+  "OK, but ...") or, in the same sentence, of [intents.condition] ("I would accept
+  if ...") decides nothing: staff read it;
 - reject beats accept beats status: reviewing again is the safe mistake;
 - words are compared without diacritics ("Qebul edirem" = "qəbul edirəm");
   the reply's language is tried first, then every configured language.
@@ -36,7 +37,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gateway.rules import INTENTS, Phrase, Rules, WordLists, fold, heads
 
@@ -46,6 +47,7 @@ NEGATION_WINDOW = 2  # words between a negation and the accept phrase it turns
 CONTRAST_LOOKAHEAD = 2  # words of the clause after the region searched for "but"
 _CLAUSE = re.compile(r"([^.!?;:,\n…]*)([.!?;:,\n…]*)")
 _WORD = re.compile(r"\w+(?:'\w+)*")
+_SENTENCE_END = re.compile(r"[.!?\n…]")
 DECISIONS = ("reject", "accept")
 _SPELLING = str.maketrans({"ə": "e", "ı": "i", "ß": "ss"})
 
@@ -66,6 +68,7 @@ def plain_lists(lists: WordLists) -> WordLists:
 class Clause:
     words: tuple[str, ...]
     question: bool
+    sentence: int = 0  # which sentence (cut at . ! ? and line ends) the clause belongs to
 
 
 @dataclass(frozen=True)
@@ -80,10 +83,13 @@ def clauses(text: str) -> list[Clause]:
     """The non-empty clauses of the bounded reply, in order."""
     bounded = "\n".join(text[:MAX_CHARS].splitlines()[:MAX_LINES])
     found = []
+    sentence = 0
     for match in _CLAUSE.finditer(bounded):
         words = tuple(_WORD.findall(plain(match.group(1))))
         if words:
-            found.append(Clause(words, "?" in match.group(2)))
+            found.append(Clause(words, "?" in match.group(2), sentence))
+        if _SENTENCE_END.search(match.group(2)):
+            sentence += 1
     return found
 
 
@@ -91,10 +97,10 @@ def read(rules: Rules, text: str, language: str) -> str | None:
     """"status", "accept", "reject" or None for what a customer's reply says."""
     if not text.strip():
         return "status"
-    every = clauses(text)
-    region, after = _region(rules, every)
+    fillers = Fillers(tuple(_phrases(rules, "greeting", rules.languages)))
+    region, after = _region(rules, clauses(text), fillers)
     for languages in ((language,), rules.languages):
-        verdict = _verdict(rules, languages, region, after)
+        verdict = _verdict(rules, languages, region, after, fillers)
         if verdict is not None:
             return verdict or None
     return None
@@ -105,19 +111,26 @@ def _phrases(rules: Rules, name: str, languages: tuple[str, ...]) -> list[Phrase
     return [p for lang in languages for p in group.words.get(lang, ())] if group else []
 
 
-def _is_filler(rules: Rules, clause: Clause) -> bool:
-    return any(p.length_at(clause.words, 0) for p in _phrases(rules, "greeting", rules.languages))
+@dataclass(frozen=True)
+class Fillers:
+    """Greetings and thanks ([intents.greeting]): skipped when looking for the opening clause."""
+
+    phrases: tuple[Phrase, ...]
+
+    def starts(self, words: tuple[str, ...]) -> bool:
+        keys = heads(words[:1])
+        return any(p.key in keys and p.length_at(words, 0) for p in self.phrases)
 
 
-def _region(rules: Rules, every: list[Clause]) -> tuple[list[Clause], tuple[str, ...]]:
-    """The clauses that may decide, and the first words after them (for a "but")."""
+def _region(rules: Rules, every: list[Clause], fillers: Fillers) -> tuple[list[Clause], Clause | None]:
+    """The clauses that may decide, and the first words of the clause after them (for a "but")."""
     if sum(len(c.words) for c in every) <= rules.defaults.short_reply_words:
-        return every, ()
-    at = next((i for i, c in enumerate(every) if not _is_filler(rules, c)), len(every))
+        return every, None
+    at = next((i for i, c in enumerate(every) if not fillers.starts(c.words)), len(every))
     if at == len(every) or len(every[at].words) > rules.defaults.opening_clause_words:
-        return [], ()
-    following = every[at + 1].words[:CONTRAST_LOOKAHEAD] if at + 1 < len(every) else ()
-    return [every[at]], following
+        return [], None
+    following = every[at + 1] if at + 1 < len(every) else None
+    return [every[at]], replace(following, words=following.words[:CONTRAST_LOOKAHEAD]) if following else None
 
 
 def _hits(rules: Rules, languages: tuple[str, ...], region: list[Clause]) -> list[Hit]:
@@ -153,28 +166,38 @@ def _within(name: str, i: int, length: int, size: int, window: int) -> bool:
     return size - (i + length) <= window if name == "negation" else i < window
 
 
-def _contrasted(rules: Rules, languages: tuple[str, ...], region: list[Clause], after: tuple[str, ...],
+def _contrasted(rules: Rules, languages: tuple[str, ...], region: list[Clause], after: Clause | None,
                 hit: Hit) -> bool:
-    rest = [region[hit.clause].words[hit.end:]] + [c.words for c in region[hit.clause + 1:]] + [after]
-    contrast = _phrases(rules, "contrast", languages)
-    return any(p.length_at(words, i) for words in rest for i in range(len(words)) for p in contrast)
+    """A "but" anywhere after the accept, or an "if" in its own sentence ("I accept. If you need
+    anything, call me." stays an accept)."""
+    clause = region[hit.clause]
+    rest = [replace(clause, words=clause.words[hit.end:])] + region[hit.clause + 1:] + ([after] if after else [])
+    for name in ("contrast", "condition"):
+        phrases = _phrases(rules, name, languages)
+        for other in rest:
+            if name == "condition" and other.sentence != clause.sentence:
+                continue
+            if any(p.length_at(other.words, i) for i in range(len(other.words)) for p in phrases):
+                return True
+    return False
 
 
-def _bare(rules: Rules, languages: tuple[str, ...], region: list[Clause]) -> Hit | None:
+def _bare(rules: Rules, languages: tuple[str, ...], region: list[Clause], fillers: Fillers) -> Hit | None:
     """An accept/reject when the first clause (after greetings) is only a yes or a no (and thanks)."""
-    at = next((i for i, c in enumerate(region) if not _is_filler(rules, c)), len(region))
+    at = next((i for i, c in enumerate(region) if not fillers.starts(c.words)), len(region))
     if at == len(region) or region[at].question:
         return None
     first = region[at].words
     for name, intent in (("no", "reject"), ("yes", "accept")):
         for phrase in _phrases(rules, name, languages):
             length = phrase.length_at(first, 0)
-            if length and (length == len(first) or _is_filler(rules, Clause(first[length:], False))):
+            if length and (length == len(first) or fillers.starts(first[length:])):
                 return Hit(intent, at, 0, length)
     return None
 
 
-def _verdict(rules: Rules, languages: tuple[str, ...], region: list[Clause], after: tuple[str, ...]) -> str | None:
+def _verdict(rules: Rules, languages: tuple[str, ...], region: list[Clause], after: Clause | None,
+             fillers: Fillers) -> str | None:
     """The intent, "" for "something decision-like was said but nothing clear", None for nothing at all."""
     found: set[str] = set()
     unclear = False
@@ -194,7 +217,7 @@ def _verdict(rules: Rules, languages: tuple[str, ...], region: list[Clause], aft
         found.add(hit.intent)
     if "reject" in found or "accept" in found:
         return "reject" if "reject" in found else "accept"
-    bare = _bare(rules, languages, region)
+    bare = _bare(rules, languages, region, fillers)
     if bare is not None:
         return "" if bare.intent == "accept" and _contrasted(rules, languages, region, after, bare) else bare.intent
     if "status" in found:

@@ -23,7 +23,7 @@ from typing import Callable
 import peewee as pw
 from playhouse.migrate import SchemaMigrator
 
-from gateway.models import MODELS, BaseModel, Complaint, Lease, OutgoingMail, write_transaction
+from gateway.models import MODELS, BaseModel, Complaint, Lease, Message, OutgoingMail, write_transaction
 
 log = logging.getLogger("gateway.migrate")
 UPGRADE_LOCK = 0x6761746577617901  # pg advisory lock key: "gateway\x01"
@@ -103,6 +103,15 @@ def _outbox_claim_token(database: pw.Database) -> None:
     add_column_if_missing(database, OutgoingMail, "claim_token")
 
 
+def _packed_outgoing_copies(database: pw.Database) -> None:
+    """Outgoing copies' text compressed (gateway.packing): the column, then the rows stored before it."""
+    from gateway.packing import pack_existing
+    add_column_if_missing(database, Message, "packed")
+    packed = pack_existing(database)
+    if packed:
+        log.info("packed the text of %d outgoing copies; VACUUM (SQLite) returns the space to the disk", packed)
+
+
 STEPS: tuple[Step, ...] = (
     Step(1, "index outgoing_mail(state, next_attempt_at) for the outbox claim", _outbox_claim_index),
     Step(2, "lease.acquired_at", _lease_acquired_at),
@@ -110,6 +119,7 @@ STEPS: tuple[Step, ...] = (
          _rate_limit_indexes),
     Step(4, "complaint.registered_by, complaint.registrar_name", _complaint_registrar),
     Step(5, "outgoing_mail.claim_token", _outbox_claim_token),
+    Step(6, "message.packed: outgoing copies' text compressed", _packed_outgoing_copies),
 )
 
 

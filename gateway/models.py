@@ -94,6 +94,7 @@ class Message(BaseModel):
     reason = pw.TextField(default="")
     text = pw.TextField(default="")  # the new text, for show/status; the original stays archived
     received_at = pw.DateTimeField()
+    packed = pw.BlobField(null=True)  # our outgoing copy's text, compressed (gateway.packing; migrate step 6)
 
 
 class AttachmentRecord(BaseModel):
@@ -139,6 +140,19 @@ class OutgoingMail(BaseModel):
     last_error = pw.TextField(default="")
     created_at = pw.DateTimeField()
     sent_at = pw.DateTimeField(null=True)
+
+
+class TextDictionary(BaseModel):
+    """A preset zlib dictionary for packing outgoing copies of one kind and language
+    (gateway.packing); never changed once written, so every copy packed with it stays readable."""
+
+    kind = pw.CharField(max_length=32)
+    language = pw.CharField(max_length=8)
+    data = pw.BlobField()
+    created_at = pw.DateTimeField()
+
+    class Meta:
+        indexes = ((("kind", "language"), True),)
 
 
 class ComplaintSecret(BaseModel):
@@ -205,7 +219,7 @@ class JobRun(BaseModel):
 
 
 MODELS: tuple[type[BaseModel], ...] = (Customer, Complaint, Message, AttachmentRecord, Event, OutgoingMail, Checkpoint,
-                                       Lease, SourceStatus, JobRun, ComplaintSecret, WebThrottle)
+                                       Lease, SourceStatus, JobRun, ComplaintSecret, WebThrottle, TextDictionary)
 
 
 # A database that is unreachable or dropped the connection; never a reason to quarantine mail.

@@ -29,16 +29,18 @@ from typing import Any, Callable
 
 import peewee as pw
 
-from gateway import statements
+from gateway import history, statements
 from gateway.archive import Archive
 from gateway.compose import Envelope, Rendered, Templates, build_message, format_date
 from gateway.contact import reachable
 from gateway.lease import database_clock
 from gateway.lookup import already_stored, customer_of
+from gateway.packing import PACKER
 from gateway.models import Complaint, Customer, Event, Message, OutgoingMail, write_transaction
 from gateway.policy import Policy
 from gateway.transports import PermanentFailure, TemporaryFailure, Transport
 from gateway.view import aware, naive
+from gateway.writer import SHARE
 
 log = logging.getLogger("gateway.outbox")
 CLAIM_BATCH = 10
@@ -79,8 +81,10 @@ class Outbox:
         ends = None if budget is None else time.monotonic() + budget
         try:
             while True:
+                SHARE.wait_turn()
                 claim = self.claim(now, batch)
                 for row in claim.rows:
+                    SHARE.wait_turn()  # rendering and recording yield to mail being stored
                     totals[self.deliver(row, now) if self.still_ours(claim, row) else "lost"] += 1
                 if len(claim.rows) < batch:
                     return DeliveryReport(**totals)
@@ -150,7 +154,8 @@ class Outbox:
                 statements.insert(Message, complaint=row.complaint_id, direction="out", message_id=row.message_id,
                                   sha256=digest, size=len(raw), source="outbox", sender=self.config.gateway.address,
                                   recipient=row.recipient, subject=str(message["Subject"])[:500], kind=row.kind,
-                                  text=rendered.text, received_at=naive(now))
+                                  text="", packed=PACKER.pack(row.kind, row.language, rendered.text),
+                                  received_at=naive(now))
         log.info("sent kind=%s to=%s message_id=%s", row.kind, _mask(row.recipient), row.message_id)
         return "sent"
 
@@ -160,7 +165,8 @@ class Outbox:
         try:
             complaint = _complaint(row.complaint_id) if row.complaint_id else None
             text = self.templates.render(row.kind, row.language,
-                                         mail_context(self.policy, complaint, row.language, row.params or {})).text
+                                         mail_context(self.policy, complaint, row.language, row.params or {},
+                                                      row.created_at)).text
             SmsSender(self.config.sms).send(row.recipient, " ".join(text.split()))
         except TemporaryFailure as exc:
             return self.retry(row, str(exc), now)
@@ -236,7 +242,7 @@ class Outbox:
 
     def render(self, row: OutgoingMail, now: datetime) -> tuple[MimeMessage, Rendered]:
         complaint = _complaint(row.complaint_id) if row.complaint_id else None
-        context = mail_context(self.policy, complaint, row.language, row.params or {})
+        context = mail_context(self.policy, complaint, row.language, row.params or {}, row.created_at)
         rendered = self.templates.render(row.kind, row.language, context)
         gateway = self.config.gateway
         envelope = Envelope(
@@ -247,16 +253,25 @@ class Outbox:
         return build_message(envelope, rendered), rendered
 
 
-def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params: dict[str, Any]) -> dict[str, Any]:
-    """The documented template context (README: Templates)."""
+def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params: dict[str, Any],
+                 as_of: datetime | None = None) -> dict[str, Any]:
+    """The documented template context (README: Templates).
+
+    A queued row carries the complaint's facts as they were when its cause happened
+    (`params["facts"]`, enqueue.facts_of) and `as_of`, its queueing time: the mail
+    says what was true then, not what the row says at delivery (a retry hours later,
+    a delay notice that moved the date in between)."""
     tz = policy.config.business_zone
 
     def when(value: datetime | None) -> str:
         return format_date(aware(value), lang, tz)
 
     customer = customer_of(complaint) if complaint else None
+    if complaint is not None and params.get("facts"):
+        complaint = _as_it_was(complaint, params["facts"])
     events = _history(complaint.id) if complaint else []
-    last = next((e for e in reversed(events) if e.kind in ("status", "relayed", "extend", "created")), None)
+    if as_of is not None:
+        events = [e for e in events if e.at <= naive(as_of)]
     new_date = params.get("new_date") or ""
     return {
         "lang": lang,
@@ -270,7 +285,8 @@ def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params:
             "category": complaint.category if complaint else "", "department": complaint.department if complaint else "",
             "assignee": complaint.assignee if complaint else "",
             "created": when(complaint.created_at) if complaint else "",
-            "last_step": _step(last), "sensitive": bool(complaint and complaint.sensitive),
+            "last_step": history.last_step([(e.kind, e.to_status, e.detail) for e in events], lang),
+            "sensitive": bool(complaint and complaint.sensitive),
             "reject_count": complaint.reject_count if complaint else 0,
         },
         "customer": {"email": customer.email if customer and reachable(customer.email) else "", "name": customer.name if customer else "",
@@ -281,6 +297,10 @@ def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params:
         "message": params.get("message", ""),
         "reason": params.get("reason", "") or (complaint.delay_reason if complaint else ""),
         "new_date": when(datetime.fromisoformat(new_date)) if new_date else "",
+        "planned": bool(params.get("planned")),  # a delay notice for a date staff moved before it passed
+        "asked": params.get("asked", ""),
+        "after_close": bool(params.get("after_close")),  # reopened by a reply to the closed complaint
+        "reopen_days": policy.config.lifecycle.reopen_within_days,  # the day staff asked for (#extend) when it was not a business day
         "missing": list(params.get("missing", [])),
         "linked": params.get("linked", ""),
         "errors": list(params.get("errors", [])),
@@ -293,15 +313,19 @@ def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params:
     }
 
 
+def _as_it_was(complaint: Complaint, facts: dict[str, Any]) -> Complaint:
+    """An unsaved copy of the row with the facts of the queueing time laid over it."""
+    copy = Complaint(**complaint.__data__)
+    for name, value in facts.items():
+        if name.startswith("due_"):
+            value = naive(datetime.fromisoformat(value)) if value else None
+        setattr(copy, name, value)
+    return copy
+
+
 def _status_label(policy: Policy, lang: str, status: str) -> str:
     """The policy's own name for a status ([status_labels.LANG]); "" keeps the template's label."""
     return policy.config.status_labels.get(lang, {}).get(status, "")
-
-
-def _step(event: Event | None) -> str:
-    if event is None:
-        return ""
-    return f"{event.kind}: {event.to_status or event.detail}"[:200]
 
 
 def _complaint(complaint_id: int) -> Complaint | None:

@@ -13,6 +13,7 @@ from typing import Any
 from gateway.config import Config
 from gateway.contact import reachable
 from gateway.models import Complaint, Customer, Event, Message
+from gateway.packing import message_text
 from gateway.view import naive
 
 
@@ -45,7 +46,7 @@ def complaint_json(tracking: str, config: Config | None = None) -> dict[str, Any
     data["why"] = complaint.why
     data["messages"] = [{
         "direction": m.direction, "message_id": m.message_id, "sender": m.sender, "recipient": m.recipient,
-        "subject": m.subject, "kind": m.kind, "state": m.state, "at": _iso(m.received_at), "text": m.text,
+        "subject": m.subject, "kind": m.kind, "state": m.state, "at": _iso(m.received_at), "text": message_text(m),
         "sha256": m.sha256} for m in complaint.messages.order_by(Message.id)]
     data["events"] = [{
         "at": _iso(e.at), "actor": e.actor, "kind": e.kind, "from": e.from_status or None,

@@ -39,6 +39,7 @@ log = logging.getLogger("gateway.retention")
 # status explanations, addresses in bounce and mail_failed) is blanked.
 KEPT_EVENT_DETAILS = frozenset({
     "created", "priority", "category", "reminder", "escalation", "delay_notice", "interim", "auto_close", "purged",
+    "decision_unclear", "auto_close_held",
 })
 PURGED_EMAIL = "purged-{id}@invalid"
 CUSTOMER_ACTOR = "customer"
@@ -124,7 +125,7 @@ def blob_path(archive: Archive, digest: str) -> Path:
 def _blank_messages(messages: list[Message], email: str) -> None:
     for message in messages:
         Message.update(
-            text="", subject="", reason="",
+            text="", packed=None, subject="", reason="",
             sender="" if message.sender.lower() == email.lower() else message.sender,
             recipient="" if message.recipient.lower() == email.lower() else message.recipient,
         ).where(Message.id == message.id).execute()

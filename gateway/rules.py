@@ -35,7 +35,7 @@ LEVELS: tuple[str, ...] = ("high", "normal", "low")  # most urgent first
 INTENTS: tuple[str, ...] = ("reject", "accept", "status")  # precedence when several match
 REQUIRED_INTENTS: tuple[str, ...] = INTENTS
 # Word lists the reply reader (gateway/intent.py) uses beside the intents themselves.
-OPTIONAL_INTENTS: tuple[str, ...] = ("greeting", "yes", "no", "negation", "negation_after", "contrast")
+OPTIONAL_INTENTS: tuple[str, ...] = ("greeting", "yes", "no", "negation", "negation_after", "contrast", "condition")
 
 _WORD = re.compile(r"\w+(?:'\w+)*")
 _PATTERN_WORD = re.compile(r"\w+(?:'\w+)*\*?")

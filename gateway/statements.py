@@ -26,10 +26,16 @@ def _cached(database: pw.Database, key: tuple, params: list[Any], build: Callabl
     sql = cache.get(key)
     if sql is None:
         sql, built = build().sql()
-        if list(built) != params:
+        if [_comparable(p) for p in built] != [_comparable(p) for p in params]:
             raise AssertionError(f"statement {key[:2]}: parameters differ from peewee's: {built!r} != {params!r}")
         cache[key] = sql
     return sql
+
+
+def _comparable(param: Any) -> Any:
+    """A bytes parameter as bytes: the drivers' wrappers (psycopg2.Binary) compare by identity."""
+    adapted = getattr(param, "adapted", param)
+    return bytes(adapted) if isinstance(adapted, (bytes, bytearray, memoryview)) else param
 
 
 def _database(model: type[pw.Model]) -> pw.Database:

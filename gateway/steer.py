@@ -8,7 +8,7 @@ error mail to the staff member: a half-applied reply is worse than none.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Callable
 
 from gateway import lifecycle, relaytext
@@ -16,6 +16,8 @@ from gateway.parse import Mail
 from gateway.plan import OutMail, Plan, PlanBuilder
 from gateway.policy import Policy
 from gateway.view import ComplaintView
+
+MAX_EXTEND_DAYS = 366  # a promise further out is a typo (2062 for 2026), not a plan
 
 # mode -> (customer mail kind or "" for none, status the complaint moves to or "")
 MODES: dict[str, tuple[str, str]] = {
@@ -84,12 +86,29 @@ def _language(s: Steering, arg: str) -> None:
 
 
 def _extend(s: Steering, arg: str) -> None:
+    """A new resolution date: made before the deadline it is a planned extension, told as
+    such; a day off moves to the next business day, and the staff member is told so."""
     date_text, _, reason = arg.partition(" ")
-    new_due = s.policy.end_of_business_day(date_text)
-    s.builder.update(due_resolve=new_due, delay_reason=reason.strip())
+    asked = date.fromisoformat(date_text)
+    if asked > s.now.date() + timedelta(days=MAX_EXTEND_DAYS):
+        s.errors.append(f"#extend {date_text}: more than a year ahead; give the nearest date you can keep")
+        return
+    landed = s.policy.calendar.next_business_day(asked)
+    new_due = s.policy.end_of_business_day(landed)
+    if new_due <= s.now:
+        s.errors.append(f"#extend {date_text}: that date has passed; give a date from today on")
+        return
+    old_due = s.complaint.due_resolve
+    planned = old_due is None or s.now < old_due
+    moved = {"due_stage": new_due} if s.complaint.due_stage and old_due and s.complaint.due_stage >= old_due else {}
+    s.builder.update(due_resolve=new_due, delay_reason=reason.strip(), **moved)
     s.builder.event("extend", s.actor, f"resolve by {new_due.isoformat()}: {reason.strip()}")
     s.builder.send(OutMail("delay", s.complaint.customer_email, "customer", s.language or s.complaint.language,
-                           params={"reason": reason.strip(), "new_date": new_due.isoformat()}, key="extend"))
+                           params={"reason": reason.strip(), "new_date": new_due.isoformat(), "planned": planned},
+                           key="extend"))
+    if landed != asked:
+        s.builder.send(OutMail("extended", s.actor, "staff", s.policy.staff_language, threaded=False, key="extended",
+                               params={"asked": asked.isoformat(), "new_date": new_due.isoformat()}))
 
 
 def _mode(mode: str) -> Callable[[Steering, str], None]:
@@ -141,8 +160,8 @@ def finish(s: Steering, kind: str, body: str) -> None:
         b.update(assignee=s.actor)
     if s.status == "waiting_customer" and s.complaint.status != "waiting_customer":
         b.update(paused_at=now)
-    if s.status == "resolved" and s.complaint.status != "resolved":
-        b.update(resolved_at=now)
+    if s.status == "resolved" and (s.complaint.status != "resolved" or s.mode == "resolution"):
+        b.update(resolved_at=now)  # a new answer asks for a new decision: its auto-close clock starts now
     if s.status == "closed" and s.complaint.status != "closed":
         b.update(closed_at=now)
     if kind == "relay" and not body.strip():

@@ -17,15 +17,16 @@ from typing import Callable
 
 import peewee as pw
 
-from gateway import deadlines
+from gateway import deadlines, lifecycle
 from gateway.enqueue import deliverable, queue
 from gateway.models import CONNECTION_ERRORS, Complaint, Event, write_transaction
 from gateway.plan import OutMail
 from gateway.policy import Policy
 from gateway.view import aware, naive
+from gateway.writer import SHARE, WriterShare
 
 log = logging.getLogger("gateway.sweep")
-CHUNK = 25  # complaints per transaction
+CHUNK = 10  # complaints per transaction: a step short enough for arriving mail to wait out (bench/wave.py)
 
 
 @dataclass(frozen=True)
@@ -50,13 +51,17 @@ def next_action_for(complaint: Complaint, policy: Policy, after: datetime | None
     return naive(deadlines.next_action_at(snapshot(complaint), policy.config.sla, policy.calendar, after=after))
 
 
-def sweep(policy: Policy, database: pw.Database, now: datetime, batch: int = 500) -> SweepReport:
+def sweep(policy: Policy, database: pw.Database, now: datetime, batch: int = 500,
+          share: WriterShare = SHARE) -> SweepReport:
+    """Every due complaint, CHUNK per transaction; each chunk yields to mail being stored
+    (gateway.writer): a wave of thousands due at once must not hold up arriving mail."""
     complaints = actions = 0
     while True:
         ids = [c.id for c in Complaint.select(Complaint.id)
                .where(Complaint.next_action_at <= naive(now)).order_by(Complaint.next_action_at).limit(batch)]
         for start in range(0, len(ids), CHUNK):
-            actions += sweep_chunk(policy, database, ids[start:start + CHUNK], now)
+            with share.background(database):
+                actions += sweep_chunk(policy, database, ids[start:start + CHUNK], now)
         complaints += len(ids)
         if len(ids) < batch:
             return SweepReport(complaints, actions)
@@ -118,25 +123,42 @@ def _send(policy: Policy, complaint: Complaint, mail: OutMail, action: deadlines
         queue(deliver, complaint, now, policy.address, action.key)
 
 
+def _deadline_params(action: deadlines.Action) -> dict[str, str]:
+    """Which deadline, and its date: the mail names the instance it is about, whatever moves later."""
+    at = action.deadline_at.isoformat() if action.deadline_at else ""
+    return {"message": action.deadline, "deadline": action.deadline, "deadline_at": at}
+
+
 def _reminder(policy: Policy, complaint: Complaint, action: deadlines.Action, now: datetime) -> None:
     for address in policy.staff_addresses_for(complaint):
         _send(policy, complaint, OutMail("reminder", address, "staff", policy.staff_language, threaded=False,
-                                         params={"message": action.deadline}), action, now)
+                                         params=_deadline_params(action)), action, now)
 
 
 def _escalation(policy: Policy, complaint: Complaint, action: deadlines.Action, now: datetime) -> None:
     for address in policy.escalation_addresses_for(complaint):
         _send(policy, complaint, OutMail("escalation", address, "staff", policy.staff_language, threaded=False,
-                                         params={"message": action.deadline}), action, now)
+                                         params=_deadline_params(action)), action, now)
 
 
 def _delay_notice(policy: Policy, complaint: Complaint, action: deadlines.Action, now: datetime) -> None:
-    new_due = deadlines.extended_resolve_due(aware(complaint.due_resolve), now, complaint.priority,
-                                             policy.config.sla, policy.calendar)
+    """The one automatic delay notice: the policy's date becomes the deadline, so it is true.
+    A customer staff already gave a date (#extend) is not sent a second, automatic one:
+    the escalation asks staff to keep or move their word."""
+    if _told_a_date(complaint):
+        return
+    missed = aware(complaint.due_resolve)
+    new_due = deadlines.extended_resolve_due(missed, now, complaint.priority, policy.config.sla, policy.calendar)
     complaint.due_resolve = naive(new_due)
+    if complaint.due_stage is not None and aware(complaint.due_stage) >= missed:
+        complaint.due_stage = naive(new_due)  # the stage deadline it covered must not come back as past due
     _send(policy, complaint, OutMail("delay", complaint.customer.email, "customer", complaint.language,
                                      params={"reason": complaint.delay_reason, "new_date": new_due.isoformat()}),
           action, now)
+
+
+def _told_a_date(complaint: Complaint) -> bool:
+    return Event.select(Event.id).where((Event.complaint == complaint.id) & (Event.kind == "extend")).exists()
 
 
 def _interim(policy: Policy, complaint: Complaint, action: deadlines.Action, now: datetime) -> None:
@@ -146,11 +168,22 @@ def _interim(policy: Policy, complaint: Complaint, action: deadlines.Action, now
 
 
 def _auto_close(policy: Policy, complaint: Complaint, action: deadlines.Action, now: datetime) -> None:
+    if _customer_replied(complaint):
+        Event.create(complaint=complaint, at=naive(now), actor="scheduler", kind="auto_close_held",
+                     detail="the customer replied without a clear decision: not closed automatically")
+        return
     Event.create(complaint=complaint, at=naive(now), actor="scheduler", kind="status", from_status=complaint.status,
                  to_status="closed", detail="no decision from the customer: closed automatically")
     complaint.status, complaint.closed_at = "closed", naive(now)
     _send(policy, complaint, OutMail("closed", complaint.customer.email, "customer", complaint.language),
           action, now)
+
+
+def _customer_replied(complaint: Complaint) -> bool:
+    """Whether the customer answered this resolution without accepting or rejecting it
+    (decide.undecided records it): closing for silence would be untrue."""
+    return Event.select().where((Event.complaint == complaint) & (Event.kind == lifecycle.UNDECIDED_EVENT)
+                                & (Event.at >= complaint.resolved_at)).exists()
 
 
 ACTIONS: dict[str, Callable[[Policy, Complaint, deadlines.Action, datetime], None]] = {

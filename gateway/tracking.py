@@ -25,6 +25,7 @@ LEGACY_CHECK_ALPHABET = ALPHABET + "*~$=U"  # Crockford's mod-37 check symbols (
 LEGACY_SYMBOLS = "*~$=U"
 RANDOM_LENGTH = 7
 MAX_TEXT = 2000  # characters of a subject searched
+_SEP = "[-\u2010\u2011\u2013\u2014 \u00a0]?"
 _TRANSLATE = str.maketrans({"I": "1", "L": "1", "O": "0", "İ": "1"})
 
 
@@ -52,9 +53,10 @@ def make(prefix: str, year: int, token: str | None = None) -> str:
 
 
 def pattern(prefix: str) -> re.Pattern[str]:
-    """Prefix, year and body, each separator an optional dash or space; fixed lengths, so linear."""
+    """Prefix, year and body, each separator an optional dash or space (a phone keyboard's en
+    dash and no-break space too); fixed lengths, so linear."""
     return re.compile(
-        rf"(?<![^\W_]){re.escape(prefix)}[- ]?([0-9OIL]{{4}})[- ]?([0-9A-Z]{{{RANDOM_LENGTH}}})"
+        rf"(?<![^\W_]){re.escape(prefix)}{_SEP}([0-9OIL]{{4}}){_SEP}([0-9A-Z]{{{RANDOM_LENGTH}}})"
         rf"([0-9A-Z*~$=]?)(?![^\W_])", re.IGNORECASE)
 
 

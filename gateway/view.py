@@ -28,10 +28,12 @@ class ComplaintView:
     due_stage: datetime | None = None
     due_resolve: datetime | None = None
     resolved_at: datetime | None = None
+    closed_at: datetime | None = None
     paused_at: datetime | None = None
     status_before_wait: str = ""  # where a waiting_customer complaint goes back to
     customer_message_ids: tuple[str, ...] = ()  # for threading our replies
     staff_addresses: tuple[str, ...] = field(default=())  # department/assignee to notify
+    last_auto_answer: datetime | None = None  # when we last answered the customer automatically (status)
     sensitive: bool = False  # special-category data mentioned (the customer was warned once)
     customer_name: str = ""  # what we know of the customer (the acknowledgement asked for what is missing)
     customer_phone: str = ""

@@ -69,14 +69,14 @@ def test_a_template_word_the_rules_do_not_know_fails_check(tmp_path):
     resolution = tmp_path / "templates" / "resolution.az.txt"
     resolution.write_text(resolution.read_text().replace('reply_word("reject", "rədd edirəm")',
                                                          'reply_word("reject", "istəmirəm")'))
-    ack = tmp_path / "templates" / "ack.tr.html"
-    ack.write_text(ack.read_text().replace('{{ reply_word("status", "durum") }}', "durum"))  # unmarked
+    unmarked = tmp_path / "templates" / "resolution.tr.html"
+    unmarked.write_text(unmarked.read_text().replace('{{ reply_word("reject", "ret") }}', "ret"))
     result = gateway(config, "check", check=False)
     out = result.stdout.decode()
     assert result.returncode == 1
     line = next(n for n, text in enumerate(resolution.read_text().splitlines(), 1) if "istəmirəm" in text)
     assert f"resolution.az.txt:{line}: the customer is told to write 'istəmirəm' to reject" in out
-    assert "ack.tr.html:0: tells the customer no word to status" in out
+    assert "resolution.tr.html:0: tells the customer no word to reject" in out
     assert out.count("\n") == 2, out
 
 
@@ -90,3 +90,11 @@ def test_a_template_word_becomes_valid_once_the_rules_learn_it(tmp_path):
         '[intents.accept]\naz = ["qəbul edirəm"]\nru = ["принимаю"]\ntr = ["kabul"]\nen = ["accept", "fine by me"]\n')
     result = gateway(config, "check", check=False)
     assert result.returncode == 0, result.stdout.decode()
+
+
+def test_check_warns_loudly_when_staff_are_not_authenticated(tmp_path):
+    result = gateway(write_config(tmp_path), "check", check=False)
+    assert b"WARNING: [staff] require_authentication is off" in result.stderr
+    assert b"WARNING" not in result.stdout  # stdout lists problems; the shipped default still passes
+    strict = gateway(write_config(tmp_path / "strict", require_auth=True), "check", check=False)
+    assert b"WARNING" not in strict.stderr

@@ -70,3 +70,32 @@ def test_order_numbers_and_dates_are_not_a_phone(text):
 def test_input_is_bounded():
     found = reply_contact("Ad: " + "A" * 100_000 + "\n" * 1000 + "Telefon: 050 123 45 67", AZ)
     assert len(found.name) <= 200 and found.phone == ""  # a field is cut; lines beyond the first 40 are not read
+
+
+@pytest.mark.parametrize("text", [
+    "Zəng etdim qaynar xəttinizə +994 12 310 00 00, amma heç kim cavab vermədi, çox narazıyam.",
+    "Я звонил на вашу горячую линию +7 495 123-45-67 три раза, никто не ответил на звонок.",
+    "Çağrı merkezinizi 0850 222 00 00 defalarca aradım ama kimse açmadı, çok üzgünüm.",
+    "I called your hotline at +1 415 555 0132 three times and nobody answered the phone.",
+])
+def test_a_number_the_customer_merely_mentions_is_not_their_phone(text):
+    assert reply_contact(text, TR_UNDER_AZ).phone == ""
+
+
+@pytest.mark.parametrize(("text", "phone"), [
+    ("050 123 45 67", "+994501234567"),
+    ("Aysel Məmmədova\n050 123 45 67", "+994501234567"),
+    ("Zəhmət olmasa mənə zəng edin, əlaqə nömrəm 050 123 45 67, axşamlar evdəyəm.", "+994501234567"),
+    ("Пожалуйста, перезвоните мне вечером, мой телефон +7 912 345-67-89, спасибо.", "+79123456789"),
+    ("Lütfen akşam arayın, cep telefonum 0532 123 45 67, teşekkürler.", "+905321234567"),
+    ("Please call me in the evening, my number is +1 415 555 0132, thanks.", "+14155550132"),
+])
+def test_a_number_given_as_the_customers_own(text, phone):
+    assert reply_contact(text, TR_UNDER_AZ).phone == phone
+
+
+def test_a_lone_name_label_in_a_long_reply_is_not_the_customers_name():
+    text = "\n".join(["Sifarişim haqqında:", "Name: Samsung Galaxy", "Model: S24", "Rəng: qara",
+                      "Qiymət: 1500 AZN", "Mağaza: Gənclik", "Tarix: 12.03.2026", "Hələ də gəlməyib."])
+    assert reply_contact(text, AZ).name == ""
+    assert reply_contact("Ad: Aysel Məmmədova", AZ).name == "Aysel Məmmədova"

@@ -137,16 +137,34 @@ def test_reminder_one_business_day_before_the_stage_deadline(cal):
 
 
 def test_every_deadline_action_once_the_resolution_date_passed(cal):
+    # a sweep after both deadlines (the daemon was down): no "deadline approaching" reminders any more
     actions = planned_actions(open_complaint(), baku(2026, 1, 27, 9, 0), SLA, cal)
     assert kinds(actions) == [
-        ("reminder", "stage", baku(2026, 1, 14, 9, 0)),
         ("escalation", "stage", baku(2026, 1, 14, 18, 0)),
-        ("reminder", "resolve", baku(2026, 1, 26, 9, 0)),
+        ("escalation", "resolve", baku(2026, 1, 26, 18, 0)),   # written before the delay notice moves the date
         ("delay_notice", "resolve", baku(2026, 1, 26, 18, 0)),
-        ("escalation", "resolve", baku(2026, 1, 26, 18, 0)),
     ]
-    assert len({a.key for a in actions}) == 5
-    assert "CC-2026-ABCDEFGH:delay_notice:resolve:20260126T140000Z" in {a.key for a in actions}
+    assert len({a.key for a in actions}) == 3
+    assert actions[1].deadline_at == baku(2026, 1, 26, 18, 0)
+    # one automatic delay notice per complaint: its key names the complaint, not the deadline instance
+    assert actions[2].key == "CC-2026-ABCDEFGH:delay_notice:" + FRIDAY_EVENING.astimezone(timezone.utc).strftime(
+        "%Y%m%dT%H%M%SZ")
+
+
+def test_reminders_come_only_while_the_deadline_is_ahead(cal):
+    on_time = planned_actions(open_complaint(), baku(2026, 1, 14, 9, 0), SLA, cal)
+    assert kinds(on_time) == [("reminder", "stage", baku(2026, 1, 14, 9, 0))]
+    late = planned_actions(open_complaint(), baku(2026, 1, 14, 18, 0), SLA, cal)
+    assert kinds(late) == [("escalation", "stage", baku(2026, 1, 14, 18, 0))]
+
+
+def test_the_delay_notice_date_is_the_policys_extend_by(cal):
+    due = baku(2026, 1, 26, 18, 0)
+    assert extended_resolve_due(due, due, "normal", SlaSection(extend_by=3), cal) == baku(2026, 1, 29, 18, 0)
+    # 0: the policy's standard resolution period, whatever the priority (a high-priority complaint
+    # is not promised "tomorrow" again and again)
+    assert extended_resolve_due(due, due, "high", SlaSection(resolve=3, priority_resolve={"high": 1}), cal) == \
+        baku(2026, 1, 29, 18, 0)
 
 
 def test_keys_do_not_depend_on_the_zone_the_dates_arrive_in(cal):
@@ -163,13 +181,14 @@ def test_an_extended_deadline_gets_fresh_keys(cal):
     after = {a.key for a in planned_actions(open_complaint(due_resolve=baku(2026, 2, 9, 18, 0)), now, SLA, cal)}
     assert {k for k in after if ":stage:" in k} == {k for k in before if ":stage:" in k}
     resolve_after = {k for k in after if ":resolve:" in k}
-    assert len(resolve_after) == 3 and not resolve_after & before
+    assert len(resolve_after) == 1 and not resolve_after & before  # the escalation of the new date
+    assert {k for k in after if ":delay_notice:" in k} == {k for k in before if ":delay_notice:" in k}
 
 
 def test_a_stage_deadline_at_the_resolution_date_adds_no_second_escalation(cal):
     snapshot = open_complaint(due_stage=baku(2026, 1, 26, 18, 0))
     actions = planned_actions(snapshot, baku(2026, 1, 27, 9, 0), SLA, cal)
-    assert [a.deadline for a in actions] == ["resolve"] * 3
+    assert [a.deadline for a in actions] == ["resolve"] * 2
 
 
 def test_a_reminder_before_the_complaint_existed_is_dropped(cal):
@@ -177,7 +196,7 @@ def test_a_reminder_before_the_complaint_existed_is_dropped(cal):
     created = baku(2026, 1, 12, 10, 0)
     snapshot = open_complaint(created_at=created, due_stage=None, due_resolve=baku(2026, 1, 12, 12, 0))
     assert kinds(planned_actions(snapshot, baku(2026, 1, 12, 12, 0), sla, cal)) == [
-        ("delay_notice", "resolve", baku(2026, 1, 12, 12, 0)), ("escalation", "resolve", baku(2026, 1, 12, 12, 0))]
+        ("escalation", "resolve", baku(2026, 1, 12, 12, 0)), ("delay_notice", "resolve", baku(2026, 1, 12, 12, 0))]
 
 
 def test_reminders_can_be_switched_off(cal):

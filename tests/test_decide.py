@@ -88,7 +88,42 @@ def test_accept_and_reject(policy):
     assert reopened.status == "reopened" and reopened.updates["reject_count"] == 1
     escalated = run(policy, mail("reject"), role="customer", view=complaint("resolved", reject_count=1))
     assert escalated.status == "escalated" and ("remedies", "aysel@example.az") in kinds(escalated)
-    assert any(kind == "escalation" for kind, _ in kinds(escalated))
+    # staff read the customer's words, not the "deadline passed" template
+    assert ("staff_update", "agent@shop.test") in kinds(escalated)
+    assert not any(kind == "escalation" for kind, _ in kinds(escalated))
+    update = next(o for o in escalated.outgoing if o.kind == "staff_update")
+    assert update.params["message"] == "reject"
+
+
+def test_a_reply_to_the_answer_that_decides_nothing_goes_to_staff_and_holds_the_auto_close(policy):
+    plan = run(policy, mail("OK, but the refund has not reached my card yet."), role="customer",
+               view=complaint("resolved", resolved_at=NOW))
+    assert plan.status is None and "reject_count" not in plan.updates and "closed_at" not in plan.updates
+    assert kinds(plan) == [("staff_update", "agent@shop.test")]
+    assert plan.outgoing[0].params["message"] == "OK, but the refund has not reached my card yet."
+    assert [e.kind for e in plan.events] == ["customer_message", "decision_unclear"]
+
+
+def test_a_status_question_to_the_answer_gets_the_status_and_staff_read_it(policy):
+    plan = run(policy, mail("When will the refund arrive?"), role="customer", view=complaint("resolved"))
+    assert plan.status is None and plan.message_kind == "status_request"
+    assert kinds(plan) == [("status", "aysel@example.az"), ("staff_update", "agent@shop.test")]
+    assert "decision_unclear" in [e.kind for e in plan.events]
+
+
+def test_an_empty_reply_to_the_answer_is_only_a_status_request(policy):
+    plan = run(policy, mail("\n"), role="customer", view=complaint("resolved"))
+    assert kinds(plan) == [("status", "aysel@example.az")]
+    assert "decision_unclear" not in [e.kind for e in plan.events]
+
+
+@pytest.mark.parametrize("text, status", [
+    ("Qebul edirem", "closed"), ("Согласен, претензий нет.", "closed"), ("Sorunum kalmadı.", "closed"),
+    ("OK, I accept. No further questions.", "closed"), ("rədd edirəm", "reopened"), ("Ret", "reopened"),
+    ("This does not solve my problem.", "reopened"),
+])
+def test_the_issue_s_decisions(policy, text, status):
+    assert run(policy, mail(text), role="customer", view=complaint("resolved")).status == status
 
 
 def test_stranger_gets_a_new_linked_complaint_and_no_information(policy):
@@ -102,3 +137,51 @@ def test_forged_staff_commands_are_recorded_as_refused(policy):
     forged = Identity(False, True, "staff From without DKIM/SPF pass in Authentication-Results")
     plan = run(policy, mail("#close", sender="agent@shop.test"), role="stranger", view=complaint(), identity=forged)
     assert any(e.kind == "staff_refused" for e in plan.events) and plan.status is None
+
+
+def policy_with(tmp_path, lifecycle: str) -> Policy:
+    return Policy.load(config_module.load(write_config(tmp_path, extra=f"\n[lifecycle]\n{lifecycle}\n")))
+
+
+@pytest.mark.parametrize("rejections_before", [0, 1, 5])
+def test_escalate_after_rejections_zero_reviews_again_after_every_rejection(tmp_path, rejections_before):
+    policy = policy_with(tmp_path, "escalate_after_rejections = 0")  # seed 004
+    plan = run(policy, mail("I reject"), role="customer", view=complaint("resolved", reject_count=rejections_before))
+    assert plan.status == "reopened" and ("reopened", "aysel@example.az") in kinds(plan)
+    assert plan.updates["reject_count"] == rejections_before + 1 and plan.updates["due_resolve"] > NOW
+
+
+def test_escalate_after_rejections_three(tmp_path):
+    policy = policy_with(tmp_path, "escalate_after_rejections = 3")
+    view = complaint("resolved", reject_count=1)
+    assert run(policy, mail("reject"), role="customer", view=view).status == "reopened"
+    assert run(policy, mail("reject"), role="customer", view=complaint("resolved", reject_count=2)).status == \
+        "escalated"
+
+
+def test_a_reply_soon_after_closing_reopens_the_complaint(policy):
+    view = complaint("closed", closed_at=NOW.replace(day=10))  # 13 days before NOW; default 30 days
+    plan = run(policy, mail("The kettle broke again."), role="customer", view=view)
+    assert plan.status == "reopened" and plan.create is None
+    assert plan.updates["due_resolve"] > NOW and plan.updates["closed_at"] is None
+    reopened = next(o for o in plan.outgoing if o.kind == "reopened")
+    assert reopened.recipient == "aysel@example.az" and reopened.params["after_close"]
+    assert ("staff_update", "agent@shop.test") in kinds(plan)
+
+
+def test_a_reply_long_after_closing_opens_a_new_linked_complaint_and_acknowledges_it(tmp_path):
+    policy = policy_with(tmp_path, "reopen_within_days = 7")
+    view = complaint("closed", closed_at=NOW.replace(day=10), subject="Broken kettle")
+    plan = run(policy, mail("The kettle broke again.", subject="Re: Your complaint has been closed [CC-2026-4K7PQ2MX]"),
+               role="customer", view=view)
+    assert plan.create.tracking == "CC-2026-NEW0000X" and plan.create.linked_tracking == "CC-2026-4K7PQ2MX"
+    assert plan.message_kind == "customer"
+    ack = next(o for o in plan.outgoing if o.kind == "ack")
+    assert ack.recipient == "aysel@example.az" and ack.params["linked"] == "CC-2026-4K7PQ2MX"
+    assert plan.create.subject == "Broken kettle"  # the old complaint's, not "Re: ... [old number]"
+    assert not any(kind == "stranger" for kind, _ in kinds(plan))
+
+
+def test_a_late_accept_to_a_closed_complaint_reopens_nothing(policy):
+    plan = run(policy, mail("I accept"), role="customer", view=complaint("closed", closed_at=NOW))
+    assert plan.status is None and plan.create is None and kinds(plan) == [("staff_update", "agent@shop.test")]

@@ -168,7 +168,8 @@ def test_daemon_down_for_days_catches_up_once_and_promises_a_future_date(tmp_pat
     tracking = desk.ingest(az_complaint(), baku(2026, 11, 27, 17, 30))
     sent = desk.tick(baku(2026, 12, 14, 12))  # nothing ran from Friday 27 November to Monday 14 December
     kinds = desk.kinds(tracking)
-    assert sorted(kinds[s.message_id] for s in sent) == ["delay", "escalation", "escalation", "reminder", "reminder"]
+    # both deadlines passed: no "deadline approaching" reminder, one escalation each, one delay notice
+    assert sorted(kinds[s.message_id] for s in sent) == ["delay", "escalation", "escalation"]
     delay = desk.mail_of(tracking, "delay")[0]
     # counted from now, not from the missed date, so the promise is not already in the past
     assert "28 dekabr 2026, 18:00" in delay.text
@@ -235,11 +236,9 @@ def test_extend_moves_the_resolution_date_and_tells_the_customer_why(tmp_path):
         (baku(2026, 12, 2, 18), "escalation"),
         (baku(2026, 12, 3, 11), "delay"),          # from #extend; nothing on 11 December, the old date
         (baku(2026, 12, 18, 9), "reminder"),
-        (baku(2026, 12, 18, 18), "delay"),
-        (baku(2026, 12, 18, 18), "escalation"),
-    ]
-    second = desk.mail_of(tracking, "delay")[1]
-    assert "Səbəb: Təchizatçıdan cavab gözləyirik" in second.text  # staff's reason is kept
+        (baku(2026, 12, 18, 18), "escalation"),    # staff's own date passed: staff hear, the customer is
+    ]                                              # not sent a second, invented date
+    assert "vəd etdiyimiz müddətdə həll edə bilmədik" not in delays[0].text  # made before 11 December: planned
 
 
 def test_mail_after_a_missed_deadline_does_not_cancel_its_actions(tmp_path):
@@ -248,7 +247,7 @@ def test_mail_after_a_missed_deadline_does_not_cancel_its_actions(tmp_path):
     # the daemon was down from Friday 27 November; the customer's question is the first thing it sees
     desk.customer_reply(tracking, "status", baku(2026, 12, 14, 12))
     assert sorted(kind for _, kind, _ in desk.timeline(tracking, DEADLINE_KINDS)) == [
-        "delay", "escalation", "escalation", "reminder", "reminder"]
+        "delay", "escalation", "escalation"]
 
 
 def test_priority_change_recomputes_the_resolution_date(tmp_path):
@@ -349,3 +348,30 @@ def test_a_turkish_desk_reads_every_time_in_istanbul_time(tmp_path):
     assert show(desk.config, tracking)["due"]["resolve"] == utc_iso(datetime(2026, 12, 18, 18, tzinfo=ISTANBUL))
     delay = desk.mail_of(tracking, "delay")[0]
     assert "18 Aralık 2026, 18:00" in delay.text
+
+
+def test_extend_before_the_deadline_is_planned_and_a_saturday_lands_on_monday(tmp_path):
+    desk = Desk(tmp_path)
+    tracking = desk.ingest(az_complaint(), baku(2026, 11, 27, 17, 30))  # due 11 December 18:00
+    desk.staff_reply(tracking, "#extend 2026-12-12 Təchizatçıdan cavab gözləyirik", baku(2026, 12, 7, 11))
+    assert show(desk.config, tracking)["due"]["resolve"] == utc_iso(baku(2026, 12, 14, 18))  # Saturday -> Monday
+    delay = desk.mail_of(tracking, "delay")[0]
+    assert "vəd etdiyimiz müddətdə həll edə bilmədik" not in delay.text  # nothing was missed yet
+    assert "həmin tarix çatmadan" in delay.text and "14 dekabr 2026, 18:00" in delay.text
+    told = desk.mail_of(tracking, "extended")
+    assert [s.to for s in told] == [STAFF] and "2026-12-12" in told[0].text and "14 December 2026" in told[0].text  # staff: en
+
+    desk.ticks(date(2026, 12, 11), date(2026, 12, 14))
+    assert [(at, kind) for at, kind, _ in desk.timeline(tracking, DEADLINE_KINDS) if kind != "delay"] == [
+        (baku(2026, 12, 7, 11), "escalation"),   # the review stage (2 December), missed while nothing ticked
+        (baku(2026, 12, 14, 9), "reminder"),     # one business day (9 working hours) before the new date
+        (baku(2026, 12, 14, 18), "escalation")]  # the new date missed: once
+    assert len(desk.mail_of(tracking, "delay")) == 1  # staff gave the date: no automatic second notice
+
+
+def test_extend_to_a_date_already_past_is_refused(tmp_path):
+    desk = Desk(tmp_path)
+    tracking = desk.ingest(az_complaint(), baku(2026, 11, 27, 17, 30))
+    desk.staff_reply(tracking, "#extend 2026-11-30 gecikmə", baku(2026, 12, 7, 11))
+    assert desk.mail_of(tracking, "command_error") and not desk.mail_of(tracking, "delay")
+    assert show(desk.config, tracking)["due"]["resolve"] == utc_iso(baku(2026, 12, 11, 18))

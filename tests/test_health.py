@@ -134,3 +134,12 @@ def test_status_cli_without_a_daemon(tmp_path):
     assert data["sources"] == [] and data["outbox_pending"] == 2 and data["quarantined"] == 0
     text = gateway(config, "status", check=False).stdout.decode()
     assert "none published" in text and "outbox: 2 pending" in text
+
+
+def test_outbox_age_of_a_row_dated_in_the_future_is_zero_not_negative(database):
+    """A host whose clock runs ahead (or `tick --now`) queued it: no negative age in the metrics."""
+    OutgoingMail.create(kind="ack", recipient="a@example.az", message_id="future@shop.test", dedupe_key="future",
+                        state="queued", next_attempt_at=naive(T0), created_at=naive(T0 + timedelta(minutes=7)))
+    text = prometheus_text(read_health(T0, heartbeat_seconds=10))
+    assert "gateway_outbox_oldest_age_seconds 0.0" in text
+    assert not any(line.split()[-1].startswith("-") for line in text.splitlines() if not line.startswith("#"))

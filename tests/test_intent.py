@@ -44,7 +44,8 @@ ACCEPTS = [
     ("tr", "Evet, teşekkürler."), ("tr", "Şikâyetim kalmadı, teşekkür ederim."), ("tr", "İtirazım yok."),
     ("en", "accept"), ("en", "I accept."), ("en", "OK, I accept. No further questions."), ("en", "Yes"),
     ("en", "Thanks, no further questions."), ("en", "No problem, thanks!"), ("en", "I agree with your answer."),
-    ("en", "Thank you for solving my problem."),
+    ("en", "Thank you for solving my problem."), ("en", "I accept. If you need anything else, call me."),
+    ("ru", "Принимаю. Если что, пишите."),
     # under a signature with "No." in it (Outlook in every locale)
     ("en", "I accept." + OUTLOOK_SIGNATURE_EN), ("en", "Yes." + OUTLOOK_SIGNATURE_EN),
     ("ru", "Принимаю." + OUTLOOK_SIGNATURE_RU), ("tr", "Kabul." + OUTLOOK_SIGNATURE_TR),
@@ -66,6 +67,8 @@ REJECTS = [
     ("en", "reject"), ("en", "I reject."), ("en", "This does not solve my problem."), ("en", "No."),
     ("en", "I do not accept this." + OUTLOOK_SIGNATURE_EN), ("en", "The problem has not been resolved."),
     ("en", "I'm not fully satisfied."), ("en", "Yes... no, I reject it"),
+    ("az", "Qəbul edilmədi."), ("tr", "Kabul etmedim."), ("tr", "Mağaza iadeyi kabul etmedi."),
+    ("az", "Mağaza qaytarmanı qəbul etmədi."), ("en", "I accept nothing less than a full refund."),
     ("en", "Thanks for the answer. Unfortunately this does not solve my problem, the device still "
            "does not work after the repair and I want my money back."),
     ("en", "I do not accept this, because the replacement you sent is broken too and I want my money back now."),
@@ -83,11 +86,16 @@ UNCLEAR = [
     ("en", "I thought this was resolved but the same fault happened again"),
     ("en", "Thank you." + OUTLOOK_SIGNATURE_EN),
     ("en", "Is it resolved?"),
+    ("en", "I would accept if you refund the delivery fee."), ("ru", "Согласен, если вернёте деньги."),
+    ("tr", "Kabul ederim, eğer kargo ücretini iade ederseniz."), ("az", "Razıyam, əgər pulu qaytarsanız."),
     ("en", "Do you accept returns by post?"),
 ]
 
 # Ordinary sentences that contain decision words and decide nothing.
 NOT_DECISIONS = [
+    ("en", "Please accept my apologies for the late reply."), ("en", "The shop refused to accept the return."),
+    ("tr", "Sipariş kabul edildi mi bilmiyorum."), ("tr", "Ret cevabı aldım."), ("az", "Rədd cavabı aldım."),
+    ("az", "Sifariş qəbul olunubmu, bilmirəm."),
     ("az", "Sifarişimi qəbul etdiyiniz gündən bəri heç bir xəbər almamışam və mağazaya zəng edəndə heç kim "
            "telefona cavab vermir, bu artıq üçüncü həftədir."),
     ("az", "Kuryer bağlamanı qapıda qoyub getdi, mən evdə yox idim və qonşu onu götürüb, indi isə qutu əzilib."),

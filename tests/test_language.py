@@ -159,3 +159,13 @@ def test_warm_in_compact_mode_never_loads_the_full_models():
 def test_configured_maps_the_detection_setting():
     assert LanguageDetector.configured(LANGS, "compact").settings.low_accuracy
     assert not LanguageDetector.configured(LANGS, "full").settings.low_accuracy
+
+
+def test_only_the_start_of_a_huge_text_is_read() -> None:
+    """An 18 MB body once took lingua minutes and a list of every letter (issue 16)."""
+    from gateway.language import DetectionSettings, LanguageDetector
+    detector = LanguageDetector(("az", "ru", "tr", "en"), DetectionSettings(low_accuracy=True))
+    text = "Salam, sifarişim on gündür çatdırılmayıb, zəhmət olmasa kömək edin. " * 300_000
+    assert detector.detect(text, "en") == "az"
+    mixed = "My order is late. " * 100 + "Заказ опаздывает. " * 1_000_000
+    assert detector.detect(mixed, "az") == detector.detect(mixed[:3000], "az") == "en"

@@ -36,3 +36,20 @@ def test_reject_once_reopens_twice_escalates():
 def test_decisions_mean_nothing_before_a_resolution():
     assert lifecycle.customer_decision("investigating", "accept", 0) is None
     assert lifecycle.customer_decision("investigating", "reject", 0) is None
+
+
+def test_escalation_after_n_rejections_is_configurable():
+    assert lifecycle.customer_decision("resolved", "reject", 0, escalate_after=1) == ("escalated", "remedies")
+    assert lifecycle.customer_decision("resolved", "reject", 1, escalate_after=3) == ("reopened", "reopened")
+    assert lifecycle.customer_decision("resolved", "reject", 2, escalate_after=3) == ("escalated", "remedies")
+    for before in (0, 1, 9):
+        assert lifecycle.customer_decision("resolved", "reject", before, escalate_after=0) == ("reopened", "reopened")
+
+
+def test_reopen_window():
+    from datetime import datetime, timedelta, timezone
+    closed = datetime(2026, 11, 1, 12, tzinfo=timezone.utc)
+    assert lifecycle.reopens(closed, closed + timedelta(days=30), 30)
+    assert not lifecycle.reopens(closed, closed + timedelta(days=30, seconds=1), 30)
+    assert not lifecycle.reopens(closed, closed + timedelta(minutes=1), 0)
+    assert not lifecycle.reopens(None, closed, 30)

@@ -25,7 +25,7 @@ CUSTOMER_KINDS = (
     "reopened", "remedies", "privacy", "stranger", "too_large",
 )
 STAFF_KINDS = ("staff_new", "staff_update", "reminder", "escalation", "command_error", "staff_notice",
-               "registered", "register_error")
+               "registered", "register_error", "extended")
 SMS_KINDS = ("sms_ack", "sms_resolution", "sms_remedies")  # text only: the first line names it, the rest is sent
 STATUSES = (
     "registered", "in_review", "investigating", "waiting_customer", "resolved", "closed",
@@ -42,7 +42,7 @@ ACCEPT_REJECT = {
 CONTRACT_KEYS = {
     "lang", "tracking", "gateway", "complaint", "customer", "due", "message", "reason",
     "new_date", "missing", "linked", "errors", "commands_help", "actor", "events", "secret", "portal",
-    "remedies",
+    "planned", "asked", "remedies", "after_close", "reopen_days",
 }
 
 
@@ -87,6 +87,10 @@ def full_context(lang: str = "az") -> dict:
         "message": "Birinci sətir.\nİkinci sətir.",
         "reason": "Təchizatçıdan cavab gözlənilir.",
         "new_date": "9 dekabr 2026",
+        "planned": True,
+        "after_close": True,
+        "reopen_days": 30,
+        "asked": "2026-12-05",
         "missing": ["name", "phone"],
         "linked": "CC-2026-ZZZZZZZZ",
         "errors": ["unknown command #stauts", "bad date in #extend"],
@@ -110,8 +114,8 @@ def empty_context(lang: str = "az") -> dict:
     )
     ctx["customer"].update(name="", phone="")
     ctx["due"] = {"acknowledge": "", "stage": "", "resolve": ""}
-    ctx.update(message="", reason="", new_date="", missing=[], linked="", errors=[], commands_help="",
-               actor="", events=[], secret="", portal="", remedies=[])
+    ctx.update(message="", reason="", new_date="", planned=False, asked="", after_close=False, reopen_days=0, missing=[], linked="", errors=[],
+               commands_help="", actor="", events=[], secret="", portal="", remedies=[])
     return ctx
 
 

@@ -58,7 +58,7 @@ def test_every_single_substitution_and_most_neighbour_swaps_fail_the_current_che
 
 @pytest.mark.parametrize("typed", [
     "CC-2026-{b}", "cc-2026-{l}", "CC2026{b}", "cc2026{l}", "CC 2026 {b}", "CC-2026{b}", "CC2026-{b}",
-    "Cc-2O26-{o}", "[cc 2026 {l}]",
+    "Cc-2O26-{o}", "[cc 2026 {l}]", "CC\u20132026\u2013{b}", "CC\u00a02026\u00a0{b}",
 ])
 def test_found_whatever_the_case_dashes_and_confusable_letters(typed):
     number = tracking.make("CC", 2026, token="101PQ20")
