@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from gateway import lookup, secret, statements, sweep
+from gateway import digest, lookup, secret, statements, sweep
 from gateway.enqueue import customer_thread, deliverable, queue
 from gateway.models import AttachmentRecord, Complaint, ComplaintSecret, Customer, Event, Message, OutgoingMail
 from gateway.parse import Attachment
@@ -64,7 +64,10 @@ def apply(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) -> Comp
     staff = policy.staff_addresses_for(complaint) if complaint else ()
     for wanted in outgoing:
         for mail in deliverable(wanted, staff, policy.staff_language):
-            queue(mail, complaint, now, policy.address, f"{incoming.sha256[:40]}:{mail.key}", thread)
+            if digest.is_digest(mail):
+                digest.add(mail, complaint, now, policy.address)
+            else:
+                queue(mail, complaint, now, policy.address, f"{incoming.sha256[:40]}:{mail.key}", thread)
     _bounces(plan, now)
     return complaint
 
@@ -123,7 +126,7 @@ def _customer(address: str, plan: Plan) -> Customer:
                               lambda: Customer.select().where(Customer.email == address).limit(1))
     if found:
         return found[0]
-    customer = Customer(email=address, **plan.customer)
+    customer = Customer(email=address, **_fit(plan.customer))
     customer.id = statements.insert(Customer, **customer.__data__)
     customer._dirty.clear()
     return customer
@@ -141,13 +144,23 @@ def _new_complaint(plan: Plan, customer: Customer, now: datetime, incoming_sourc
         tracking=new.tracking, customer=customer, subject=new.subject[:500], status="registered",
         priority=new.priority, category=new.category, department=new.department, language=new.language,
         sensitive=new.sensitive, why=new.why, linked_to=linked, channel=CHANNELS.get(incoming_source, new.channel),
-        registered_by=new.registered_by, registrar_name=new.registrar_name, created_at=naive(new.created_at or now))
+        registered_by=new.registered_by, registrar_name=new.registrar_name[:200], created_at=naive(new.created_at or now))
+
+
+# Column widths of the customer's row: a hostile mail's 1 MB name is not stored whole (and
+# PostgreSQL refuses an over-long value, which would keep the mail from being stored at all).
+CUSTOMER_WIDTHS = {"name": 200, "phone": 32, "language": 8}
+
+
+def _fit(columns: dict[str, Any]) -> dict[str, Any]:
+    return {k: v[:CUSTOMER_WIDTHS[k]] if isinstance(v, str) and k in CUSTOMER_WIDTHS else v
+            for k, v in columns.items()}
 
 
 def _fill_customer(customer: Customer, plan: Plan, incoming: Incoming) -> None:
     """Known contact data is never overwritten by a guess; the latest language wins, and what the
     customer gave when we asked for it replaces the incomplete value we had."""
-    for name, value in plan.customer.items():
+    for name, value in _fit(plan.customer).items():
         replace_it = name == "language" or name in plan.customer_given or not getattr(customer, name)
         if replace_it and getattr(customer, name) != value:
             setattr(customer, name, value)

@@ -130,6 +130,18 @@ def _line_of(exc: Exception) -> int:
     return line
 
 
+def staff_warnings(config: Config) -> list[str]:
+    """What is legal but unsafe: staff recognised by their From header alone."""
+    staff = config.staff
+    if staff.require_authentication or not (staff.domains or staff.addresses):
+        return []
+    return [f"{config.source}:0: WARNING: [staff] require_authentication is off, so staff are recognised by "
+            "the From header alone, which anyone can forge. A staff address may then act on a complaint "
+            "(answer the customer, #resolve, #close) only by replying to the desk's own mail to staff; "
+            "set require_authentication = true and authserv_id to your receiving server's "
+            "Authentication-Results id (README: \"Staff authentication in production\")"]
+
+
 def run_checks(config: Config) -> int:
     problems = [str(p) for p in rulefiles.check_rules(config.resolve(config.paths.rules), config.gateway.languages)]
     problems += template_problems(config)
@@ -141,6 +153,8 @@ def run_checks(config: Config) -> int:
         problems.append(f"{config.source}:0: {exc}")
     for problem in problems:
         print(problem)
+    for warning in staff_warnings(config):  # loud, but not a problem (stdout lists problems): the desk stays safe
+        print(warning, file=sys.stderr)
     print(f"{len(problems)} problem(s)" if problems else f"ok: {config.source}", file=sys.stderr)
     return 1 if problems else 0
 

@@ -98,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from gateway.private import narrow_umask
+    narrow_umask()  # before anything is written: database, raw mail, outgoing mail, exports
     # The MTA pipe: nothing it hands us may bounce because of a problem on our side (an MTA reads
     # any status but EX_TEMPFAIL as permanent and returns the mail to the customer); it retries.
     cannot_start = EX_TEMPFAIL if args.command == "ingest" else 2

@@ -105,6 +105,9 @@ class OutboundSection:
     retry_base_seconds: float = 60.0
     rate_per_recipient_hour: int = 10
     rate_per_complaint_day: int = 20
+    # At most one automatic answer (status) per complaint in this many hours:
+    # a responder that slips past hygiene gets one mail, and the loop stops there.
+    auto_answer_hours: float = 6.0
     # How long a claimed row is this worker's alone, on the database's clock; renewed at half.
     # One send (connect, TLS, DATA) must finish within half of it.
     claim_seconds: float = 180.0
@@ -126,6 +129,8 @@ class StaffSection:
     require_authentication: bool = False
     # servers whose Authentication-Results headers are believed (RFC 8601 authserv-id), one or a list
     authserv_id: tuple[str, ...] = ()
+    # new complaints from one sender within an hour announced one by one; past it, one digest an hour
+    notify_per_sender_hour: int = 3
     # `#new` (a complaint taken by phone or in person): fields the staff member must give;
     # "contact" is an e-mail or a phone. Also: "patronymic", "staff_name".
     intake_required: tuple[str, ...] = ("contact", "name", "surname", "channel")

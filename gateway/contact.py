@@ -24,6 +24,7 @@ CLOSINGS: tuple[str, ...] = (
 NAME_PARTICLES: frozenset[str] = frozenset({"qızı", "oğlu", "kızı", "van", "von", "de", "da", "bin", "ibn"})
 MIN_NAME_WORDS = 2  # seed 000 asks for name and surname (and patronymic); one word is not enough
 MAX_NAME_WORDS = 4  # "Aysel Rauf qızı Məmmədova"; longer lines are sentences, not names
+MAX_NAME_CHARS = 100  # longer is no person's name (a hostile 1 MB display name): the ack asks for it
 
 _NAME_WORD = re.compile(r"^[^\W\d_]+(?:[-'’.][^\W\d_]*)*$")
 
@@ -97,6 +98,8 @@ def _name_from_signature(signature: str) -> str:
 
 def _as_name(candidate: str) -> str:
     """The candidate when it reads like a person's name (1-4 capitalised words), else ""."""
+    if len(candidate) > MAX_NAME_CHARS:
+        return ""
     parts = candidate.split()
     if not 0 < len(parts) <= MAX_NAME_WORDS or not all(_NAME_WORD.match(p) for p in parts):
         return ""

@@ -26,6 +26,7 @@ from gateway.lease import LeasedRunner, Leases, OutageLog, instance_name
 from gateway.models import CONNECTION_ERRORS
 from gateway.notify import SystemdNotifier
 from gateway.pipeline import IngestOutcome
+from gateway.private import clean_stale_temp
 from gateway.runtime import Runtime
 from gateway.sources.smtp import SmtpListener
 from gateway.sweep import sweep
@@ -185,6 +186,9 @@ class Daemon:
     def run(self) -> int:
         self.install_signals()
         self.runtime.policy.warm(self.clock())
+        removed = clean_stale_temp(self.runtime.archive.root, self.clock().timestamp())
+        if removed:
+            log.info("removed %d stale temporary files from the archive", removed)
         self.start_reader()
         self.start_sources()
         scheduler = schedule.Scheduler()
@@ -195,6 +199,9 @@ class Daemon:
         self.deliver()
         self.notifier.notify("READY=1\nSTATUS=running")
         log.info("gateway running address=%s", self.runtime.config.gateway.address)
+        from gateway.checks import staff_warnings
+        for warning in staff_warnings(self.runtime.config):
+            log.warning("%s", warning.split("WARNING: ", 1)[-1])
         while not self.stop_event.is_set():
             if self.wake.wait(timeout=1.0) and not self.stop_event.is_set():
                 self.wake.clear()

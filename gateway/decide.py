@@ -8,11 +8,12 @@ customer's intent pick the outcome through lifecycle's tables.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable
 
 from gateway import contact as contacts
 from gateway import deadlines, lifecycle, register
+from gateway.digest import digest_mail
 from gateway.forward import Forwarded, Unreadable, forward_subject
 from gateway.hygiene import Verdict
 from gateway.match import Match
@@ -39,6 +40,7 @@ class Inputs:
     known_language: str = ""  # what this sender wrote in before, when we know
     forwarded: Forwarded | Unreadable | None = None  # a staff mail's forwarded customer mail (forward.find)
     registered_before: ComplaintView | None = None  # the complaint that forwarded original already opened
+    sender_recent_new: int = 0  # new complaints this sender opened within the last hour
 
 
 def decide(inputs: Inputs, policy: Policy) -> Plan:
@@ -96,7 +98,9 @@ def new_complaint(inputs: Inputs, policy: Policy, linked: ComplaintView | None =
     stranger = linked is not None and not follow_up
     b = PlanBuilder("stranger" if stranger else "customer", None, mail.new_text)
     b.set(create=NewComplaint(
-        tracking=inputs.new_tracking, subject=mail.subject, priority=verdict.priority,
+        # a follow-up to a closed complaint keeps its subject: not "Re: ... [its old number]"
+        tracking=inputs.new_tracking, subject=linked.subject if follow_up and linked and linked.subject
+        else mail.subject, priority=verdict.priority,
         category=verdict.category, department=verdict.department, language=language,
         sensitive=verdict.sensitive, why=verdict.why, linked_tracking=linked.tracking if linked else ""))
     b.update(due_acknowledge=due.acknowledge, due_stage=due.stage, due_resolve=due.resolve, acknowledged_at=now)
@@ -111,14 +115,38 @@ def new_complaint(inputs: Inputs, policy: Policy, linked: ComplaintView | None =
         b.event("sensitive_data", "rules", "special categories of personal data mentioned")
         b.send(OutMail("privacy", mail.sender, "customer", language, key="privacy"))
     staff_to = verdict.department_address or policy.notify_address
-    if staff_to:
+    limit = policy.config.staff.notify_per_sender_hour
+    if staff_to and limit and inputs.sender_recent_new >= limit:  # a storm: one digest an hour, not a mail each
+        b.send(digest_mail(staff_to, policy.staff_language, mail.sender, inputs.new_tracking, mail.subject, now))
+    elif staff_to:
         b.send(OutMail("staff_new", staff_to, "staff", policy.staff_language, threaded=False, params={
             "message": mail.new_text, "linked": linked.tracking if linked else ""}))
     return b.build()
 
 
 def stranger(inputs: Inputs, policy: Policy) -> Plan:
+    if inputs.identity.claims_staff and inputs.match.linked is not None:
+        return refused_staff(inputs, policy)
     return new_complaint(inputs, policy, linked=inputs.match.linked)
+
+
+REFUSED_STAFF = ("Your mail about this complaint was NOT acted on and nothing was sent to the customer: {reason}. "
+                 "To answer the customer or steer the complaint, reply to the notification the desk sent "
+                 "you about it. If you did not write this mail, somebody used your address; tell your "
+                 "administrator.")
+
+
+def refused_staff(inputs: Inputs, policy: Policy) -> Plan:
+    """A staff From we do not believe, on a complaint: nothing changes, nobody outside hears of
+    it, and the address's owner is told (a real staff member learns why their answer did not go
+    out; a forgery does not go unnoticed)."""
+    complaint = inputs.match.linked
+    assert complaint is not None
+    b = PlanBuilder("staff_refused", complaint.id, inputs.mail.new_text)
+    b.event("staff_refused", inputs.mail.sender, inputs.identity.reason)
+    b.send(OutMail("staff_notice", inputs.mail.sender, "staff", policy.staff_language, threaded=False,
+                   key="refused", params={"message": REFUSED_STAFF.format(reason=inputs.identity.reason)}))
+    return b.build()
 
 
 def customer_reply(inputs: Inputs, policy: Policy) -> Plan:
@@ -138,6 +166,11 @@ def customer_reply(inputs: Inputs, policy: Policy) -> Plan:
         return undecided(b, complaint, intent, inputs, policy)
     if intent == "status":
         b.set(message_kind="status_request")
+        if answered_recently(complaint, now, policy):
+            b.event("status_request", mail.sender, "not answered: the customer was answered automatically "
+                    f"less than {policy.config.outbound.auto_answer_hours:g} h ago; staff were told")
+            notify_staff(b, complaint, policy, "staff_update", mail.new_text)
+            return b.build()
         b.event("status_request", mail.sender)
         b.send(OutMail("status", mail.sender, "customer", complaint.language))
         return b.build()
@@ -193,6 +226,14 @@ def contact_given(b: PlanBuilder, complaint: ComplaintView, mail: Mail, policy: 
         b.customer(**given)
         b.set(customer_given=tuple(given))
         b.event("contact", mail.sender, f"the customer gave their {' and '.join(given)}")
+
+
+def answered_recently(complaint: ComplaintView, now: datetime, policy: Policy) -> bool:
+    """One automatic answer per complaint per window: an autoresponder that hygiene missed
+    (and that reads as a status request) gets one mail, answers it, and hears nothing more;
+    a person asking again within the window reaches staff instead."""
+    last = complaint.last_auto_answer
+    return last is not None and now - last < timedelta(hours=policy.config.outbound.auto_answer_hours)
 
 
 def customer_decision(b: PlanBuilder, complaint: ComplaintView, intent: str, decision: tuple[str, str],

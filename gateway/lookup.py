@@ -19,6 +19,10 @@ if TYPE_CHECKING:  # the sweep and the outbox read threads without loading the m
     from gateway.parse import Mail
 
 
+# Mail the gateway sends a customer by itself in answer to their mail on a complaint (the
+# acknowledgement registers a complaint; a status request right after it is still answered).
+AUTO_ANSWERS = ("status",)
+
 # A subject names its complaint near its start; a subject of 50,000 tracking-shaped tokens
 # costs one query over its first few candidates, not 50,000 queries.
 SUBJECT_SCAN = 2000
@@ -64,6 +68,8 @@ def complaint_view(complaint: Complaint, staff_addresses: tuple[str, ...] = ()) 
             .order_by(Event.id.desc()).first())
         before_wait = last.from_status if last else ""
     ids = customer_message_ids(complaint.id, customer.email, last=20)
+    last_answer = (OutgoingMail.select(pw.fn.MAX(OutgoingMail.created_at))
+                   .where((OutgoingMail.complaint == complaint.id) & OutgoingMail.kind.in_(AUTO_ANSWERS)).scalar())
     return ComplaintView(
         id=complaint.id, tracking=complaint.tracking, customer_email=customer.email,
         status=complaint.status, priority=complaint.priority, category=complaint.category,
@@ -74,7 +80,7 @@ def complaint_view(complaint: Complaint, staff_addresses: tuple[str, ...] = ()) 
         resolved_at=aware(complaint.resolved_at), closed_at=aware(complaint.closed_at), paused_at=aware(complaint.paused_at),
         status_before_wait=before_wait, customer_message_ids=ids,
         staff_addresses=staff_addresses, customer_name=customer.name, customer_phone=customer.phone,
-        sensitive=complaint.sensitive)
+        last_auto_answer=aware(last_answer), sensitive=complaint.sensitive)
 
 
 def customer_of(complaint: Complaint) -> Customer:
@@ -117,6 +123,15 @@ def find_thread(mail: Mail, prefix: str, extra_ids: tuple[str, ...] = ()) -> tup
     if by_tracking:
         found = by_tracking.tracking
     return by_tracking, _by_reference(mail.in_reply_to + mail.references[::-1] + extra_ids), found
+
+
+def replies_to_staff_mail(mail: Mail, complaint_id: int) -> bool:
+    """Whether the mail answers a mail we sent staff about this complaint (its Message-ID is
+    random and went only to staff: proof of a staff mailbox when nothing else authenticates)."""
+    ids = tuple(dict.fromkeys(i for i in mail.in_reply_to + mail.references if i))[:50]
+    return bool(ids) and OutgoingMail.select().where(
+        OutgoingMail.message_id.in_(ids) & (OutgoingMail.audience == "staff")
+        & (OutgoingMail.complaint == complaint_id)).exists()
 
 
 def _by_reference(ids: tuple[str, ...]) -> Complaint | None:

@@ -35,6 +35,7 @@ from typing import Callable, Sequence
 import peewee as pw
 
 from gateway import bounces, forward, hygiene, lookup, tracking
+from gateway.digest import recent_complaints_from
 from gateway.apply import Incoming, apply
 from gateway.archive import Archive
 from gateway.decide import Inputs, decide
@@ -49,6 +50,12 @@ from gateway.staff import Identity, StaffPolicy, claims_staff, identify
 from gateway.view import naive
 
 log = logging.getLogger("gateway.pipeline")
+
+# Without authentication a From is all we have, and anyone can write one: a staff address may
+# only act on a complaint (answer the customer, change its status) by replying to a mail the
+# desk sent staff about it, whose Message-ID an outsider never saw.
+UNPROVEN = Identity(False, True, "the sender's address was not authenticated and the mail is not a reply to "
+                                 "the desk's mail to staff about this complaint")
 
 Note = Callable[[], None]  # a log line that may only be written once its transaction has committed
 
@@ -172,19 +179,25 @@ class Pipeline:
                         bounces.Sent(*row) for row in lookup.outgoing_recipients(bounce.original_message_ids)
                     )) if bounce else bounces.NOTHING
                     matched = match(mail.sender, who.is_staff, thread)
+                    if who.needs_proof and matched.role == "staff" and matched.complaint is not None \
+                            and not lookup.replies_to_staff_mail(mail, matched.complaint.id):
+                        who = UNPROVEN
+                        matched = match(mail.sender, False, thread)
                     forwarded = self.forwarded(mail) if who.is_staff and matched.role in ("new", "staff") else None
                     before = None
                     if matched.role == "new" and isinstance(forwarded, forward.Forwarded):
                         earlier = lookup.complaint_with_event(forwarded.key)
                         before = lookup.complaint_view(earlier, self.policy.staff_addresses_for(earlier)) \
                             if earlier else None
+                    recent = recent_complaints_from(mail.sender, now) \
+                        if matched.role in ("new", "stranger") and not who.is_staff and not verdict.automatic else 0
                     plan = decide(Inputs(
                         mail=mail, verdict=verdict, identity=who, match=matched, now=now,
                         new_tracking=tracking.make(self.prefix, now.astimezone(self.policy.tz).year),
                         source=arrival.source, bounce_ids=ours.failed_ids, bounce_recipients=ours.bouncing,
                         bounce_permanent=bool(ours.failed_ids),
                         known_language=lookup.customer_language(mail.sender), forwarded=forwarded,
-                        registered_before=before), self.policy)
+                        registered_before=before, sender_recent_new=recent), self.policy)
                     attachments = mail.attachments
                     if plan.message_kind in ("forward", "forwarded_customer", "forward_again") \
                             and isinstance(forwarded, forward.Forwarded):
@@ -243,8 +256,8 @@ class Pipeline:
             seen = lookup.already_stored(digest, message_id)
             if seen:
                 return IngestOutcome("duplicate", digest, message_id, reason=f"same as message {seen.id}")
-            Message.create(direction="in", message_id=message_id or None, sha256=digest, size=len(arrival.raw),
-                           source=arrival.source, sender=mail.sender if mail else "",
+            Message.create(direction="in", message_id=message_id[:998] or None, sha256=digest, size=len(arrival.raw),
+                           source=arrival.source, sender=(mail.sender if mail else "")[:320],
                            subject=(mail.subject if mail else "")[:500], kind="quarantined", state="quarantined",
                            reason=reason, received_at=naive(now))
             trigger = f"{now:%Y-%m-%d}"

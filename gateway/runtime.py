@@ -16,6 +16,7 @@ from gateway.config import Config
 from gateway.language import LanguageDetector
 from gateway.models import open_database
 from gateway.policy import Policy
+from gateway.private import restrict, sqlite_files
 from gateway.transports import MaildirTransport, SmtpTransport, Transport
 
 if TYPE_CHECKING:
@@ -41,6 +42,8 @@ class Runtime:
     def open(cls, config: Config, policy: Policy | None = None,
              detector: LanguageDetector | None = None) -> "Runtime":
         database = open_database(config.database_url)
+        restrict(*sqlite_files(config.database_url), config.resolve(config.storage.archive),
+                 config.resolve(config.outbound.maildir))  # what a run under a looser umask left open
         return cls(config, database, Archive(config.resolve(config.storage.archive)),
                    policy or Policy.load(config, detector=detector))
 

@@ -8,7 +8,7 @@ error mail to the staff member: a half-applied reply is worse than none.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Callable
 
 from gateway import lifecycle, relaytext
@@ -16,6 +16,8 @@ from gateway.parse import Mail
 from gateway.plan import OutMail, Plan, PlanBuilder
 from gateway.policy import Policy
 from gateway.view import ComplaintView
+
+MAX_EXTEND_DAYS = 366  # a promise further out is a typo (2062 for 2026), not a plan
 
 # mode -> (customer mail kind or "" for none, status the complaint moves to or "")
 MODES: dict[str, tuple[str, str]] = {
@@ -88,6 +90,9 @@ def _extend(s: Steering, arg: str) -> None:
     such; a day off moves to the next business day, and the staff member is told so."""
     date_text, _, reason = arg.partition(" ")
     asked = date.fromisoformat(date_text)
+    if asked > s.now.date() + timedelta(days=MAX_EXTEND_DAYS):
+        s.errors.append(f"#extend {date_text}: more than a year ahead; give the nearest date you can keep")
+        return
     landed = s.policy.calendar.next_business_day(asked)
     new_due = s.policy.end_of_business_day(landed)
     if new_due <= s.now:

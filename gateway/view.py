@@ -33,6 +33,7 @@ class ComplaintView:
     status_before_wait: str = ""  # where a waiting_customer complaint goes back to
     customer_message_ids: tuple[str, ...] = ()  # for threading our replies
     staff_addresses: tuple[str, ...] = field(default=())  # department/assignee to notify
+    last_auto_answer: datetime | None = None  # when we last answered the customer automatically (status)
     sensitive: bool = False  # special-category data mentioned (the customer was warned once)
     customer_name: str = ""  # what we know of the customer (the acknowledgement asked for what is missing)
     customer_phone: str = ""

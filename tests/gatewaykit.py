@@ -86,6 +86,16 @@ def show(config: Path, tracking: str) -> dict[str, Any]:
     return json.loads(gateway(config, "show", tracking, "--json").stdout)
 
 
+def staff_notice_id(config: Path, tracking: str) -> str:
+    """The Message-ID of the desk's first mail to staff about a complaint, in brackets: a staff
+    answer replies to it (without authentication, only such a reply acts on the complaint)."""
+    found = next(o for o in show(config, tracking)["outgoing"] if o["kind"] in STAFF_NOTICE_KINDS)
+    return f"<{found['message_id']}>"
+
+
+STAFF_NOTICE_KINDS = ("staff_new", "registered", "staff_update", "staff_notice")
+
+
 def listing(config: Path, *args: str) -> list[dict[str, Any]]:
     return json.loads(gateway(config, "list", "--json", *args).stdout)
 

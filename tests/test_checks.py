@@ -90,3 +90,11 @@ def test_a_template_word_becomes_valid_once_the_rules_learn_it(tmp_path):
         '[intents.accept]\naz = ["qəbul edirəm"]\nru = ["принимаю"]\ntr = ["kabul"]\nen = ["accept", "fine by me"]\n')
     result = gateway(config, "check", check=False)
     assert result.returncode == 0, result.stdout.decode()
+
+
+def test_check_warns_loudly_when_staff_are_not_authenticated(tmp_path):
+    result = gateway(write_config(tmp_path), "check", check=False)
+    assert b"WARNING: [staff] require_authentication is off" in result.stderr
+    assert b"WARNING" not in result.stdout  # stdout lists problems; the shipped default still passes
+    strict = gateway(write_config(tmp_path / "strict", require_auth=True), "check", check=False)
+    assert b"WARNING" not in strict.stderr

@@ -58,3 +58,11 @@ def test_order_numbers_and_dates_are_not_phones():
 ])
 def test_missing_contact_fields(contact, missing):
     assert missing_contact_fields(contact) == missing
+
+
+def test_a_huge_display_name_is_no_name():
+    """A 1 MB display name is not stored as the customer's name: the ack asks for the name."""
+    assert extract_contact("A" + "a" * 1_000_000, "", "", "AZ").name == ""
+    assert extract_contact("Aysel " * 30, "", "", "AZ").name == ""
+    assert extract_contact("", "", "Aysel " + "M" * 200, "AZ").name == ""
+    assert extract_contact("Aysel Rauf qızı Məmmədova", "", "", "AZ").name == "Aysel Rauf qızı Məmmədova"

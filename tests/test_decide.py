@@ -171,11 +171,14 @@ def test_a_reply_soon_after_closing_reopens_the_complaint(policy):
 
 def test_a_reply_long_after_closing_opens_a_new_linked_complaint_and_acknowledges_it(tmp_path):
     policy = policy_with(tmp_path, "reopen_within_days = 7")
-    plan = run(policy, mail("The kettle broke again."), role="customer", view=complaint("closed", closed_at=NOW.replace(day=10)))
+    view = complaint("closed", closed_at=NOW.replace(day=10), subject="Broken kettle")
+    plan = run(policy, mail("The kettle broke again.", subject="Re: Your complaint has been closed [CC-2026-4K7PQ2MX]"),
+               role="customer", view=view)
     assert plan.create.tracking == "CC-2026-NEW0000X" and plan.create.linked_tracking == "CC-2026-4K7PQ2MX"
     assert plan.message_kind == "customer"
     ack = next(o for o in plan.outgoing if o.kind == "ack")
     assert ack.recipient == "aysel@example.az" and ack.params["linked"] == "CC-2026-4K7PQ2MX"
+    assert plan.create.subject == "Broken kettle"  # the old complaint's, not "Re: ... [old number]"
     assert not any(kind == "stranger" for kind, _ in kinds(plan))
 
 

@@ -83,7 +83,7 @@ def test_two_gateways_writing_to_each_other_stop_after_one_mail_each(tmp_path):
 def test_responder_answering_everything_cannot_start_a_storm(tmp_path):
     config = write_config(tmp_path, extra="")
     config.write_text(config.read_text().replace("retry_base_seconds = 60", "retry_base_seconds = 60\n"
-                                                 "rate_per_recipient_hour = 3"))
+                                                 "rate_per_recipient_hour = 3\nauto_answer_hours = 0"))
     line = gateway(config, "ingest", "--now", NOW, input=mail(sender="bot@example.org")).stdout.decode()
     tracking = line.split()[2]
     for i in range(8):  # a broken responder replying with an empty body each time (a status request)
@@ -286,7 +286,43 @@ def test_a_strangers_bounce_naming_a_customer_holds_nobody(tmp_path, sender):
     # a machine's word is stored as a bounce on nothing; a person writing this is a person (acknowledged)
     assert line.split()[-1] == ("bounce" if "MAILER" in sender else "customer")
     assert _state(config, tracking) == (False, "sent", ["ack", "staff_new"])
+    notice = next(o for o in show(config, tracking)["outgoing"] if o["kind"] == "staff_new")
     gateway(config, "ingest", "--now", NOW, input=mail(sender="team@shop.test", subject=f"Re: [{tracking}]",
-                                                         body="#resolve\nWe refunded your order."))
+                                                         body="#resolve\nWe refunded your order.",
+                                                         in_reply_to=f"<{notice['message_id']}>"))
     gateway(config, "tick", "--now", NOW)
-    assert all(o["state"] == "sent" for o in show(config, tracking)["outgoing"])  # the answer reached the victim
+    outgoing = show(config, tracking)["outgoing"]
+    assert "resolution" in [o["kind"] for o in outgoing] or "relay" in [o["kind"] for o in outgoing]
+    assert all(o["state"] == "sent" for o in outgoing)  # the answer reached the victim
+
+
+def test_one_automatic_answer_per_complaint_per_window(tmp_path):
+    """A responder hygiene cannot see (empty replies read as status requests) gets one status mail;
+    its further replies reach staff, not the responder; after the window a question is answered again."""
+    config = write_config(tmp_path)
+    tracking = gateway(config, "ingest", "--now", NOW, input=mail(sender="bot@example.org")).stdout.decode().split()[2]
+    for i in range(5):
+        gateway(config, "ingest", "--now", f"2026-11-23T06:{10 + i}:00Z",
+                input=mail(sender="bot@example.org", subject=f"Re: [{tracking}] x", body=""))
+    gateway(config, "tick", "--now", "2026-11-23T06:30:00Z")
+    to_bot = [o["kind"] for o in show(config, tracking)["outgoing"] if o["recipient"] == "bot@example.org"]
+    assert sorted(to_bot) == ["ack", "status"]
+    data = show(config, tracking)
+    unanswered = [e for e in data["events"] if e["kind"] == "status_request" and "not answered" in e["detail"]]
+    assert len(unanswered) == 4
+    assert sum(o["kind"] == "staff_update" for o in data["outgoing"]) == 4  # a person asking again is seen
+    later = "2026-11-23T12:11:00Z"  # six hours after the status answer
+    gateway(config, "ingest", "--now", later, input=mail(sender="bot@example.org", subject=f"Re: [{tracking}] x",
+                                                        body="Any news?"))
+    to_bot = [o["kind"] for o in show(config, tracking)["outgoing"] if o["recipient"] == "bot@example.org"]
+    assert sorted(to_bot) == ["ack", "status", "status"]
+
+
+def test_out_of_office_text_without_headers_is_not_answered(tmp_path):
+    config = write_config(tmp_path)
+    tracking = gateway(config, "ingest", "--now", NOW, input=mail(sender="irina@example.ru")).stdout.decode().split()[2]
+    line = gateway(config, "ingest", "--now", NOW, input=mail(
+        sender="irina@example.ru", subject=f"Re: [{tracking}] Ваша жалоба",
+        body="Здравствуйте!\n\nЯ в отпуске до 15 мая. Когда вернусь, отвечу.\n\nИрина")).stdout.decode()
+    assert line.split()[-1] == "autoreply"
+    assert [o["kind"] for o in show(config, tracking)["outgoing"]] == ["ack", "staff_new"]

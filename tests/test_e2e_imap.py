@@ -13,6 +13,7 @@ import email
 import email.policy
 import shutil
 import signal
+import time
 import uuid
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -27,6 +28,7 @@ from servers import Account, FreezableProxy, PrivateDovecot, SmtpPeer, free_port
 
 WAIT = 30.0  # upper bound for things that normally take well under a few seconds
 LEASE_SECONDS = 5.0  # a killed daemon's hold on the mailbox; the default 30 s would only make tests wait
+CLAIM_SECONDS = 5.0  # a killed daemon's hold on the outbox rows it claimed (the database's clock, not --now)
 CARE = "care@shop.test"
 
 
@@ -79,7 +81,8 @@ class ImapDesk:
                 f'security = "{security}"\nusername = "{self.account.username}"\npassword_file = "imap.secret"\n'
                 f'lease_seconds = {lease_seconds}\n' + (f'ca_file = "{ca_file}"\n' if ca_file else ""))
         self.config = write_config(self.directory, smtp_port=self.smtp_port, transport="smtp", extra="\n" + imap,
-                                   outbound_extra=f'[outbound.smtp]\nhost = "127.0.0.1"\nport = {relay}\n'
+                                   outbound_extra=f'claim_seconds = {CLAIM_SECONDS}\n'
+                                                  f'[outbound.smtp]\nhost = "127.0.0.1"\nport = {relay}\n'
                                                   'security = "none"\ntimeout = 5\n')
 
     def start(self) -> DaemonProcess:
@@ -217,6 +220,7 @@ def test_sigkill_between_store_and_move_yields_one_complaint_and_one_ack(tmp_pat
         wait_for(lambda: "processed tracking=" in desk.log(), timeout=WAIT, interval=0.01)
         proxy.frozen.set()
         assert desk.stop(signal.SIGKILL) == -signal.SIGKILL
+        killed_at = time.monotonic()
     finally:
         proxy.close()  # whatever the dead daemon had sent into the frozen relay is dropped
 
@@ -228,7 +232,9 @@ def test_sigkill_between_store_and_move_yields_one_complaint_and_one_ack(tmp_pat
     desk.start()
     wait_for(lambda: desk.folder("INBOX") == {}, timeout=60)
     assert desk.stop() == 0, desk.log()
-    # mail queued by the killed daemon waits out its lease and retry backoff: run the outbox an hour on
+    # mail the killed daemon had claimed waits out its claim (judged on the database's clock, so
+    # really wait) and its retry backoff (run the outbox an hour on)
+    time.sleep(max(0.0, killed_at + CLAIM_SECONDS + 0.5 - time.monotonic()))
     later = (datetime.now(timezone.utc) + timedelta(hours=1)).isoformat()
     gateway(desk.config, "tick", "--now", later)
 

@@ -43,11 +43,12 @@ def test_acknowledged_in_the_customers_language_and_routed(tmp_path, lang, text,
 
 
 def test_staff_language_override_and_the_customer_remembers_it(tmp_path):
-    config = write_config(tmp_path)
+    config = write_config(tmp_path, require_auth=True)  # a fresh staff mail (no reply) needs authentication
     tracking = gateway(config, "ingest", "--now", NOW, input=mail(
         sender="c@example.net", body=CASES[3][1])).stdout.decode().split()[2]
     gateway(config, "ingest", "--now", NOW, input=mail(
-        sender="agent@shop.test", subject=f"Re: [{tracking}]", body="#language ru\nМы проверяем ваш заказ."))
+        sender="agent@shop.test", subject=f"Re: [{tracking}]", body="#language ru\nМы проверяем ваш заказ.",
+        headers={"Authentication-Results": "mx.shop.test; dkim=pass header.d=shop.test"}))
     gateway(config, "tick", "--now", NOW)
     relay = [parse_eml(p) for p in outgoing(config) if parse_eml(p)["To"] == "c@example.net"][-1]
     assert relay["Content-Language"] == "ru"

@@ -177,8 +177,8 @@ def test_forged_staff_from_without_authentication_is_refused(tmp_path):
         try:
             tracking, _, staff_new = open_complaint(desk)
             desk.send(reply(staff_new, STAFF, "#close\nClosing this."), STAFF)
-            sent = desk.expect(2)  # the forger is treated as a stranger: new linked complaint
-            assert all(m["To"] != CUSTOMER for m in sent)
+            refused, = desk.expect(1)  # nothing to the customer; the address's owner is told
+            assert refused["To"] == STAFF and "NOT acted on" in body(refused)
             assert show(desk.config, tracking)["status"] == "registered"
             authentic = reply(staff_new, STAFF, "#status in_review\nWe are on it.")
             authentic = (b"Authentication-Results: mx.shop.test; dkim=pass header.d=shop.test; "

@@ -123,8 +123,8 @@ def test_phone_complaint_without_email_tells_the_staff_member_and_never_mails_th
     registered, = to(out, "leyla@shop.test")
     assert tracking in text_of(registered) and "no e-mail" in text_of(registered)
     # a staff answer for this customer comes back to staff instead of vanishing
-    ingest(config, mail(sender="leyla@shop.test", subject=f"Re: [{tracking}]", body="#resolve\nDəyişdirildi."),
-           LATER)
+    ingest(config, mail(sender="leyla@shop.test", subject=f"Re: [{tracking}]", body="#resolve\nDəyişdirildi.",
+                        in_reply_to=registered["Message-ID"]), LATER)
     gateway(config, "tick", "--now", LATER)
     later = sent(config)[len(out):]
     assert later and not [m for m in later if "invalid" in m["To"]]
@@ -193,14 +193,16 @@ def test_report_counts_channels(tmp_path):
 
 
 def test_staff_forwarding_the_customers_follow_up_adds_it_as_the_customers_message(tmp_path):
-    config = write_config(tmp_path)
+    config = write_config(tmp_path, require_auth=True)  # a forward replies to nothing of ours: authenticated
     tracking = ingest(config, mail(sender=CUSTOMER, subject="Paltaryuyan maşın", body=AZ_TEXT))
     gateway(config, "tick", "--now", NOW)
     before = len(outgoing(config))
     body = (f"Bu da müştərinin yeni məktubudur.\n\n---------- Forwarded message ---------\n"
             f"From: Aysel <{CUSTOMER}>\nDate: Tue, Nov 24, 2026 at 9:00 AM\nSubject: Re: [{tracking}]\n"
             f"To: <leyla@shop.test>\n\nUsta hələ gəlməyib.\n")
-    ingest(config, mail(sender="leyla@shop.test", subject=f"Fwd: Re: [{tracking}]", body=body), LATER)
+    ingest(config, mail(sender="leyla@shop.test", subject=f"Fwd: Re: [{tracking}]", body=body,
+                        headers={"Authentication-Results": "mx.shop.test; spf=pass smtp.mailfrom=leyla@shop.test"}),
+           LATER)
     data = show(config, tracking)
     assert data["messages"][-1]["text"] == "Usta hələ gəlməyib."
     assert data["messages"][-1]["kind"] == "forwarded_customer"

@@ -67,7 +67,8 @@ REJECTS = [
     ("en", "reject"), ("en", "I reject."), ("en", "This does not solve my problem."), ("en", "No."),
     ("en", "I do not accept this." + OUTLOOK_SIGNATURE_EN), ("en", "The problem has not been resolved."),
     ("en", "I'm not fully satisfied."), ("en", "Yes... no, I reject it"),
-    ("az", "Qəbul edilmədi."), ("tr", "Kabul etmedim."), ("en", "I accept nothing less than a full refund."),
+    ("az", "Qəbul edilmədi."), ("tr", "Kabul etmedim."), ("tr", "Mağaza iadeyi kabul etmedi."),
+    ("az", "Mağaza qaytarmanı qəbul etmədi."), ("en", "I accept nothing less than a full refund."),
     ("en", "Thanks for the answer. Unfortunately this does not solve my problem, the device still "
            "does not work after the repair and I want my money back."),
     ("en", "I do not accept this, because the replacement you sent is broken too and I want my money back now."),
@@ -92,6 +93,9 @@ UNCLEAR = [
 
 # Ordinary sentences that contain decision words and decide nothing.
 NOT_DECISIONS = [
+    ("en", "Please accept my apologies for the late reply."), ("en", "The shop refused to accept the return."),
+    ("tr", "Sipariş kabul edildi mi bilmiyorum."), ("tr", "Ret cevabı aldım."), ("az", "Rədd cavabı aldım."),
+    ("az", "Sifariş qəbul olunubmu, bilmirəm."),
     ("az", "Sifarişimi qəbul etdiyiniz gündən bəri heç bir xəbər almamışam və mağazaya zəng edəndə heç kim "
            "telefona cavab vermir, bu artıq üçüncü həftədir."),
     ("az", "Kuryer bağlamanı qapıda qoyub getdi, mən evdə yox idim və qonşu onu götürüb, indi isə qutu əzilib."),

@@ -164,3 +164,11 @@ def test_a_unique_key_failure_that_is_no_duplicate_quarantines_the_mail(runtime,
     monkeypatch.undo()
     retried = runtime.pipeline.retry(stored, NOW)
     assert retried.state == "processed" and retried.tracking != first.tracking
+
+
+def test_a_one_megabyte_display_name_is_not_stored_as_the_customers_name(runtime):
+    from gateway.models import Customer
+    raw = mail(sender="long@example.az", name="A" + "a" * 1_000_000, message_id="<long-name@example.az>")
+    outcome = runtime.pipeline.ingest(raw, "smtp", NOW)
+    assert outcome.state == "processed"
+    assert Customer.get(Customer.email == "long@example.az").name == ""

@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from gatewaykit import gateway, mail, show, write_config
+from gatewaykit import gateway, mail, show, staff_notice_id, write_config
 from servers import free_port
 
 
@@ -81,7 +81,8 @@ def test_registration_sms_carries_number_secret_and_link(tmp_path, receiver, mon
 def test_the_decision_notice_goes_by_sms_too(tmp_path, receiver):
     config = sms_config(tmp_path, receiver.url)
     tracking = complaint_with_phone(config)
-    answer = mail(sender="agent@shop.test", subject=f"Re: [{tracking}]", body="#resolve\nKuryer sabah gələcək.\n")
+    answer = mail(sender="agent@shop.test", subject=f"Re: [{tracking}]", body="#resolve\nKuryer sabah gələcək.\n",
+                  in_reply_to=staff_notice_id(config, tracking))
     gateway(config, "ingest", input=answer)
     gateway(config, "tick")
     texts = [body["text"] for _, body in receiver.received]

@@ -1,7 +1,8 @@
 """Staff replies: commands, relay modes, refused commands (no database)."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+import dataclasses
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -72,6 +73,28 @@ def test_extend_sets_the_date_and_tells_the_customer(policy):
     assert plan.updates["due_resolve"].date() == date(2026, 12, 15)
     delay = next(o for o in plan.outgoing if o.kind == "delay")
     assert delay.params["reason"] == "waiting for the supplier"
+    assert not delay.params["planned"]  # view(): due_resolve == NOW, the deadline is passing
+    assert [o.kind for o in plan.outgoing] == ["delay"]  # a business day: no note to staff
+
+
+def test_extend_before_the_deadline_is_planned_and_a_holiday_moves_to_the_next_business_day(policy):
+    later = dataclasses.replace(view("investigating"), due_resolve=datetime(2026, 12, 20, 14, tzinfo=timezone.utc))
+    # 31 December (Solidarity Day) and 1-2 January (New Year) are Azerbaijani holidays, then a weekend
+    plan = steer(reply("#extend 2026-12-31 waiting for the supplier"), later, NOW, policy)
+    delay = next(o for o in plan.outgoing if o.kind == "delay")
+    assert delay.params["planned"]
+    landed = plan.updates["due_resolve"].date()
+    assert landed > date(2026, 12, 31) and policy.calendar.is_business_day(landed)
+    assert all(not policy.calendar.is_business_day(date(2026, 12, 31) + timedelta(days=d))
+               for d in range((landed - date(2026, 12, 31)).days))  # every day skipped is a day off
+    told = next(o for o in plan.outgoing if o.kind == "extended")
+    assert told.recipient == "agent@shop.test" and told.audience == "staff" and told.params["asked"] == "2026-12-31"
+
+
+@pytest.mark.parametrize("day", ["2026-11-20", "2028-01-10"])
+def test_extend_to_the_past_or_years_ahead_is_refused(policy, day):
+    plan = steer(reply(f"#extend {day} waiting"), view("investigating"), NOW, policy)
+    assert [o.kind for o in plan.outgoing] == ["command_error"] and "due_resolve" not in plan.updates
 
 
 @pytest.mark.parametrize("body", ["#frobnicate\nHello", "#status teleported\nHello", "#priority urgent"])

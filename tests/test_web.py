@@ -8,7 +8,7 @@ from email import policy as email_policy
 
 import pytest
 
-from gatewaykit import gateway, mail, outgoing, show
+from gatewaykit import gateway, mail, outgoing, show, staff_notice_id
 from servers import free_port
 from webkit import Client, PortalProcess, file_complaint, portal_config, track
 
@@ -26,7 +26,8 @@ def portal(tmp_path_factory):
 
 
 def staff_resolves(config, tracking: str, answer: str = "Your parcel leaves our warehouse tomorrow.") -> None:
-    raw = mail(sender="agent@shop.test", subject=f"Re: complaint [{tracking}]", body=f"#resolve\n{answer}\n")
+    raw = mail(sender="agent@shop.test", subject=f"Re: complaint [{tracking}]", body=f"#resolve\n{answer}\n",
+               in_reply_to=staff_notice_id(config, tracking))
     gateway(config, "ingest", input=raw)
 
 
@@ -128,7 +129,8 @@ def test_status_page_shows_the_policy_words_and_never_internal_data(portal):
     filed = file_complaint(client, lang="ru", email="status@example.ru",
                            subject="<script>alert(1)</script>", text="Товар пришёл повреждённым.")
     tracking, secret = filed.text("tracking"), filed.text("secret")
-    raw = mail(sender="agent@shop.test", subject=f"Re: [{tracking}]", body="#note the customer is a VIP, agent phone 5551234\n")
+    raw = mail(sender="agent@shop.test", subject=f"Re: [{tracking}]", body="#note the customer is a VIP, agent phone 5551234\n",
+               in_reply_to=staff_notice_id(portal.config, tracking))
     gateway(portal.config, "ingest", input=raw)
     fresh = Client(portal.url)
     page = track(fresh, tracking.lower().replace("-", " "), secret.lower(), lang="ru")
