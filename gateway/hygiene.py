@@ -218,32 +218,36 @@ _PERMANENT_TEXT = re.compile(r"permanent|failed permanently|\b55\d\b|не сущ
                              re.IGNORECASE)
 _TEMPORARY_TEXT = re.compile(r"delay|still being retried|will retry|temporar|\b4\d\d\b", re.IGNORECASE)
 DIAGNOSTIC_MAX = 300
+BOUNCE_SCAN = 1024 * 1024  # bytes of a bounce read for its report (see bounce_report)
 
 
 def bounce_report(mail: Mail, raw: bytes) -> Bounce | None:
-    """What a DSN or plain-text bounce reports; None when it reports nothing usable."""
+    """What a DSN or plain-text bounce reports; None when it reports nothing usable.
+    Reads the first BOUNCE_SCAN bytes: the report comes first, the returned mail's
+    headers next, and a "bounce" of 20,000 parts must not be parsed twice in full."""
+    raw, text = raw[:BOUNCE_SCAN], mail.text[:BOUNCE_SCAN]
     tree = email.message_from_bytes(raw, policy=email.policy.compat32)
     fields = _dsn_fields(tree, raw)
     ids = _returned_ids(tree) + mail.in_reply_to + mail.references
-    ids += tuple(i for m in _TEXT_MESSAGE_ID.findall(mail.text) for i in message_ids(m))
+    ids += tuple(i for m in _TEXT_MESSAGE_ID.findall(text) for i in message_ids(m))
     ids = tuple(i for i in dict.fromkeys(ids) if i != mail.message_id) or tuple(
         i for m in _TEXT_MESSAGE_ID.findall(raw.decode("latin-1")) for i in message_ids(m)
         if i != mail.message_id)  # broken MIME: the returned headers are somewhere in the raw text
     recipients = tuple(dict.fromkeys(
         _address(f.get("final-recipient") or f.get("original-recipient") or "") for f in fields
     )) or tuple(a.strip().lower() for a in mail.header("x-failed-recipients").split(",") if "@" in a) \
-        or _text_recipients(mail.text)
+        or _text_recipients(text)
     recipients = tuple(r for r in recipients if r)
     if not ids and not recipients:
         return None
-    permanent = _permanent(fields, mail.text)
+    permanent = _permanent(fields, text)
     if fields:
         failed = tuple(dict.fromkeys(a for f in fields if _block_failed(f) for a in (
             _address(f.get("final-recipient", "")), _address(f.get("original-recipient", ""))) if a))
     else:
         failed = recipients if permanent else ()
     return Bounce(original_message_ids=ids, recipients=recipients, failed=failed,
-                  permanent=permanent, diagnostic=_diagnostic(fields, mail.text))
+                  permanent=permanent, diagnostic=_diagnostic(fields, text))
 
 
 def _dsn_fields(tree: email.message.Message, raw: bytes) -> list[dict[str, str]]:

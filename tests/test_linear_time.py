@@ -79,3 +79,12 @@ def test_every_pattern_reads_hostile_text_in_linear_time(name: str) -> None:
         pytest.fail(f"{name} ({patterns()[name].pattern!r}) did not finish {len(UNITS)} hostile texts "
                     f"of {SIZE} characters in 30 s: it backtracks")
     assert child.exitcode == 0
+
+
+def test_an_admin_sender_pattern_of_many_stars_is_linear() -> None:
+    """rules/ sender patterns are globs (fnmatch, atomic groups since Python 3.11), never regexes."""
+    from gateway.rules import _sender_match
+    from tests.hostile import finishes
+
+    assert finishes(_sender_match, ("*a" * 40 + "*@b.example",), "a" * 100_000 + "@c.example")
+    assert _sender_match(("*@partner.example",), "Ali@Partner.example") == "*@partner.example"
