@@ -234,7 +234,7 @@ def run(args: argparse.Namespace, root: Path, database: str) -> None:
         stop.set()
         for thread in threads:
             thread.join(timeout=300)
-        drained = _drain(600)
+        drained = _drain(args.drain)
         code = daemon.stop()
     time.sleep(1)
     report(args, runtime, root, relay, timings, answered, ticks, waves, sampler, size_before, messages_before,
@@ -305,6 +305,7 @@ def main() -> None:
     parser.add_argument("--tick-ahead", type=float, default=5.0, help="minutes the tick's clock runs ahead")
     parser.add_argument("--wave-every", type=float, default=120.0)
     parser.add_argument("--wave-size", type=int, default=500)
+    parser.add_argument("--drain", type=float, default=600.0, help="seconds to wait for the outbox after the load")
     parser.add_argument("--postgres", action="store_true", help="a private PostgreSQL cluster instead of SQLite")
     parser.add_argument("--keep", help="directory to keep (default: a temporary one, removed)")
     args = parser.parse_args()

@@ -59,6 +59,7 @@ class Daemon:
         self.deferred_since: float | None = None  # monotonic time the outbox began waiting for a backlog
         self.threads: list[threading.Thread] = []
         self.last_mail_at: datetime | None = None
+        self.sweep_more = False  # the last sweep ran out of its time with complaints still due
         self.reader: BudgetReader | None = None
         self.instance = instance_name()  # this daemon among several sharing one database
         self.outage = OutageLog()
@@ -153,8 +154,15 @@ class Daemon:
         return False
 
     def sweep(self) -> None:
-        self.guarded("deadline sweep", "deadline sweep",
-                     lambda: sweep(self.runtime.policy, self.runtime.database, self.clock()))
+        self.guarded("deadline sweep", "deadline sweep", self.sweep_some)
+
+    def sweep_some(self) -> None:
+        """At most OUTBOX_RUN_SECONDS of the sweep; the main loop comes back for the rest
+        at once (a wave of thousands due yields to arriving mail, so it takes a while)."""
+        self.sweep_more = sweep(self.runtime.policy, self.runtime.database, self.clock(),
+                                budget=OUTBOX_RUN_SECONDS).more
+        if self.sweep_more:
+            self.wake.set()
 
     def guarded(self, what: str, run_name: str, job: Callable[[], object]) -> None:
         """A scheduled job never stops the daemon: a database outage is logged once
@@ -198,6 +206,8 @@ class Daemon:
             if self.wake.wait(timeout=1.0) and not self.stop_event.is_set():
                 self.wake.clear()
                 self.deliver()
+                if self.sweep_more:
+                    self.sweep()
             if self.reload_requested.is_set():
                 self.reload_requested.clear()
                 self.reload()

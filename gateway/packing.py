@@ -5,9 +5,12 @@ Why: a year of reminders, escalations and status replies made the rendered text
 of outgoing copies most of the database (issue 23: 298 of 456 MB). Each is a
 template filled in, so plain zlib saves only about half; the first text of the
 same kind and language, used as a preset dictionary, lets zlib refer to the
-template's words instead of repeating them (measured on a deadline wave: 1.4 KB
-of text became 52 bytes). The dictionary is stored once, in `text_dictionary`,
-and never changes, so every copy packed with it can be read back as long as the
+template's words instead of repeating them (measured on a deadline wave with a
+real text as dictionary: 1.4 KB
+of text became 52 bytes). The dictionary is the template rendered with the
+fictional sample data of `gateway preview` (never a real mail: a dictionary
+outlives every purge, so it must hold nobody's data). It is stored once, in
+`text_dictionary`, and never changes, so every copy packed with it can be read back as long as the
 database lives; an edited template only compresses less well against it.
 
 A packed value is 4 bytes of dictionary id (big-endian) and the zlib stream.
@@ -17,6 +20,7 @@ and the export print.
 from __future__ import annotations
 
 import struct
+from typing import Callable
 import threading
 import weakref
 import zlib
@@ -53,12 +57,13 @@ class Packer:
         self._lock = threading.Lock()
         self._caches: weakref.WeakKeyDictionary[pw.Database, _Cache] = weakref.WeakKeyDictionary()
 
-    def pack(self, kind: str, language: str, text: str) -> bytes:
-        """Call inside the write transaction that stores the copy: the first text of a kind
-        and language becomes its dictionary (another process racing us may win; then theirs)."""
+    def pack(self, kind: str, language: str, text: str, sample: Callable[[], str]) -> bytes:
+        """Call inside the write transaction that stores the copy. `sample()` renders the
+        template with fictional data; the first time a kind and language is packed it
+        becomes their dictionary (another process racing us may win; then theirs)."""
         if not text:
             return pack("", 0, b"")
-        dictionary_id = self._dictionary_for(kind[:32], language[:8], text)
+        dictionary_id = self._dictionary_for(kind[:32], language[:8], sample)
         return pack(text, dictionary_id, self._dictionary(dictionary_id))
 
     def text(self, message: Message) -> str:
@@ -77,12 +82,15 @@ class Packer:
                 cache = self._caches[database] = _Cache()
             return cache
 
-    def _dictionary_for(self, kind: str, language: str, sample: str) -> int:
+    def _dictionary_for(self, kind: str, language: str, sample: Callable[[], str]) -> int:
         cache = self._cache()
         known = cache.by_kind.get((kind, language))
         if known is not None:
             return known
-        data = sample.encode("utf-8")[-MAX_DICTIONARY:]
+        data = sample().encode("utf-8")[-MAX_DICTIONARY:]
+        if not data:
+            cache.by_kind[(kind, language)] = 0
+            return 0
         TextDictionary.insert(kind=kind, language=language, data=data, created_at=utcnow()) \
             .on_conflict_ignore().execute()
         row = TextDictionary.get((TextDictionary.kind == kind) & (TextDictionary.language == language))
@@ -127,8 +135,6 @@ def pack_existing(database: pw.Database, batch: int = 500) -> int:
                     .limit(batch))
         if not rows:
             return done
-        for row in rows:
-            language = ""  # unknown for old rows: one dictionary per kind
-            Message.update(packed=PACKER.pack(row.kind, language, row.text), text="") \
-                .where(Message.id == row.id).execute()
+        for row in rows:  # no template at hand here: plain zlib (a real text must not become a dictionary)
+            Message.update(packed=pack(row.text, 0, b""), text="").where(Message.id == row.id).execute()
         done += len(rows)

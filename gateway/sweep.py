@@ -11,6 +11,7 @@ not in `schedule`).
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
@@ -33,6 +34,7 @@ CHUNK = 10  # complaints per transaction: a step short enough for arriving mail 
 class SweepReport:
     complaints: int = 0
     actions: int = 0
+    more: bool = False  # the time budget ran out with complaints still due
 
 
 def snapshot(complaint: Complaint) -> deadlines.DeadlineSnapshot:
@@ -52,17 +54,23 @@ def next_action_for(complaint: Complaint, policy: Policy, after: datetime | None
 
 
 def sweep(policy: Policy, database: pw.Database, now: datetime, batch: int = 500,
-          share: WriterShare = SHARE) -> SweepReport:
+          share: WriterShare = SHARE, budget: float | None = None) -> SweepReport:
     """Every due complaint, CHUNK per transaction; each chunk yields to mail being stored
-    (gateway.writer): a wave of thousands due at once must not hold up arriving mail."""
+    (gateway.writer): a wave of thousands due at once must not hold up arriving mail.
+    With `budget`, stop after the chunk that exceeds that many seconds (the daemon's main
+    loop pings the watchdog and sees SIGTERM between runs) and say there is more."""
     complaints = actions = 0
+    ends = None if budget is None else time.monotonic() + budget
     while True:
         ids = [c.id for c in Complaint.select(Complaint.id)
                .where(Complaint.next_action_at <= naive(now)).order_by(Complaint.next_action_at).limit(batch)]
         for start in range(0, len(ids), CHUNK):
             with share.background(database):
                 actions += sweep_chunk(policy, database, ids[start:start + CHUNK], now)
-        complaints += len(ids)
+            complaints += len(ids[start:start + CHUNK])
+            rest = start + CHUNK < len(ids) or len(ids) == batch
+            if rest and ends is not None and time.monotonic() >= ends:
+                return SweepReport(complaints, actions, more=True)
         if len(ids) < batch:
             return SweepReport(complaints, actions)
 

@@ -81,3 +81,23 @@ def test_a_stop_request_wakes_the_main_loop(daemon):
     (and, seeing stop_event set, starts no outbox run on the way out)."""
     daemon.request_stop()
     assert daemon.wake.wait(0) and daemon.stop_event.is_set()
+
+
+def test_a_deadline_wave_is_swept_in_bounded_runs(daemon, monkeypatch):
+    """Thousands due at once yield to arriving mail and take a while: one run stops at its
+    budget and wakes the main loop for the rest, which comes back until none is due."""
+    from datetime import datetime, timedelta, timezone
+    from gateway import sweep as sweep_module
+    from gateway.models import Complaint
+    filed = datetime(2026, 11, 2, 8, 0, tzinfo=timezone.utc)
+    raws = [mail(sender=f"w{n}@example.az", message_id=f"<wave-{n}@example.az>") for n in range(sweep_module.CHUNK + 3)]
+    daemon.runtime.pipeline.ingest_batch(raws, "imap", filed)
+    daemon.clock = lambda: filed + timedelta(days=30)
+    monkeypatch.setattr(daemon_module, "OUTBOX_RUN_SECONDS", 0)
+    daemon.sweep_some()
+    assert daemon.sweep_more and daemon.wake.is_set()
+    due = Complaint.select().where(Complaint.next_action_at <= datetime(2026, 12, 2)).count()
+    assert due == 3  # one chunk done
+    daemon.sweep_some()
+    assert not daemon.sweep_more
+    assert Complaint.select().where(Complaint.next_action_at <= datetime(2026, 12, 2)).count() == 0

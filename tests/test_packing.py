@@ -67,6 +67,9 @@ def test_outgoing_copies_are_packed_and_show_prints_their_whole_text(runtime):
     later = acks[-1][0]
     assert len(bytes(later.packed)) * 4 < len(acks[-1][1].encode())  # the dictionary did its job
     assert TextDictionary.select().count() == len({(c.kind, "en") for c in copies})
+    dictionaries = b"".join(bytes(d.data) for d in TextDictionary.select())
+    assert dictionaries and not any(f"p{n}@example.az".encode() in dictionaries for n in range(3))  # sample data only
+    assert acks[0][0].complaint.tracking.encode() not in dictionaries
     shown = complaint_json(later.complaint.tracking)
     out = [m for m in shown["messages"] if m["direction"] == "out" and m["kind"] == "ack"]
     assert out[0]["text"] == acks[-1][1]
