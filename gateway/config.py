@@ -81,9 +81,21 @@ class ImapInbound:
 
 
 @dataclass(frozen=True)
+class MaildirInbound:
+    """A Maildir another program writes (Postfix virtual, Dovecot LDA, fetchmail)."""
+
+    path: str
+    processed_folder: str = "Processed"  # Maildir++ subfolder .Processed
+    quarantine_folder: str = "Quarantine"
+    poll_seconds: float = 0.2
+
+
+@dataclass(frozen=True)
 class InboundSection:
     smtp: SmtpInbound = SmtpInbound()
     imap: tuple[ImapInbound, ...] = ()
+    maildir: tuple[MaildirInbound, ...] = ()
+    spool_poll_seconds: float = 0.1  # how often the daemon looks into [storage] spool
 
 
 @dataclass(frozen=True)

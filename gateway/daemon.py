@@ -108,6 +108,26 @@ class Daemon:
             self.sources.append(watcher)
             self.watchers.append(watcher)
             self.threads.append(thread)
+        self.start_maildirs()
+
+    def start_maildirs(self) -> None:
+        """The spool `gateway deliver` writes, and each [[inbound.maildir]]: one polling thread each."""
+        from gateway.sources.maildir import Folders, MaildirWatcher
+        config = self.runtime.config
+        limit = config.storage.max_message_bytes * 2
+        watchers = [MaildirWatcher(config.resolve(config.storage.spool), self._maildir_sink("spool", config.storage.spool),
+                                   source="spool", poll_seconds=config.inbound.spool_poll_seconds, read_limit=limit)]
+        for box in config.inbound.maildir:
+            watchers.append(MaildirWatcher(config.resolve(box.path), self._maildir_sink("maildir", box.path),
+                                           source="maildir", folders=Folders(box.processed_folder, box.quarantine_folder),
+                                           poll_seconds=box.poll_seconds, read_limit=limit))
+        for watcher in watchers:
+            thread = threading.Thread(target=watcher.run, args=(self.stop_event,), name=watcher.key, daemon=True)
+            thread.start()
+            self.threads.append(thread)
+
+    def _maildir_sink(self, kind: str, ident: str) -> Callable[[Sequence[bytes], str], list[IngestOutcome]]:
+        return self.upkeep.board.track(kind, ident, self.locked_ingest_batch, self.clock)
 
     def start_reader(self) -> None:
         """Mail is read (parsed) in a child process within `[gateway] read_seconds`: a poison
