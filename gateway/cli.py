@@ -3,6 +3,7 @@
     gateway [--config PATH] run
     gateway [--config PATH] web
     gateway [--config PATH] ingest [--now ISO8601] [FILE ...]
+    gateway [--config PATH] deliver            (MTA pipe: spool stdin, exit 0 or 75)
     gateway [--config PATH] tick [--now ISO8601]
     gateway [--config PATH] show TRACKING --json
     gateway [--config PATH] list [--status S] [--overdue] --json
@@ -15,7 +16,7 @@
     gateway [--config PATH] purge [--now ISO8601] [--days N]
 
 Exit codes: 0 success, 1 a problem with the data or the work, 2 bad config or usage;
-`ingest` exits 75 (EX_TEMPFAIL) whenever a message was not stored, so an MTA retries it.
+`ingest` and `deliver` exit 75 (EX_TEMPFAIL) whenever a message was not stored, so an MTA retries it.
 """
 from __future__ import annotations
 
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser("ingest", help="process raw messages from files or stdin (MTA pipe)")
     ingest.add_argument("files", nargs="*", type=Path)
     ingest.add_argument("--now", type=parse_now, default=None)
+    sub.add_parser("deliver", help="MTA pipe: write stdin durably into the spool for the daemon (fast)")
     tick = sub.add_parser("tick", help="run every scheduled job once")
     tick.add_argument("--now", type=parse_now, default=None)
     show = sub.add_parser("show", help="one complaint")
@@ -98,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "deliver":  # normally dispatched by gateway.entry before this module loads
+        from gateway.spool import deliver
+        return deliver(args.config)
     from gateway.private import narrow_umask
     narrow_umask()  # before anything is written: database, raw mail, outgoing mail, exports
     # The MTA pipe: nothing it hands us may bounce because of a problem on our side (an MTA reads

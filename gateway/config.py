@@ -51,6 +51,7 @@ class GatewaySection:
 class StorageSection:
     database: str = "sqlite:///storage/gateway.db"
     archive: str = "storage/archive"
+    spool: str = "storage/spool"  # the Maildir `gateway deliver` writes and the daemon takes mail from
     max_message_bytes: int = 25 * 1024 * 1024
 
 

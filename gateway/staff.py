@@ -17,16 +17,17 @@ replies to a mail we sent to staff (see `needs_proof`).
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import authres
 
 from gateway.parse import Mail
 
-MAX_HEADERS = 20  # Authentication-Results headers read, from the top
-MAX_HEADER_CHARS = 4096  # the parser is linear but not free: a header is bounded before it reads it
-_AUTHSERV = re.compile(r"\s*(?:\([^()]{0,200}\)\s*)?([^\s;()]{1,255})")
+MAX_HEADERS = 10  # Authentication-Results headers read, from the top (ours are the topmost)
+MAX_HEADER_CHARS = 4096  # read of one header
+MAX_RESULTS = 8  # results (';'-separated parts) read of one header
+MAX_PART_CHARS = 400  # one result with its properties; authres is super-linear on long ones
+MAX_PROPERTIES = 12  # '=' signs in one result (method=result and its properties)
 
 
 @dataclass(frozen=True)
@@ -54,37 +55,66 @@ def claims_staff(address: str, policy: StaffPolicy) -> bool:
     return address in policy.addresses or domain_of(address) in policy.domains
 
 
-def trusted_results(mail: Mail, authserv_ids: frozenset[str]) -> list[authres.AuthenticationResultsHeader]:
-    """The topmost run of Authentication-Results headers written by our servers.
+def trusted_results(mail: Mail, authserv_ids: frozenset[str]) -> list[list[authres.AuthenticationResult]]:
+    """The results of the topmost run of Authentication-Results headers written by our servers.
 
     Walking down from the top, the first header carrying a trusted authserv-id
     starts the run and the first other header ends it: whatever lies below was
     there before our server received the mail, so the sender may have written it."""
-    run: list[authres.AuthenticationResultsHeader] = []
+    run: list[list[authres.AuthenticationResult]] = []
     started = False
     for value in mail.header_all("authentication-results")[:MAX_HEADERS]:
-        value = value[:MAX_HEADER_CHARS]
-        parsed = _parse(value)
-        server = parsed.authserv_id if parsed is not None else _authserv_id(value)
+        parts = _split(value[:MAX_HEADER_CHARS])
+        server = parts[0].split()[0] if parts[0].split() else ""
         if server.lower().rstrip(".") in authserv_ids:
             started = True  # ours, even when unreadable: it still belongs to the run
-            if parsed is not None:
-                run.append(parsed)
+            run.append([r for part in parts[1:MAX_RESULTS + 1] for r in _parse(parts[0], part)])
         elif started:
             break
     return run
 
 
-def _parse(value: str) -> authres.AuthenticationResultsHeader | None:
+def _split(value: str) -> list[str]:
+    """The header's ';'-separated parts with comments taken out, in one linear pass (authres
+    alone is super-linear on long or oddly quoted headers, so it only ever sees one part)."""
+    parts: list[str] = []
+    current: list[str] = []
+    depth, quoted, escaped = 0, False, False
+    for char in value:
+        if escaped:
+            escaped = False
+            if not depth:
+                current.append(char)
+        elif char == "\\" and (quoted or depth):
+            escaped = True
+            if not depth:
+                current.append(char)
+        elif depth:
+            depth += 1 if char == "(" else -1 if char == ")" else 0
+        elif quoted:
+            current.append(char)
+            quoted = char != '"'
+        elif char == "(":
+            depth = 1
+            current.append(" ")
+        elif char == ";":
+            parts.append("".join(current))
+            current = []
+        else:
+            quoted = char == '"'
+            current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+def _parse(server: str, part: str) -> list[authres.AuthenticationResult]:
+    part = part.strip()
+    if not part or len(part) > MAX_PART_CHARS or part.count("=") > MAX_PROPERTIES:
+        return []  # no real result is that long; authres would take its time over it
     try:
-        return authres.AuthenticationResultsHeader.parse_value(value)
+        return list(authres.AuthenticationResultsHeader.parse_value(f"{server}; {part}").results)
     except Exception:  # authres raises its own SyntaxError and, on odd input, others
-        return None
-
-
-def _authserv_id(value: str) -> str:
-    found = _AUTHSERV.match(value)
-    return found.group(1) if found else ""
+        return []
 
 
 def aligned(domain: str, from_domain: str) -> bool:
@@ -123,10 +153,9 @@ def authenticated(mail: Mail, policy: StaffPolicy) -> bool:
     below our server's own cannot overrule what our server said about that method."""
     from_domain = domain_of(mail.sender)
     decided: set[str] = set()
-    for header in trusted_results(mail, policy.authserv_ids):
-        methods = {str(result.method).lower() for result in header.results} - decided
-        if any(passes(result, from_domain) for result in header.results
-               if str(result.method).lower() in methods):
+    for results in trusted_results(mail, policy.authserv_ids):
+        methods = {str(result.method).lower() for result in results} - decided
+        if any(passes(result, from_domain) for result in results if str(result.method).lower() in methods):
             return True
         decided |= methods
     return False

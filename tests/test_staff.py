@@ -103,13 +103,14 @@ def test_forged_extra_header_below_ours_does_not_count():
 
 
 def test_unreadable_headers_are_ignored_and_bounded():
-    assert not staff("agent@shop.test", "mx.shop.test; ;;; dkim=pass header.d=shop.test")
+    assert not staff("agent@shop.test", "mx.shop.test; dkim pass header.d=shop.test")
+    assert not staff("agent@shop.test", "mx.shop.test; dkim=pass " + "x.y=z " * 20 + "header.d=shop.test")
     assert not staff("agent@shop.test", "mx.shop.test; garbage", "relay.example; x",
                      "mx.shop.test; dkim=pass header.d=shop.test")
     many = ["relay.example; none"] * 500 + ["mx.shop.test; dkim=pass header.d=shop.test"]
-    assert not staff("agent@shop.test", *many)  # only the first 20 headers are read
+    assert not staff("agent@shop.test", *many)  # only the first 10 headers are read
     huge = "mx.shop.test; dkim=pass reason=\"" + "\\\"" * 200_000 + "\" header.d=shop.test"
-    assert not staff("agent@shop.test", huge)  # cut to 4,096 characters before it is parsed
+    assert not staff("agent@shop.test", huge)  # cut to 2,048 characters before it is parsed
 
 
 def test_no_trusted_server_configured_trusts_nothing():

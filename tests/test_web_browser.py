@@ -10,7 +10,7 @@ from email import policy as email_policy
 
 import pytest
 
-from gatewaykit import gateway, mail, outgoing, show
+from gatewaykit import gateway, mail, outgoing, show, staff_notice_id
 from servers import free_port
 from webkit import PortalProcess, portal_config
 
@@ -79,7 +79,8 @@ def test_file_track_and_accept_in_a_browser(tmp_path, browser):
         assert browser.find_element(By.ID, "status").text == "Qeydə alınıb"
 
         answer = mail(sender="agent@shop.test", subject=f"Re: [{tracking}]",
-                      body="#resolve\nKuryer sifarişinizi sabah gətirəcək.\n")
+                      body="#resolve\nKuryer sifarişinizi sabah gətirəcək.\n",
+                      in_reply_to=staff_notice_id(config, tracking))
         gateway(config, "ingest", input=answer)
         browser.refresh()
         assert "Kuryer sifarişinizi sabah gətirəcək." in browser.page_source
