@@ -147,6 +147,8 @@ def run_checks(config: Config) -> int:
     problems += template_problems(config)
     from gateway.web.checks import web_problems
     problems += web_problems(config)
+    from gateway.sources.maildir import config_problems
+    problems += config_problems(config)
     try:
         BusinessCalendar.from_config(config.calendar, config.business_zone)
     except ValueError as exc:

@@ -81,6 +81,11 @@ class ImapInbound:
 
 
 @dataclass(frozen=True)
+class LmtpInbound:
+    listen: str = ""  # "127.0.0.1:2424": an LMTP listener for the MTA's `lmtp:` transport; empty: off
+
+
+@dataclass(frozen=True)
 class MaildirInbound:
     """A Maildir another program writes (Postfix virtual, Dovecot LDA, fetchmail)."""
 
@@ -95,6 +100,7 @@ class InboundSection:
     smtp: SmtpInbound = SmtpInbound()
     imap: tuple[ImapInbound, ...] = ()
     maildir: tuple[MaildirInbound, ...] = ()
+    lmtp: LmtpInbound = LmtpInbound()
     spool_poll_seconds: float = 0.1  # how often the daemon looks into [storage] spool
 
 
@@ -307,6 +313,7 @@ PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
     "calendar.work_end": _HH_MM,
     "report.at": _HH_MM,
     "web.listen": (re.compile(r"[^\s:]+:\d{1,5}"), "host:port, e.g. 127.0.0.1:8080"),
+    "inbound.lmtp.listen": (re.compile(r"([^\s:]+:\d{1,5})?"), "host:port, e.g. 127.0.0.1:2424, or empty (off)"),
     "web.public_url": (re.compile(r"(https?://[^\s/]+(/[^\s]*)?)?"), "an http(s) URL, e.g. https://care.shop.example"),
     "sms.url": (re.compile(r"(https?://[^\s/]+(/[^\s]*)?)?"), "an http(s) URL"),
 }

@@ -96,6 +96,12 @@ class Daemon:
                                     data_size_limit=config.storage.max_message_bytes * 2)
             listener.start()
             self.sources.append(listener)
+        if config.inbound.lmtp.listen:  # the MTA's `lmtp:` transport: per-recipient replies, no queue of ours
+            sink = self.upkeep.board.track("lmtp", config.inbound.lmtp.listen, self.ingest, self.clock)
+            listener = SmtpListener(config.inbound.lmtp.listen, sink, self.ingest_lock, lmtp=True,
+                                    data_size_limit=config.storage.max_message_bytes * 2)
+            listener.start()
+            self.sources.append(listener)
         for mailbox in config.inbound.imap:
             from gateway.sources.imap import ImapWatcher, mailbox_key
             sink = self.upkeep.board.track("imap", mailbox_key(mailbox), self.locked_ingest_batch, self.clock)

@@ -128,3 +128,34 @@ def test_run_stops_on_request(tmp_path):
     stop.set()
     thread.join(timeout=5)
     assert not thread.is_alive()
+
+
+def test_check_validates_the_new_keys(tmp_path):
+    from gatewaykit import gateway
+    (tmp_path / "blocker").write_text("a file, not a directory")
+    extra = ('\n[inbound]\nspool_poll_seconds = 0\n[inbound.lmtp]\nlisten = "127.0.0.1:2525"\n'
+             '[[inbound.maildir]]\npath = "blocker/box"\n'
+             '[[inbound.maildir]]\npath = "storage/spool"\nprocessed_folder = "a/b"\nquarantine_folder = "a/b"\n')
+    config = write_config(tmp_path, extra=extra)
+    result = gateway(config, "check", check=False)
+    out = result.stdout.decode()
+    assert result.returncode == 1
+    for words in ("blocker is not a directory", "is also storage.spool", "poll_seconds must be above 0",
+                  "must be a plain name", "must differ", "inbound.lmtp.listen: 127.0.0.1:2525 is also"):
+        assert words in out, out
+    good = write_config(tmp_path / "good", extra='\n[inbound.lmtp]\nlisten = "127.0.0.1:2424"\n'
+                                                  '[[inbound.maildir]]\npath = "external"\n')
+    assert gateway(good, "check", check=False).returncode == 0
+
+
+def test_lmtp_listener_stores_mail(tmp_path):
+    import smtplib
+    port = free_port()
+    config = write_config(tmp_path, smtp_port=free_port(), extra=f'\n[inbound.lmtp]\nlisten = "127.0.0.1:{port}"\n')
+    with DaemonProcess(config) as daemon:
+        daemon.wait_listening(int(config.read_text().split("listen = \"127.0.0.1:")[1].split('"')[0]))
+        with smtplib.LMTP("127.0.0.1", port, timeout=30) as client:
+            refused = client.sendmail("aysel@example.az", ["care@shop.test"], mail())
+        assert refused == {}
+        wait_for(lambda: len(listing(config)) == 1, timeout=30)
+        assert daemon.stop() == 0
