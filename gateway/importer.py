@@ -97,11 +97,44 @@ def run_import(pipeline, path: Path, now: datetime, notify: bool = False) -> Sum
     summary = Summary(total=len(order))
     advance = progress(len(order))
     pipeline.quiet = not notify
+    trackings: set[str] = set()
     try:
         for raws, nows in batches(box, order):
             for outcome in pipeline.ingest_batch(raws, "import", nows):
                 summary.add(outcome.state)
+                if outcome.tracking:
+                    trackings.add(outcome.tracking)
             advance(len(raws))
+            if not notify:
+                settle_past_deadlines(pipeline.policy, pipeline.database, trackings, now)
+                trackings.clear()
     finally:
         pipeline.quiet = False
     return summary
+
+
+def settle_past_deadlines(policy, database, trackings: set[str], now: datetime) -> int:
+    """Record the reminders, escalations and delay notices whose time passed before the import
+    as done without sending them: the next sweep must not mail customers about last year's
+    deadlines (the complaints stay visibly overdue for staff). Deadlines still ahead fire as usual."""
+    from gateway import deadlines
+    from gateway.models import Complaint, Event, write_transaction
+    from gateway.sweep import next_action_for, snapshot
+    from gateway.view import naive
+    settled = 0
+    if not trackings:
+        return 0
+    with write_transaction(database):
+        for complaint in Complaint.select().where(Complaint.tracking.in_(sorted(trackings))):
+            planned = deadlines.planned_actions(snapshot(complaint), now, policy.config.sla, policy.calendar)
+            done = {e.key for e in Event.select(Event.key).where(Event.key.in_([a.key for a in planned]))} \
+                if planned else set()
+            for action in planned:
+                if action.key not in done:
+                    Event.create(complaint=complaint, at=naive(now), actor="import", kind=action.kind, key=action.key,
+                                 detail=f"{action.deadline or action.kind} due {action.due_at.isoformat()} "
+                                        "passed before the import: not sent")
+                    settled += 1
+            complaint.next_action_at = next_action_for(complaint, policy, after=now)
+            complaint.save(only=complaint.dirty_fields)
+    return settled

@@ -47,6 +47,8 @@ def test_mbox_out_of_order_threads_sends_nothing_and_resumes(tmp_path):
     assert aysel["created_at"].startswith("2026-11-02T06:00")  # processed at its own date, deadlines from it
     assert aysel["due"]["acknowledge"] < "2026-11-30"
     assert outgoing(config) == [] and detail["outgoing"] == []  # history is not news: nothing queued
+    gateway(config, "tick", "--now", NOW)  # past deadlines were settled at import: no surprise mail later
+    assert outgoing(config) == []
     again = gateway(config, "import", "--now", NOW, str(tmp_path / "old.mbox")).stdout.decode()
     assert "3 duplicate" in again and len(listing(config)) == 2
 
