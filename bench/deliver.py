@@ -100,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-import", action="store_true")
     parser.add_argument("--work", type=Path, default=BENCH / "work" / "deliver")
     args = parser.parse_args(argv)
+    args.work = args.work.resolve()  # children run with their home as working directory
     import shutil
     shutil.rmtree(args.work, ignore_errors=True)
     entries = corpus.write(args.work / "corpus", args.n, args.seed)

@@ -159,3 +159,14 @@ def test_lmtp_listener_stores_mail(tmp_path):
         assert refused == {}
         wait_for(lambda: len(listing(config)) == 1, timeout=30)
         assert daemon.stop() == 0
+
+
+def test_a_symlink_planted_in_new_is_not_read(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_bytes(b"not mail")
+    ensure(tmp_path / "box")
+    (tmp_path / "box" / "new" / "1.link").symlink_to(secret)
+    got: list[bytes] = []
+    watcher = MaildirWatcher(tmp_path / "box", lambda raws, s: (got.extend(raws), [Outcome()] * len(raws))[1],
+                             source="maildir", folders=Folders("Processed", "Quarantine"))
+    assert watcher.take_once() == 0 and got == []

@@ -48,7 +48,8 @@ class MaildirWatcher:
         for sub in ("new", "cur"):
             try:
                 with os.scandir(self.path / sub) as entries:
-                    found.extend(Path(e.path) for e in entries if not e.name.startswith(".") and e.is_file())
+                    found.extend(Path(e.path) for e in entries  # a planted symlink is not mail
+                                 if not e.name.startswith(".") and e.is_file(follow_symlinks=False))
             except FileNotFoundError:
                 continue
         return sorted(found, key=lambda p: p.name)
