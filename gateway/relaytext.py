@@ -49,6 +49,18 @@ def scrub_staff(body: str, staff_addresses: Iterable[str], signature: str, care_
     return _remove_phones(text, phones, region).strip()
 
 
+def staff_reply(text: str, marks: Iterable[str]) -> quotes.Reply:
+    """A staff reply's parts, where quoted history is only our own mail quoted back.
+
+    A pasted "From: Warehouse ... Subject: order 1234" block is what the staff
+    member wants the customer to read; cutting it as history would send a cut
+    answer without telling anyone. Our mail is known by `marks` (our address,
+    the complaint's tracking number) in its headers or text.
+    """
+    wanted = tuple(m.lower() for m in marks if m and len(m) >= 3)
+    return quotes.read_reply(text, lambda block: any(m in block.lower() for m in wanted))
+
+
 def lost_answer(body: str, signature: str, mode: str, has_commands: bool) -> str:
     """Why this reply must not reach the customer as it was understood; "" when it may."""
     if not body.strip() and mode in ("ask", "resolution"):

@@ -7,6 +7,8 @@ error mail to the staff member: a half-applied reply is worse than none.
 """
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable
@@ -132,6 +134,9 @@ COMMANDS: dict[str, Callable[[Steering, str], None]] = {
 
 
 def steer(mail: Mail, complaint: ComplaintView, now: datetime, policy: Policy) -> Plan:
+    if mail.quoted:
+        reply = relaytext.staff_reply(mail.text, (policy.config.gateway.address, complaint.tracking))
+        mail = dataclasses.replace(mail, new_text=reply.new, quoted=reply.quoted, signature=reply.signature)
     parsed = policy.commands(mail.new_text, mail.subject)
     b = PlanBuilder("staff", complaint.id, parsed.body)
     s = Steering(complaint, mail.sender, now, policy, b, complaint.status, errors=list(parsed.errors))
