@@ -147,7 +147,7 @@ def steer(mail: Mail, complaint: ComplaintView, now: datetime, policy: Policy) -
         s.move(to_status, f"#{s.mode}")
     body = parsed.body if s.mode == "note" else relaytext.scrub_staff(
         parsed.body, (mail.sender,), mail.signature, policy.config.gateway.address,
-        policy.config.gateway.phone_region, mail.sender_name)
+        policy.config.gateway.phone_region, mail.sender_name, policy.config.staff.domains)
     lost = "" if s.mode in ("note", "closed") else relaytext.lost_answer(
         body, mail.signature, s.mode, bool(parsed.commands))
     if s.errors or lost:
