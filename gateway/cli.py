@@ -3,6 +3,7 @@
     gateway [--config PATH] run
     gateway [--config PATH] web
     gateway [--config PATH] ingest [--now ISO8601] [FILE ...]
+    gateway [--config PATH] import [--now ISO8601] [--notify] PATH
     gateway [--config PATH] deliver            (MTA pipe: spool stdin, exit 0 or 75)
     gateway [--config PATH] tick [--now ISO8601]
     gateway [--config PATH] show TRACKING --json
@@ -58,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("files", nargs="*", type=Path)
     ingest.add_argument("--now", type=parse_now, default=None)
     sub.add_parser("deliver", help="MTA pipe: write stdin durably into the spool for the daemon (fast)")
+    history = sub.add_parser("import", help="store an mbox file or a Maildir of old mail, oldest first, sending nothing")
+    history.add_argument("path", type=Path)
+    history.add_argument("--now", type=parse_now, default=None, help="the latest date a message may carry")
+    history.add_argument("--notify", action="store_true", help="queue acknowledgements and notices as for new mail")
     tick = sub.add_parser("tick", help="run every scheduled job once")
     tick.add_argument("--now", type=parse_now, default=None)
     show = sub.add_parser("show", help="one complaint")
@@ -245,6 +250,19 @@ def _ingest_batch(runtime, sources: list[tuple[str, Callable[[], bytes]]],
     return unreadable, not_stored
 
 
+def cmd_import(runtime, args) -> int:
+    """Exit 0 when every message was stored; 1 when the source cannot be read; an interrupted
+    or failed import keeps its committed batches, and running it again adds only the rest."""
+    from gateway.importer import run_import
+    try:
+        summary = run_import(runtime.pipeline, args.path, args.now or datetime.now(timezone.utc), args.notify)
+    except (ValueError, OSError) as exc:
+        print(f"gateway import: {exc}", file=sys.stderr)
+        return 1
+    print(summary.line(args.path))
+    return 0
+
+
 def cmd_tick(runtime, args) -> int:
     from gateway.sweep import sweep
     now = args.now or datetime.now(timezone.utc)
@@ -364,7 +382,7 @@ def cmd_purge(runtime, args) -> int:
 
 
 COMMANDS: dict[str, Callable[..., int]] = {
-    "run": cmd_run, "web": cmd_web, "ingest": cmd_ingest, "tick": cmd_tick, "show": cmd_show, "list": cmd_list,
+    "run": cmd_run, "web": cmd_web, "ingest": cmd_ingest, "import": cmd_import, "tick": cmd_tick, "show": cmd_show, "list": cmd_list,
     "quarantine": cmd_quarantine, "preview": cmd_preview,
     "status": cmd_status, "report": cmd_report, "export": cmd_export, "purge": cmd_purge,
 }

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable, Sequence
 
@@ -105,6 +105,7 @@ class Pipeline:
         self.languages = config.gateway.languages
         self.own_addresses = frozenset({policy.address})
         self.reader: Reader = read_inline(self.languages)  # the daemon's reads within a budget (gateway/reader.py)
+        self.quiet = False  # `gateway import` of history: store and decide, but queue no mail to anyone
         self.staff_policy = StaffPolicy(
             addresses=frozenset(a.lower() for a in config.staff.addresses) | policy.rules_staff_addresses,
             domains=frozenset(d.lower() for d in config.staff.domains),
@@ -114,16 +115,19 @@ class Pipeline:
     def ingest(self, raw: bytes, source: str, now: datetime) -> IngestOutcome:
         return self.ingest_batch([raw], source, now)[0]
 
-    def ingest_batch(self, raws: Sequence[bytes], source: str, now: datetime) -> list[IngestOutcome]:
+    def ingest_batch(self, raws: Sequence[bytes], source: str,
+                     now: datetime | Sequence[datetime]) -> list[IngestOutcome]:
         """Store every message, one outcome each in order; returns only after the commit.
-        Raises (storing nothing) when the database is away: the source keeps the mail and retries."""
+        Raises (storing nothing) when the database is away: the source keeps the mail and retries.
+        `now` may be one time per message (`gateway import`: each message at its own date)."""
+        nows = list(now) if isinstance(now, (list, tuple)) else [now] * len(raws)
         with self.archive.begin(raws) as archived:  # on disk now; made durable while we work
             seen = lookup.stored_digests(archived.digests)
             arrivals = [Arrival(raw, digest, source, stored_as=seen[digest]) if digest in seen
                         else self.arrive(raw, digest, source) for raw, digest in zip(raws, archived.digests)]
             notes: list[Note] = []
             with write_transaction(self.database):
-                outcomes = [self.store(arrival, now, notes) for arrival in arrivals]
+                outcomes = [self.store(arrival, at, notes) for arrival, at in zip(arrivals, nows, strict=True)]
                 archived.settle()  # durable and in place before the commit names them
         for note in notes:
             note()
@@ -198,6 +202,8 @@ class Pipeline:
                         bounce_permanent=bool(ours.failed_ids),
                         known_language=lookup.customer_language(mail.sender), forwarded=forwarded,
                         registered_before=before, sender_recent_new=recent), self.policy)
+                    if self.quiet:
+                        plan = replace(plan, outgoing=())
                     attachments = mail.attachments
                     if plan.message_kind in ("forward", "forwarded_customer", "forward_again") \
                             and isinstance(forwarded, forward.Forwarded):
@@ -262,7 +268,7 @@ class Pipeline:
                            reason=reason, received_at=naive(now))
             trigger = f"{now:%Y-%m-%d}"
             notice = arrival.notice
-            if notice and not OutgoingMail.select().where(
+            if notice and not self.quiet and not OutgoingMail.select().where(
                     OutgoingMail.dedupe_key == dedupe_key(notice, trigger)).exists():
                 queue(notice, None, now, self.policy.address, trigger)
         notes.append(lambda: log.warning("quarantined sha256=%s message_id=%s reason=%s",

@@ -117,6 +117,7 @@ CLOSING = re.compile(
     r"hörmətlə və təşəkkürlə)[,.!]?$", _I)
 CLOSING_SEARCH_LINES = 15  # the closing must be among the last lines of the text
 SIGNATURE_BLOCK_MAX = 12  # lines below the closing
+SIGNATURE_TITLE_LINES = 3  # name/title/company lines above a signature's first contact line
 CONTACT = re.compile(r"@|https?://|www\.|\+?\d[\d ()./-]{6,}\d|^\s*(tel|phone|mob|fax|тел|моб|факс|telefon|"
                       r"cep|faks|e-?mail|e-?poçt|эл|web)\b", _I)
 _IMAGE = re.compile(r"^\[[^\[\]]{1,80}\]$")  # an image's alt text, as htmltext writes it (a logo)
@@ -344,13 +345,31 @@ def is_signature_block(block: list[str]) -> bool:
         return False
     if not (is_name(filled[0]) or CONTACT.search(filled[0][:200])):
         return False
+    dotted_ok = _contact_paragraph(block)
     for line in filled:
         if CONTACT.search(line[:200]):
             return True
         if len(line) > 60 or len(line.split()) > 7 or line.endswith(("?", "!")) or _POSTSCRIPT.match(line) or (
-                line.endswith(".") and len(line.split()) >= 3) or any(ch.isdigit() for ch in line):
+                line.endswith(".") and len(line.split()) >= 3 and not dotted_ok) or any(ch.isdigit() for ch in line):
             return False  # a sentence, a P.S., an order number: the letter goes on
     return True
+
+
+def _contact_paragraph(block: list[str]) -> bool:
+    """One paragraph with a contact line among its first lines: a signature whatever its punctuation.
+
+    "Senior Care Specialist | Shop Ltd.", "ООО «Шоп», отдел доставки." or a
+    "This e-mail is confidential." above the phone end in "." yet are no sentence
+    of the letter: what makes them a signature is the contact line right below.
+    """
+    filled = [line.strip() for line in block]
+    while filled and not filled[-1]:
+        filled.pop()
+    while filled and not filled[0]:
+        filled.pop(0)
+    if not filled or "" in filled:
+        return False
+    return any(CONTACT.search(line[:200]) for line in filled[:SIGNATURE_TITLE_LINES + 1])
 
 
 def is_name(line: str) -> bool:

@@ -22,6 +22,9 @@ from gateway import quotes
 
 _LABEL_ONLY = re.compile(r"^[\W_]*([^\W\d_]{1,12}[\W_]*){0,2}$")  # "Tel.:", "Mob. / WhatsApp:", "" ...
 _WORD = re.compile(r"\w+")
+_PHONE_LABEL = re.compile(r"^\s*(mob|mobile|cell|gsm|tel|phone|telefon|cep|whatsapp|моб|тел|m|t)\b[^:\d]{0,20}:"
+                          r"\s*\+?\d", re.IGNORECASE)
+LINE_CAP = 1000  # characters of a line read for a label
 PROSE_WORDS = 8  # a signature line with this many words is a sentence somebody wrote
 SIGNATURE_LINES = 30  # lines of a signature read for sentences
 ADDRESSES_MAX = 20  # own addresses looked for (a signature lists a few)
@@ -37,10 +40,12 @@ def scrub_staff(body: str, staff_addresses: Iterable[str], signature: str, care_
     block_start = _trailing_contact_block(lines, staff_addresses, staff_name)
     removed = "\n".join(lines[block_start:])
     lines = lines[:block_start]
-    contact = (signature[:SIGNATURE_CHARS] + "\n" + removed[:SIGNATURE_CHARS])
+    contact = (signature[:SIGNATURE_CHARS] + "\n" + removed[:SIGNATURE_CHARS] + "\n"
+               + _own_labelled_lines(_last_paragraph(lines), staff_addresses, care_address, staff_name))
     addresses = set(sorted({a.lower() for a in staff_addresses if a} | _addresses(contact))[:ADDRESSES_MAX])
     phones = _phones(contact, region)
     text = _replace_addresses("\n".join(lines), addresses, care_address)
+    text = _replace_domains(text, _domains(staff_addresses, care_address), care_address)
     return _remove_phones(text, phones, region).strip()
 
 
@@ -75,12 +80,53 @@ def _trailing_contact_block(lines: list[str], staff_addresses: tuple[str, ...], 
     shown = [line for line in block if not line.startswith("[")]  # a logo's alt text
     if shown and quotes.CLOSING.match(shown[0][:60]):
         shown = shown[1:]
-    if len(block) < 2 or len(block) > quotes.SIGNATURE_BLOCK_MAX or not shown or _prose("\n".join(block)):
+    if len(block) < 2 or len(block) > quotes.SIGNATURE_BLOCK_MAX or not shown or (
+            _prose("\n".join(block)) and not quotes.is_signature_block(shown)):
         return len(lines)
     text = "\n".join(block).lower()
     named = {w.lower() for w in staff_name.split() if len(w) > 2} & {w.lower().strip(",|") for w in shown[0].split()}
     own = (named and quotes.is_name(shown[0])) or any(a and a.lower() in text for a in staff_addresses)
     return start if own and any(quotes.CONTACT.search(line[:200]) for line in block) else len(lines)
+
+
+def _last_paragraph(lines: list[str]) -> list[str]:
+    end = len(lines)
+    while end and not lines[end - 1].strip():
+        end -= 1
+    start = end
+    while start and lines[start - 1].strip():
+        start -= 1
+    return lines[start:end]
+
+
+def _own_labelled_lines(block: list[str], staff_addresses: tuple[str, ...], care_address: str,
+                        staff_name: str) -> str:
+    """The "Mob: ..." / "Tel.: ..." / "Cep: ..." lines of a last paragraph that is the writer's.
+
+    It is theirs when it opens with a closing or their name, or holds an address at
+    a staff domain; a "Courier Desk / Tel: ..." paragraph is part of the answer.
+    """
+    if not block:
+        return ""
+    first = block[0].strip()[:60]
+    domains = _domains(staff_addresses, care_address)
+    named = {w.lower() for w in staff_name.split() if len(w) > 2} & {w.lower().strip(",|") for w in first.split()}
+    own = bool(quotes.CLOSING.match(first) or named or any(
+        a.rpartition("@")[2].lower() in domains for a in _addresses("\n".join(block)[:SIGNATURE_CHARS])))
+    labelled = "\n".join(line for line in block if _PHONE_LABEL.match(line[:LINE_CAP]))
+    return labelled[:SIGNATURE_CHARS] if own else ""
+
+
+def _domains(staff_addresses: Iterable[str], care_address: str) -> set[str]:
+    return {a.rpartition("@")[2].lower() for a in (*staff_addresses, care_address) if "@" in a}
+
+
+def _replace_domains(text: str, domains: set[str], care_address: str) -> str:
+    """Every address at a staff domain (a colleague's, the writer's own) becomes the care address."""
+    def one(match: re.Match[str]) -> str:
+        address = match.group(0)
+        return care_address if address.rpartition("@")[2].lower() in domains else address
+    return quotes.ADDRESS.sub(one, text) if domains else text
 
 
 def _addresses(text: str) -> set[str]:
@@ -126,7 +172,12 @@ def _words(text: str) -> int:
 
 def _prose(signature: str) -> bool:
     """Sentences before the first contact line: somebody's text, not a signature."""
-    for line in signature.split("\n")[:SIGNATURE_LINES]:
+    lines = signature.split("\n")[:SIGNATURE_LINES]
+    if lines and quotes.CLOSING.match(lines[0].strip()[:60]):
+        lines = lines[1:]
+    if quotes.is_signature_block(lines):
+        return False  # name, title, company, contacts: a signature whatever its punctuation
+    for line in lines:
         line = line.strip()
         if quotes.CONTACT.search(line[:200]) or quotes.is_footer(line):
             return False

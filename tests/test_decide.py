@@ -95,6 +95,13 @@ def test_accept_and_reject(policy):
     assert update.params["message"] == "reject"
 
 
+@pytest.mark.parametrize("text", ["Я не могу с этим согласиться.", "Qəbuledilməzdir!", "Bu kabul edilemez.",
+                                  "This is not OK."])
+def test_plain_rejections_in_every_language_reopen(policy, text):
+    plan = run(policy, mail(text), role="customer", view=complaint("resolved"))
+    assert plan.status == "reopened" and plan.updates["reject_count"] == 1
+
+
 def test_a_reply_to_the_answer_that_decides_nothing_goes_to_staff_and_holds_the_auto_close(policy):
     plan = run(policy, mail("OK, but the refund has not reached my card yet."), role="customer",
                view=complaint("resolved", resolved_at=NOW))

@@ -52,6 +52,10 @@ ACCEPTS = [
     ("az", "Qəbul edirəm." + OUTLOOK_SIGNATURE_AZ), ("az", "Qebul edirem" + OUTLOOK_SIGNATURE_AZ),
     # a reply in another language than the complaint's
     ("az", "OK"), ("tr", "Согласен"),
+    # double negatives and "OK" that are accepts, next to the rejections below
+    ("en", "OK, thanks, everything is fine now"), ("en", "I can't agree more, thanks!"),
+    ("ru", "Не могу не согласиться, спасибо."), ("ru", "Это приемлемо."), ("ru", "Ок, спасибо, всё в порядке."),
+    ("tr", "Katılıyorum, teşekkürler."), ("az", "Qəbul edilə bilər."),
 ]
 
 REJECTS = [
@@ -72,6 +76,18 @@ REJECTS = [
     ("en", "Thanks for the answer. Unfortunately this does not solve my problem, the device still "
            "does not work after the repair and I want my money back."),
     ("en", "I do not accept this, because the replacement you sent is broken too and I want my money back now."),
+    # "I can't agree", "unacceptable", "not OK" in every language (a tester found these read as unclear)
+    ("ru", "Я не могу с этим согласиться."), ("ru", "Не могу согласиться с таким решением."),
+    ("ru", "Согласиться не могу."), ("ru", "Это неприемлемо."), ("ru", "неприемлемо"), ("ru", "Неприемлемо!"),
+    ("ru", "Это решение неприемлемо для меня."), ("ru", "Я не могу принять это решение."), ("ru", "Не ок."),
+    ("az", "Qəbuledilməzdir!"), ("az", "Qebuledilmezdir"), ("az", "Qəbul olunmur."), ("az", "Bu qəbul edilməzdir"),
+    ("az", "Bu, qəbuledilməzdir."), ("az", "Qəbul oluna bilməz."), ("az", "Bunu qəbul edə bilmərəm"),
+    ("az", "Razılaşa bilmərəm."),
+    ("tr", "bu kabul edilemez"), ("tr", "Bu kabul edilemezdir."), ("tr", "Kabul edilemez!"), ("tr", "Bunu kabul edemem"),
+    ("tr", "Bunu kabul edemeyiz."), ("tr", "Katılamıyorum."), ("tr", "Buna katılamam."),
+    ("en", "Not OK"), ("en", "This is not OK."), ("en", "That's not OK"), ("en", "Not okay at all."),
+    ("en", "not acceptable"), ("en", "I can't accept this"), ("en", "I cannot agree."),
+    ("en", "I don't agree with this answer."), ("en", "I can't agree with this." + OUTLOOK_SIGNATURE_EN),
 ]
 
 # Neither a clear accept nor a clear reject: the customer wrote, staff read it.
@@ -89,6 +105,7 @@ UNCLEAR = [
     ("en", "I would accept if you refund the delivery fee."), ("ru", "Согласен, если вернёте деньги."),
     ("tr", "Kabul ederim, eğer kargo ücretini iade ederseniz."), ("az", "Razıyam, əgər pulu qaytarsanız."),
     ("en", "Do you accept returns by post?"),
+    ("en", "Is it OK if I come tomorrow?"), ("en", "Is it not OK to send it by post?"),
 ]
 
 # Ordinary sentences that contain decision words and decide nothing.
@@ -107,6 +124,12 @@ NOT_DECISIONS = [
            "and nobody told me when it would come again."),
     ("en", "I have attached the receipt you asked for."),
     ("en", "No one from your shop has called me back yet although I left my number twice last week."),
+    # the new rejection words inside ordinary sentences (a long opening clause is not read)
+    ("en", "The technician said the screen is not OK and that he would order a new panel from the factory."),
+    ("ru", "Не могу принять посылку в понедельник, меня не будет дома до вечера среды и позже."),
+    ("ru", "Курьер сказал, что такие сроки доставки неприемлемы для их компании, но ничего не предложил взамен."),
+    ("az", "Kartla ödəniş qəbul olunmur deyə mağazada nağd pulla ödəməli oldum və çek də vermədilər."),
+    ("tr", "Mağazadaki çalışan iadenin kabul edilemez olduğunu söyledi ama bana hiçbir yazılı açıklama vermedi ve fişi de geri almadı."),
 ]
 
 

@@ -76,3 +76,51 @@ def test_an_outlook_block_with_a_street_address_before_the_phone_goes_whole() ->
 def test_a_closing_block_without_the_staff_address_goes_when_it_names_them() -> None:
     text = "Your refund was sent today.\n\nHörmətlə,\nLeyla Həsənova\nNizami küç. 10, Bakı\nTel: +994 12 555 55 55"
     assert scrub(text) == "Your refund was sent today."
+
+
+_JOHN_BLOCK = ("Kind regards,\nJohn Miller\nSenior Care Specialist | Shop Ltd.\nMob: +994 50 222 33 44\n"
+               "28 May Street 5, Baku AZ1000\njohn.miller@shop.test")
+
+
+@pytest.mark.parametrize("sender,name,signature", [
+    ("john.miller@shop.test", "John Miller", _JOHN_BLOCK),
+    ("agent@shop.test", "", _JOHN_BLOCK),  # a shared mailbox: a colleague's address at our domain
+    ("mehmet@shop.test", "Mehmet Kaya", "Saygılarımla,\nMehmet Kaya\nMüşteri Hizmetleri | Shop Ticaret A.Ş.\n"
+                                        "Cep: 0532 765 43 21\nmehmet.kaya@shop.test"),
+    ("agent@shop.test", "", "С уважением,\nИрина Петрова\nООО «Шоп Азербайджан», отдел доставки.\n"
+                            "Моб.: +994 50 333 44 55"),
+    ("agent@shop.test", "", "Hörmətlə,\nLeyla Həsənova\nMüştəri xidmətləri, \"Shop\" MMC.\nMob: 050 444 55 66"),
+    ("john@shop.test", "John Miller", "John Miller\nCustomer Care Team Lead, Shop Inc.\nM: +994 50 222 33 44"),
+    ("agent@shop.test", "", "Kind regards,\nAnar Quliyev\nThis e-mail is confidential.\nTel: +994 12 444 55 66\n"
+                            "anar.quliyev@shop.test"),
+])
+def test_a_signature_with_dotted_title_lines_never_reaches_the_customer(sender: str, name: str,
+                                                                         signature: str) -> None:
+    new, _, sig = split_reply("Your replacement ships tomorrow.\n\n" + signature)
+    out = scrub_staff(new, (sender,), sig, "care@shop.test", "AZ", name)
+    assert out == "Your replacement ships tomorrow."
+    assert not lost_answer(out, sig, "resolution", True)
+
+
+@pytest.mark.parametrize("text", [
+    "Call our hotline +994 12 000 00 00 if the courier does not come.",
+    "Звоните на горячую линию +994 12 000 00 00, если курьер не придёт.",
+    "Kurye gelmezse +994 12 000 00 00 numaralı hattı arayın.",
+    "Kuryer gəlməsə, +994 12 000 00 00 qaynar xəttinə zəng edin.",
+])
+def test_a_hotline_number_in_the_answer_stays(text: str) -> None:
+    body = "Your replacement ships tomorrow.\n" + text
+    new, _, sig = split_reply(body + "\n\nKind regards,\nJohn Miller\nSenior Care Specialist | Shop Ltd.\n"
+                              "Mob: +994 50 222 33 44")
+    assert scrub_staff(new, ("john@shop.test",), sig, "care@shop.test", "AZ", "John Miller") == body
+
+
+@pytest.mark.parametrize("text", [
+    "Your parcel is at the depot.\nKind regards from the whole team.\nThe courier calls first.",
+    "Ваша посылка на складе.\nС уважением к вашему времени мы ускорим доставку.",
+    "Paketiniz depoda.\nSaygılarımla bildiririm ki kargo yarın gelir.",
+    "Bağlamanız anbardadır.\nHörmətlə bildiririk ki, kuryer sabah gələcək.",
+])
+def test_sentences_with_closing_words_stay(text: str) -> None:
+    new, _, sig = split_reply(text)
+    assert scrub_staff(new, ("john@shop.test",), sig, "care@shop.test", "AZ", "John Miller") == text

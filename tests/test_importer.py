@@ -1,0 +1,79 @@
+"""`gateway import`: an mbox with replies out of order, a Maildir, resuming, no mail sent."""
+from __future__ import annotations
+
+import mailbox
+from datetime import datetime, timezone
+
+from gatewaykit import gateway, listing, mail, outgoing, show, write_config
+from gateway.importer import message_date
+
+NOW = "2026-11-30T12:00:00+04:00"
+
+
+def dated(raw: bytes, date: str) -> bytes:
+    return raw.replace(b"Date: Mon, 23 Nov 2026 10:00:00 +0400", f"Date: {date}".encode())
+
+
+def history() -> list[bytes]:
+    """A complaint, the customer's reply and a second customer's complaint, written out of order."""
+    first = dated(mail(sender="aysel@example.az", subject="Sifariş gecikir", body="Sifarişim 10 gündür gəlmir.",
+                       message_id="<first@example.az>"), "Mon, 2 Nov 2026 10:00:00 +0400")
+    reply = dated(mail(sender="aysel@example.az", subject="Re: Sifariş gecikir", body="Hələ də gəlməyib.",
+                       message_id="<reply@example.az>", in_reply_to="<first@example.az>",
+                       references="<first@example.az>"), "Wed, 4 Nov 2026 10:00:00 +0400")
+    other = dated(mail(sender="ivan@example.ru", subject="Возврат денег", body="Прошу вернуть деньги за заказ.",
+                       message_id="<other@example.ru>"), "Tue, 3 Nov 2026 09:00:00 +0400")
+    return [reply, other, first]  # the reply first: only date order threads it
+
+
+def write_mbox(path, raws: list[bytes]) -> None:
+    box = mailbox.mbox(path)
+    for raw in raws:
+        box.add(raw)
+    box.flush()
+    box.close()
+
+
+def test_mbox_out_of_order_threads_sends_nothing_and_resumes(tmp_path):
+    config = write_config(tmp_path)
+    write_mbox(tmp_path / "old.mbox", history())
+    result = gateway(config, "import", "--now", NOW, str(tmp_path / "old.mbox"))
+    assert "3 message(s)" in result.stdout.decode() and "3 processed" in result.stdout.decode()
+    complaints = listing(config)
+    assert len(complaints) == 2
+    aysel = next(c for c in complaints if "aysel" in str(c))
+    detail = show(config, aysel["tracking"])
+    assert len(detail["messages"]) == 2  # the reply joined the complaint its earlier mail opened
+    assert aysel["created_at"].startswith("2026-11-02T06:00")  # processed at its own date, deadlines from it
+    assert aysel["due"]["acknowledge"] < "2026-11-30"
+    assert outgoing(config) == [] and detail["outgoing"] == []  # history is not news: nothing queued
+    gateway(config, "tick", "--now", NOW)  # past deadlines were settled at import: no surprise mail later
+    assert outgoing(config) == []
+    again = gateway(config, "import", "--now", NOW, str(tmp_path / "old.mbox")).stdout.decode()
+    assert "3 duplicate" in again and len(listing(config)) == 2
+
+
+def test_maildir_import_with_notify_queues_acknowledgements(tmp_path):
+    config = write_config(tmp_path)
+    box = mailbox.Maildir(tmp_path / "Maildir")
+    for raw in history():
+        box.add(raw)
+    gateway(config, "import", "--notify", "--now", NOW, str(tmp_path / "Maildir"))
+    assert len(listing(config)) == 2
+    gateway(config, "tick", "--now", NOW)
+    assert outgoing(config)
+
+
+def test_unreadable_source_exits_1(tmp_path):
+    config = write_config(tmp_path)
+    (tmp_path / "plain").mkdir()
+    assert gateway(config, "import", str(tmp_path / "absent.mbox"), check=False).returncode == 1
+    assert gateway(config, "import", str(tmp_path / "plain"), check=False).returncode == 1
+
+
+def test_message_date_falls_back_and_never_lies_ahead():
+    now = datetime(2026, 11, 30, tzinfo=timezone.utc)
+    assert message_date(b"Subject: x\n\n", now) == now
+    assert message_date(b"Date: garbage\n\n", now) == now
+    assert message_date(b"Date: Tue, 1 Jan 2030 00:00:00 +0000\n\n", now) == now
+    assert message_date(b"Date: Mon, 2 Nov 2026 10:00:00 +0400\n\n", now) == datetime(2026, 11, 2, 6, tzinfo=timezone.utc)
