@@ -182,6 +182,7 @@ RULES: tuple[tuple[str, Test, str], ...] = (
     ("autoreply", lambda c: _auto_submitted(c) == "auto-replied", "Auto-Submitted: auto-replied"),
     ("autoreply", lambda c: any(c.mail.has_header(h) for h in AUTOREPLY_HEADERS),
      "X-Autoreply/X-Autorespond header"),
+    ("autoreply", lambda c: "vacation" in c.mail.header("x-apple-action").lower(), "X-Apple-Action: VACATION"),
     ("autoreply", lambda c: _subject(c, AUTOREPLY_SUBJECTS) and _machine_evidence(c),
      "out-of-office subject of automatic mail"),
     ("list", lambda c: any(c.mail.has_header(h) for h in LIST_HEADERS), "mailing-list headers (List-Id, ...)"),

@@ -39,6 +39,7 @@ def test_auto_submitted_no_is_human() -> None:
     ("List-Unsubscribe: <mailto:unsub@example.org>\r\n", "list"),
     ("X-Auto-Response-Suppress: All\r\n", "bulk"),
     ("X-Autoreply: yes\r\n", "autoreply"),
+    ("X-Apple-Action: VACATION\r\n", "autoreply"),
     ("X-Autorespond: vacation\r\n", "autoreply"),
     ("Return-Path: <>\r\n", "autoreply"),
     ("X-Care-Gateway-Loop: care@example.com\r\n", "loop"),
