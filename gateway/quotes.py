@@ -25,6 +25,7 @@ Pure: text in, text out. The full original text is kept by the caller.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _I = re.IGNORECASE | re.UNICODE
@@ -56,6 +57,8 @@ HEADER_SUBJECT = re.compile(
 HEADER_TO = re.compile(r"^\s*\*?(to|кому|kime|kimə|an|à|para|a|aan|do|komu)\s*:", _I)
 HEADER_ANY = re.compile(HEADER_WHEN.pattern + "|" + HEADER_SUBJECT.pattern + "|" + (
     r"^\s*\*?(to|cc|bcc|кому|копия|kime|bilgi|kimə|surət|an|à|para|a|aan|importance|важность|önem|vacib)\s*:"), _I)
+OURS_LINES = 60  # lines from a header block or attribution read for signs of our own mail
+OURS_CHARS = 20_000
 HEADER_BLOCK_SPAN = 12  # lines after "From:" (blank ones included) read for the other header lines
 RULE_LINE = re.compile(r"^\s*(_{8,}|-{8,}|={8,})\s*$")  # Outlook's line above the block
 
@@ -141,17 +144,20 @@ def split_reply(text: str) -> tuple[str, str, str]:
     return reply.new, reply.quoted, reply.signature
 
 
-def read_reply(text: str) -> Reply:
+def read_reply(text: str, ours: Callable[[str], bool] | None = None) -> Reply:
     """The reply's parts; only the first SCAN_CHARS are searched for the history.
 
     A person's own text above the history is never that long; past the cap, the
     text is kept as the sender's own (never dropped), unread for quotes.
+    With `ours`, a header block or attribution starts the history only when
+    ours(the block and what follows it) says it is our own mail being quoted:
+    otherwise it is a colleague's mail the writer pasted, and it is their text.
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     head_end = text.find("\n", SCAN_CHARS) if len(text) > SCAN_CHARS else -1
     head, tail = (text, "") if head_end < 0 else (text[:head_end], text[head_end + 1:])
     lines = head.split("\n")
-    scan = _Scan(lines)
+    scan = _Scan(lines, ours)
     cut = scan.history_start()
     own, inline_quotes = scan.drop_inline_quotes(cut)
     if tail and cut == len(lines):
@@ -176,8 +182,9 @@ class _Scan:
     few C-level string methods, so 2 MB of them take a fraction of a second.
     """
 
-    def __init__(self, lines: list[str]) -> None:
+    def __init__(self, lines: list[str], ours: Callable[[str], bool] | None = None) -> None:
         self.lines = lines
+        self.ours = ours
         self.quoted = [line.lstrip()[:1] == ">" for line in lines]
         self.ends_colon = [i for i, line in enumerate(lines) if line.rstrip().endswith(":")]
         self.candidates = sorted(set(self.ends_colon).union(
@@ -195,14 +202,26 @@ class _Scan:
             line = lines[i]
             if _may_separate(line) and SEPARATOR.match(line[:LINE_CAP]):
                 return _include_rule_line(lines, i)
-            if ":" in line[:24] and self.header_block_at(i):
+            if ":" in line[:24] and self.header_block_at(i) and self.quoting_us(i):
                 return _include_rule_line(lines, i)
             if i in ends_colon:
                 start = _attribution_start(lines, self, i)
                 if start is not None and not self.quote_follows(i + 1) and BRACKETED_ADDRESS.search(
-                        " ".join(lines[start:i + 1])[:ATTRIBUTION_MAX_CHARS]):
+                        " ".join(lines[start:i + 1])[:ATTRIBUTION_MAX_CHARS]) and self.quoting_us(start):
                     return start
         return len(lines)
+
+    def quoting_us(self, i: int) -> bool:
+        """Whether the mail quoted from line i is ours (always, when nobody told us what ours is)."""
+        if self.ours is None:
+            return True
+        block = [self.lines[i][:LINE_CAP]]
+        for line in self.lines[i + 1:i + OURS_LINES]:
+            line = line[:LINE_CAP]
+            if HEADER_FROM.match(line) or RULE_LINE.match(line) or (_may_separate(line) and SEPARATOR.match(line)):
+                break  # the next quoted mail down the thread is not this one
+            block.append(line)
+        return self.ours("\n".join(block)[:OURS_CHARS])
 
     def header_block_at(self, i: int) -> bool:
         """A From line, then header lines (blank lines between allowed) with a Sent/Date, a To and a Subject."""

@@ -33,20 +33,37 @@ LOST_SHARE = 2  # the signature holding twice the answer's words, with prose in 
 
 
 def scrub_staff(body: str, staff_addresses: Iterable[str], signature: str, care_address: str,
-                region: str, staff_name: str = "") -> str:
-    """The body without the staff member's contact block, addresses and phone numbers."""
+                region: str, staff_name: str = "", staff_domains: Iterable[str] = ()) -> str:
+    """The body without the staff member's contact block, addresses and phone numbers.
+
+    Any address at a staff domain (the configured ones, else the writer's own)
+    becomes the care address: a colleague's address is as internal as theirs.
+    """
     lines = body.split("\n")
     staff_addresses = tuple(staff_addresses)
+    domains = {d.lower() for d in staff_domains if d} or _domains(staff_addresses)
     block_start = _trailing_contact_block(lines, staff_addresses, staff_name)
     removed = "\n".join(lines[block_start:])
     lines = lines[:block_start]
     contact = (signature[:SIGNATURE_CHARS] + "\n" + removed[:SIGNATURE_CHARS] + "\n"
-               + _own_labelled_lines(_last_paragraph(lines), staff_addresses, care_address, staff_name))
+               + _own_labelled_lines(_last_paragraph(lines), domains, staff_name))
     addresses = set(sorted({a.lower() for a in staff_addresses if a} | _addresses(contact))[:ADDRESSES_MAX])
     phones = _phones(contact, region)
     text = _replace_addresses("\n".join(lines), addresses, care_address)
-    text = _replace_domains(text, _domains(staff_addresses, care_address), care_address)
+    text = _replace_domains(text, domains, care_address)
     return _remove_phones(text, phones, region).strip()
+
+
+def staff_reply(text: str, marks: Iterable[str]) -> quotes.Reply:
+    """A staff reply's parts, where quoted history is only our own mail quoted back.
+
+    A pasted "From: Warehouse ... Subject: order 1234" block is what the staff
+    member wants the customer to read; cutting it as history would send a cut
+    answer without telling anyone. Our mail is known by `marks` (our address,
+    the complaint's tracking number) in its headers or text.
+    """
+    wanted = tuple(m.lower() for m in marks if m and len(m) >= 3)
+    return quotes.read_reply(text, lambda block: any(m in block.lower() for m in wanted))
 
 
 def lost_answer(body: str, signature: str, mode: str, has_commands: bool) -> str:
@@ -99,8 +116,7 @@ def _last_paragraph(lines: list[str]) -> list[str]:
     return lines[start:end]
 
 
-def _own_labelled_lines(block: list[str], staff_addresses: tuple[str, ...], care_address: str,
-                        staff_name: str) -> str:
+def _own_labelled_lines(block: list[str], domains: set[str], staff_name: str) -> str:
     """The "Mob: ..." / "Tel.: ..." / "Cep: ..." lines of a last paragraph that is the writer's.
 
     It is theirs when it opens with a closing or their name, or holds an address at
@@ -109,7 +125,6 @@ def _own_labelled_lines(block: list[str], staff_addresses: tuple[str, ...], care
     if not block:
         return ""
     first = block[0].strip()[:60]
-    domains = _domains(staff_addresses, care_address)
     named = {w.lower() for w in staff_name.split() if len(w) > 2} & {w.lower().strip(",|") for w in first.split()}
     own = bool(quotes.CLOSING.match(first) or named or any(
         a.rpartition("@")[2].lower() in domains for a in _addresses("\n".join(block)[:SIGNATURE_CHARS])))
@@ -117,8 +132,8 @@ def _own_labelled_lines(block: list[str], staff_addresses: tuple[str, ...], care
     return labelled[:SIGNATURE_CHARS] if own else ""
 
 
-def _domains(staff_addresses: Iterable[str], care_address: str) -> set[str]:
-    return {a.rpartition("@")[2].lower() for a in (*staff_addresses, care_address) if "@" in a}
+def _domains(staff_addresses: Iterable[str]) -> set[str]:
+    return {a.rpartition("@")[2].lower() for a in staff_addresses if "@" in a}
 
 
 def _replace_domains(text: str, domains: set[str], care_address: str) -> str:

@@ -7,6 +7,8 @@ error mail to the staff member: a half-applied reply is worse than none.
 """
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable
@@ -132,6 +134,9 @@ COMMANDS: dict[str, Callable[[Steering, str], None]] = {
 
 
 def steer(mail: Mail, complaint: ComplaintView, now: datetime, policy: Policy) -> Plan:
+    if mail.quoted:
+        reply = relaytext.staff_reply(mail.text, (policy.config.gateway.address, complaint.tracking))
+        mail = dataclasses.replace(mail, new_text=reply.new, quoted=reply.quoted, signature=reply.signature)
     parsed = policy.commands(mail.new_text, mail.subject)
     b = PlanBuilder("staff", complaint.id, parsed.body)
     s = Steering(complaint, mail.sender, now, policy, b, complaint.status, errors=list(parsed.errors))
@@ -142,7 +147,7 @@ def steer(mail: Mail, complaint: ComplaintView, now: datetime, policy: Policy) -
         s.move(to_status, f"#{s.mode}")
     body = parsed.body if s.mode == "note" else relaytext.scrub_staff(
         parsed.body, (mail.sender,), mail.signature, policy.config.gateway.address,
-        policy.config.gateway.phone_region, mail.sender_name)
+        policy.config.gateway.phone_region, mail.sender_name, policy.config.staff.domains)
     lost = "" if s.mode in ("note", "closed") else relaytext.lost_answer(
         body, mail.signature, s.mode, bool(parsed.commands))
     if s.errors or lost:

@@ -486,3 +486,12 @@ def test_header_like_prose_without_a_to_line_is_text(text: str) -> None:
 ])
 def test_a_closing_with_the_name_on_its_line(text: str, signature: str) -> None:
     assert split_reply(text)[1:] == ("", signature)
+
+
+def test_with_ours_a_pasted_header_block_is_the_writers_text() -> None:
+    from gateway.quotes import read_reply
+    text = ("Hello,\nbelow is what the warehouse told us.\n\nFrom: Warehouse <stock@warehouse.az>\n"
+            "Sent: 24 November 2026 15:00\nTo: agent@shop.test\nSubject: order 1234\n\nShipped today.")
+    assert read_reply(text, lambda block: "care@shop.test" in block).new == text
+    assert read_reply(text).new == "Hello,\nbelow is what the warehouse told us."
+    assert read_reply(text, lambda block: "order 1234" in block).new == "Hello,\nbelow is what the warehouse told us."

@@ -124,3 +124,9 @@ def test_a_hotline_number_in_the_answer_stays(text: str) -> None:
 def test_sentences_with_closing_words_stay(text: str) -> None:
     new, _, sig = split_reply(text)
     assert scrub_staff(new, ("john@shop.test",), sig, "care@shop.test", "AZ", "John Miller") == text
+
+
+def test_only_staff_domains_are_replaced_not_a_staff_members_mail_provider() -> None:
+    text = "Write to the courier at courier@gmail.com or to returns@shop.test."
+    out = scrub_staff(text, ("leyla@gmail.com",), "", "care@shop.test", "AZ", "Leyla", ("shop.test",))
+    assert out == "Write to the courier at courier@gmail.com or to care@shop.test."

@@ -138,3 +138,36 @@ def test_the_staff_signature_address_and_phone_are_not_relayed(policy):
             "Regards,\nAgent Smith\nTel. No.: +994 12 555 55 55\nagent@shop.test")
     [out] = steer(reply(body), view("investigating"), NOW, policy).outgoing
     assert out.params["message"] == "The refund was sent; write to care@shop.test if it does not arrive."
+
+
+PASTED = ("Hello,\nbelow is what the warehouse told us about your replacement.\n\n"
+          "From: Warehouse <stock@warehouse.az>\nSent: 24 November 2026 15:00\nTo: agent@shop.test\n"
+          "Subject: order 1234\n\n"
+          "The replacement shipped today with courier, tracking 12345, arrives Thursday.\n"
+          "If nobody is home the courier leaves it at the pickup point on Nizami 10.")
+
+
+def test_a_pasted_colleagues_mail_reaches_the_customer_whole(policy):
+    plan = steer(reply("#resolve\n" + PASTED), view("investigating"), NOW, policy)
+    message = plan.outgoing[0].params["message"]
+    assert "Nizami 10" in message and "tracking 12345" in message and message.startswith("Hello,")
+    assert "agent@shop.test" not in message  # a staff-domain address never reaches the customer
+
+
+@pytest.mark.parametrize("quoted", [
+    "From: Care <care@shop.test>\nSent: 24 November 2026 15:00\nTo: agent@shop.test\n"
+    "Subject: [CC-2026-4K7PQ2MX] New complaint\n\nA new complaint arrived.",
+    "From: Customer Care\nSent: 24 November 2026 15:00\nTo: agent@shop.test\n"
+    "Subject: [CC-2026-4K7PQ2MX] New complaint\n\nA new complaint arrived.",
+    "On Mon, 23 Nov 2026 at 10:00, Care <care@shop.test> wrote:\nA new complaint arrived.",
+])
+def test_our_own_notice_quoted_below_the_answer_is_cut(policy, quoted):
+    plan = steer(reply("#resolve\nYour replacement ships tomorrow.\n\n" + quoted), view("investigating"), NOW, policy)
+    assert plan.outgoing[0].params["message"] == "Your replacement ships tomorrow."
+
+
+def test_a_pasted_mail_above_our_quoted_notice_stays_and_the_notice_goes(policy):
+    body = PASTED + ("\n\nFrom: Care <care@shop.test>\nSent: 23 November 2026 10:00\nTo: agent@shop.test\n"
+                     "Subject: [CC-2026-4K7PQ2MX] New complaint\n\nA new complaint arrived.")
+    message = steer(reply("#resolve\n" + body), view("investigating"), NOW, policy).outgoing[0].params["message"]
+    assert "Nizami 10" in message and "A new complaint arrived" not in message
