@@ -11,6 +11,10 @@ refund or courier. A person writing "I was on vacation when the parcel came"
 or "İzindeyim, siparişim ne zaman gelecek?" is a customer: a false positive
 hides a person's words from staff, so every guard must hold.
 
+Body-only evidence never drops mail (gateway.hygiene marks it `away`, not
+automatic): a new mail is a complaint; on a complaint's thread only our automatic
+answer is held back (gateway.decide).
+
 Pure: the hygiene step passes the mail's new text; every pattern is a plain
 alternation of literal phrases (linear time), read on a bounded prefix.
 """

@@ -52,7 +52,35 @@ def decide(inputs: Inputs, policy: Policy) -> Plan:
         if registered is not None:
             return registered
     handler: Callable[[Inputs, Policy], Plan] = HANDLERS[inputs.match.role]
-    return with_stage_due(handler(inputs, policy), inputs, policy)
+    plan = with_stage_due(handler(inputs, policy), inputs, policy)
+    if inputs.verdict.away and inputs.match.role == "customer":
+        return away_reply(plan, inputs, policy)
+    return plan
+
+
+DECISIONS = ("accept", "reject")
+
+
+def away_reply(plan: Plan, inputs: Inputs, policy: Policy) -> Plan:
+    """A reply on a complaint's thread whose text reads like an out-of-office (no automatic
+    header says so): it stays the customer's message, staff are told and an accept/reject in
+    it is the customer's decision; only our automatic answers to it are held back, so a real
+    responder gets no mail to answer. A new mail with such a text is a complaint (a responder
+    answering our acknowledgement carries our thread)."""
+    if plan.message_kind in DECISIONS:
+        return plan
+    held = tuple(o for o in plan.outgoing if o.audience == "customer")
+    if not held:
+        return plan
+    note = EventSpec("answer_held", "gateway", f"{inputs.verdict.reason}: not answered automatically "
+                     f"({', '.join(o.kind for o in held)}); staff were told")
+    kept = tuple(o for o in plan.outgoing if o.audience != "customer")
+    complaint = inputs.match.complaint
+    if complaint is not None and not any(o.audience == "staff" for o in kept):  # e.g. a status question
+        b = PlanBuilder(plan.message_kind, complaint.id)
+        notify_staff(b, complaint, policy, "staff_update", inputs.mail.new_text)
+        kept += b.build().outgoing
+    return replace(plan, outgoing=kept, events=plan.events + (note,))
 
 
 def with_stage_due(plan: Plan, inputs: Inputs, policy: Policy) -> Plan:

@@ -28,6 +28,11 @@ class Verdict:
     automatic: bool
     kind: str  # one of KINDS; "" for mail a human wrote
     reason: str
+    # Out-of-office evidence in the text (or a subject label with such a text) and nothing
+    # else: a person's words can read like that ("I am on vacation until 10 December, but I do
+    # not accept this answer"), so the mail stays a person's (automatic=False). A new mail is a
+    # complaint as usual; on a complaint's thread decide only holds back OUR automatic answer.
+    away: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,6 +130,11 @@ def _machine_sent(ctx: _Context) -> bool:
     return _return_path_empty(ctx) or _auto_submitted(ctx) not in ("", "no")
 
 
+def _machine_evidence(ctx: _Context) -> bool:
+    """A header only software writes: what a subject label needs before it decides alone."""
+    return _machine_sent(ctx) or _precedence(ctx) in ("bulk", "junk", "list")
+
+
 def _sender_is_daemon(ctx: _Context) -> bool:
     return ctx.mail.sender.split("@")[0] in DAEMON_LOCALPARTS
 
@@ -172,8 +182,9 @@ RULES: tuple[tuple[str, Test, str], ...] = (
     ("autoreply", lambda c: _auto_submitted(c) == "auto-replied", "Auto-Submitted: auto-replied"),
     ("autoreply", lambda c: any(c.mail.has_header(h) for h in AUTOREPLY_HEADERS),
      "X-Autoreply/X-Autorespond header"),
-    ("autoreply", lambda c: _subject(c, AUTOREPLY_SUBJECTS), "out-of-office subject"),
-    ("autoreply", lambda c: autoreply.is_autoreply_text(c.mail.new_text), "out-of-office text (no automatic headers)"),
+    ("autoreply", lambda c: "vacation" in c.mail.header("x-apple-action").lower(), "X-Apple-Action: VACATION"),
+    ("autoreply", lambda c: _subject(c, AUTOREPLY_SUBJECTS) and _machine_evidence(c),
+     "out-of-office subject of automatic mail"),
     ("list", lambda c: any(c.mail.has_header(h) for h in LIST_HEADERS), "mailing-list headers (List-Id, ...)"),
     ("list", lambda c: _precedence(c) == "list", "Precedence: list"),
     ("bulk", lambda c: _precedence(c) in ("bulk", "junk"), "Precedence: bulk/junk"),
@@ -187,6 +198,7 @@ RULES: tuple[tuple[str, Test, str], ...] = (
 )
 
 HUMAN = Verdict(automatic=False, kind="", reason="")
+AWAY = Verdict(automatic=False, kind="", reason="out-of-office text (no automatic headers)", away=True)
 
 
 def assess(mail: Mail, own_addresses: frozenset[str],
@@ -197,6 +209,8 @@ def assess(mail: Mail, own_addresses: frozenset[str],
     for kind, test, reason in RULES:
         if test(ctx):
             return Verdict(automatic=True, kind=kind, reason=reason)
+    if autoreply.is_autoreply_text(ctx.mail.new_text):  # a subject label adds nothing to it
+        return AWAY
     return HUMAN
 
 

@@ -88,9 +88,54 @@ def raw(body: str, subject: str = "Re: [CC-2026-4K7PQ2MX] Your complaint") -> by
 
 
 def test_assess_reads_the_text_of_mail_without_automatic_headers() -> None:
+    """Body-only evidence marks the mail `away`, never automatic: a person's words can read so."""
     verdict = assess(parse(raw(RESPONDERS[0])), OWN)
-    assert (verdict.automatic, verdict.kind) == (True, "autoreply") and "text" in verdict.reason
-    assert not assess(parse(raw(CUSTOMERS[1])), OWN).automatic
+    assert (verdict.automatic, verdict.kind, verdict.away) == (False, "", True) and "text" in verdict.reason
+    assert not assess(parse(raw(CUSTOMERS[1])), OWN).away
+
+
+def test_automatic_headers_still_decide() -> None:
+    headed = raw(RESPONDERS[0]).replace(b"Message-ID:", b"Auto-Submitted: auto-replied\r\nMessage-ID:", 1)
+    verdict = assess(parse(headed), OWN)
+    assert (verdict.automatic, verdict.kind) == (True, "autoreply")
+
+
+# The hostile tester's inputs: people's mail that reads like an out-of-office (see test_e2e_hygiene).
+PEOPLE_READING_AWAY = [
+    "Здравствуйте. Я в отпуске до 10 декабря. Телевизор, который вы мне продали, не включается. "
+    "Когда вернусь, привезу его в магазин.",
+    "Hello, I am on vacation until 10 December. The TV I bought from you last week does not turn on. "
+    "When I get back I will bring it to the store, please fix it.",
+    "Merhaba, izindeyim ama buzdolabım soğutmuyor. Döndüğümde servis gelsin lütfen.",
+    "Salam. Məzuniyyətdəyəm, amma aldığım soyuducu işləmir. Qayıdanda usta göndərin, xahiş edirəm.",
+    "My washing machine still leaks water all over the kitchen. The reply was sent automatically and did not help at all.",
+    "My address peter@old.com is no longer in use, write here. The laptop I bought from you will not start.",
+    "I am on vacation until 10 December, but I do not accept this answer.",
+    "Я в отпуске до 10 декабря. Не согласен с решением, когда вернусь — позвоню.",
+    "İzindeyim, pazartesiye kadar. Kabul etmiyorum.",
+    "Məzuniyyətdəyəm, qayıdanda zəng edəcəm. Rədd edirəm.",
+]
+
+
+@pytest.mark.parametrize("text", PEOPLE_READING_AWAY)
+def test_body_only_evidence_never_makes_mail_automatic(text: str) -> None:
+    assert not assess(parse(raw(text)), OWN).automatic
+    assert not assess(parse(raw(text, subject="Hello")), OWN).automatic
+
+
+@pytest.mark.parametrize("subject", ["Vacation: tour cancelled, I want my money back", "Vacation - hotel booking problem",
+                                     "Out of office - my order", "Отпуск: тур отменён", "İzin: otel sorunu",
+                                     "Məzuniyyət: otel problemi"])
+def test_a_subject_label_alone_never_counts(subject: str) -> None:
+    verdict = assess(parse(raw("The hotel cancelled my booking and kept the deposit.", subject=subject)), OWN)
+    assert not verdict.automatic and not verdict.away
+
+
+def test_a_subject_label_counts_with_an_away_text_or_headers() -> None:
+    assert assess(parse(raw(RESPONDERS[9], subject="Out of office: Re: complaint")), OWN).away
+    headed = raw("The hotel kept the deposit.", subject="Out of office: x").replace(
+        b"Message-ID:", b"Return-Path: <>\r\nMessage-ID:", 1)
+    assert assess(parse(headed), OWN).automatic
 
 
 def test_quoted_history_does_not_count() -> None:

@@ -324,5 +324,67 @@ def test_out_of_office_text_without_headers_is_not_answered(tmp_path):
     line = gateway(config, "ingest", "--now", NOW, input=mail(
         sender="irina@example.ru", subject=f"Re: [{tracking}] Ваша жалоба",
         body="Здравствуйте!\n\nЯ в отпуске до 15 мая. Когда вернусь, отвечу.\n\nИрина")).stdout.decode()
-    assert line.split()[-1] == "autoreply"
-    assert [o["kind"] for o in show(config, tracking)["outgoing"]] == ["ack", "staff_new"]
+    # body-only evidence: kept as the customer's message, staff told, only our answer held back
+    assert line.split()[-1] in ("customer", "status_request")
+    data = show(config, tracking)
+    assert [o["kind"] for o in data["outgoing"]] == ["ack", "staff_new", "staff_update"]
+    assert any(e["kind"] == "answer_held" for e in data["events"])
+
+
+# A hostile tester's mails: people writing that they are away, with no automatic header.
+AWAY_BUT_COMPLAINING = [
+    ("Телевизор", "Здравствуйте. Я в отпуске до 10 декабря. Телевизор, который вы мне продали, не включается. "
+                  "Когда вернусь, привезу его в магазин."),
+    ("TV", "Hello, I am on vacation until 10 December. The TV I bought from you last week does not turn on. "
+           "When I get back I will bring it to the store, please fix it."),
+    ("Buzdolabı", "Merhaba, izindeyim ama buzdolabım soğutmuyor. Döndüğümde servis gelsin lütfen."),
+    ("Soyuducu", "Salam. Məzuniyyətdəyəm, amma aldığım soyuducu işləmir. Qayıdanda usta göndərin, xahiş edirəm."),
+    ("Washing machine", "My washing machine still leaks water all over the kitchen. "
+                        "The reply was sent automatically and did not help at all."),
+    ("Laptop", "My address peter@old.com is no longer in use, write here. The laptop I bought from you will not start."),
+    ("Vacation: tour cancelled, I want my money back", "The agency cancelled the tour and kept the money."),
+    ("Vacation - hotel booking problem", "The hotel cancelled my booking and kept the deposit."),
+]
+
+
+def test_new_mail_reading_like_an_out_of_office_is_a_complaint(tmp_path):
+    """Body-only out-of-office evidence never drops a new mail: a responder answering our
+    acknowledgement carries our thread, a new mail is a person's."""
+    config = write_config(tmp_path)
+    files = []
+    for i, (subject, body) in enumerate(AWAY_BUT_COMPLAINING):
+        path = tmp_path / f"away{i}.eml"
+        path.write_bytes(mail(sender=f"away{i}@example.org", subject=subject, body=body))
+        files.append(str(path))
+    lines = gateway(config, "ingest", "--now", NOW, *files).stdout.decode().splitlines()
+    assert all(" processed CC-" in line and line.endswith(" customer") for line in lines), lines
+    for line, (subject, _) in zip(lines, AWAY_BUT_COMPLAINING):
+        kinds = {o["kind"] for o in show(config, line.split()[2])["outgoing"]}
+        assert {"ack", "staff_new"} <= kinds, f"{subject}: {kinds}"
+
+
+AWAY_BUT_REJECTING = [
+    "I am on vacation until 10 December, but I do not accept this answer.",
+    "Я в отпуске до 10 декабря. Не согласен с решением, когда вернусь — позвоню.",
+    "İzindeyim, pazartesiye kadar. Kabul etmiyorum.",
+    "Məzuniyyətdəyəm, qayıdanda zəng edəcəm. Rədd edirəm.",
+]
+
+
+@pytest.mark.parametrize("body", AWAY_BUT_REJECTING)
+def test_a_reply_to_the_resolution_that_reads_away_is_the_customers_decision(tmp_path, body):
+    config = write_config(tmp_path)
+    tracking = _complaints(config, tmp_path, ["away@example.org"])["away@example.org"]
+    notice = next(o for o in show(config, tracking)["outgoing"] if o["kind"] == "staff_new")
+    gateway(config, "ingest", "--now", NOW, input=mail(sender="team@shop.test", subject=f"Re: [{tracking}]",
+                                                         body="#resolve\nWe refunded your order.",
+                                                         in_reply_to=f"<{notice['message_id']}>"))
+    assert show(config, tracking)["status"] == "resolved"
+    line = gateway(config, "ingest", "--now", NOW, input=mail(
+        sender="away@example.org", subject=f"Re: [{tracking}] Your complaint", body=body)).stdout.decode()
+    # a decision when gateway.intent reads one; otherwise an undecided reply staff must read
+    assert line.split()[-1] in ("reject", "customer"), line
+    gateway(config, "tick", "--now", "2027-02-01T06:00:00Z")  # long after any auto-close deadline
+    data = show(config, tracking)
+    assert data["status"] != "closed"
+    assert sum(o["kind"] == "staff_update" for o in data["outgoing"]) >= 1

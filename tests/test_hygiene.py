@@ -39,6 +39,7 @@ def test_auto_submitted_no_is_human() -> None:
     ("List-Unsubscribe: <mailto:unsub@example.org>\r\n", "list"),
     ("X-Auto-Response-Suppress: All\r\n", "bulk"),
     ("X-Autoreply: yes\r\n", "autoreply"),
+    ("X-Apple-Action: VACATION\r\n", "autoreply"),
     ("X-Autorespond: vacation\r\n", "autoreply"),
     ("Return-Path: <>\r\n", "autoreply"),
     ("X-Care-Gateway-Loop: care@example.com\r\n", "loop"),
@@ -70,9 +71,19 @@ def test_daemon_senders(sender: str) -> None:
     "OTOMATİK YANIT: Şikayet", "Ofis dışındayım", "İşyerinde değil: Şikayet", "Avtomatik cavab: Şikayət",
     "AVTOMATİK CAVAB", "Abwesenheitsnotiz: Paket",
 ])
-def test_out_of_office_subjects_without_headers(subject: str) -> None:
-    result = verdict(mail_bytes(subject=subject))
+@pytest.mark.parametrize("evidence", ["Return-Path: <>\r\n", "Auto-Submitted: auto-generated\r\n",
+                                      "Precedence: bulk\r\n", "Precedence: junk\r\n"])
+def test_out_of_office_subjects_of_automatic_mail(subject: str, evidence: str) -> None:
+    result = verdict(mail_bytes(evidence, subject=subject))
     assert (result.automatic, result.kind) == (True, "autoreply")
+
+
+@pytest.mark.parametrize("subject", ["Out of Office: Broken parcel", "Автоответ: Жалоба", "Otomatik yanıt: Şikayet",
+                                     "Avtomatik cavab: Şikayət", "Vacation: tour cancelled, I want my money back",
+                                     "Vacation - hotel booking problem"])
+def test_an_out_of_office_subject_alone_never_decides(subject: str) -> None:
+    """A person can type any subject ("Vacation: tour cancelled"): a label needs a header with it."""
+    assert not verdict(mail_bytes(subject=subject)).automatic
 
 
 BOUNCE_SUBJECTS = ["Undelivered Mail Returned to Sender", "Delivery Status Notification (Failure)",
