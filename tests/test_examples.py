@@ -76,7 +76,7 @@ def test_adopting_keeps_the_shipped_keys_the_block_leaves_out():
 
 
 def test_poliser_customer_reads_the_policys_status_names_and_turkish_remedies(tmp_path):
-    from gatewaykit import listing, mail
+    from gatewaykit import listing, mail, staff_notice_id
     cfg = adopt("policy-stages-2-4-1.toml", tmp_path)
     gateway(cfg, "ingest", "--now", "2026-03-02T10:00:00+03:00", input=mail(
         sender="ivan@example.ru", to="customer.care@shop.example", subject="Жалоба на качество",
@@ -84,7 +84,7 @@ def test_poliser_customer_reads_the_policys_status_names_and_turkish_remedies(tm
     tracking = listing(cfg)[0]["tracking"]
     gateway(cfg, "ingest", "--now", "2026-03-02T11:00:00+03:00", input=mail(
         sender="agent@shop.example", to="customer.care@shop.example", subject=f"Re: [{tracking}] Жалоба",
-        body="#status investigating\n"))
+        body="#status investigating\n", in_reply_to=staff_notice_id(cfg, tracking)))
     status = gateway(cfg, "preview", "status", "--lang", "ru", "--complaint", tracking).stdout.decode()
     assert "Статус: На стадии обработки" in status
     remedies = gateway(cfg, "preview", "remedies", "--lang", "tr", "--complaint", tracking).stdout.decode()
