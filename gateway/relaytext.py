@@ -87,12 +87,7 @@ def _trailing_contact_block(lines: list[str], staff_addresses: tuple[str, ...], 
     It is theirs when it holds their address or starts with a word of their display
     name; a "Courier Desk / Tel: ..." paragraph is part of the answer and stays.
     """
-    end = len(lines)
-    while end and not lines[end - 1].strip():
-        end -= 1
-    start = end
-    while start and lines[start - 1].strip():
-        start -= 1
+    start, end = _last_paragraph_bounds(lines)
     block = [line.strip() for line in lines[start:end]]
     shown = [line for line in block if not line.startswith("[")]  # a logo's alt text
     if shown and quotes.CLOSING.match(shown[0][:60]):
@@ -106,13 +101,19 @@ def _trailing_contact_block(lines: list[str], staff_addresses: tuple[str, ...], 
     return start if own and any(quotes.CONTACT.search(line[:200]) for line in block) else len(lines)
 
 
-def _last_paragraph(lines: list[str]) -> list[str]:
+def _last_paragraph_bounds(lines: list[str]) -> tuple[int, int]:
+    """[start, end) of the last run of non-blank lines."""
     end = len(lines)
     while end and not lines[end - 1].strip():
         end -= 1
     start = end
     while start and lines[start - 1].strip():
         start -= 1
+    return start, end
+
+
+def _last_paragraph(lines: list[str]) -> list[str]:
+    start, end = _last_paragraph_bounds(lines)
     return lines[start:end]
 
 
