@@ -217,7 +217,7 @@ def test_sigkill_between_store_and_move_yields_one_complaint_and_one_ack(tmp_pat
                     lease_seconds=LEASE_SECONDS)
     try:
         desk.start()
-        wait_for(lambda: "processed tracking=" in desk.log(), timeout=WAIT, interval=0.01)
+        wait_for(lambda: 'msg="processed" tracking=' in desk.log(), timeout=WAIT, interval=0.01)
         proxy.frozen.set()
         assert desk.stop(signal.SIGKILL) == -signal.SIGKILL
         killed_at = time.monotonic()
