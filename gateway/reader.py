@@ -83,7 +83,8 @@ class BudgetReader:
                 raise Unprocessable(f"the reader process stopped while reading the mail (exit code {code})")
             if not ready:
                 self._stop()
-                log.warning("reading a mail took longer than %g s; reader restarted", self.seconds)
+                log.warning("reading a mail took longer than the time budget; reader restarted",
+                            extra={"budget_seconds": self.seconds})
                 raise Unprocessable(f"reading the mail took longer than the time budget of {self.seconds:g} s "
                                     "([gateway] read_seconds)")
             try:
