@@ -4,7 +4,7 @@
 # dependencies with pip), then pytest. Real servers are started privately by the tests themselves.
 #
 #   bash scripts/test.sh            the whole suite
-#   bash scripts/test.sh --fast     the unit tests only (no servers, no gateway processes): seconds
+#   bash scripts/test.sh --fast     the unit tests only (no servers, no gateway processes)
 # Other arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."

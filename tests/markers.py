@@ -12,6 +12,7 @@ from __future__ import annotations
 import inspect
 import multiprocessing
 import subprocess
+import sys
 import types
 from pathlib import Path
 from typing import Any
@@ -48,17 +49,24 @@ class _Reach:
     def __init__(self, spawners: tuple[Any, ...]):
         self.spawners = spawners
         self.seen: set[int] = set()
+        self.server_request = False
 
     def code(self, code: types.CodeType, scope: dict[str, Any]) -> bool:
         if id(code) in self.seen:
             return False
         self.seen.add(id(code))
-        modules = [v for v in scope.values() if isinstance(v, types.ModuleType) and _ours(v)]
+        if "getfixturevalue" in code.co_names and SERVER_FIXTURES.intersection(
+                c for c in code.co_consts if isinstance(c, str)):
+            self.server_request = True  # request.getfixturevalue("postgres"): a server on demand
+        imported = [sys.modules.get(name) for name in code.co_names]  # `from gatewaykit import ...` inside
+        modules = [m for m in [*scope.values(), *imported] if isinstance(m, types.ModuleType) and _ours(m)]
+        found = False  # the whole walk, not the first hit: a server asked for further on counts too
         for name in code.co_names:
-            candidates = [scope.get(name)] + [getattr(m, name, None) for m in modules]
-            if any(self.value(c) for c in candidates if c is not None):
-                return True
-        return any(self.code(const, scope) for const in code.co_consts if isinstance(const, types.CodeType))
+            for candidate in [scope.get(name)] + [getattr(m, name, None) for m in modules]:
+                found = self.value(candidate) | found if candidate is not None else found
+        for const in code.co_consts:
+            found = self.code(const, scope) | found if isinstance(const, types.CodeType) else found
+        return found
 
     def value(self, obj: Any) -> bool:
         if any(obj is s for s in self.spawners):
@@ -71,10 +79,11 @@ class _Reach:
         if isinstance(obj, (types.FunctionType, types.MethodType)):
             function = inspect.unwrap(obj)
             return self.code(function.__code__, function.__globals__)
-        if isinstance(obj, type):
-            members = [m.fget if isinstance(m, property) else m for m in vars(obj).values()]
+        if isinstance(obj, type):  # its methods and those it inherits from helpers
+            members = [m.fget if isinstance(m, property) else m
+                       for klass in obj.__mro__ if _ours(klass) for m in vars(klass).values()]
             members = [m.__func__ if isinstance(m, (staticmethod, classmethod)) else m for m in members]
-            return any(self.value(m) for m in members if isinstance(m, types.FunctionType))
+            return any([self.value(m) for m in members if isinstance(m, types.FunctionType)])
         return False
 
 
@@ -85,20 +94,26 @@ def _fixture_functions(item: pytest.Item) -> list[Any]:
     return [d.func for name in item.fixturenames for d in info.name2fixturedefs.get(name, ())]
 
 
-def uses_servers(item: pytest.Item) -> bool:
-    return bool(SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())))
+def _on_sqlite(item: pytest.Item) -> bool:
+    """Parametrized over the database, this instance is the SQLite one (no server)."""
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and "sqlite" in callspec.params.values()
 
 
-def spawns(item: pytest.Item, spawners: tuple[Any, ...]) -> bool:
+def classify(item: pytest.Item, spawners: tuple[Any, ...]) -> tuple[bool, bool]:
+    """(uses a private server, runs a process) for one test."""
     reach = _Reach(spawners)
     function = getattr(item, "function", None)
-    return any(reach.value(f) for f in [function, *_fixture_functions(item)] if f is not None)
+    e2e = any([reach.value(f) for f in [function, *_fixture_functions(item)] if f is not None])
+    servers = bool(SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())))
+    servers = servers or (reach.server_request and not _on_sqlite(item))
+    return servers, e2e
 
 
 def mark_by_use(items: list[pytest.Item]) -> None:
     spawners = _spawners()
     for item in items:
-        servers, e2e = uses_servers(item), spawns(item, spawners)
+        servers, e2e = classify(item, spawners)
         if servers:
             item.add_marker(pytest.mark.servers)
         if e2e:
