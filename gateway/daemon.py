@@ -199,14 +199,14 @@ class Daemon:
         except CONNECTION_ERRORS as exc:
             self.outage.failed(what, exc)
         except Exception:
-            log.exception("%s failed; will try again", run_name)
+            log.exception("job failed; will try again", extra={"job": run_name})
 
     def reload(self) -> None:
         try:
             self.runtime.reload(config_module.load(self.runtime.config.source))
             log.info("reloaded config, rules and templates")
         except Exception as exc:
-            log.error("reload failed, keeping the previous config and rules: %s", exc)
+            log.error("reload failed, keeping the previous config and rules", extra={"error": str(exc)})
 
     # ------------------------------------------------------------ main loop
     def run(self) -> int:
@@ -214,7 +214,7 @@ class Daemon:
         self.runtime.policy.warm(self.clock())
         removed = clean_stale_temp(self.runtime.archive.root, self.clock().timestamp())
         if removed:
-            log.info("removed %d stale temporary files from the archive", removed)
+            log.info("removed stale temporary files from the archive", extra={"count": removed})
         self.start_reader()
         self.start_sources()
         scheduler = schedule.Scheduler()
@@ -224,10 +224,11 @@ class Daemon:
         self.sweep()
         self.deliver()
         self.notifier.notify("READY=1\nSTATUS=running")
-        log.info("gateway running address=%s", self.runtime.config.gateway.address)
+        log.info("gateway running", extra={"address": self.runtime.config.gateway.address,
+                                           "instance": self.instance})
         from gateway.checks import staff_warnings
         for warning in staff_warnings(self.runtime.config):
-            log.warning("%s", warning.split("WARNING: ", 1)[-1])
+            log.warning(warning.split("WARNING: ", 1)[-1])
         while not self.stop_event.is_set():
             if self.wake.wait(timeout=1.0) and not self.stop_event.is_set():
                 self.wake.clear()

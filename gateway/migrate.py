@@ -109,7 +109,8 @@ def _packed_outgoing_copies(database: pw.Database) -> None:
     add_column_if_missing(database, Message, "packed")
     packed = pack_existing(database)
     if packed:
-        log.info("packed the text of %d outgoing copies; VACUUM (SQLite) returns the space to the disk", packed)
+        log.info("packed the text of outgoing copies; VACUUM (SQLite) returns the space to the disk",
+                 extra={"count": packed})
 
 
 STEPS: tuple[Step, ...] = (
@@ -151,7 +152,7 @@ def upgrade(database: pw.Database, steps: tuple[Step, ...] = STEPS,
             step.apply(database)
             SchemaVersion.create(version=step.version, name=step.name[:200],
                                  applied_at=datetime.now(timezone.utc).replace(tzinfo=None))
-            log.info("schema step %d applied: %s", step.version, step.name)
+            log.info("schema step applied", extra={"version": step.version, "step": step.name})
             done.append(step)
         _warn_if_newer(applied, steps)
     return done
@@ -160,7 +161,8 @@ def upgrade(database: pw.Database, steps: tuple[Step, ...] = STEPS,
 def _warn_if_newer(applied: set[int], steps: tuple[Step, ...]) -> None:
     newer = sorted(applied - {s.version for s in steps})
     if newer:
-        log.warning("database has schema steps %s this gateway does not know: a newer version upgraded it", newer)
+        log.warning("database has schema steps this gateway does not know: a newer version upgraded it",
+                    extra={"versions": newer})
 
 
 def _applied_when_tables_exist(database: pw.Database, models: tuple[type[pw.Model], ...]) -> set[int] | None:

@@ -119,7 +119,7 @@ def _due_actions(policy: Policy, complaint: Complaint, now: datetime) -> int:
         ACTIONS[action.kind](policy, complaint, action, now)
         Event.create(complaint=complaint, at=naive(now), actor="scheduler", kind=action.kind,
                      detail=f"{action.deadline or action.kind} due {action.due_at.isoformat()}", key=action.key)
-        log.info("deadline action=%s tracking=%s", action.kind, complaint.tracking)
+        log.info("deadline action", extra={"action": action.kind, "tracking": complaint.tracking})
         done += 1
     complaint.next_action_at = next_action_for(complaint, policy, after=now)
     complaint.save(only=complaint.dirty_fields)
