@@ -1,4 +1,4 @@
-"""Mailbox leases (gateway.lease) on SQLite and a real private PostgreSQL."""
+"""Mailbox leases (gateway.store.lease) on SQLite and a real private PostgreSQL."""
 from __future__ import annotations
 
 import logging
@@ -11,8 +11,9 @@ from typing import Iterator
 import peewee as pw
 import pytest
 
-from gateway.lease import LeasedRunner, Leases, OutageLog, database_clock, instance_name, retry_delay
-from gateway.models import Lease, open_database
+from gateway.store.lease import LeasedRunner, Leases, OutageLog, database_clock, instance_name, retry_delay
+from gateway.store.models import Lease
+from gateway.store.migrate import open_database
 from servers import wait_until
 
 WAIT = 15.0
@@ -122,7 +123,7 @@ def test_retry_delay_doubles_up_to_the_cap():
 
 
 def test_outage_is_logged_once_and_its_end_once(caplog):
-    caplog.set_level(logging.INFO, logger="gateway.lease")
+    caplog.set_level(logging.INFO, logger="gateway.store.lease")
     outage = OutageLog()
     for what in ("outbox", "ingest", "lease"):
         outage.failed(what, pw.OperationalError("server closed the connection unexpectedly\n\tmore"))

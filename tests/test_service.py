@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.models import Complaint, Message, open_database
+from gateway.store.models import Complaint, Message
+from gateway.store.migrate import open_database
 from gatewaykit import REPO, DaemonProcess, gateway, listing, mail, send_smtp, wait_for, write_config
 from servers import PrivateDovecot, free_port
 
@@ -92,7 +93,7 @@ def test_sigterm_during_a_burst_loses_nothing(tmp_path):
     accepted = {key.strip("<>") for key in burst.accepted}
     assert accepted <= stored_message_ids(config)  # every 250 was a stored mail
     assert len(accepted) < len(burst.mails), "the burst ended before SIGTERM: nothing was tested"
-    assert "stopping: closing sources" in first_run and "level=info logger=gateway.daemon msg=\"stopped\"" in first_run
+    assert "stopping: closing sources" in first_run and "level=info logger=gateway.service.daemon msg=\"stopped\"" in first_run
 
     with DaemonProcess(config) as daemon:  # the sender's queue is retried after the restart
         daemon.wait_listening(port)
