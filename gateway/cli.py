@@ -1,4 +1,4 @@
-"""The `gateway` command. Contracts (DESIGN.md) other tools rely on:
+"""The `gateway` command. Contracts (ARCHITECTURE.md) other tools rely on:
 
     gateway [--config PATH] run
     gateway [--config PATH] web

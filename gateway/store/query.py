@@ -1,6 +1,6 @@
 """Complaints as JSON for `show` and `list` (a contract other tools read).
 
-Keys promised by DESIGN.md: tracking, status, priority, category, department,
+Keys promised by ARCHITECTURE.md ("Contracts"): tracking, status, priority, category, department,
 language, customer {email, name, phone}, due {acknowledge, resolve}, messages,
 events. Quarantined mail appears in `list` with status "quarantined" so an
 operator sees it next to the complaints.
