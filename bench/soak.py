@@ -188,9 +188,7 @@ def run(args: argparse.Namespace, root: Path, database: str) -> None:
     waves: list[list[float]] = []  # [start, end] on the monotonic clock
 
     def send(kind: str, raw: bytes, sender: str) -> None:
-        before = len(timings.samples)
-        send_one(port, raw, sender or "<>", timings)
-        if timings.samples[before:] and timings.samples[-1][2]:
+        if send_one(port, raw, sender or "<>", timings):
             answered.append((kind, email.message_from_bytes(raw)["Message-ID"].strip("<>")))
 
     def generate() -> None:
@@ -288,6 +286,8 @@ def report(args, runtime, root, relay, timings, answered, ticks, waves, sampler,
           f"({len(received)} distinct); doubled: {len(doubled)}; acknowledgement duplicates: "
           f"{sum(1 for n in acks.values() if n > 1)}; outbox drained: {drained}; "
           f"states: {dict(Counter(r.state for r in rows.values()))}")
+    for error, count in Counter(timings.errors).most_common(5):
+        print(f"  SMTP failure x{count}: {error}")
     print(f"SMTP outside waves: {summary(out_wave)}")
     print(f"SMTP inside waves:  {summary(in_wave)}")
     print(f"waves: {', '.join(f'{end - start:.0f}s' if end != float('inf') else 'unfinished' for start, end in waves)}")

@@ -27,6 +27,8 @@ Everything tunable is data in rules/40-intents.toml; this module is the reader:
 - an accept followed by a word of [intents.contrast] ("Согласен, но ...",
   "OK, but ...") or, in the same sentence, of [intents.condition] ("I would accept
   if ...") decides nothing: staff read it;
+- a rejection after a word of [intents.condition] in its own clause ("If it is
+  not OK, I'll write again") decides nothing either;
 - reject beats accept beats status: reviewing again is the safe mistake;
 - words are compared without diacritics ("Qebul edirem" = "qəbul edirəm");
   the reply's language is tried first, then every configured language.
@@ -182,6 +184,14 @@ def _contrasted(rules: Rules, languages: tuple[str, ...], region: list[Clause], 
     return False
 
 
+def _conditional(rules: Rules, languages: tuple[str, ...], clause: Clause, hit: Hit) -> bool:
+    """A rejection under an "if" of its own clause is a possibility, not a decision: "If it's not
+    OK, I'll write again", "Если не устроит, напишу". Only the clause: "Если честно, не согласен"
+    ("to be honest, I disagree") still rejects."""
+    before = clause.words[:hit.start]
+    return any(p.length_at(before, i) for p in _phrases(rules, "condition", languages) for i in range(len(before)))
+
+
 def _bare(rules: Rules, languages: tuple[str, ...], region: list[Clause], fillers: Fillers) -> Hit | None:
     """An accept/reject when the first clause (after greetings) is only a yes or a no (and thanks)."""
     at = next((i for i, c in enumerate(region) if not fillers.starts(c.words)), len(region))
@@ -212,6 +222,9 @@ def _verdict(rules: Rules, languages: tuple[str, ...], region: list[Clause], aft
                 continue
             hit = Hit("reject", hit.clause, hit.start, hit.end)
         if hit.intent == "accept" and _contrasted(rules, languages, region, after, hit):
+            unclear = True
+            continue
+        if hit.intent == "reject" and _conditional(rules, languages, clause, hit):
             unclear = True
             continue
         found.add(hit.intent)
