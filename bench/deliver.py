@@ -105,12 +105,13 @@ class DeliverGateway:
     def single(self) -> list[str]:
         return [*self.command, "--config", str(self.config)]
 
-    def delivered(self, file: Path) -> None:
-        """Called as each `deliver` process exits: start its clock, then wait out the gap."""
-        now = time.perf_counter()
+    def delivered(self, file: Path, run) -> None:
+        """After each `deliver` process: its clock starts at the process's exit; wait out the gap.
+        (The daemon may take a mail between its rename and the process's exit, while the
+        directory is fsynced: a latency can be slightly negative.)"""
         with file.open("rb") as handle:
             mid = (self.parser.parsebytes(handle.read(HEADER_BYTES))["Message-ID"] or "").strip().strip("<>")
-        self.spooled.setdefault(mid, now)
+        self.spooled.setdefault(mid, run.ended)
         time.sleep(self.gap)
 
     def settle(self) -> list[str] | None:

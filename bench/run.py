@@ -78,6 +78,7 @@ class ChildRun:
     returncode: int
     stdout: bytes
     stderr: bytes
+    ended: float = 0.0  # perf_counter when the child had exited
 
 
 @dataclass
@@ -116,12 +117,13 @@ def run_child(argv: list[str], stdin: Path | None = None, cwd: Path | None = Non
         start = time.perf_counter()
         proc = subprocess.Popen(wrapped, stdin=source, stdout=out, stderr=err, cwd=cwd)
         _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
+        ended = time.perf_counter()
+        wall = ended - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         peak = int(rss.read().split()[-1]) if GNU_TIME else usage.ru_maxrss
-        return ChildRun(wall, peak, proc.returncode, out.read(), err.read())
+        return ChildRun(wall, peak, proc.returncode, out.read(), err.read(), ended)
 
 
 class System(Protocol):
@@ -139,7 +141,7 @@ class System(Protocol):
 
     def replies(self) -> list[Reply]: ...
 
-    def delivered(self, file: Path) -> None: ...
+    def delivered(self, file: Path, run: ChildRun) -> None: ...
 
     def drain(self) -> float: ...
 
@@ -182,7 +184,7 @@ class Gateway:
                 found.append(Reply(address, strip_id(msg["Message-ID"]), strip_id(msg["In-Reply-To"])))
         return found
 
-    def delivered(self, file: Path) -> None:
+    def delivered(self, file: Path, run: ChildRun) -> None:
         return None
 
     def drain(self) -> float:
@@ -213,7 +215,7 @@ class Roundup:
     def replies(self) -> list[Reply]:
         return [Reply(r.recipient, r.message_id, r.in_reply_to) for r in peer_roundup.replies(self.tracker)]
 
-    def delivered(self, file: Path) -> None:
+    def delivered(self, file: Path, run: ChildRun) -> None:
         return None
 
     def drain(self) -> float:
@@ -282,8 +284,7 @@ def ingest(system: System, mode: str, files: list[Path], phase: str, tally: Tall
         tally.add(run_child(system.batch(files, phase)), f"{system.name} {phase}")
         return
     for file in files:
-        tally.add(run_child(system.single(), file), f"{system.name} {file.name}")
-        system.delivered(file)
+        system.delivered(file, tally.add(run_child(system.single(), file), f"{system.name} {file.name}"))
 
 
 def measure(system: System, mode: str, entries: list[corpus.Entry], corpus_dir: Path, work: Path) -> dict:

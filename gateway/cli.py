@@ -174,7 +174,7 @@ def cmd_web(runtime, args) -> int:
     runtime.pipeline  # parse, rules and language models loaded before the first customer waits for them
     host, port = runtime.config.web.listen.rsplit(":", 1)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    logging.getLogger("gateway.service.web").info("portal listening on %s:%s", host, port)
+    logging.getLogger("gateway.web").info("portal listening", extra={"listen": f"{host}:{port}"})
     serve(app, host=host.strip("[]"), port=int(port), threads=runtime.config.web.threads, ident="")
     return 0
 

@@ -123,17 +123,17 @@ def test_retry_delay_doubles_up_to_the_cap():
 
 
 def test_outage_is_logged_once_and_its_end_once(caplog):
-    caplog.set_level(logging.INFO, logger="gateway.store.lease")
+    caplog.set_level(logging.INFO, logger="gateway.lease")
     outage = OutageLog()
     for what in ("outbox", "ingest", "lease"):
         outage.failed(what, pw.OperationalError("server closed the connection unexpectedly\n\tmore"))
     assert outage.down
     outage.recovered()
     outage.recovered()
-    lines = [r.getMessage() for r in caplog.records]
-    assert len(lines) == 2
-    assert "outbox: server closed the connection unexpectedly)" in lines[0] and "more" not in lines[0]
-    assert lines[1].startswith("database available again")
+    records = caplog.records
+    assert len(records) == 2
+    assert records[0].during == "outbox" and records[0].error == "server closed the connection unexpectedly"
+    assert records[1].getMessage() == "database available again" and records[1].down_seconds >= 0
 
 
 # ---------------------------------------------------------------- the runner

@@ -131,9 +131,9 @@ def test_a_column_step_is_a_no_op_when_the_model_already_created_it(bare):
 def test_steps_a_newer_gateway_applied_are_reported_not_fatal(bare, caplog):
     migrate.upgrade(bare)
     SchemaVersion.create(version=42, name="from the future", applied_at=datetime(2030, 1, 1))
-    caplog.set_level(logging.WARNING, logger="gateway.store.migrate")
+    caplog.set_level(logging.WARNING, logger="gateway.migrate")
     assert migrate.upgrade(bare) == []
-    assert any("[42]" in r.getMessage() for r in caplog.records)
+    assert any(getattr(r, "versions", None) == [42] for r in caplog.records)
 
 
 def test_gateway_migrate_command(tmp_path, url):

@@ -154,5 +154,5 @@ def test_the_daemon_purges_soon_after_start(desk):
         daemon.wait_listening(port)
         wait_for(lambda: show(config, desk["old"])["events"][-1]["kind"] == "purged", timeout=30)
         assert daemon.stop() == 0
-        assert "retention purge complaints=2" in daemon.output() and SECRET not in daemon.output()
+        assert "msg=\"retention purge\" complaints=2 " in daemon.output() and SECRET not in daemon.output()
     assert show(config, desk["carol"])["subject"] == "Wrong size"

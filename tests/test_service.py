@@ -93,7 +93,7 @@ def test_sigterm_during_a_burst_loses_nothing(tmp_path):
     accepted = {key.strip("<>") for key in burst.accepted}
     assert accepted <= stored_message_ids(config)  # every 250 was a stored mail
     assert len(accepted) < len(burst.mails), "the burst ended before SIGTERM: nothing was tested"
-    assert "stopping: closing sources" in first_run and "level=info logger=gateway.service.daemon msg=\"stopped\"" in first_run
+    assert "stopping: closing sources" in first_run and "level=info logger=gateway.daemon msg=\"stopped\"" in first_run
 
     with DaemonProcess(config) as daemon:  # the sender's queue is retried after the restart
         daemon.wait_listening(port)
@@ -184,8 +184,9 @@ def test_status_while_dovecot_is_down(tmp_path, own_dovecot):
         output = daemon.output()
 
     lines = [json.loads(line) for line in output.splitlines() if line.strip()]  # one JSON object per line
-    processed = next(line["msg"] for line in lines if line["msg"].startswith("processed tracking="))
-    assert "message_id=via-imap-1@example.az" in processed and "tracking=CC-" in processed
+    processed = next(line for line in lines if line["msg"] == "processed" and line["source"] == "imap")
+    assert processed["message_id"] == "via-imap-1@example.az" and processed["tracking"].startswith("CC-")
+    assert processed["level"] == "info" and processed["logger"] == "gateway.pipeline" and processed["sha256"]
     assert_clean_log(output, BODY_SECRET, account.password)
     code, data = status(config)
     assert code == 1 and not source(data, "smtp")["connected"]  # the daemon said goodbye

@@ -39,10 +39,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
 
-if TYPE_CHECKING:  # business.py depends on nothing of ours at run time
+from gateway.config import WEEKDAYS as DAY_NAMES
+from gateway.config import country_code  # the config's check: what `gateway check` accepts, this accepts
+
+if TYPE_CHECKING:  # business.py depends on nothing of ours at run time but the config's vocabulary
     from gateway.config import CalendarSection
 
-WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+WEEKDAYS = {name: number for number, name in enumerate(DAY_NAMES)}
 SEARCH_LIMIT_DAYS = 3660  # a calendar with no business day in ten years is misconfigured
 
 
@@ -84,7 +87,7 @@ class BusinessCalendar:
             key = "calendar.timezone" if cal.timezone else "gateway.timezone"
             raise ValueError(f"{key}: unknown time zone {zone_name!r}") from None
         country = cal.country.strip().upper()
-        if country and not _known_country(country):
+        if country and country_code(country):
             raise ValueError(f"calendar.country: {cal.country!r} is not a country the holidays package knows")
         return cls(
             zone=zone,
@@ -243,18 +246,3 @@ def _dates(texts: Iterable[str], key: str) -> frozenset[date]:
         except ValueError:
             raise ValueError(f"{key}: {text!r} is not a date YYYY-MM-DD") from None
     return frozenset(days)
-
-
-def _known_country(code: str) -> bool:
-    """Read from the package's registry of country codes, which imports no country module:
-    building the country's table (~0.2 s) or listing them all (~0.3 s) would be paid by
-    every command at start, and the table is only needed when a deadline is computed."""
-    try:
-        from holidays.registry import COUNTRIES
-        return any(code in entry[1:] for entry in COUNTRIES.values())
-    except (ImportError, AttributeError, TypeError):  # a release that moved the registry
-        try:
-            holidays.country_holidays(code)
-        except NotImplementedError:
-            return False
-        return True

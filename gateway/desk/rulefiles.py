@@ -6,19 +6,16 @@ no positions for keys, so line numbers come from a best-effort scan of the text.
 """
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Any, Callable
 
+from gateway.config import KeyLines, email_address, syntax_line
 from gateway.desk.intent import plain_lists
 from gateway.desk.rules import (LEVELS, OPTIONAL_INTENTS, REQUIRED_INTENTS, Category, Defaults, Department, Phrase,
                            PriorityRule, Route, Rules, StaffMember, WordGroup, WordLists)
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
-_TOML_LINE = re.compile(r"line (\d+)")
 
 
 @dataclass(frozen=True)
@@ -74,40 +71,7 @@ KEYED = ("defaults", "routing")  # [section] key = value, later files replace pe
 class _Source:
     path: str
     label: str  # "rules/10-categories.toml"
-    lines: tuple[str, ...]
-
-    def first(self, pattern: str, start: int = 1, scope: str | None = None) -> int | None:
-        """The first line from `start` matching; with a scope, only inside that table."""
-        regex = re.compile(pattern)
-        for number in range(start, len(self.lines) + 1):
-            line = self.lines[number - 1].strip()
-            header = re.sub(r"[\s\[\]\"']", "", line) if line.startswith("[") else None
-            leaves = header is not None and (line.startswith("[[") or not header.startswith(scope or ""))
-            if scope is not None and number > start and leaves:
-                return None
-            if regex.match(line):
-                return number
-        return None
-
-    def key_line(self, start: int, key: str, scope: str | None) -> int:
-        """Best effort: where `key` (maybe dotted, "keywords.az") is set inside an entry."""
-        parts = [re.escape(p) for p in key.split(".") if p]
-        candidates = [r"\s*\.\s*".join(parts[i:]) for i in range(len(parts))] + parts[:1]
-        for candidate in candidates:
-            found = self.first(rf"[\"']?{candidate}[\"']?\s*[=.]", start, scope)
-            if found:
-                return found
-        return start
-
-    def entry_line(self, section: str, name: str | None = None, nth: int = 0) -> int:
-        """Where an entry starts: [section.name], or the nth [[section]] when name is None."""
-        if name is None:
-            headers = [i for i, line in enumerate(self.lines, 1) if re.match(rf"\s*\[\[\s*{section}\s*\]\]", line)]
-            return headers[nth] if nth < len(headers) else 1
-        quoted = rf"[\"']?{re.escape(name)}[\"']?"
-        found = self.first(rf"\[\s*{section}\s*\.\s*{quoted}\s*[\].]")
-        table = self.first(rf"\[\s*{section}\s*\]")
-        return found or (table and self.first(rf"{quoted}\s*[=.]", table, section)) or table or 1
+    keys: KeyLines
 
 
 @dataclass(frozen=True)
@@ -116,7 +80,7 @@ class _Entry:
     line: int
     name: str
     value: Any
-    scope: str | None  # the dotted table name keys of this entry live under
+    key: str  # the entry's dotted key ("categories.delivery", "priority.0"): its keys' lines are found under it
 
 
 class _Loader:
@@ -129,7 +93,7 @@ class _Loader:
         self.listed: dict[str, list[_Entry]] = {s: [] for s in LISTED}
 
     def problem(self, entry: _Entry, key: str, message: str) -> None:
-        line = entry.source.key_line(entry.line, key, entry.scope) if key else entry.line
+        line = entry.source.keys.line_of(f"{entry.key}.{key}") or entry.line if key else entry.line
         self.problems.append(Problem(entry.source.path, line, message))
 
     def load(self) -> tuple[Rules, list[Problem]]:
@@ -147,32 +111,30 @@ class _Loader:
         except (OSError, UnicodeDecodeError) as exc:
             self.problems.append(Problem(str(path), 0, f"cannot read: {exc}"))
             return
-        source = _Source(str(path), f"{self.directory.name}/{path.name}", tuple(text.splitlines()))
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            line = _TOML_LINE.search(str(exc))
-            self.problems.append(Problem(source.path, int(line.group(1)) if line else 1, f"TOML syntax: {exc}"))
+            self.problems.append(Problem(str(path), syntax_line(exc) or 1, f"TOML syntax: {exc}"))
             return
+        source = _Source(str(path), f"{self.directory.name}/{path.name}", KeyLines(text))
         for section, value in data.items():
             self.collect(source, section, value)
 
     def collect(self, source: _Source, section: str, value: Any) -> None:
-        line = source.first(rf"\[*\s*{re.escape(section)}\b") or 1
-        whole = _Entry(source, line, section, value, section)
+        whole = _Entry(source, source.keys.first_of(section) or 1, section, value, "")
         if section in LISTED:
             if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
                 return self.problem(whole, section, f"[[{section}]] must be an array of tables")
             for nth, table in enumerate(value):
-                line = source.entry_line(section, None, nth)
-                self.listed[section].append(_Entry(source, line, "", table, f"{section}."))
+                key = f"{section}.{nth}"
+                self.listed[section].append(_Entry(source, source.keys.first_of(key) or 1, "", table, key))
         elif section in NAMED + KEYED:
             if not isinstance(value, dict):
                 return self.problem(whole, section, f"[{section}] must be a table")
             for name, table in value.items():
-                line = source.entry_line(section, name)
-                scope = f"{section}.{name}" if section in NAMED else section
-                self.named[section][name] = _Entry(source, line, name, table, scope)
+                key = f"{section}.{name}"
+                line = source.keys.first_of(key) or source.keys.first_of(section) or 1
+                self.named[section][name] = _Entry(source, line, name, table, key if section in NAMED else section)
         else:
             known = ", ".join(NAMED + LISTED + KEYED)
             self.problem(whole, section, f"unknown table [{section}] (known: {known})")
@@ -186,7 +148,7 @@ class _Loader:
 
     def email(self, entry: _Entry, key: str, raw: Any) -> str | None:
         value = self.text(entry, key, raw)
-        if value is not None and not (_EMAIL.match(value) and parseaddr(value)[1] == value):
+        if value is not None and email_address(value):
             return self.problem(entry, key, f"{key}: {value!r} is not an email address")
         return value
 
@@ -311,7 +273,7 @@ class _Loader:
             return Defaults()
         values: dict[str, Any] = {}
         for key, entry in entries.items():
-            one_key = _Entry(entry.source, entry.line, "defaults", {key: entry.value}, None)
+            one_key = _Entry(entry.source, entry.line, "defaults", {key: entry.value}, "defaults")
             values.update(self.fields("defaults", one_key, required=False))
         for key in REQUIRED["defaults"]:
             if key not in entries:

@@ -51,7 +51,7 @@ from gateway.desk.policy import Policy
 from gateway.ingest.staff import Identity, StaffPolicy, claims_staff, identify
 from gateway.desk.view import naive
 
-log = logging.getLogger("gateway.ingest.pipeline")
+log = logging.getLogger("gateway.pipeline")
 
 # Without authentication a From is all we have, and anyone can write one: a staff address may
 # only act on a complaint (answer the customer, change its status) by replying to a mail the
@@ -158,7 +158,7 @@ class Pipeline:
         except (pw.OperationalError, pw.InterfaceError):
             raise  # the database is away: never quarantine for that
         except Exception as exc:  # a bug or a bad rule must not lose the mail
-            log.exception("processing failed sha256=%s message_id=%s", arrival.digest, arrival.mail.message_id)
+            log.exception("processing failed", extra={"sha256": arrival.digest, "message_id": arrival.mail.message_id})
             return self.quarantine(arrival, now, f"processing failed: {type(exc).__name__}: {exc}", notes)
 
     def process(self, arrival: Arrival, now: datetime, notes: list[Note],
@@ -223,9 +223,9 @@ class Pipeline:
                 # the same unique key three times and nothing stored: a bug, not a duplicate; keep the mail
                 return self.quarantine(arrival, now, f"unique key failure: {str(exc)[:300]}", notes)
             tracking_number = complaint.tracking if complaint else ""
-            notes.append(lambda: log.info("processed tracking=%s message_id=%s kind=%s role=%s",
-                                          tracking_number or "-", mail.message_id or "-", plan.message_kind,
-                                          matched.role))
+            notes.append(lambda: log.info("processed", extra={
+                "tracking": tracking_number, "message_id": mail.message_id, "source": arrival.source,
+                "kind": plan.message_kind, "role": matched.role, "sha256": digest}))
             return IngestOutcome("processed", digest, mail.message_id, tracking_number, plan.message_kind)
         raise AssertionError("unreachable")
 
@@ -273,8 +273,8 @@ class Pipeline:
             if notice and not self.quiet and not OutgoingMail.select().where(
                     OutgoingMail.dedupe_key == dedupe_key(notice, trigger)).exists():
                 queue(notice, None, now, self.policy.address, trigger)
-        notes.append(lambda: log.warning("quarantined sha256=%s message_id=%s reason=%s",
-                                         digest, message_id or "-", reason))
+        notes.append(lambda: log.warning("quarantined", extra={"sha256": digest, "message_id": message_id,
+                                                               "source": arrival.source, "reason": reason}))
         return IngestOutcome("quarantined", digest, message_id, reason=reason)
 
     def retry(self, message: Message, now: datetime) -> IngestOutcome:

@@ -32,7 +32,7 @@ from gateway.store.models import (AttachmentRecord, Complaint, ComplaintSecret, 
 from gateway.store.query import complaint_json
 from gateway.desk.view import naive
 
-log = logging.getLogger("gateway.jobs.retention")
+log = logging.getLogger("gateway.retention")
 
 # Event kinds whose detail the gateway writes itself from no one's words: kept
 # after a purge. Every other detail (notes, command errors, #extend reasons,
@@ -96,7 +96,7 @@ def purge_complaint(database: pw.Database, archive: Archive, complaint_id: int, 
         Event.create(complaint=complaint, at=naive(now), kind="purged", key=purge_key(complaint.tracking),
                      detail=f"personal data removed: closed more than {days} days ago")
         forgotten = _forget_customer(customer)
-    log.info("purged tracking=%s messages=%d files=%d", complaint.tracking, len(messages), files)
+    log.info("purged", extra={"tracking": complaint.tracking, "messages": len(messages), "files": files})
     return PurgeReport(1, len(messages), files, int(forgotten))
 
 
@@ -180,7 +180,7 @@ def export_customer(database: pw.Database, archive: Archive, address: str, now: 
         for complaint in complaints:
             Event.create(complaint=complaint, at=naive(now), actor=actor, kind="exported",
                          detail="subject access request: all data about the customer exported")
-    log.info("exported customer data complaints=%d messages=%d", len(complaints), len(loose))
+    log.info("exported customer data", extra={"complaints": len(complaints), "messages": len(loose)})
     return data
 
 

@@ -27,7 +27,7 @@ from gateway.desk.policy import Policy
 from gateway.desk.view import aware, naive
 from gateway.store.writer import SHARE, WriterShare
 
-log = logging.getLogger("gateway.jobs.sweep")
+log = logging.getLogger("gateway.sweep")
 CHUNK = 10  # complaints per transaction: a step short enough for arriving mail to wait out (bench/wave.py)
 
 
@@ -104,7 +104,7 @@ def _due_actions(policy: Policy, complaint: Complaint, now: datetime) -> int:
         ACTIONS[action.kind](policy, complaint, action, now)
         Event.create(complaint=complaint, at=naive(now), actor="scheduler", kind=action.kind,
                      detail=f"{action.deadline or action.kind} due {action.due_at.isoformat()}", key=action.key)
-        log.info("deadline action=%s tracking=%s", action.kind, complaint.tracking)
+        log.info("deadline action", extra={"action": action.kind, "tracking": complaint.tracking})
         done += 1
     complaint.next_action_at = lookup.next_action_for(complaint, policy, after=now)
     complaint.save(only=complaint.dirty_fields)

@@ -47,7 +47,7 @@ from gateway.mail.htmltext import html_to_text
 from gateway.mail.oneline import one_line
 from gateway.mail.quotes import split_reply
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("gateway.parse")  # a stable name for log filters, whatever the module path
 
 
 class Unprocessable(Exception):

@@ -43,7 +43,7 @@ from gateway.outbound.transports import PermanentFailure, TemporaryFailure, Tran
 from gateway.desk.view import aware, naive
 from gateway.store.writer import SHARE
 
-log = logging.getLogger("gateway.outbound.outbox")
+log = logging.getLogger("gateway.outbox")
 CLAIM_BATCH = 10
 
 
@@ -145,7 +145,8 @@ class Outbox:
         except PermanentFailure as exc:
             return self.finish(row, "failed", str(exc), now)
         except Exception as exc:  # a template bug must not stop the rest of the queue
-            log.exception("cannot render or send outgoing id=%s", row.id)
+            log.exception("cannot render or send", extra={"outgoing_id": row.id, "kind": row.kind,
+                                                          "complaint_id": row.complaint_id})
             return self.finish(row, "failed", f"{type(exc).__name__}: {exc}", now)
         digest = self.archive.store(raw, durable=False)  # a copy: the row can always render it again
         with write_transaction(self.database):
@@ -158,7 +159,8 @@ class Outbox:
                                   text="", packed=PACKER.pack(row.kind, row.language, rendered.text,
                                                               lambda: self.sample_text(row)),
                                   received_at=naive(now))
-        log.info("sent kind=%s to=%s message_id=%s", row.kind, _mask(row.recipient), row.message_id)
+        log.info("sent", extra={"outgoing_id": row.id, "kind": row.kind, "to": _mask(row.recipient),
+                                "message_id": row.message_id, "complaint_id": row.complaint_id})
         return "sent"
 
     def deliver_text(self, row: OutgoingMail, now: datetime) -> str:
@@ -175,12 +177,12 @@ class Outbox:
         except PermanentFailure as exc:
             return self.finish(row, "failed", str(exc), now)
         except Exception as exc:
-            log.exception("cannot render or send text id=%s", row.id)
+            log.exception("cannot render or send text", extra={"outgoing_id": row.id, "kind": row.kind})
             return self.finish(row, "failed", f"{type(exc).__name__}: {exc}", now)
         with write_transaction(self.database):
             if not self.mark(row, "sent", "", now):
                 return self.lost(row)
-        log.info("sent kind=%s to=%s by sms", row.kind, row.recipient[:4] + "…")
+        log.info("sent", extra={"outgoing_id": row.id, "kind": row.kind, "to": row.recipient[:4] + "…", "by": "sms"})
         return "sent"
 
     def retry(self, row: OutgoingMail, error: str, now: datetime) -> str:
@@ -194,7 +196,8 @@ class Outbox:
                 .where(_fenced(row)).execute()
         if not changed:
             return self.lost(row)
-        log.warning("retry later kind=%s to=%s attempt=%d error=%s", row.kind, _mask(row.recipient), attempts, error)
+        log.warning("retry later", extra={"outgoing_id": row.id, "kind": row.kind, "to": _mask(row.recipient),
+                                          "attempt": attempts, "error": error})
         return "retried"
 
     def finish(self, row: OutgoingMail, state: str, reason: str, now: datetime) -> str:
@@ -204,7 +207,8 @@ class Outbox:
             if row.complaint_id:
                 Event.create(complaint=row.complaint_id, at=naive(now), kind=f"mail_{state}",
                              detail=f"{row.kind} to {row.recipient}: {reason}")
-        log.warning("%s kind=%s to=%s reason=%s", state, row.kind, _mask(row.recipient), reason)
+        log.warning(state, extra={"outgoing_id": row.id, "kind": row.kind, "to": _mask(row.recipient),
+                                  "reason": reason})
         return state
 
     def mark(self, row: OutgoingMail, state: str, error: str, now: datetime) -> bool:
@@ -223,8 +227,8 @@ class Outbox:
         return False
 
     def lost(self, row: OutgoingMail) -> str:
-        log.error("outgoing id=%s kind=%s: claim taken over by another worker while this one held it; "
-                  "its outcome is left to that worker", row.id, row.kind)
+        log.error("claim taken over by another worker while this one held it; its outcome is left to that worker",
+                  extra={"outgoing_id": row.id, "kind": row.kind})
         return "lost"
 
     def sample_text(self, row: OutgoingMail) -> str:
@@ -233,8 +237,8 @@ class Outbox:
         try:
             return self.templates.render(row.kind, row.language, sample_context(row.language)).text
         except Exception:  # an admin's template may want what the sample lacks: compress without
-            log.info("no sample rendering of %s.%s; its copies are packed without a dictionary", row.kind,
-                     row.language)
+            log.info("no sample rendering; its copies are packed without a dictionary",
+                     extra={"template": f"{row.kind}.{row.language}"})
             return ""
 
     def hold_reason(self, row: OutgoingMail, now: datetime) -> str:

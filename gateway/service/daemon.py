@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from gateway.ingest.reader import BudgetReader
     from gateway.service.sources.imap import ImapWatcher
 
-log = logging.getLogger("gateway.service.daemon")
+log = logging.getLogger("gateway.daemon")
 OUTBOX_SECONDS = 5.0
 OUTBOX_MAX_DEFER = 60.0  # a backlog that never ends (a flood) holds acknowledgements back at most this long
 OUTBOX_RUN_SECONDS = 5.0  # one outbox run at most: the main loop pings the watchdog (30 s) and sees SIGTERM between runs
@@ -200,14 +200,14 @@ class Daemon:
         except CONNECTION_ERRORS as exc:
             self.outage.failed(what, exc)
         except Exception:
-            log.exception("%s failed; will try again", run_name)
+            log.exception("job failed; will try again", extra={"job": run_name})
 
     def reload(self) -> None:
         try:
             self.runtime.reload(config_module.load(self.runtime.config.source))
             log.info("reloaded config, rules and templates")
         except Exception as exc:
-            log.error("reload failed, keeping the previous config and rules: %s", exc)
+            log.error("reload failed, keeping the previous config and rules", extra={"error": str(exc)})
 
     # ------------------------------------------------------------ main loop
     def run(self) -> int:
@@ -215,7 +215,7 @@ class Daemon:
         self.runtime.policy.warm(self.clock())
         removed = clean_stale_temp(self.runtime.archive.root, self.clock().timestamp())
         if removed:
-            log.info("removed %d stale temporary files from the archive", removed)
+            log.info("removed stale temporary files from the archive", extra={"count": removed})
         self.start_reader()
         self.start_sources()
         scheduler = schedule.Scheduler()
@@ -225,9 +225,10 @@ class Daemon:
         self.sweep()
         self.deliver()
         self.notifier.notify("READY=1\nSTATUS=running")
-        log.info("gateway running address=%s", self.runtime.config.gateway.address)
+        log.info("gateway running", extra={"address": self.runtime.config.gateway.address,
+                                           "instance": self.instance})
         for warning in staff_warnings(self.runtime.config):
-            log.warning("%s", warning.split("WARNING: ", 1)[-1])
+            log.warning(warning.split("WARNING: ", 1)[-1])
         while not self.stop_event.is_set():
             if self.wake.wait(timeout=1.0) and not self.stop_event.is_set():
                 self.wake.clear()

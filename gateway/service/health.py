@@ -26,7 +26,7 @@ import peewee as pw
 from gateway.store.models import Complaint, Message, OutgoingMail, SourceStatus
 from gateway.desk.view import aware, naive
 
-log = logging.getLogger("gateway.service.health")
+log = logging.getLogger("gateway.health")
 
 MISSED_BEATS = 3  # a source is stale after this many heartbeats without news
 FORGET_AFTER = timedelta(days=7)  # rows of daemons gone this long are dropped
@@ -263,7 +263,7 @@ class MetricsServer:
 
     def start(self) -> "MetricsServer":
         self.thread.start()
-        log.info("metrics on http://%s:%d/metrics", *self.address)
+        log.info("metrics listening", extra={"url": "http://%s:%d/metrics" % self.address})
         return self
 
     def stop(self) -> None:
@@ -289,7 +289,7 @@ def _handler(health: Callable[[], Health], database: pw.Database) -> type[BaseHT
                 with database.connection_context():
                     body = page[1](health()).encode("utf-8")
             except Exception as exc:  # the database is away: say so, do not crash the thread
-                log.warning("metrics unavailable: %s", type(exc).__name__)
+                log.warning("metrics unavailable", extra={"error": type(exc).__name__})
                 self.send_error(503, "database unavailable")
                 return
             self.send_response(200)
@@ -299,6 +299,6 @@ def _handler(health: Callable[[], Health], database: pw.Database) -> type[BaseHT
             self.wfile.write(body)
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-            log.debug("metrics request %s", format % args)
+            log.debug("metrics request", extra={"request": format % args})
 
     return Handler

@@ -19,7 +19,7 @@ from gateway.jobs import report_mail, retention
 from gateway.service.health import MetricsServer, SourceBoard, holder_name, read_health
 from gateway.service.runtime import Runtime
 
-log = logging.getLogger("gateway.service.upkeep")
+log = logging.getLogger("gateway.upkeep")
 REPORT_CHECK_SECONDS = 300.0
 
 
@@ -50,7 +50,8 @@ class Upkeep:
         try:
             self.metrics = MetricsServer(listen, self.health, self.runtime.database).start()
         except OSError as exc:  # a taken port must not keep mail out
-            log.error("metrics: cannot listen on %s: %s; running without metrics", listen, exc.strerror or exc)
+            log.error("metrics: cannot listen; running without metrics",
+                      extra={"listen": listen, "error": exc.strerror or str(exc)})
 
     def health(self):
         return read_health(self.clock(), self.runtime.config.metrics.heartbeat_seconds)
@@ -72,7 +73,7 @@ class Upkeep:
             log.exception("weekly report failed; will try again")
             return
         if week:
-            log.info("weekly report sent week=%s", week)
+            log.info("weekly report sent", extra={"week": week})
 
     def first_purge(self) -> type[schedule.CancelJob]:
         self.purge()
@@ -88,5 +89,5 @@ class Upkeep:
             log.exception("retention purge failed; will try again")
             return
         if done.complaints:
-            log.info("retention purge complaints=%d messages=%d files=%d customers=%d",
-                     done.complaints, done.messages, done.files, done.customers)
+            log.info("retention purge", extra={"complaints": done.complaints, "messages": done.messages,
+                                               "files": done.files, "customers": done.customers})

@@ -34,7 +34,7 @@ import peewee as pw
 
 from gateway.store.models import CONNECTION_ERRORS, Lease, write_transaction
 
-log = logging.getLogger("gateway.store.lease")
+log = logging.getLogger("gateway.lease")
 
 Work = Callable[[threading.Event], None]  # runs until the event is set
 RETRY_FIRST = 0.5  # seconds before the first retry after a database error
@@ -119,15 +119,15 @@ class OutageLog:
                 return
             self._down_since = time.monotonic()
         first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        self.logger.warning("database unavailable (%s: %s): mail stays where it is; retrying with backoff",
-                            what, first_line)
+        self.logger.warning("database unavailable: mail stays where it is; retrying with backoff",
+                            extra={"during": what, "error": first_line})
 
     def recovered(self) -> None:
         with self._lock:
             if self._down_since is None:
                 return
             seconds, self._down_since = time.monotonic() - self._down_since, None
-        self.logger.info("database available again after %.1fs", seconds)
+        self.logger.info("database available again", extra={"down_seconds": round(seconds, 1)})
 
 
 class LeasedRunner:
@@ -146,7 +146,7 @@ class LeasedRunner:
         try:
             while not stop.is_set():
                 if self._attempt(self.leases.acquire):
-                    log.info("lease %s taken by %s", self.name, self.leases.holder)
+                    log.info("lease taken", extra={"lease": self.name, "holder": self.leases.holder})
                     self._hold(work, stop)
                 else:
                     stop.wait(retry_delay(self._failures, self.period) if self._failures else self.period)
@@ -163,7 +163,7 @@ class LeasedRunner:
             tenure.set()
             keeper.join()
             if stop.is_set() and self._attempt(self.leases.release, quiet=True):
-                log.info("lease %s released by %s", self.name, self.leases.holder)
+                log.info("lease released", extra={"lease": self.name, "holder": self.leases.holder})
 
     def _keep(self, stop: threading.Event, tenure: threading.Event) -> None:
         """Renew every ttl/3; end the tenure on stop or on the first renewal that fails."""
@@ -172,7 +172,8 @@ class LeasedRunner:
                 if stop.wait(self.period):
                     break
                 if not tenure.is_set() and not self._attempt(self.leases.acquire):
-                    log.warning("lease %s lost by %s; stopping its watcher", self.name, self.leases.holder)
+                    log.warning("lease lost; stopping its watcher", extra={"lease": self.name,
+                                                                            "holder": self.leases.holder})
                     break
         finally:
             tenure.set()

@@ -26,7 +26,7 @@ from playhouse.migrate import SchemaMigrator
 from gateway.store.models import (MODELS, BaseModel, Complaint, Lease, Message, OutgoingMail, db, make_database,
                                   write_transaction)
 
-log = logging.getLogger("gateway.store.migrate")
+log = logging.getLogger("gateway.migrate")
 UPGRADE_LOCK = 0x6761746577617901  # pg advisory lock key: "gateway\x01"
 
 
@@ -110,7 +110,8 @@ def _packed_outgoing_copies(database: pw.Database) -> None:
     add_column_if_missing(database, Message, "packed")
     packed = pack_existing(database)
     if packed:
-        log.info("packed the text of %d outgoing copies; VACUUM (SQLite) returns the space to the disk", packed)
+        log.info("packed the text of outgoing copies; VACUUM (SQLite) returns the space to the disk",
+                 extra={"count": packed})
 
 
 STEPS: tuple[Step, ...] = (
@@ -167,7 +168,7 @@ def upgrade(database: pw.Database, steps: tuple[Step, ...] = STEPS,
             step.apply(database)
             SchemaVersion.create(version=step.version, name=step.name[:200],
                                  applied_at=datetime.now(timezone.utc).replace(tzinfo=None))
-            log.info("schema step %d applied: %s", step.version, step.name)
+            log.info("schema step applied", extra={"version": step.version, "step": step.name})
             done.append(step)
         _warn_if_newer(applied, steps)
     return done
@@ -176,7 +177,8 @@ def upgrade(database: pw.Database, steps: tuple[Step, ...] = STEPS,
 def _warn_if_newer(applied: set[int], steps: tuple[Step, ...]) -> None:
     newer = sorted(applied - {s.version for s in steps})
     if newer:
-        log.warning("database has schema steps %s this gateway does not know: a newer version upgraded it", newer)
+        log.warning("database has schema steps this gateway does not know: a newer version upgraded it",
+                    extra={"versions": newer})
 
 
 def _applied_when_tables_exist(database: pw.Database, models: tuple[type[pw.Model], ...]) -> set[int] | None:

@@ -211,7 +211,7 @@ class ImapWatcher:
                 try:
                     self.catch_up(client, stop)
                     if attempt:
-                        log.info("imap %s: connected again after %d failed attempt(s)", self.key, attempt)
+                        log.info("imap connected again", extra={"source": self.key, "failed_attempts": attempt})
                     attempt = 0
                     self._serve(client, stop)
                 finally:
@@ -233,12 +233,12 @@ class ImapWatcher:
         message = describe(exc)
         self._mark(False, message)
         if isinstance(exc, SinkUnavailable):
-            log.debug("imap %s: sink unavailable, retrying in %.1fs", self.key, delay)
+            log.debug("imap sink unavailable", extra={"source": self.key, "retry_in": round(delay, 1)})
             stop.wait(delay)
             return
         expected = isinstance(exc, (OSError, LoginError, IMAPClient.Error, ImapSetupError, *CONNECTION_ERRORS))
-        log.warning("imap %s: attempt %d failed: %s; retrying in %.1fs", self.key, attempt, message, delay,
-                    exc_info=not expected)
+        log.warning("imap attempt failed", exc_info=not expected,
+                    extra={"source": self.key, "attempt": attempt, "error": message, "retry_in": round(delay, 1)})
         stop.wait(delay)
 
     def _serve(self, client: IMAPClient, stop: threading.Event) -> None:
@@ -297,7 +297,7 @@ class ImapWatcher:
             for folder in (cfg.folder, cfg.processed_folder, cfg.quarantine_folder):
                 if not client.folder_exists(folder):
                     client.create_folder(folder)
-                    log.info("imap %s: created missing folder %s", self.key, folder)
+                    log.info("imap created missing folder", extra={"source": self.key, "folder": folder})
         except BaseException:
             self._close(client)
             raise
@@ -331,8 +331,8 @@ class ImapWatcher:
         stored_validity, last_uid = self.checkpoints.load(self.key)
         if stored_validity != uidvalidity:
             if stored_validity:
-                log.warning("imap %s: UIDVALIDITY changed %d -> %d, rescanning the whole folder",
-                            self.key, stored_validity, uidvalidity)
+                log.warning("imap UIDVALIDITY changed, rescanning the whole folder",
+                            extra={"source": self.key, "was": stored_validity, "now": uidvalidity})
             last_uid = 0
             self.checkpoints.save(self.key, uidvalidity, 0)
         cursor = _Cursor(last_uid)
@@ -403,7 +403,8 @@ class ImapWatcher:
         except SinkUnavailable:
             raise
         except Exception as exc:  # noqa: BLE001 - the messages stay and are offered again
-            log.warning("imap %s: %s not stored, will retry: %s", self.key, describe_uids(uids), describe(exc))
+            log.warning("imap mail not stored, will retry",
+                        extra={"source": self.key, "uids": describe_uids(uids), "error": describe(exc)})
             return [None] * len(offered)
         refused = [uid for uid, outcome in zip(uids, outcomes, strict=True) if not outcome.committed]
         if refused:

@@ -104,8 +104,8 @@ class MaildirWatcher:
                 self.take_once()
                 wait = self.poll_seconds
             except Exception as exc:  # database away (logged by the sink), a disk error: retry
-                log.warning("maildir %s: %s: %s; retrying in %.0fs", self.path, type(exc).__name__, exc,
-                            RETRY_SECONDS)
+                log.warning("maildir pass failed", extra={"path": str(self.path), "error": f"{type(exc).__name__}: {exc}",
+                                                          "retry_in": RETRY_SECONDS})
                 wait = RETRY_SECONDS
             stop.wait(wait)
 

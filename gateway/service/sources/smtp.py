@@ -38,7 +38,7 @@ class Handler:
         try:
             outcome = await asyncio.get_running_loop().run_in_executor(None, self._ingest, raw)
         except Exception:
-            log.exception("could not store incoming mail; asked the sender to retry")
+            log.exception("could not store incoming mail; asked the sender to retry", extra={"source": self.source})
             return "451 4.3.0 Temporary failure storing the message, try again later"
         return f"250 2.0.0 Message {outcome.state}"
 
@@ -79,7 +79,7 @@ class SmtpListener:
 
     def start(self) -> None:
         self.controller.start()
-        log.info("listening on %s", self.listen)
+        log.info("listening", extra={"listen": self.listen})
 
     def stop(self) -> None:
         self.controller.stop()
