@@ -42,7 +42,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "bench")]
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
 
-from gateway import config as config_module# noqa: E402
+from gateway import config as config_module  # noqa: E402
 from gateway.store.models import Complaint, Customer, Message, OutgoingMail  # noqa: E402
 from gateway.service.runtime import Runtime  # noqa: E402
 from gatewaykit import DaemonProcess, write_config  # noqa: E402

@@ -32,7 +32,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 import peewee as pw  # noqa: E402
 
-from gateway import config as config_module# noqa: E402
+from gateway import config as config_module  # noqa: E402
 from gateway.store.models import Complaint, Customer, Event, OutgoingMail  # noqa: E402
 from gateway.store.migrate import open_database
 from gateway.desk.policy import Policy  # noqa: E402

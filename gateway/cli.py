@@ -11,6 +11,7 @@
     gateway [--config PATH] check
     gateway [--config PATH] migrate
     gateway [--config PATH] quarantine list | retry ID|--all
+    gateway [--config PATH] outbox list [--failed|--queued] [--json] | retry ID|--failed [--now ISO8601]
     gateway [--config PATH] status [--json]
     gateway [--config PATH] report [--since --until] [--format text|csv|html] [--output FILE]
     gateway [--config PATH] export --customer ADDRESS [--output FILE]
@@ -82,6 +83,17 @@ def build_parser() -> argparse.ArgumentParser:
     retry.add_argument("id", nargs="?", type=int)
     retry.add_argument("--all", action="store_true")
     retry.add_argument("--now", type=parse_now, default=None)
+    outbox = sub.add_parser("outbox", help="outgoing mail not sent yet; queue failed mail again after a fix")
+    osub = outbox.add_subparsers(dest="action", required=True)
+    olist = osub.add_parser("list", help="queued, held and failed mail (default), or one kind of it")
+    which = olist.add_mutually_exclusive_group()
+    which.add_argument("--failed", dest="view", action="store_const", const="failed")
+    which.add_argument("--queued", dest="view", action="store_const", const="queued")
+    olist.add_argument("--json", action="store_true")
+    oretry = osub.add_parser("retry", help="render again from the stored inputs and queue: one ID, or --failed")
+    oretry.add_argument("id", nargs="?", type=int)
+    oretry.add_argument("--failed", action="store_true", help="every failed mail")
+    oretry.add_argument("--now", type=parse_now, default=None)
     preview = sub.add_parser("preview", help="render a template with sample or real data")
     preview.add_argument("kind")
     preview.add_argument("--lang", default="")
@@ -314,6 +326,41 @@ def cmd_quarantine(runtime, args) -> int:
     return 0
 
 
+def cmd_outbox(runtime, args) -> int:
+    """list: 0. retry: 0 when every row asked for is queued again; 1 when one is not (unknown,
+    already sent, its template still broken: each said on stderr); 2 for ID and --failed both or neither."""
+    from gateway.store.models import OutgoingMail
+    from gateway.store.query import outgoing_json
+    if args.action == "list":
+        rows = outgoing_json(args.view or "unsent")
+        if args.json:
+            print(json.dumps(rows, ensure_ascii=False))
+            return 0
+        for row in rows:  # id, state, template, recipient, complaint, attempts, the error's first line
+            print("\t".join([str(row["id"]), row["state"], f"{row['kind']}.{row['language']}", row["recipient"],
+                             row["tracking"] or "-", str(row["attempts"]), *(row["error"] or "").splitlines()[:1]]))
+        return 0
+    if args.failed == (args.id is not None):
+        print("gateway: outbox retry needs an ID or --failed", file=sys.stderr)
+        return 2
+    if args.failed:
+        rows = list(OutgoingMail.select().where(OutgoingMail.state == "failed").order_by(OutgoingMail.id))
+    else:
+        rows = list(OutgoingMail.select().where(OutgoingMail.id == args.id))
+        if not rows:
+            print(f"gateway: no outgoing mail {args.id}", file=sys.stderr)
+            return 1
+    now, refused = args.now or datetime.now(timezone.utc), 0
+    for row in rows:
+        problem = runtime.outbox.requeue(row, now)
+        if problem:
+            refused += 1
+            print(f"{row.id}: not queued: {problem}", file=sys.stderr)
+        else:
+            print(f"{row.id}: queued {row.kind}.{row.language} to {row.recipient}")
+    return 1 if refused else 0
+
+
 def cmd_preview(runtime, args) -> int:
     from gateway.checks import preview
     print(preview(runtime, args.kind, args.lang or runtime.config.gateway.default_language, args.complaint))
@@ -383,7 +430,7 @@ def cmd_purge(runtime, args) -> int:
 
 COMMANDS: dict[str, Callable[..., int]] = {
     "run": cmd_run, "web": cmd_web, "ingest": cmd_ingest, "import": cmd_import, "tick": cmd_tick, "show": cmd_show, "list": cmd_list,
-    "quarantine": cmd_quarantine, "preview": cmd_preview,
+    "quarantine": cmd_quarantine, "outbox": cmd_outbox, "preview": cmd_preview,
     "status": cmd_status, "report": cmd_report, "export": cmd_export, "purge": cmd_purge,
 }
 

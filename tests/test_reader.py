@@ -94,3 +94,31 @@ def test_the_pipeline_quarantines_a_mail_over_budget_and_never_reads_the_same_by
     finally:
         budget.close()
         runtime.close()
+
+
+def test_a_child_retires_after_its_mails_and_a_fresh_one_reads_on() -> None:
+    """The bound on the child's lifetime: never more than retire_mails mails per process."""
+    reader = BudgetReader(LANGUAGES, seconds=60.0, retire_mails=3)
+    try:
+        pids = []
+        for n in range(7):
+            pids.append(reader._start() and reader._child.pid)
+            assert reader(mail(body=f"Order {n} is late.", message_id=f"<r{n}@example.az>")).new_text.strip() \
+                == f"Order {n} is late."
+        assert [pids.count(pid) for pid in dict.fromkeys(pids)] == [3, 3, 1]
+        assert reader.retired == 2
+    finally:
+        reader.close()
+
+
+def test_a_child_whose_heap_passed_the_mark_retires_after_the_mail() -> None:
+    reader = BudgetReader(LANGUAGES, seconds=60.0, retire_mb=1)  # every child is past 1 MB: one mail each
+    try:
+        first = reader._start() and reader._child.pid
+        assert reader(mail(body="My order is late.")).new_text.strip() == "My order is late."
+        assert reader._child is not None and reader._child.pid != first  # the successor already runs
+        with pytest.raises(Unprocessable):
+            reader(b"Subject: no sender\r\n\r\nhello")  # a refusal retires it too
+        assert reader.retired == 2
+    finally:
+        reader.close()

@@ -13,6 +13,10 @@ listener, the watchers and the health endpoint keep serving. A sender that
 retries the same bytes meets the quarantined copy (dedupe by sha256) and is
 not read again: no freeze loop after a restart.
 
+A child also retires after RETIRE_AFTER_MAILS mails, or sooner once its peak RSS
+passed RETIRE_ABOVE_MB (a huge mail's heap is seldom given back to the system):
+its replacement starts at once, so a daemon that runs for months keeps a small reader.
+
 `read_inline` is the same contract in the calling process: the one-shot
 commands (`ingest`, `quarantine retry`) and the tests use it.
 """
@@ -32,15 +36,21 @@ WARM_MAIL = b"From: warm@localhost\r\nTo: warm@localhost\r\nSubject: warm\r\n\r\
 WARM_SECONDS = 60.0  # the child's imports on a loaded machine; not any mail's budget
 
 Reader = Callable[[bytes], Mail]  # raises Unprocessable (the quarantine reason)
+RETIRE_AFTER_MAILS = 10_000
+RETIRE_ABOVE_MB = 256  # the child starts at ~55 MB; an ordinary mail adds a few
 
 
 def read_inline(languages: tuple[str, ...]) -> Reader:
     return lambda raw: parse(raw, languages)
 
 
-def _serve(conn: Connection, languages: tuple[str, ...], memory_bytes: int) -> None:
-    """The child: one mail in, one ("ok", Mail) or ("unprocessable", reason) out, until EOF.
-    Running out of memory ends the child (the parent quarantines the mail and starts another)."""
+def _serve(conn: Connection, languages: tuple[str, ...], memory_bytes: int,
+           retire_mails: int = RETIRE_AFTER_MAILS, retire_mb: int = RETIRE_ABOVE_MB) -> None:
+    """The child: one mail in, one ("ok", Mail, retire) or ("unprocessable", reason, retire) out,
+    until EOF; `retire` asks the parent for a successor (enough mails read, or the heap's peak
+    too high). Running out of memory ends the child (the parent quarantines the mail and starts
+    another)."""
+    read = 0
     if memory_bytes:
         resource.setrlimit(resource.RLIMIT_DATA, (memory_bytes, memory_bytes))
     too_big = ("unprocessable", f"reading the mail needed more than {memory_bytes // 2**20} MB "
@@ -57,17 +67,27 @@ def _serve(conn: Connection, languages: tuple[str, ...], memory_bytes: int) -> N
         except MemoryError:
             reply = too_big
         del raw
+        read += 1
+        retire = read >= retire_mails or _peak_mb() >= retire_mb
         try:
-            conn.send(reply)
+            conn.send((*reply, retire))
         except MemoryError:
-            conn.send(too_big)
+            conn.send((*too_big, True))
+
+
+def _peak_mb() -> float:
+    """This process's peak RSS (Linux reports kB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 class BudgetReader:
     """parse() in a child process, at most `seconds` per mail; thread-safe (one mail at a time)."""
 
-    def __init__(self, languages: tuple[str, ...], seconds: float, memory_mb: int = 1024):
+    def __init__(self, languages: tuple[str, ...], seconds: float, memory_mb: int = 1024,
+                 retire_mails: int = RETIRE_AFTER_MAILS, retire_mb: int = RETIRE_ABOVE_MB):
         self.languages, self.seconds, self.memory_bytes = tuple(languages), seconds, memory_mb * 2**20
+        self.retire_mails, self.retire_mb = retire_mails, retire_mb
+        self.retired = 0  # children replaced because they had read enough or grew too big
         self._lock = threading.Lock()
         self._child: multiprocessing.process.BaseProcess | None = None
         self._conn: Connection | None = None
@@ -88,10 +108,12 @@ class BudgetReader:
                 raise Unprocessable(f"reading the mail took longer than the time budget of {self.seconds:g} s "
                                     "([gateway] read_seconds)")
             try:
-                kind, value = conn.recv()
+                kind, value, retire = conn.recv()
             except (EOFError, OSError):
                 code = self._stop()
                 raise Unprocessable(f"the reader process stopped while reading the mail (exit code {code})")
+            if retire:
+                self._retire()
         if kind == "ok":
             assert isinstance(value, Mail)
             return value
@@ -114,12 +136,25 @@ class BudgetReader:
                         WARM_SECONDS)
             self._stop()
 
+    def _retire(self) -> None:
+        """Replace the child now (it exits on EOF); its successor imports while we store the mail."""
+        self._stop()
+        self.retired += 1
+        log.info("reader process replaced (after %d mails, or a peak RSS over %d MB); %d so far",
+                 self.retire_mails, self.retire_mb, self.retired)
+        try:
+            self._start()
+        except OSError as exc:  # the mail in hand is read; the next call tries again
+            log.warning("could not start a new reader process yet: %s", exc)
+
     def _start(self) -> Connection:
         if self._child is None or self._conn is None or not self._child.is_alive():
             self._stop()
             context = multiprocessing.get_context("spawn")  # never fork a process that runs threads
             ours, theirs = context.Pipe()
-            self._child = context.Process(target=_serve, args=(theirs, self.languages, self.memory_bytes),
+            self._child = context.Process(target=_serve,
+                                          args=(theirs, self.languages, self.memory_bytes, self.retire_mails,
+                                                self.retire_mb),
                                           name="gateway-reader", daemon=True)
             self._child.start()
             theirs.close()

@@ -45,6 +45,7 @@ from gateway.store.writer import SHARE
 
 log = logging.getLogger("gateway.outbox")
 CLAIM_BATCH = 10
+RETRYABLE = ("failed", "held")  # what `gateway outbox retry` queues again
 
 
 @dataclass(frozen=True)
@@ -230,6 +231,36 @@ class Outbox:
         log.error("claim taken over by another worker while this one held it; its outcome is left to that worker",
                   extra={"outgoing_id": row.id, "kind": row.kind})
         return "lost"
+
+    def requeue(self, row: OutgoingMail, now: datetime, actor: str = "admin") -> str:
+        """`gateway outbox retry`: a failed (or held) row queued again, due at `now`, with its
+        attempts reset, after rendering it from its stored inputs (kind, language, params, the
+        complaint) as the worker will: a template still broken leaves the row failed and says
+        why. Returns "" when queued, else why not. A sent row is never sent again."""
+        if row.state not in RETRYABLE:
+            return {"sent": "already sent; a sent mail is not sent again",
+                    "queued": "already queued", "sending": "being sent now"}.get(row.state, f"state {row.state}")
+        try:
+            if row.audience == "sms":
+                self.templates.render(row.kind, row.language, mail_context(
+                    self.policy, _complaint(row.complaint_id) if row.complaint_id else None, row.language,
+                    row.params or {}, row.created_at))
+            else:
+                self.render(row, now)[0].as_bytes()
+        except Exception as exc:  # the admin's fix did not take: the row stays as it was
+            return f"still cannot render: {type(exc).__name__}: {exc}"
+        with write_transaction(self.database):
+            changed = OutgoingMail.update(state="queued", attempts=0, last_error="", claim_token=None,
+                                          next_attempt_at=naive(now), sent_at=None) \
+                .where((OutgoingMail.id == row.id) & OutgoingMail.state.in_(RETRYABLE)).execute()
+            if changed and row.complaint_id:
+                Event.create(complaint=row.complaint_id, at=naive(now), actor=actor, kind="mail_retried",
+                             detail=f"{row.kind} to {row.recipient}: queued again after {row.state}")
+        if not changed:
+            return "changed meanwhile; look again"
+        log.info("queued again", extra={"outgoing_id": row.id, "kind": row.kind, "was": row.state,
+                                        "complaint_id": row.complaint_id})
+        return ""
 
     def sample_text(self, row: OutgoingMail) -> str:
         """The template of `row` filled with `gateway preview`'s fictional data: the packing

@@ -10,9 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import peewee as pw
+
 from gateway.config import Config
 from gateway.mail.contact import reachable
-from gateway.store.models import Complaint, Customer, Event, Message
+from gateway.store.models import Complaint, Customer, Event, Message, OutgoingMail
 from gateway.store.packing import message_text
 from gateway.desk.view import naive
 
@@ -56,6 +58,25 @@ def complaint_json(tracking: str, config: Config | None = None) -> dict[str, Any
         "error": o.last_error or None, "message_id": o.message_id} for o in complaint.outgoing]
     data["links"] = [c.tracking for c in complaint.links]
     return data
+
+
+OUTBOX_VIEWS: dict[str, tuple[str, ...]] = {  # `gateway outbox list [--failed|--queued]`
+    "failed": ("failed",),
+    "queued": ("queued", "sending"),
+    "unsent": ("queued", "sending", "held", "failed"),  # the default: what has not left yet
+}
+
+
+def outgoing_json(view: str = "unsent") -> list[dict[str, Any]]:
+    """Outgoing mail not sent (or of one view), oldest first, for an admin deciding what to retry."""
+    rows = (OutgoingMail.select(OutgoingMail, Complaint.id, Complaint.tracking).join(Complaint, pw.JOIN.LEFT_OUTER)
+            .where(OutgoingMail.state.in_(OUTBOX_VIEWS[view])).order_by(OutgoingMail.id))
+    return [{
+        "id": o.id, "state": o.state, "kind": o.kind, "language": o.language, "audience": o.audience,
+        "recipient": o.recipient, "tracking": o.complaint.tracking if o.complaint_id else None,
+        "attempts": o.attempts, "error": o.last_error or None, "created_at": _iso(o.created_at),
+        "next_attempt_at": _iso(o.next_attempt_at) if o.state == "queued" else None,
+        "message_id": o.message_id} for o in rows]
 
 
 def list_json(status: str | None = None, overdue: bool = False, now: datetime | None = None) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -25,6 +26,8 @@ from gateway.service.spool import ensure, sync_dir
 log = logging.getLogger("gateway.maildir")
 BATCH = 50  # messages per transaction
 RETRY_SECONDS = 5.0  # after the sink could store nothing (database away)
+STALE_TMP_SECONDS = 36 * 3600  # the Maildir rule: a file this old in tmp/ belongs to no living writer
+CLEAN_TMP_EVERY = 3600.0
 
 
 @dataclass(frozen=True)
@@ -96,11 +99,36 @@ class MaildirWatcher:
         except FileNotFoundError:  # taken and moved by another daemon meanwhile
             return set()
 
+    def clean_tmp(self, now: float) -> int:
+        """Remove files left in tmp/ for 36 hours (the Maildir rule; how many): a writer killed
+        between creating and renaming (an MTA's pipe timeout, a crash) leaves one, and none
+        of them is mail yet: its sender was told to retry."""
+        removed = 0
+        try:
+            with os.scandir(self.path / "tmp") as entries:
+                for entry in entries:
+                    try:
+                        if (entry.is_file(follow_symlinks=False)
+                                and now - entry.stat(follow_symlinks=False).st_mtime > STALE_TMP_SECONDS):
+                            os.unlink(entry.path)
+                            removed += 1
+                    except FileNotFoundError:
+                        continue
+        except FileNotFoundError:
+            return 0
+        if removed:
+            log.info("maildir %s: removed %d file(s) left in tmp/ for over 36 hours", self.path, removed)
+        return removed
+
     def run(self, stop: threading.Event) -> None:
         """Poll until stopped; mail spooled while no daemon ran is taken on the first pass."""
         ensure(self.path)
+        next_clean = 0.0
         while not stop.is_set():
             try:
+                if time.monotonic() >= next_clean:
+                    self.clean_tmp(time.time())
+                    next_clean = time.monotonic() + CLEAN_TMP_EVERY
                 self.take_once()
                 wait = self.poll_seconds
             except Exception as exc:  # database away (logged by the sink), a disk error: retry
