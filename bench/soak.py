@@ -123,7 +123,7 @@ class Load:
 
 class Sampler:
     """The daemon's RSS (kB), open descriptors and threads, and its children's RSS (the
-    reader process, gateway/reader.py), with the messages sent so far."""
+    reader process, gateway/ingest/reader.py), with the messages sent so far."""
 
     def __init__(self, pid: int):
         self.pid, self.samples = pid, []
