@@ -43,8 +43,8 @@ sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "bench")]
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
 
 from gateway import config as config_module  # noqa: E402
-from gateway.models import Complaint, Customer, Message, OutgoingMail  # noqa: E402
-from gateway.runtime import Runtime  # noqa: E402
+from gateway.store.models import Complaint, Customer, Message, OutgoingMail  # noqa: E402
+from gateway.service.runtime import Runtime  # noqa: E402
 from gatewaykit import DaemonProcess, write_config  # noqa: E402
 from servers import PrivatePostgres, SmtpPeer, free_port  # noqa: E402
 from wave import HIDDEN, WAVE_KINDS, Timings, percentile, prefill, send_one, summary  # noqa: E402
@@ -123,7 +123,7 @@ class Load:
 
 class Sampler:
     """The daemon's RSS (kB), open descriptors and threads, and its children's RSS (the
-    reader process, gateway/reader.py), with the messages sent so far."""
+    reader process, gateway/ingest/reader.py), with the messages sent so far."""
 
     def __init__(self, pid: int):
         self.pid, self.samples = pid, []

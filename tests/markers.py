@@ -30,10 +30,8 @@ def _spawners() -> tuple[Any, ...]:
     parses each mail in a child process, so a test driving it in-process is not a unit test),
     and the CLI run in-process for timelines (end to end, if without a new interpreter)."""
     from gatewaykit import gateway_inline
-    try:
-        from gateway.ingest.reader import BudgetReader
-    except ImportError:  # before the modules moved into floors (issue 22)
-        from gateway.reader import BudgetReader  # type: ignore[no-redef]
+
+    from gateway.ingest.reader import BudgetReader
     return (*SPAWNERS, BudgetReader, gateway_inline)
 
 

@@ -1,4 +1,4 @@
-"""gateway/reader.py: mail read in a child process within a time and memory budget (issue 16)."""
+"""gateway/ingest/reader.py: mail read in a child process within a time and memory budget (issue 16)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from gateway import config as config_module
-from gateway.models import Message
-from gateway.parse import Unprocessable, parse
-from gateway.reader import BudgetReader, read_inline
-from gateway.runtime import Runtime
+from gateway.store.models import Message
+from gateway.mail.parse import Unprocessable, parse
+from gateway.ingest.reader import BudgetReader, read_inline
+from gateway.service.runtime import Runtime
 from gatewaykit import mail, write_config
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc)
