@@ -23,6 +23,8 @@ arenas) shows as shrinking steps; a leak as steps of the same size.
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
 import gc
 import os
 import shutil
@@ -33,30 +35,31 @@ import time
 import tracemalloc
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Callable
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "bench")]
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
 
 from gateway import config as config_module  # noqa: E402
-from gateway.daemon import Daemon  # noqa: E402
-from gateway.runtime import Runtime  # noqa: E402
+from gateway.service.daemon import Daemon  # noqa: E402
+from gateway.service.runtime import Runtime  # noqa: E402
 from gatewaykit import write_config  # noqa: E402
 from servers import free_port  # noqa: E402
-from soak import Load  # noqa: E402
+from soak import Load, rss_kb  # noqa: E402
 
 OUTBOX_EVERY, SWEEP_EVERY, REFRESH_EVERY = 40, 100, 500
 
 
-def rss_kb(pid: int) -> int:
-    """VmRSS of a process in kB (0 when it is gone)."""
+def sqlite_heap() -> Callable[[], float]:
+    """SQLite's own heap in this process in MB (page caches, statements: malloc that
+    tracemalloc does not see); 0 where the library cannot be reached."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+        library = ctypes.CDLL(ctypes.util.find_library("sqlite3") or "libsqlite3.so.0")
+        library.sqlite3_memory_used.restype = ctypes.c_int64
+    except (OSError, AttributeError):
+        return lambda: 0.0
+    return lambda: library.sqlite3_memory_used() / 2**20
 
 
 class Clock:
@@ -110,7 +113,9 @@ def run(args: argparse.Namespace, root: Path) -> None:
     outgoing = runtime.config.resolve(runtime.config.outbound.maildir)
     load, tracer = Load(), Tracer(args.trace, args.top)
     child = daemon.reader._child.pid if daemon.reader and daemon.reader._child else 0
-    print(f"{'mails':>7} {'daemon MB':>10} {'reader MB':>10} {'simulated':>17}  (RSS after gc.collect)", flush=True)
+    sqlite_mb = sqlite_heap()
+    print(f"{'mails':>7} {'daemon MB':>10} {'reader MB':>10} {'sqlite MB':>10} {'simulated':>17}  "
+          "(RSS after gc.collect)", flush=True)
     baseline = rss_kb(os.getpid())
     started = time.monotonic()
     client = smtplib.SMTP("127.0.0.1", port, timeout=60) if args.smtp else None
@@ -135,7 +140,7 @@ def run(args: argparse.Namespace, root: Path) -> None:
         if n % args.step == 0:
             gc.collect()
             reader = daemon.reader._child.pid if daemon.reader and daemon.reader._child else child
-            print(f"{n:7d} {rss_kb(os.getpid()) / 1024:10.1f} {rss_kb(reader) / 1024:10.1f} "
+            print(f"{n:7d} {rss_kb(os.getpid()) / 1024:10.1f} {rss_kb(reader) / 1024:10.1f} {sqlite_mb():10.1f} "
                   f"{clock.now:%Y-%m-%d %H:%M}  ({sent} mails sent, {time.monotonic() - started:.0f}s)", flush=True)
             report = tracer.step()
             if report:

@@ -1,4 +1,4 @@
-"""The `gateway` command. Contracts (DESIGN.md) other tools rely on:
+"""The `gateway` command. Contracts (ARCHITECTURE.md) other tools rely on:
 
     gateway [--config PATH] run
     gateway [--config PATH] web
@@ -30,11 +30,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from gateway import config as config_module
-from gateway import logs
+from gateway.service import logs
 from gateway.config import Config, ConfigError
 
 if TYPE_CHECKING:
-    from gateway.language import LanguageDetector
+    from gateway.mail.language import LanguageDetector
 
 EX_TEMPFAIL = 75  # sysexits.h: an MTA retries the delivery later
 INGEST_BATCH = 50  # files per transaction for `gateway ingest FILE...`
@@ -118,9 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "deliver":  # normally dispatched by gateway.entry before this module loads
-        from gateway.spool import deliver
+        from gateway.service.spool import deliver
         return deliver(args.config)
-    from gateway.private import narrow_umask
+    from gateway.store.private import narrow_umask
     narrow_umask()  # before anything is written: database, raw mail, outgoing mail, exports
     # The MTA pipe: nothing it hands us may bounce because of a problem on our side (an MTA reads
     # any status but EX_TEMPFAIL as permanent and returns the mail to the customer); it retries.
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     detector = None
     if args.command in ("run", "web"):
         detector = _warm_detector(config)
-    from gateway.runtime import Runtime
+    from gateway.service.runtime import Runtime
     try:
         runtime = Runtime.open(config, detector=detector)
     except Exception as exc:  # rules or templates broken, database away: say so, start nothing
@@ -163,14 +163,14 @@ def _warm_detector(config: Config) -> LanguageDetector:
     """The daemon's language detector, its models loaded before the rest of the daemon is
     imported: loading them needs ~45 MB of scratch for a moment, and this way that moment
     does not stack on top of everything else (the daemon's peak RSS drops by about as much)."""
-    from gateway.language import LanguageDetector
+    from gateway.mail.language import LanguageDetector
     detector = LanguageDetector.configured(config.gateway.languages, config.gateway.language_detection)
     detector.warm()
     return detector
 
 
 def cmd_run(runtime, args) -> int:
-    from gateway.daemon import Daemon
+    from gateway.service.daemon import Daemon
     return Daemon(runtime).run()
 
 
@@ -181,7 +181,7 @@ def cmd_web(runtime, args) -> int:
 
     from waitress import serve
 
-    from gateway.web.app import create_app
+    from gateway.service.web.app import create_app
     app = create_app(runtime)
     runtime.pipeline  # parse, rules and language models loaded before the first customer waits for them
     host, port = runtime.config.web.listen.rsplit(":", 1)
@@ -192,8 +192,8 @@ def cmd_web(runtime, args) -> int:
 
 
 def cmd_migrate(config, args) -> int:
-    from gateway import migrate
-    from gateway.models import open_database
+    from gateway.store import migrate
+    from gateway.store.migrate import open_database
     try:
         database = open_database(config.database_url, migrate=False)
         applied = migrate.upgrade(database)
@@ -265,7 +265,7 @@ def _ingest_batch(runtime, sources: list[tuple[str, Callable[[], bytes]]],
 def cmd_import(runtime, args) -> int:
     """Exit 0 when every message was stored; 1 when the source cannot be read; an interrupted
     or failed import keeps its committed batches, and running it again adds only the rest."""
-    from gateway.importer import run_import
+    from gateway.jobs.importer import run_import
     try:
         summary = run_import(runtime.pipeline, args.path, args.now or datetime.now(timezone.utc), args.notify)
     except (ValueError, OSError) as exc:
@@ -276,7 +276,7 @@ def cmd_import(runtime, args) -> int:
 
 
 def cmd_tick(runtime, args) -> int:
-    from gateway.sweep import sweep
+    from gateway.jobs.sweep import sweep
     now = args.now or datetime.now(timezone.utc)
     swept = sweep(runtime.policy, runtime.database, now)
     delivered = runtime.outbox.deliver_due(now)
@@ -286,7 +286,7 @@ def cmd_tick(runtime, args) -> int:
 
 
 def cmd_show(runtime, args) -> int:
-    from gateway.query import complaint_json
+    from gateway.store.query import complaint_json
     data = complaint_json(args.tracking, runtime.config)
     if data is None:
         print(f"gateway: no complaint {args.tracking}", file=sys.stderr)
@@ -296,7 +296,7 @@ def cmd_show(runtime, args) -> int:
 
 
 def cmd_list(runtime, args) -> int:
-    from gateway.query import list_json
+    from gateway.store.query import list_json
     rows = list_json(status=args.status, overdue=args.overdue, now=args.now or datetime.now(timezone.utc))
     if args.json:
         print(json.dumps(rows, ensure_ascii=False))
@@ -308,7 +308,7 @@ def cmd_list(runtime, args) -> int:
 
 
 def cmd_quarantine(runtime, args) -> int:
-    from gateway.models import Message
+    from gateway.store.models import Message
     if args.action == "list":
         for m in Message.select().where(Message.state == "quarantined").order_by(Message.id):
             print(f"{m.id}\t{m.received_at:%Y-%m-%d %H:%M}\t{m.sender or '-'}\t{m.reason}")
@@ -329,8 +329,8 @@ def cmd_quarantine(runtime, args) -> int:
 def cmd_outbox(runtime, args) -> int:
     """list: 0. retry: 0 when every row asked for is queued again; 1 when one is not (unknown,
     already sent, its template still broken: each said on stderr); 2 for ID and --failed both or neither."""
-    from gateway.models import OutgoingMail
-    from gateway.query import outgoing_json
+    from gateway.store.models import OutgoingMail
+    from gateway.store.query import outgoing_json
     if args.action == "list":
         rows = outgoing_json(args.view or "unsent")
         if args.json:
@@ -368,15 +368,15 @@ def cmd_preview(runtime, args) -> int:
 
 
 def cmd_status(runtime, args) -> int:
-    from gateway.health import read_health, render_text
+    from gateway.service.health import read_health, render_text
     health = read_health(args.now or datetime.now(timezone.utc), runtime.config.metrics.heartbeat_seconds)
     sys.stdout.write(json.dumps(health.as_json(), ensure_ascii=False) + "\n" if args.json else render_text(health))
     return 0 if health.ok else 1
 
 
 def cmd_report(runtime, args) -> int:
-    from gateway.report import build, last_days
-    from gateway.report_html import FORMATS
+    from gateway.jobs.report import build, last_days
+    from gateway.jobs.report_html import FORMATS
     now = datetime.now(timezone.utc)
     since, until = last_days(now)
     try:
@@ -403,7 +403,7 @@ def business_time(value: str, tz) -> datetime:
 
 
 def cmd_export(runtime, args) -> int:
-    from gateway.retention import export_customer
+    from gateway.jobs.retention import export_customer
     data = export_customer(runtime.database, runtime.archive, args.customer, datetime.now(timezone.utc))
     if data is None:
         print(f"gateway: no data held about {args.customer}", file=sys.stderr)
@@ -417,7 +417,7 @@ def cmd_export(runtime, args) -> int:
 
 
 def cmd_purge(runtime, args) -> int:
-    from gateway.retention import purge
+    from gateway.jobs.retention import purge
     days = runtime.config.retention.purge_closed_after_days if args.days is None else args.days
     if days <= 0:
         print("purge: retention is off ([retention] purge_closed_after_days = 0); nothing purged")

@@ -31,7 +31,7 @@ def _spawners() -> tuple[Any, ...]:
     and the CLI run in-process for timelines (end to end, if without a new interpreter)."""
     from gatewaykit import gateway_inline
 
-    from gateway.reader import BudgetReader
+    from gateway.ingest.reader import BudgetReader
     return (*SPAWNERS, BudgetReader, gateway_inline)
 
 

@@ -195,7 +195,7 @@ def test_003_rejected_twice_gets_remedies_and_shows_no_date_while_no_deadline_ru
 
 def test_002_same_day_acknowledgement_interim_updates_on_business_days_and_the_kvkk_warning(tmp_path):
     from gateway import config as config_module
-    from gateway.business import BusinessCalendar
+    from gateway.desk.business import BusinessCalendar
     config = adopt("policy-tr-same-day.toml", tmp_path)
     desk = Timeline(config, "Europe/Istanbul")
     cfg = config_module.load(config)

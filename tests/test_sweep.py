@@ -11,10 +11,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from gateway import config as config_module
-from gateway import sweep as sweep_module
-from gateway.models import Complaint, Event
-from gateway.runtime import Runtime
-from gateway.sweep import SKIPPED_EVENT, sweep
+from gateway.jobs import sweep as sweep_module
+from gateway.store.models import Complaint, Event
+from gateway.service.runtime import Runtime
+from gateway.jobs.sweep import SKIPPED_EVENT, sweep
 from gatewaykit import gateway, mail, show, write_config
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc)  # a Monday in Baku
@@ -99,7 +99,7 @@ def test_failing_complaints_do_not_keep_the_sweep_looping(runtime, monkeypatch, 
     assert {r.tracking for r in errors} == bad and all(r.failures == limit for r in errors)
     assert "KeyError" in errors[0].error and errors[0].exc_info  # the traceback goes with it
 
-    from gateway.health import read_health, render_text
+    from gateway.service.health import read_health, render_text
     health = read_health(now, 10)
     assert health.sweep_skipped == 3 and "3 complaint(s) skipped" in render_text(health)
 
