@@ -1,138 +1,144 @@
-"""Benchmark: the MTA pipe (`gateway deliver`) beside Roundup's pipe, spool-to-acknowledgement
-latency through a running daemon, and `gateway import` of a large mbox (issue 20).
+"""The `deliver` mode of bench/run.py: the MTA pipe as the README documents it.
 
-Run: python3 bench/deliver.py [--n 200] [--import-n 10000] [--no-peer] [--no-import]
+A daemon runs (`gateway run`, the shipped poll of the spool); each message is one process,
+`python3 -I -S gateway/service/spool.py --config FILE < message` (the Postfix `master.cf` line),
+timed like every other one-process-per-message row. A thread watches the outbox: the time
+from a `deliver` process's exit to the acknowledgement answering that message (its
+In-Reply-To) is the spool-to-acknowledgement latency (p50/p99 printed). Deliveries are
+spaced by --deliver-gap seconds, outside the timed processes, so the latency is that of
+mail arriving at that rate, not of a queue the harness built up.
 
-    deliver per-msg    `gateway deliver < FILE`, one process per message (spool only)
-    ingest per-msg     `gateway ingest < FILE`, one process per message (the whole pipeline)
-    roundup-* per-msg  `roundup-mailgw TRACKER < FILE`, one process per message
-    latency            a daemon runs; one `deliver` every --gap seconds; time from the end of
-                       `deliver` to the acknowledgement file in the outbox (p50/p99)
-    import             `gateway import` of an mbox of --import-n messages: msg/s, peak RSS
-
-Figures are printed, never asserted.
+No `main`: run it through bench/run.py (`--modes deliver`).
 """
 from __future__ import annotations
 
-import argparse
-import email
+import email.parser
 import email.policy
-import mailbox
-import statistics
+import importlib.util
+import os
 import sys
+import threading
 import time
-from datetime import timedelta
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH))
-import corpus  # noqa: E402
-import peer_roundup  # noqa: E402
-from run import Gateway, Roundup, Tally, run_child  # noqa: E402
+from gatewaykit import DaemonProcess
 
-sys.path.insert(0, str(BENCH.parent / "tests"))
-from gatewaykit import DaemonProcess, write_config  # noqa: E402
-from servers import free_port  # noqa: E402
+HEADER_BYTES = 8192
+QUIET_SECONDS = 1.5  # the outbox took nothing new for this long: the phase is settled
+SETTLE_LIMIT = 300.0
 
 
-def per_process(argv: list[str], files: list[Path], cwd: Path | None = None) -> dict:
-    tally = Tally()
-    for file in files:
-        tally.add(run_child(argv, file, cwd), file.name)
-    return {"msgs": len(files), "wall_s": tally.wall, "msgs_per_s": len(files) / tally.wall,
-            "peak_rss_mb": tally.max_rss_kb / 1024, "failed": len(tally.failures)}
+def fast_command() -> list[str]:
+    """The documented MTA line: the spool module run alone, without `site`."""
+    spec = importlib.util.find_spec("gateway.service.spool")
+    if spec is None or not spec.origin:
+        raise SystemExit("gateway.service.spool not found: run from the repository (PYTHONPATH)")
+    return [sys.executable, "-I", "-S", spec.origin]
 
 
-def latency(home: Path, files: list[Path], gap: float) -> dict:
-    """Spool to acknowledgement through a real daemon: seconds per message."""
-    config = write_config(home, smtp_port=free_port())
-    outbox = home / "storage" / "outgoing"
-    waits: list[float] = []
-    with DaemonProcess(config) as daemon:
-        daemon.wait_listening(int(config.read_text().split('listen = "127.0.0.1:')[1].split('"')[0]), timeout=120)
-        for file in files:
-            mid = email.message_from_bytes(file.read_bytes(), policy=email.policy.compat32)["Message-ID"].strip()
-            before = set(outbox.glob("*.eml")) if outbox.exists() else set()
-            run = run_child([sys.executable, "-m", "gateway", "--config", str(config), "deliver"], file)
-            spooled = time.perf_counter()
-            if run.returncode:
+class OutboxWatch(threading.Thread):
+    """First time each reply (by its In-Reply-To) is seen in the maildir outbox."""
+
+    def __init__(self, directory: Path, interval: float = 0.005):
+        super().__init__(name="outbox-watch", daemon=True)
+        self.directory, self.interval = directory, interval
+        self.seen: dict[str, float] = {}  # In-Reply-To without brackets -> perf_counter
+        self.names: set[str] = set()
+        self.last_new = time.perf_counter()
+        self.halt = threading.Event()
+        self.parser = email.parser.BytesHeaderParser(policy=email.policy.compat32)
+
+    def run(self) -> None:
+        while not self.halt.wait(self.interval):
+            self.scan()
+
+    def scan(self) -> None:
+        try:
+            names = [n for n in os.listdir(self.directory) if n.endswith(".eml") and n not in self.names]
+        except FileNotFoundError:
+            return
+        now = time.perf_counter()
+        for name in names:
+            try:
+                with open(self.directory / name, "rb") as handle:
+                    head = self.parser.parsebytes(handle.read(HEADER_BYTES))
+            except FileNotFoundError:
                 continue
-            deadline = spooled + 30
-            while time.perf_counter() < deadline:
-                fresh = (set(outbox.glob("*.eml")) if outbox.exists() else set()) - before
-                if any(mid.encode() in p.read_bytes()[:4096] for p in fresh):
-                    waits.append(time.perf_counter() - spooled)
-                    break
-                time.sleep(0.005)
-            time.sleep(gap)
-        daemon.stop()
-    waits.sort()
-    pick = (lambda q: waits[min(len(waits) - 1, int(q * len(waits)))]) if waits else (lambda q: float("nan"))
-    return {"msgs": len(files), "acknowledged": len(waits), "p50_s": pick(0.5), "p99_s": pick(0.99),
-            "mean_s": statistics.fmean(waits) if waits else float("nan")}
+            self.names.add(name)
+            self.last_new = now
+            parent = (head["In-Reply-To"] or "").strip().strip("<>")
+            if parent:
+                self.seen.setdefault(parent, now)
 
 
-def import_run(home: Path, n: int, seed: int) -> dict:
-    entries = corpus.write(home / "corpus", n, seed)
-    box = mailbox.mbox(home / "history.mbox")
-    for entry in entries:
-        box.add((home / "corpus" / entry.file).read_bytes())
-    box.flush()
-    box.close()
-    config = write_config(home)
-    now = corpus.START + timedelta(minutes=7 * (len(entries) + 1))
-    run = run_child([sys.executable, "-m", "gateway", "--config", str(config), "import", "--now", now.isoformat(),
-                     str(home / "history.mbox")], cwd=home)
-    return {"msgs": len(entries), "wall_s": run.wall, "msgs_per_s": len(entries) / run.wall,
-            "peak_rss_mb": run.max_rss_kb / 1024, "exit": run.returncode,
-            "summary": run.stdout.decode(errors="replace").strip()[-200:] or run.stderr.decode(errors="replace")[-300:]}
+class DeliverGateway:
+    """Ours through the spool: `deliver` processes into a running daemon. A context manager
+    (the daemon runs inside it); otherwise the System that bench/run.py measures."""
 
+    name = "gateway"
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=200, help="messages per one-process-per-message run")
-    parser.add_argument("--latency-n", type=int, default=100)
-    parser.add_argument("--gap", type=float, default=0.2, help="seconds between deliveries in the latency run")
-    parser.add_argument("--import-n", type=int, default=10000)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--no-peer", action="store_true")
-    parser.add_argument("--no-ingest", action="store_true", help="skip the slow `ingest` per-process row")
-    parser.add_argument("--no-import", action="store_true")
-    parser.add_argument("--work", type=Path, default=BENCH / "work" / "deliver")
-    args = parser.parse_args(argv)
-    args.work = args.work.resolve()  # children run with their home as working directory
-    import shutil
-    shutil.rmtree(args.work, ignore_errors=True)
-    entries = corpus.write(args.work / "corpus", args.n, args.seed)
-    files = [args.work / "corpus" / e.file for e in entries if e.kind == "new"]
-    now = corpus.START + timedelta(minutes=7 * (len(entries) + 1))
-    rows: dict[str, dict] = {}
-    ours = Gateway(args.work / "gateway-deliver", now)
-    rows["gateway deliver per-msg"] = per_process(ours.command("deliver"), files, ours.home)
-    if not args.no_ingest:
-        ingest = Gateway(args.work / "gateway-ingest", now)
-        rows["gateway ingest per-msg"] = per_process(ingest.single(), files, ingest.home)
-    if not args.no_peer:
-        peer_roundup.ensure_venv()
-        for variant in peer_roundup.VARIANTS:
-            peer = Roundup(args.work / f"roundup-{variant}" / "tracker", variant)
-            rows[f"roundup-{variant} per-msg"] = per_process(peer.single(), files)
-    for name, row in rows.items():
-        print(f"{name:28s} {row['msgs']:5d} msgs  {row['msgs_per_s']:8.1f} msg/s  "
-              f"peak RSS {row['peak_rss_mb']:6.1f} MB  failed {row['failed']}")
-    base = rows["gateway deliver per-msg"]["msgs_per_s"]
-    for name, row in rows.items():
-        if name != "gateway deliver per-msg":
-            print(f"deliver / {name}: {base / row['msgs_per_s']:.1f}x")
-    lat = latency(args.work / "latency", files[:args.latency_n], args.gap)
-    print(f"spool to acknowledgement ({lat['acknowledged']}/{lat['msgs']} acknowledged, one every {args.gap}s): "
-          f"p50 {lat['p50_s'] * 1000:.0f} ms, p99 {lat['p99_s'] * 1000:.0f} ms, mean {lat['mean_s'] * 1000:.0f} ms")
-    if not args.no_import:
-        imp = import_run(args.work / "import", args.import_n, args.seed)
-        print(f"import of a {imp['msgs']}-message mbox: {imp['msgs_per_s']:.1f} msg/s, {imp['wall_s']:.1f} s, "
-              f"peak RSS {imp['peak_rss_mb']:.1f} MB, exit {imp['exit']}: {imp['summary']}")
-    return 0
+    def __init__(self, gateway, port: int, gap: float):
+        """`gateway`: bench/run.py's Gateway, configured to listen on `port` (its database and
+        outbox readers score this mode as every other)."""
+        self.gateway, self.port, self.gap = gateway, port, gap
+        self.home, self.config, self.command = gateway.home, gateway.config, fast_command()
+        self.spooled: dict[str, float] = {}  # Message-ID -> perf_counter at its process's exit
+        self.watch = OutboxWatch(self.home / "storage" / "outgoing")
+        self.daemon: DaemonProcess | None = None
+        self.parser = email.parser.BytesHeaderParser(policy=email.policy.compat32)
 
+    def __enter__(self) -> "DeliverGateway":
+        self.daemon = DaemonProcess(self.config).__enter__()
+        self.daemon.wait_listening(self.port, timeout=180)
+        self.watch.start()
+        return self
 
-if __name__ == "__main__":
-    sys.exit(main())
+    def __exit__(self, *exc: object) -> None:
+        self.watch.halt.set()
+        if self.daemon:
+            self.daemon.stop()
+            self.daemon.__exit__(*exc)
+
+    def batch(self, files: list[Path], phase: str) -> list[str]:
+        raise NotImplementedError("deliver is one process per message")
+
+    def single(self) -> list[str]:
+        return [*self.command, "--config", str(self.config)]
+
+    def delivered(self, file: Path, run) -> None:
+        """After each `deliver` process: its clock starts at the process's exit; wait out the gap.
+        (The daemon may take a mail between its rename and the process's exit, while the
+        directory is fsynced: a latency can be slightly negative.)"""
+        with file.open("rb") as handle:
+            mid = (self.parser.parsebytes(handle.read(HEADER_BYTES))["Message-ID"] or "").strip().strip("<>")
+        self.spooled.setdefault(mid, run.ended)
+        time.sleep(self.gap)
+
+    def settle(self) -> list[str] | None:
+        return None
+
+    def drain(self) -> float:
+        """Wait until the spool is empty and the outbox quiet; seconds from the call until the
+        last outgoing mail appeared (the time the daemon needed beyond the deliveries)."""
+        start = time.perf_counter()
+        spool = self.home / "storage" / "spool"
+        while time.perf_counter() - start < SETTLE_LIMIT:
+            self.watch.scan()
+            pending = any(os.listdir(spool / sub) for sub in ("new", "cur") if (spool / sub).exists())
+            if not pending and time.perf_counter() - self.watch.last_new > QUIET_SECONDS:
+                break
+            time.sleep(0.05)
+        return max(0.0, self.watch.last_new - start)
+
+    def containers(self) -> dict[str, str]:
+        return self.gateway.containers()
+
+    def replies(self) -> list:
+        return self.gateway.replies()
+
+    def latency(self) -> dict[str, float | int]:
+        """Spool-to-acknowledgement over the messages that were answered."""
+        waits = sorted(self.watch.seen[mid] - t for mid, t in self.spooled.items() if mid in self.watch.seen)
+        pick = (lambda q: waits[min(len(waits) - 1, int(q * len(waits)))]) if waits else (lambda q: float("nan"))
+        return {"spooled": len(self.spooled), "acknowledged": len(waits), "ack_p50_s": pick(0.5),
+                "ack_p99_s": pick(0.99), "ack_max_s": waits[-1] if waits else float("nan")}

@@ -1,13 +1,16 @@
 """Benchmark: the parse floor, our gateway and Roundup's mail gateway on the same mail (issue 10).
 
-Run: python3 bench/run.py --n 1000 [--seed 7] [--no-peer] [--no-per-process]
+Run: python3 bench/run.py --n 1000 [--seed 7] [--no-peer] [--modes batch,per-message,deliver]
 
 One invocation, one machine, one after the other, on one seeded corpus
 (bench/corpus.py):
 
     parse floor         mail-parser alone over the corpus, one process
     gateway batch       `gateway ingest FILE...` in one process, then `tick`
-    gateway per-msg     `gateway ingest < FILE`, one process per message (MTA pipe)
+    gateway per-msg     `gateway ingest < FILE`, one process per message (the whole pipeline)
+    gateway deliver     `python3 -I -S gateway/service/spool.py --config F < FILE`, one process per
+                        message into the spool of a running daemon (the documented MTA pipe;
+                        bench/deliver.py), with spool-to-acknowledgement p50/p99
     roundup-* mbox      `roundup-mailgw TRACKER mailbox FILE`, shipped and fast hashing
     roundup-* per-msg   `roundup-mailgw TRACKER < FILE`, one process per message
 
@@ -19,7 +22,7 @@ phase 2 ingests the follow-ups. Times are the sum of both phases' child
 processes, spawn included; peak RSS is the largest of any one child
 (os.wait4), so it is the footprint of a process, not of the harness.
 Correctness is read from each system's database afterwards against the
-corpus manifest. Prints the table and writes it as JSON under bench/results/.
+corpus manifest. Roundup runs the per-message mode when `deliver` is asked, as its peer. Prints the table and writes it as JSON under bench/results/.
 """
 from __future__ import annotations
 
@@ -46,11 +49,13 @@ from typing import Iterable, Protocol
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-sys.path[:0] = [str(BENCH), str(REPO / "tests")]
+sys.path[:0] = [str(BENCH), str(REPO / "tests"), str(REPO)]
 
 import corpus  # noqa: E402
+import deliver  # noqa: E402
 import peer_roundup  # noqa: E402
 from gatewaykit import write_config  # noqa: E402
+from servers import free_port  # noqa: E402
 
 TRACKING_TOKEN = re.compile(rb"\[\{\{tracking:(m\d+)\}\}\] ?")
 REPLY_TOKEN = re.compile(rb"\{\{reply:(m\d+)\}\}")
@@ -63,6 +68,7 @@ COLUMNS = (("system", "system", "{}"), ("mode", "mode", "{}"), ("messages", "msg
            ("peak_rss_mb", "peak RSS MB", "{:.1f}"), ("stored", "stored", "{}"), ("missing", "missing", "{}"),
            ("threaded_pct", "threaded %", "{:.1f}"), ("wrongly_merged", "merged", "{}"),
            ("replies_sent", "replies", "{}"))
+MODES = ("batch", "per-message", "deliver")
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,7 @@ class ChildRun:
     returncode: int
     stdout: bytes
     stderr: bytes
+    ended: float = 0.0  # perf_counter when the child had exited
 
 
 @dataclass
@@ -110,12 +117,13 @@ def run_child(argv: list[str], stdin: Path | None = None, cwd: Path | None = Non
         start = time.perf_counter()
         proc = subprocess.Popen(wrapped, stdin=source, stdout=out, stderr=err, cwd=cwd)
         _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
+        ended = time.perf_counter()
+        wall = ended - start
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
         peak = int(rss.read().split()[-1]) if GNU_TIME else usage.ru_maxrss
-        return ChildRun(wall, peak, proc.returncode, out.read(), err.read())
+        return ChildRun(wall, peak, proc.returncode, out.read(), err.read(), ended)
 
 
 class System(Protocol):
@@ -133,15 +141,19 @@ class System(Protocol):
 
     def replies(self) -> list[Reply]: ...
 
+    def delivered(self, file: Path, run: ChildRun) -> None: ...
+
+    def drain(self) -> float: ...
+
 
 class Gateway:
     """Ours: one temp config per run, the maildir transport, SQLite."""
 
     name = "gateway"
 
-    def __init__(self, home: Path, now: datetime):
+    def __init__(self, home: Path, now: datetime, **config: object):
         shutil.rmtree(home, ignore_errors=True)
-        self.home, self.config = home, write_config(home)
+        self.home, self.config = home, write_config(home, **config)
         self.now = now.isoformat()
 
     def command(self, *args: str) -> list[str]:
@@ -172,6 +184,12 @@ class Gateway:
                 found.append(Reply(address, strip_id(msg["Message-ID"]), strip_id(msg["In-Reply-To"])))
         return found
 
+    def delivered(self, file: Path, run: ChildRun) -> None:
+        return None
+
+    def drain(self) -> float:
+        return 0.0
+
 
 class Roundup:
     """The peer, one hashing variant; its designator is issueN."""
@@ -196,6 +214,12 @@ class Roundup:
 
     def replies(self) -> list[Reply]:
         return [Reply(r.recipient, r.message_id, r.in_reply_to) for r in peer_roundup.replies(self.tracker)]
+
+    def delivered(self, file: Path, run: ChildRun) -> None:
+        return None
+
+    def drain(self) -> float:
+        return 0.0  # Roundup has done everything by the time its process exits
 
 
 def strip_id(value: str | None) -> str:
@@ -260,7 +284,7 @@ def ingest(system: System, mode: str, files: list[Path], phase: str, tally: Tall
         tally.add(run_child(system.batch(files, phase)), f"{system.name} {phase}")
         return
     for file in files:
-        tally.add(run_child(system.single(), file), f"{system.name} {file.name}")
+        system.delivered(file, tally.add(run_child(system.single(), file), f"{system.name} {file.name}"))
 
 
 def measure(system: System, mode: str, entries: list[corpus.Entry], corpus_dir: Path, work: Path) -> dict:
@@ -284,17 +308,26 @@ def measure(system: System, mode: str, entries: list[corpus.Entry], corpus_dir: 
     failures = tally.failures + settle.failures
     return {"system": system.name, "mode": mode, "messages": len(entries), "wall_s": tally.wall,
             "msgs_per_s": len(entries) / tally.wall if tally.wall else 0.0,
-            "settle_s": settle.wall if system.settle() else None,
+            "settle_s": settle.wall if system.settle() or mode == "deliver" else None,
             "peak_rss_mb": max(tally.max_rss_kb, settle.max_rss_kb) / 1024,
             **score(entries, system.containers(), system.replies()),
             "failures": failures[:20], "failed_processes": len(failures)}
 
 
 def settle_once(system: System, settle: Tally) -> None:
-    """Ours delivers its replies in `tick`, timed apart from ingest."""
+    """Ours delivers its replies in `tick` (or its daemon, in `deliver` mode), timed apart from ingest."""
     argv = system.settle()
     if argv:
         settle.add(run_child(argv), f"{system.name} tick")
+    settle.wall += system.drain()
+
+
+def measure_deliver(home: Path, now: datetime, gap: float, entries: list[corpus.Entry], corpus_dir: Path) -> dict:
+    """The `deliver` row: `measure` with a daemon taking the spool, plus the latency figures."""
+    port = free_port()
+    with deliver.DeliverGateway(Gateway(home, now, smtp_port=port), port, gap) as system:
+        row = measure(system, "deliver", entries, corpus_dir, home)
+        return {**row, **system.latency()}
 
 
 def parse_floor(corpus_dir: Path, n: int) -> dict:
@@ -312,12 +345,13 @@ def ratios(rows: list[dict]) -> dict[str, float]:
     speed = {(r["system"], r["mode"]): r["msgs_per_s"] for r in rows}
     out: dict[str, float] = {}
     for (system, mode), value in speed.items():
-        if system == "gateway":
-            continue
-        ours_mode = "batch" if mode in ("batch", "parse floor") else mode
-        ours = speed.get(("gateway", ours_mode))
-        if ours and value:
-            out[f"gateway {ours_mode} / {system} {mode}"] = ours / value
+        ours_modes = ["batch" if mode in ("batch", "parse floor") else mode]
+        if mode == "per-message":
+            ours_modes.append("deliver")  # the MTA pipe against each per-process pipe
+        for ours_mode in ours_modes:
+            ours = speed.get(("gateway", ours_mode))
+            if ours and value and (system, mode) != ("gateway", ours_mode):
+                out[f"gateway {ours_mode} / {system} {mode}"] = ours / value
     return out
 
 
@@ -330,6 +364,10 @@ def render(rows: list[dict], ratio: dict[str, float]) -> str:
              for r in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
     lines += [""] + [f"{name}: {value:.2f}x" for name, value in ratio.items()]
+    lines += [f"spool to acknowledgement, {row['system']} {row['mode']} (a daemon taking the spool; "
+              f"{row['acknowledged']} of {row['spooled']} answered): p50 {row['ack_p50_s'] * 1000:.0f} ms, "
+              f"p99 {row['ack_p99_s'] * 1000:.0f} ms, max {row['ack_max_s'] * 1000:.0f} ms"
+              for row in rows if "ack_p50_s" in row]
     lines += [""] + [f"threaded, {row['system']} {row['mode']}: "
                      + ", ".join(f"{style} {share}" for style, share in row["threaded_by_style"].items())
                      for row in rows if row["threaded_by_style"]]
@@ -353,26 +391,40 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-peer", action="store_true", help="skip Roundup (no venv built)")
-    parser.add_argument("--no-per-process", action="store_true", help="skip the one-process-per-message modes")
+    parser.add_argument("--modes", default=",".join(MODES),
+                        help=f"comma-separated, of {', '.join(MODES)} (default: all; Roundup runs per-message "
+                             "whenever deliver or per-message is asked)")
+    parser.add_argument("--no-per-process", action="store_true", help="the same as --modes batch")
+    parser.add_argument("--deliver-gap", type=float, default=0.1,
+                        help="seconds between two `deliver` processes (not timed): the arrival rate of the "
+                             "spool-to-acknowledgement latency")
     parser.add_argument("--work", type=Path, default=BENCH / "work")
     parser.add_argument("--results", type=Path, default=BENCH / "results")
     args = parser.parse_args(argv)
+    modes = ["batch"] if args.no_per_process else [m.strip() for m in args.modes.split(",") if m.strip()]
+    if unknown := set(modes) - set(MODES):
+        parser.error(f"unknown mode(s): {', '.join(sorted(unknown))}")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p)
+    args.work = args.work.resolve()
     run_dir = args.work / f"run-{args.n}"
     shutil.rmtree(run_dir, ignore_errors=True)
     corpus_dir = run_dir / "corpus"
     entries = corpus.write(corpus_dir, args.n, args.seed)
     now = corpus.START + timedelta(minutes=7 * (len(entries) + 1))
-    modes = ("batch",) if args.no_per_process else ("batch", "per-message")
-    rows = [parse_floor(corpus_dir, len(entries))]
+    rows = [parse_floor(corpus_dir, len(entries))] if "batch" in modes else []
     for mode in modes:
-        rows.append(measure(Gateway(run_dir / f"gateway-{mode}", now), mode, entries, corpus_dir,
-                            run_dir / f"gateway-{mode}"))
+        home = run_dir / f"gateway-{mode}"
+        if mode == "deliver":
+            rows.append(measure_deliver(home, now, args.deliver_gap, entries, corpus_dir))
+        else:
+            rows.append(measure(Gateway(home, now), mode, entries, corpus_dir, home))
     peer_version = None
     if not args.no_peer:
         peer_roundup.ensure_venv()
         peer_version = peer_roundup.version()
+        peer_modes = [m for m in ("batch", "per-message") if m in modes or m == "per-message" and "deliver" in modes]
         for variant in peer_roundup.VARIANTS:
-            for mode in modes:
+            for mode in peer_modes:
                 home = run_dir / f"roundup-{variant}-{mode}"
                 rows.append(measure(Roundup(home / "tracker", variant), mode, entries, corpus_dir, home))
     ratio = ratios(rows)

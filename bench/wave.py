@@ -35,8 +35,8 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
 
 from gateway import config as config_module  # noqa: E402
-from gateway.models import Complaint, OutgoingMail  # noqa: E402
-from gateway.runtime import Runtime  # noqa: E402
+from gateway.store.models import Complaint, OutgoingMail  # noqa: E402
+from gateway.service.runtime import Runtime  # noqa: E402
 from gatewaykit import DaemonProcess, mail, write_config  # noqa: E402
 from servers import free_port  # noqa: E402
 
@@ -45,13 +45,16 @@ HIDDEN = datetime(2100, 1, 1)  # next_action_at of the pre-filled complaints unt
 
 @dataclass
 class Timings:
-    """(start, seconds, ok) per SMTP transaction; thread-safe append."""
+    """(start, seconds, ok) per SMTP transaction, and why each failure failed; thread-safe."""
     samples: list[tuple[float, float, bool]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, start: float, seconds: float, ok: bool) -> None:
+    def add(self, start: float, seconds: float, ok: bool, error: str = "") -> None:
         with self.lock:
             self.samples.append((start, seconds, ok))
+            if error:
+                self.errors.append(error)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -68,15 +71,18 @@ def summary(values: list[float]) -> str:
             f"max={max(values) * 1000:.1f} ms")
 
 
-def send_one(port: int, raw: bytes, sender: str, timings: Timings) -> None:
+def send_one(port: int, raw: bytes, sender: str, timings: Timings) -> bool:
+    """One SMTP transaction; True when the server answered 250 (the caller's own answer:
+    with many sending threads, the last sample is not necessarily this one)."""
     started = time.monotonic()
-    ok = True
+    error = ""
     try:
         with smtplib.SMTP("127.0.0.1", port, timeout=60) as client:
             client.sendmail(sender, ["care@shop.test"], raw)
-    except (smtplib.SMTPException, OSError):
-        ok = False
-    timings.add(started, time.monotonic() - started, ok)
+    except (smtplib.SMTPException, OSError) as exc:
+        error = f"{type(exc).__name__}: {exc}"[:200]
+    timings.add(started, time.monotonic() - started, not error, error)
+    return not error
 
 
 def load(port: int, rate: float, stop: threading.Event, timings: Timings) -> None:

@@ -17,7 +17,7 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Mapping
 
 ENV_VAR = "GATEWAY_CONFIG"
 
@@ -31,68 +31,179 @@ class ConfigError(Exception):
         super().__init__(f"{where}: {key}: {message}" if key else f"{where}: {message}")
 
 
+# ---------------------------------------------------------------- what a value may be
+#
+# Declared on the fields below (`key(...)`): `choices` a value (or each item of a list) must
+# be one of, `check` a function naming what the value must be ("" when it is fine), `keys`
+# the names a table's keys must have. The builder applies them where it reads the value, so
+# the line of the key is known; `run` then never meets a value `check` let through.
+
+Check = Callable[[Any], str]
+LANGUAGES = ("az", "ru", "tr", "en")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+EMAIL = re.compile(r"[^@\s<>(),;:\"\[\]]{1,64}@[^@\s<>(),;:\"\[\].]{1,63}(\.[^@\s<>(),;:\"\[\].]{1,63}){1,8}")
+
+
+def key(default: Any = dataclasses.MISSING, *, choices: tuple[str, ...] = (), check: Check | None = None,
+        keys: tuple[str, ...] = ()) -> Any:
+    """A config key with what its value may be (see above); the dataclass default stays the default."""
+    metadata = {"choices": choices, "check": check, "keys": keys}
+    if isinstance(default, (dict, list)):
+        return field(default_factory=lambda: type(default)(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+def optional(check: Check) -> Check:
+    """`check`, or empty (the feature is off)."""
+    return lambda value: "" if value == "" else check(value) and f"{check(value)}, or empty (off)"
+
+
+def host_port(value: str) -> str:
+    """What a listener binds: host:port, an IPv6 host in brackets; a port of 1..65535."""
+    found = re.fullmatch(r"(\[[0-9A-Fa-f:.]{2,45}\]|[A-Za-z0-9_.-]{1,253}):(\d{1,5})", value)
+    if found and 0 < int(found.group(2)) < 65536:
+        return ""
+    return "must be host:port, e.g. 127.0.0.1:2525 ([::1]:2525 for IPv6)"
+
+
+def email_address(value: str) -> str:
+    """A bare address (no display name, no list): every mail we send or route uses it as is."""
+    return "" if EMAIL.fullmatch(value) else "must be an e-mail address like care@shop.example"
+
+
+def time_zone(value: str) -> str:
+    import zoneinfo
+    try:
+        zoneinfo.ZoneInfo(value)
+        return ""
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return "must be an IANA time zone such as Asia/Baku or Europe/Istanbul"
+
+
+def log_level(value: str) -> str:
+    return "" if value.upper() in LOG_LEVELS else f"must be one of {', '.join(LOG_LEVELS)} (any case)"
+
+
+def path(value: str) -> str:
+    return "" if value.strip() and "\0" not in value else "must be a path (relative to the config file or absolute)"
+
+
+def pattern(regex: str, what: str) -> Check:
+    compiled = re.compile(regex)
+    return lambda value: "" if compiled.fullmatch(value) else f"must be {what}"
+
+
+def at_least(low: float, above: bool = False) -> Check:
+    """A number of seconds, mails, days...: a negative or zero one would stop or spin a loop."""
+    if above:
+        return lambda value: "" if value > low else f"must be above {low:g}"
+    return lambda value: "" if value >= low else f"must be at least {low:g}"
+
+
+HH_MM = pattern(r"([01]\d|2[0-3]):[0-5]\d", "a time of day as HH:MM, e.g. 09:00")
+URL = pattern(r"https?://[^\s/]+(/\S*)?", "an http(s) URL, e.g. https://care.shop.example")
+DATABASE = pattern(r"sqlite:///.+|postgres(ql)?://\S+", "sqlite:///path or postgresql://user:pass@host:port/db")
+POSITIVE, NOT_NEGATIVE = at_least(0, above=True), at_least(0)
+SECURITY = ("none", "starttls", "tls")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+PORT = lambda value: "" if 0 <= value < 65536 else "must be a port number 1..65535 (0: the usual one)"  # noqa: E731
+
+
+def weekday(value: str) -> str:
+    """mon..sun; a longer name or another case reads the same (Saturday, SAT)."""
+    return "" if value.strip().lower()[:3] in WEEKDAYS else f"must be a weekday: {', '.join(WEEKDAYS)}"
+
+
+def iso_date(value: str) -> str:
+    from datetime import date
+    try:
+        date.fromisoformat(value.strip())
+        return ""
+    except ValueError:
+        return "must be a date as YYYY-MM-DD"
+
+
+def country_code(value: str) -> str:
+    """A country the holidays package knows, read from its registry of codes: importing
+    no country module, where building a table (~0.2 s) would be paid by every command."""
+    import holidays
+    code = value.strip().upper()
+    try:
+        from holidays.registry import COUNTRIES
+        known = any(code in entry[1:] for entry in COUNTRIES.values())
+    except (ImportError, AttributeError, TypeError):  # a release that moved the registry
+        try:
+            holidays.country_holidays(code)
+            known = True
+        except NotImplementedError:
+            known = False
+    return "" if known else "must be a country code the holidays package knows, like AZ, TR or RU"
+
+
 # ---------------------------------------------------------------- sections
 
 @dataclass(frozen=True)
 class GatewaySection:
-    address: str
+    address: str = key(check=email_address)
     name: str = "Customer Care"
-    timezone: str = ""  # the business time zone (see Config.business_zone); empty: [calendar] timezone, else UTC
-    default_language: str = "en"
-    languages: tuple[str, ...] = ("az", "ru", "tr", "en")
-    tracking_prefix: str = "CC"
-    language_detection: str = "accurate"  # accurate (~130 MB of models) | compact (~13 MB, weaker on short az/tr)
-    phone_region: str = "AZ"
-    read_seconds: float = 20.0  # the daemon's budget for reading one mail (parse); over it: quarantined
-    read_memory_mb: int = 1024  # the reader process's heap limit; a mail needing more is quarantined
+    # the business time zone (see Config.business_zone); empty: [calendar] timezone, else UTC
+    timezone: str = key("", check=optional(time_zone))
+    default_language: str = key("en", choices=LANGUAGES)
+    languages: tuple[str, ...] = key(LANGUAGES, choices=LANGUAGES)
+    tracking_prefix: str = key("CC", check=pattern(r"[A-Z]{1,8}", "1 to 8 capital letters A-Z, e.g. CC"))
+    # accurate (~130 MB of models) | compact (~13 MB, weaker on short az/tr)
+    language_detection: str = key("accurate", choices=("accurate", "compact"))
+    phone_region: str = key("AZ", check=pattern(r"[A-Z]{2}", "a two-letter region code like AZ or TR"))
+    read_seconds: float = key(20.0, check=POSITIVE)  # the daemon's budget for reading one mail (parse); over it: quarantined
+    read_memory_mb: int = key(1024, check=at_least(64))  # the reader process's heap limit; a mail needing more is quarantined
 
 
 @dataclass(frozen=True)
 class StorageSection:
-    database: str = "sqlite:///storage/gateway.db"
-    archive: str = "storage/archive"
-    spool: str = "storage/spool"  # the Maildir `gateway deliver` writes and the daemon takes mail from
-    max_message_bytes: int = 25 * 1024 * 1024
+    database: str = key("sqlite:///storage/gateway.db", check=DATABASE)
+    archive: str = key("storage/archive", check=path)
+    spool: str = key("storage/spool", check=path)  # the Maildir `gateway deliver` writes and the daemon takes mail from
+    max_message_bytes: int = key(25 * 1024 * 1024, check=POSITIVE)
 
 
 @dataclass(frozen=True)
 class SmtpInbound:
-    listen: str = "127.0.0.1:2525"
+    listen: str = key("127.0.0.1:2525", check=host_port)
     enabled: bool = True
 
 
 @dataclass(frozen=True)
 class ImapInbound:
-    host: str
-    username: str
-    port: int = 0
-    security: str = "tls"
+    host: str = key(check=pattern(r"[^\s/:]+|\[[0-9A-Fa-f:.]+\]", "a host name or address, without a port"))
+    username: str = key(check=pattern(r".+", "a user name"))
+    port: int = key(0, check=PORT)  # 0: the security's usual port (993, 143)
+    security: str = key("tls", choices=SECURITY)
     password_env: str = ""
-    password_file: str = ""
+    password_file: str = key("", check=optional(path))
     folder: str = "INBOX"
     processed_folder: str = "Processed"
     quarantine_folder: str = "Quarantine"
-    ca_file: str = ""
-    poll_interval: float = 60.0
-    idle_timeout: float = 25 * 60.0
-    batch_size: int = 100
+    ca_file: str = key("", check=optional(path))
+    poll_interval: float = key(60.0, check=POSITIVE)
+    idle_timeout: float = key(25 * 60.0, check=POSITIVE)
+    batch_size: int = key(100, check=POSITIVE)
     name: str = ""
-    lease_seconds: float = 30.0  # several gateways on one database: failover time when the holder dies
+    lease_seconds: float = key(30.0, check=POSITIVE)  # several gateways on one database: failover time when the holder dies
 
 
 @dataclass(frozen=True)
 class LmtpInbound:
-    listen: str = ""  # "127.0.0.1:2424": an LMTP listener for the MTA's `lmtp:` transport; empty: off
+    listen: str = key("", check=optional(host_port))  # "127.0.0.1:2424": an LMTP listener for the MTA's `lmtp:` transport
 
 
 @dataclass(frozen=True)
 class MaildirInbound:
     """A Maildir another program writes (Postfix virtual, Dovecot LDA, fetchmail)."""
 
-    path: str
+    path: str = key(check=path)
     processed_folder: str = "Processed"  # Maildir++ subfolder .Processed
     quarantine_folder: str = "Quarantine"
-    poll_seconds: float = 0.2
+    poll_seconds: float = key(0.2, check=POSITIVE)
 
 
 @dataclass(frozen=True)
@@ -101,137 +212,140 @@ class InboundSection:
     imap: tuple[ImapInbound, ...] = ()
     maildir: tuple[MaildirInbound, ...] = ()
     lmtp: LmtpInbound = LmtpInbound()
-    spool_poll_seconds: float = 0.1  # how often the daemon looks into [storage] spool
+    spool_poll_seconds: float = key(0.1, check=POSITIVE)  # how often the daemon looks into [storage] spool
 
 
 @dataclass(frozen=True)
 class SmtpOutbound:
-    host: str = "localhost"
-    port: int = 25
-    security: str = "starttls"
+    host: str = key("localhost", check=pattern(r"[^\s/:]+|\[[0-9A-Fa-f:.]+\]", "a host name or address, without a port"))
+    port: int = key(25, check=PORT)
+    security: str = key("starttls", choices=SECURITY)
     username: str = ""
     password_env: str = ""
-    timeout: float = 30.0
-    ca_file: str = ""
+    timeout: float = key(30.0, check=POSITIVE)
+    ca_file: str = key("", check=optional(path))
 
 
 @dataclass(frozen=True)
 class OutboundSection:
-    transport: str = "maildir"
-    maildir: str = "storage/outgoing"
+    transport: str = key("maildir", choices=("maildir", "smtp"))
+    maildir: str = key("storage/outgoing", check=path)
     smtp: SmtpOutbound = SmtpOutbound()
-    max_attempts: int = 8
-    retry_base_seconds: float = 60.0
-    rate_per_recipient_hour: int = 10
-    rate_per_complaint_day: int = 20
+    max_attempts: int = key(8, check=at_least(1))
+    retry_base_seconds: float = key(60.0, check=NOT_NEGATIVE)
+    rate_per_recipient_hour: int = key(10, check=NOT_NEGATIVE)
+    rate_per_complaint_day: int = key(20, check=NOT_NEGATIVE)
     # At most one automatic answer (status) per complaint in this many hours:
     # a responder that slips past hygiene gets one mail, and the loop stops there.
-    auto_answer_hours: float = 6.0
+    auto_answer_hours: float = key(6.0, check=NOT_NEGATIVE)
     # How long a claimed row is this worker's alone, on the database's clock; renewed at half.
     # One send (connect, TLS, DATA) must finish within half of it.
-    claim_seconds: float = 180.0
+    claim_seconds: float = key(180.0, check=at_least(2))
 
 
 @dataclass(frozen=True)
 class LifecycleSection:
     """What a customer's late reply and repeated rejections do (README: "Complaint lifecycle")."""
 
-    reopen_within_days: int = 30  # a reply this many days after closing reopens it; later: a new, linked complaint
-    escalate_after_rejections: int = 2  # the Nth rejection escalates (external remedies); 0: never, review again
+    reopen_within_days: int = key(30, check=NOT_NEGATIVE)  # a reply this many days after closing reopens it; later: a new, linked complaint
+    escalate_after_rejections: int = key(2, check=NOT_NEGATIVE)  # the Nth rejection escalates (external remedies); 0: never, review again
 
 
 @dataclass(frozen=True)
 class StaffSection:
-    notify: str = ""
-    addresses: tuple[str, ...] = ()
-    domains: tuple[str, ...] = ()
+    notify: str = key("", check=optional(email_address))
+    addresses: tuple[str, ...] = key((), check=email_address)
+    domains: tuple[str, ...] = key((), check=pattern(r"[^@\s]+\.[^@\s.]+", "a domain like shop.example (no @)"))
     require_authentication: bool = False
     # servers whose Authentication-Results headers are believed (RFC 8601 authserv-id), one or a list
     authserv_id: tuple[str, ...] = ()
     # new complaints from one sender within an hour announced one by one; past it, one digest an hour
-    notify_per_sender_hour: int = 3
+    notify_per_sender_hour: int = key(3, check=NOT_NEGATIVE)
     # `#new` (a complaint taken by phone or in person): fields the staff member must give;
     # "contact" is an e-mail or a phone. Also: "patronymic", "staff_name".
-    intake_required: tuple[str, ...] = ("contact", "name", "surname", "channel")
-    language: str = ""  # the language of every mail to staff; empty: [gateway] default_language
+    intake_required: tuple[str, ...] = key(("contact", "name", "surname", "channel"),
+                                           choices=("contact", "name", "surname", "patronymic", "channel", "staff_name"))
+    language: str = key("", choices=("",) + LANGUAGES)  # the language of every mail to staff; empty: [gateway] default_language
 
 
 @dataclass(frozen=True)
 class PathsSection:
-    templates: str = "templates/mail"
-    rules: str = "rules"
+    templates: str = key("templates/mail", check=path)
+    rules: str = key("rules", check=path)
 
 
 @dataclass(frozen=True)
 class CalendarSection:
-    country: str = "AZ"
-    weekend: tuple[str, ...] = ("sat", "sun")
-    work_start: str = "09:00"
-    work_end: str = "18:00"
-    extra_holidays: tuple[str, ...] = ()
-    extra_workdays: tuple[str, ...] = ()
-    timezone: str = ""  # deprecated alias of [gateway] timezone: must agree with it when both are set
+    country: str = key("AZ", check=optional(country_code))  # public holidays of this country; empty: none
+    weekend: tuple[str, ...] = key(("sat", "sun"), check=weekday)
+    work_start: str = key("09:00", check=HH_MM)
+    work_end: str = key("18:00", check=HH_MM)
+    extra_holidays: tuple[str, ...] = key((), check=iso_date)
+    extra_workdays: tuple[str, ...] = key((), check=iso_date)
+    # deprecated alias of [gateway] timezone: must agree with it when both are set
+    timezone: str = key("", check=optional(time_zone))
 
 
 @dataclass(frozen=True)
 class SlaSection:
     """Business days per stage and priority; see README 'Deadlines'."""
 
-    unit: str = "days"
-    acknowledge: float = 3
-    review: float = 3
-    investigate: float = 10
-    respond: float = 10
-    resolve: float = 10
-    priority_resolve: dict[str, float] = field(default_factory=dict)
-    reminder_lead: float = 1
-    extend_by: float = 0  # business days the one automatic delay notice adds; 0: sla.resolve
-    escalate_to: str = ""
-    interim_every: float = 0
-    auto_close_after: float = 5
-    sweep_seconds: float = 60
+    unit: str = key("days", choices=("days", "hours"))
+    acknowledge: float = key(3, check=NOT_NEGATIVE)
+    review: float = key(3, check=NOT_NEGATIVE)
+    investigate: float = key(10, check=NOT_NEGATIVE)
+    respond: float = key(10, check=NOT_NEGATIVE)
+    resolve: float = key(10, check=NOT_NEGATIVE)
+    priority_resolve: dict[str, float] = key({}, keys=("high", "normal", "low"), check=NOT_NEGATIVE)
+    reminder_lead: float = key(1, check=NOT_NEGATIVE)
+    extend_by: float = key(0, check=NOT_NEGATIVE)  # business days the one automatic delay notice adds; 0: sla.resolve
+    escalate_to: str = key("", check=optional(email_address))
+    interim_every: float = key(0, check=NOT_NEGATIVE)
+    auto_close_after: float = key(5, check=NOT_NEGATIVE)
+    sweep_seconds: float = key(60, check=POSITIVE)
     due_end_of_day: bool = True  # unit "days": a due date is the end of the working day it falls on
 
 
 @dataclass(frozen=True)
 class LoggingSection:
-    format: str = "keyvalue"
-    level: str = "INFO"
+    format: str = key("keyvalue", choices=("keyvalue", "json"))
+    level: str = key("INFO", check=log_level)
 
 
 @dataclass(frozen=True)
 class MetricsSection:
-    listen: str = ""  # "127.0.0.1:9108": serve /metrics (Prometheus text); empty: off
-    heartbeat_seconds: float = 10.0  # how often the daemon publishes its sources' state for `gateway status`
+    listen: str = key("", check=optional(host_port))  # "127.0.0.1:9108": serve /metrics (Prometheus text); empty: off
+    heartbeat_seconds: float = key(10.0, check=POSITIVE)  # how often the daemon publishes its sources' state for `gateway status`
 
 
 @dataclass(frozen=True)
 class RetentionSection:
-    purge_closed_after_days: int = 0  # 0: keep personal data for ever
-    purge_every_hours: float = 24.0
+    purge_closed_after_days: int = key(0, check=NOT_NEGATIVE)  # 0: keep personal data for ever
+    purge_every_hours: float = key(24.0, check=POSITIVE)
 
 
 @dataclass(frozen=True)
 class ReportSection:
-    mail_to: str = ""  # weekly ISO 10002 report by mail; empty: off
-    weekday: str = "mon"  # sent on this day (business time zone) about the previous Monday-to-Sunday week
-    at: str = "08:00"
+    mail_to: str = key("", check=optional(email_address))  # weekly ISO 10002 report by mail; empty: off
+    weekday: str = key("mon", check=weekday)  # sent on this day (business time zone) about the previous Monday-to-Sunday week
+    at: str = key("08:00", check=HH_MM)
 
 
 @dataclass(frozen=True)
 class WebSection:
     """The customer portal (`gateway web`), a separate process sharing the database."""
 
-    listen: str = "127.0.0.1:8080"
-    public_url: str = ""  # what mails link to, e.g. https://care.shop.example; empty: mails name no portal
-    templates: str = "templates/web"
-    secret_key_file: str = "storage/web.key"  # signs session cookies; created on first start; share it between hosts
+    listen: str = key("127.0.0.1:8080", check=host_port)
+    public_url: str = key("", check=optional(URL))  # what mails link to, e.g. https://care.shop.example; empty: mails name no portal
+    templates: str = key("templates/web", check=path)
+    secret_key_file: str = key("storage/web.key", check=path)  # signs session cookies; created on first start; share it between hosts
     behind_proxy: bool = False  # trust one X-Forwarded-For/-Proto hop (a TLS reverse proxy in front)
-    max_attachment_bytes: int = 5 * 1024 * 1024
-    attachment_types: tuple[str, ...] = ("application/pdf", "image/jpeg", "image/png", "text/plain")
-    lockout_failures: int = 10  # wrong number/secret pairs per client or per tracking number ...
-    lockout_minutes: float = 15.0  # ... before the tracking form refuses them for this long
-    threads: int = 8
+    max_attachment_bytes: int = key(5 * 1024 * 1024, check=POSITIVE)
+    attachment_types: tuple[str, ...] = key(("application/pdf", "image/jpeg", "image/png", "text/plain"),
+                                            check=pattern(r"[a-z]+/[a-z0-9.+-]+", "a media type like application/pdf"))
+    lockout_failures: int = key(10, check=at_least(1))  # wrong number/secret pairs per client or per tracking number ...
+    lockout_minutes: float = key(15.0, check=NOT_NEGATIVE)  # ... before the tracking form refuses them for this long
+    threads: int = key(8, check=at_least(1))
 
 
 @dataclass(frozen=True)
@@ -239,10 +353,10 @@ class SmsSection:
     """Registration and decision notices by SMS through a provider's HTTP API (a generic POST)."""
 
     enabled: bool = False
-    url: str = ""  # the provider's endpoint
+    url: str = key("", check=optional(URL))  # the provider's endpoint
     token_env: str = ""  # environment variable holding the bearer token, if the provider wants one
     sender: str = ""  # the sender name or number the provider expects
-    timeout: float = 10.0
+    timeout: float = key(10.0, check=POSITIVE)
 
 
 @dataclass(frozen=True)
@@ -296,30 +410,8 @@ class Config:
 
 # ---------------------------------------------------------------- loading
 
-CHOICES: dict[str, tuple[str, ...]] = {
-    "outbound.transport": ("maildir", "smtp"),
-    "outbound.smtp.security": ("none", "starttls", "tls"),
-    "inbound.imap.security": ("none", "starttls", "tls"),
-    "logging.format": ("keyvalue", "json"),
-    "sla.unit": ("days", "hours"),
-    "gateway.language_detection": ("accurate", "compact"),
-    "report.weekday": ("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
-    "staff.intake_required": ("contact", "name", "surname", "patronymic", "channel", "staff_name"),
-    "staff.language": ("", "az", "ru", "tr", "en"),
-}
-_HH_MM = (re.compile(r"([01]\d|2[0-3]):[0-5]\d"), "a time of day as HH:MM, e.g. 09:00")
-PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
-    "calendar.work_start": _HH_MM,
-    "calendar.work_end": _HH_MM,
-    "report.at": _HH_MM,
-    "web.listen": (re.compile(r"[^\s:]+:\d{1,5}"), "host:port, e.g. 127.0.0.1:8080"),
-    "inbound.lmtp.listen": (re.compile(r"([^\s:]+:\d{1,5})?"), "host:port, e.g. 127.0.0.1:2424, or empty (off)"),
-    "web.public_url": (re.compile(r"(https?://[^\s/]+(/[^\s]*)?)?"), "an http(s) URL, e.g. https://care.shop.example"),
-    "sms.url": (re.compile(r"(https?://[^\s/]+(/[^\s]*)?)?"), "an http(s) URL"),
-}
 _NOT_IN_TOML = {"base_dir", "source"}
 ONE_OR_MANY = {"staff.authserv_id"}  # a list key that also takes one string
-LANGUAGES = ("az", "ru", "tr", "en")
 
 
 def default_path() -> Path:
@@ -336,14 +428,16 @@ def load(path: Path | str | None = None) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = re.search(r"line (\d+)", str(exc))
-        raise ConfigError(path, "", f"TOML syntax: {exc}", int(line.group(1)) if line else None) from None
+        raise ConfigError(path, "", f"TOML syntax: {exc}", syntax_line(exc)) from None
     builder = _Builder(path, text)
     values = builder.build(Config, data, "")
     if values.staff.require_authentication and not values.staff.authserv_id:
         builder.fail("staff.authserv_id", "required with require_authentication = true: the authserv-id "
                      "(RFC 8601) your receiving server writes in Authentication-Results, e.g. \"mx.shop.example\"")
     _one_zone(values, builder)
+    if values.gateway.default_language not in values.gateway.languages:
+        builder.fail("gateway.default_language", f"{values.gateway.default_language!r} is not one of "
+                     f"gateway.languages ({', '.join(values.gateway.languages)})")
     builder.check_words(values)
     absolute = path.resolve()
     return dataclasses.replace(values, base_dir=absolute.parent, source=absolute)
@@ -362,27 +456,17 @@ class _Builder:
     """Turns parsed TOML into dataclasses, checking each key against its hint."""
 
     def __init__(self, path: Path, text: str):
-        self.path, self.lines = path, text.splitlines()
+        self.path, self.lines = path, KeyLines(text)
 
     def fail(self, key: str, message: str) -> typing.NoReturn:
-        raise ConfigError(self.path, key, message, self.line_of(key))
+        raise ConfigError(self.path, _shown(key), message, self.line_of(key))
 
     def line_of(self, key: str) -> int | None:
-        """Best effort: the line that sets the last part of a dotted key."""
-        leaf = re.escape(key.rsplit(".", 1)[-1])
-        section = key.rsplit(".", 1)[0] if "." in key else ""
-        header_seen = not section
-        for number, line in enumerate(self.lines, 1):
-            stripped = line.strip()
-            if stripped.startswith("["):
-                header_seen = stripped.strip("[]").strip() == section
-            elif header_seen and re.match(rf"{leaf}\s*=", stripped):
-                return number
-        return None
+        return self.lines.line_of(key)
 
     def check_words(self, config: Config) -> None:
         """[status_labels.LANG] keys are statuses, [remedies] keys languages; labels are never empty."""
-        from gateway.lifecycle import STATUSES
+        from gateway.desk.lifecycle import STATUSES
         for lang, labels in config.status_labels.items():
             if lang not in LANGUAGES:
                 self.fail(f"status_labels.{lang}", f"unknown language (known: {', '.join(LANGUAGES)})")
@@ -402,19 +486,19 @@ class _Builder:
             self.fail(prefix, f"must be a table, not {type(table).__name__}")
         hints = typing.get_type_hints(cls)
         fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in _NOT_IN_TOML}
-        for key in table:
-            if key not in fields:
-                self.fail(_join(prefix, key), f"unknown key (known: {', '.join(sorted(fields))})")
+        for name in table:
+            if name not in fields:
+                self.fail(_join(prefix, name), f"unknown key (known: {', '.join(sorted(fields))})")
         values = {}
         for name, fld in fields.items():
             dotted = _join(prefix, name)
             if name in table:
-                values[name] = self.value(hints[name], table[name], dotted)
+                values[name] = self.value(hints[name], table[name], dotted, fld.metadata)
             elif fld.default is dataclasses.MISSING and fld.default_factory is dataclasses.MISSING:
                 self.fail(dotted, "required key is missing")
         return cls(**values)
 
-    def value(self, hint: Any, raw: Any, key: str) -> Any:
+    def value(self, hint: Any, raw: Any, key: str, rules: Mapping[str, Any]) -> Any:
         origin = typing.get_origin(hint)
         if dataclasses.is_dataclass(hint):
             return self.build(hint, raw, key)
@@ -426,32 +510,142 @@ class _Builder:
                 raw = [raw]
             if not isinstance(raw, list):
                 self.fail(key, f"must be a list, not {_tname(raw)}")
-            return tuple(self.value(item, v, key) for v in raw)
+            if dataclasses.is_dataclass(item):  # [[inbound.imap]]: each table has its own lines
+                return tuple(self.build(item, v, f"{key}.{n}") for n, v in enumerate(raw))
+            return tuple(self.value(item, v, key, rules) for v in raw)
         if origin is dict:
             if not isinstance(raw, dict):
                 self.fail(key, f"must be a table, not {_tname(raw)}")
             item = typing.get_args(hint)[1]
-            return {str(k): self.value(item, v, f"{key}.{k}") for k, v in raw.items()}
+            for name in raw:
+                if rules.get("keys") and name not in rules["keys"]:
+                    self.fail(f"{key}.{name}", f"unknown key (known: {', '.join(rules['keys'])})")
+            return {str(k): self.value(item, v, f"{key}.{k}", rules) for k, v in raw.items()}
         if origin in (typing.Union, types.UnionType):
             hint = next(a for a in typing.get_args(hint) if a is not type(None))
-        return self.scalar(hint, raw, key)
+        return self.scalar(hint, raw, key, rules)
 
-    def scalar(self, hint: type, raw: Any, key: str) -> Any:
+    def scalar(self, hint: type, raw: Any, key: str, rules: Mapping[str, Any]) -> Any:
         if hint is float and isinstance(raw, int) and not isinstance(raw, bool):
             raw = float(raw)
         if hint is int and isinstance(raw, bool) or not isinstance(raw, hint):
             self.fail(key, f"must be {_tname_of(hint)}, not {_tname(raw)} ({raw!r})")
-        choices = CHOICES.get(re.sub(r"\.\d+$", "", key))
+        choices = rules.get("choices")
         if choices and raw not in choices:
-            self.fail(key, f"must be one of {', '.join(choices)}, not {raw!r}")
-        pattern = PATTERNS.get(key)
-        if pattern and not pattern[0].fullmatch(raw):
-            self.fail(key, f"must be {pattern[1]}, not {raw!r}")
+            shown = ", ".join(repr(c) if not c else c for c in choices)
+            self.fail(key, f"must be one of {shown}, not {raw!r}")
+        check = rules.get("check")
+        problem = check(raw) if check else ""
+        if problem:
+            self.fail(key, f"{problem}, not {raw!r}")
         return raw
 
 
 def _join(prefix: str, key: str) -> str:
     return f"{prefix}.{key}" if prefix else key
+
+
+def _shown(key: str) -> str:
+    """inbound.imap.1.port -> inbound.imap[1].port: which of several tables, as people write it."""
+    return re.sub(r"\.(\d+)(?=\.|$)", r"[\1]", key)
+
+
+def syntax_line(exc: tomllib.TOMLDecodeError) -> int | None:
+    """tomllib names the line only in its message."""
+    found = re.search(r"line (\d+)", str(exc))
+    return int(found.group(1)) if found else None
+
+
+class KeyLines:
+    """Where each key of a TOML text is set, for messages an admin can act on: tomllib gives
+    no positions. One pass over the lines: table headers ([a.b], [[a.b]] numbered from 0, so
+    the second [[inbound.imap]] is inbound.imap.1), keys (bare, quoted, dotted), skipping the
+    inside of multi-line strings and arrays. A key set in an inline table, or not set at all,
+    is found at its nearest enclosing key or table (a missing key: its table's header)."""
+
+    _KEY = r"(?:[A-Za-z0-9_-]+|\"[^\"\n]*\"|'[^'\n]*')"
+    _DOTTED = re.compile(rf"\s*({_KEY}(?:\s*\.\s*{_KEY})*)\s*")
+    _PART = re.compile(_KEY)
+
+    def __init__(self, text: str):
+        self.found: dict[str, int] = {}
+        counts: dict[str, int] = {}
+        table, closing, depth = "", "", 0
+        for number, line in enumerate(text.splitlines()[:100_000], 1):
+            if closing:  # inside a multi-line string
+                closing = "" if line.count(closing) % 2 else closing
+                continue
+            bare = self._unquoted(line)
+            if depth:
+                depth = max(0, depth + bare.count("[") + bare.count("{") - bare.count("]") - bare.count("}"))
+                continue
+            stripped = line.strip()
+            if stripped.startswith("["):
+                table = self._header(stripped, counts, number) or table
+                continue
+            found = self._DOTTED.match(line)
+            if not found or not line[found.end():].startswith("="):
+                continue
+            parts = self._path(found.group(1)).split(".")
+            for end in range(1, len(parts) + 1):  # keywords.az = [...] also sets the table keywords
+                self._set(_join(table, ".".join(parts[:end])), number)
+            value = line[found.end() + 1:]
+            for quote in ('"""', "'''"):
+                if value.count(quote) % 2:
+                    closing = quote
+            if not closing:
+                rest = self._unquoted(value)
+                depth = max(0, rest.count("[") + rest.count("{") - rest.count("]") - rest.count("}"))
+
+    def line_of(self, key: str) -> int | None:
+        """The line setting `key`, else that of its nearest enclosing key or table; None when
+        nothing of it is in the text (a required key of a missing table)."""
+        parts = key.split(".")
+        while parts:
+            line = self.found.get(".".join(parts))
+            if line:
+                return line
+            parts.pop()
+        return None
+
+    def first_of(self, key: str) -> int | None:
+        """The first line setting `key` or anything under it ([categories.x] for categories)."""
+        lines = [n for k, n in self.found.items() if k == key or k.startswith(key + ".")]
+        return min(lines) if lines else None
+
+    def _header(self, stripped: str, counts: dict[str, int], number: int) -> str:
+        array = stripped.startswith("[[")
+        found = self._DOTTED.match(stripped[2 if array else 1:])
+        if not found:
+            return ""
+        name = self._numbered(self._path(found.group(1)), counts)
+        if array:
+            counts[name] = counts.get(name, -1) + 1
+            name = f"{name}.{counts[name]}"
+        self._set(name, number)
+        return name
+
+    def _numbered(self, name: str, counts: dict[str, int]) -> str:
+        """[inbound.imap.tls] after the second [[inbound.imap]] belongs to inbound.imap.1."""
+        parts, done = name.split("."), []
+        for part in parts:
+            done.append(part)
+            joined = ".".join(done)
+            if joined in counts and len(done) < len(parts):
+                done.append(str(counts[joined]))
+        return ".".join(done)
+
+    def _path(self, dotted: str) -> str:
+        return ".".join(p.strip("\"'") for p in self._PART.findall(dotted))
+
+    def _set(self, key: str, number: int) -> None:
+        self.found.setdefault(key, number)
+
+    @staticmethod
+    def _unquoted(line: str) -> str:
+        """The line without its strings and comment, to count brackets."""
+        line = re.sub(r"\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'", "", line)
+        return line.split("#", 1)[0]
 
 
 def _tname(value: Any) -> str:

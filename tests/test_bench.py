@@ -13,6 +13,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 ROW_KEYS = {"system", "mode", "messages", "wall_s", "msgs_per_s", "settle_s", "peak_rss_mb", "stored", "missing",
             "threaded_pct", "threaded_by_style", "wrongly_merged", "replies_sent", "failures", "failed_processes"}
+LATENCY_KEYS = {"spooled", "acknowledged", "ack_p50_s", "ack_p99_s", "ack_max_s"}  # the deliver row's
 
 
 def test_harness_on_20_messages_prints_and_writes_a_well_formed_table(tmp_path: Path) -> None:
@@ -27,15 +28,20 @@ def test_harness_on_20_messages_prints_and_writes_a_well_formed_table(tmp_path: 
     report = json.loads(written[0].read_text(encoding="utf-8"))
     assert report["n"] == 20 and report["peer"] is None
     assert {(row["system"], row["mode"]) for row in report["rows"]} == {
-        ("mail-parser", "parse floor"), ("gateway", "batch"), ("gateway", "per-message")}
+        ("mail-parser", "parse floor"), ("gateway", "batch"), ("gateway", "per-message"), ("gateway", "deliver")}
     for row in report["rows"]:
-        assert set(row) == ROW_KEYS
+        assert set(row) == ROW_KEYS | (LATENCY_KEYS if row["mode"] == "deliver" else set())
         assert row["messages"] == 20 and row["wall_s"] > 0 and row["msgs_per_s"] > 0 and row["peak_rss_mb"] > 0
     for row in (r for r in report["rows"] if r["system"] == "gateway"):
         assert row["stored"] + row["missing"] == 20
         assert 0 <= row["threaded_pct"] <= 100 and row["wrongly_merged"] >= 0 and row["replies_sent"] >= 0
-        assert row["settle_s"] > 0
-    assert set(report["ratios"]) == {"gateway batch / mail-parser parse floor"}
+        assert row["settle_s"] > 0 or row["mode"] == "deliver"  # the daemon may be done as the last process exits
+    deliver = next(r for r in report["rows"] if r["mode"] == "deliver")
+    assert deliver["spooled"] == deliver["stored"] == 20 and deliver["failed_processes"] == 0
+    assert 0 < deliver["acknowledged"] <= 20
+    assert 0 < deliver["ack_p50_s"] <= deliver["ack_p99_s"] <= deliver["ack_max_s"]
+    assert set(report["ratios"]) == {"gateway batch / mail-parser parse floor", "gateway deliver / gateway per-message"}
+    assert "spool to acknowledgement, gateway deliver" in result.stdout
 
     header = next(line for line in result.stdout.splitlines() if line.startswith("system"))
     assert header.split()[:4] == ["system", "mode", "msgs", "wall"]

@@ -40,7 +40,7 @@ def test_environment_variable_names_the_config(tmp_path, monkeypatch):
     (MINIMAL + "[outbound]\ntransport = \"pigeon\"\n", "outbound.transport", 4, "must be one of"),
     (MINIMAL + "[storage]\nmax_message_bytes = \"big\"\n", "storage.max_message_bytes", 4, "must be an integer"),
     ("[gateway]\nname = \"x\"\n", "gateway.address", None, "required key is missing"),
-    (MINIMAL + "[[inbound.imap]]\nhost = \"imap\"\n", "inbound.imap.username", None, "required key is missing"),
+    (MINIMAL + "[[inbound.imap]]\nhost = \"imap\"\n", "inbound.imap[0].username", 3, "required key is missing"),
     (MINIMAL + "[staff]\nrequire_authentication = \"yes\"\n", "staff.require_authentication", 4, "true or false"),
     (MINIMAL + "[report]\nat = \"8am\"\n", "report.at", 4, "HH:MM"),
     (MINIMAL + "[staff]\nrequire_authentication = true\n", "staff.authserv_id", None, "authserv-id"),
@@ -59,6 +59,95 @@ def test_errors_name_the_key_and_line(tmp_path, text, key, line, words):
     assert raised.value.key == key and words in str(raised.value)
     if line:
         assert raised.value.line == line and f"gateway.toml:{line}:" in str(raised.value)
+
+
+BAD_VALUES = [  # what `run` would crash on, or do wrong, refused by `check` and `run` alike
+    ("[inbound.smtp]\nlisten = \"localhost\"\n", "inbound.smtp.listen", "host:port"),
+    ("[inbound.smtp]\nlisten = \"127.0.0.1:99999\"\n", "inbound.smtp.listen", "host:port"),
+    ("[inbound.lmtp]\nlisten = \"2424\"\n", "inbound.lmtp.listen", "host:port"),
+    ("[metrics]\nlisten = \"localhost:\"\n", "metrics.listen", "host:port"),
+    ("[web]\nlisten = \"0.0.0.0\"\n", "web.listen", "host:port"),
+    ("[logging]\nlevel = \"verbose\"\n", "logging.level", "DEBUG, INFO"),
+    ("[logging]\nformat = \"xml\"\n", "logging.format", "must be one of"),
+    ("[staff]\nnotify = \"Team <team@shop.test>\"\n", "staff.notify", "e-mail address"),
+    ("[staff]\naddresses = [\"a@shop.test\", \"leyla\"]\n", "staff.addresses", "e-mail address"),
+    ("[sla]\nescalate_to = \"boss@\"\n", "sla.escalate_to", "e-mail address"),
+    ("[report]\nmail_to = \"a@b.test, c@d.test\"\n", "report.mail_to", "e-mail address"),
+    ("[calendar]\ntimezone = \"Asia/Bakuu\"\n", "calendar.timezone", "IANA time zone"),
+    ("[calendar]\ncountry = \"XX\"\n", "calendar.country", "country code"),
+    ("[calendar]\nweekend = [\"fri\", \"caturday\"]\n", "calendar.weekend", "weekday"),
+    ("[calendar]\nextra_holidays = [\"2026-02-30\"]\n", "calendar.extra_holidays", "YYYY-MM-DD"),
+    ("[sla]\nsweep_seconds = 0\n", "sla.sweep_seconds", "above 0"),
+    ("[sla]\npriority_resolve = {urgent = 1}\n", "sla.priority_resolve.urgent", "unknown key"),
+    ("[outbound]\nmax_attempts = 0\n", "outbound.max_attempts", "at least 1"),
+    ("[storage]\ndatabase = \"mysql://x\"\n", "storage.database", "sqlite:///"),
+    ("[paths]\ntemplates = \"\"\n", "paths.templates", "must be a path"),
+    ("[[inbound.imap]]\nhost = \"imap.test:993\"\nusername = \"u\"\n", "inbound.imap[0].host", "without a port"),
+]
+
+
+@pytest.mark.parametrize("table, key, words", BAD_VALUES)
+def test_bad_values_name_the_key_and_line(tmp_path, table, key, words):
+    with pytest.raises(ConfigError) as raised:
+        config_module.load(write(tmp_path, MINIMAL + table))
+    assert raised.value.key == key and words in str(raised.value) and raised.value.line == 4, str(raised.value)
+
+
+@pytest.mark.parametrize("text, key, line, words", [
+    ('[gateway]\naddress = "care at shop"\n', "gateway.address", 2, "e-mail address"),
+    ('[gateway]\naddress = "c@shop.test"\ntimezone = "Baku"\n', "gateway.timezone", 3, "IANA"),
+    ('[gateway]\naddress = "c@shop.test"\nlanguages = ["az", "de"]\n', "gateway.languages", 3, "must be one of"),
+    ('[gateway]\naddress = "c@shop.test"\nlanguages = ["az"]\n', "gateway.default_language", 1, "not one of"),
+])
+def test_gateway_values(tmp_path, text, key, line, words):
+    with pytest.raises(ConfigError) as raised:
+        config_module.load(write(tmp_path, text))
+    assert raised.value.key == key and words in str(raised.value) and raised.value.line == line, str(raised.value)
+
+
+def test_good_values_of_every_kind_pass(tmp_path):
+    cfg = config_module.load(write(tmp_path, MINIMAL.replace("\n", '\ntimezone = "Europe/Istanbul"\n', 1) + (
+        '[inbound.smtp]\nlisten = "[::1]:2525"\n[inbound.lmtp]\nlisten = ""\n[logging]\nlevel = "debug"\n'
+        '[calendar]\nweekend = ["Saturday", "SUN"]\ncountry = "tr"\nextra_holidays = ["2026-12-31"]\n'
+        '[sla]\npriority_resolve = {high = 1, low = 5}\n[staff]\nnotify = "team@şirkət.az"\n')))
+    assert cfg.inbound.smtp.listen == "[::1]:2525" and cfg.sla.priority_resolve == {"high": 1.0, "low": 5.0}
+
+
+def test_the_second_of_several_tables_is_named_with_its_own_line(tmp_path):
+    text = MINIMAL + "".join(f'[[inbound.imap]]\nhost = "h{i}"\nusername = "u{i}"\n' for i in range(2))
+    with pytest.raises(ConfigError) as raised:
+        config_module.load(write(tmp_path, text.replace('host = "h1"', 'host = "h1"\nsecurity = "ssl"')))
+    assert raised.value.key == "inbound.imap[1].security" and raised.value.line == 8
+
+
+def test_key_lines_skip_multi_line_values_and_find_quoted_and_dotted_keys():
+    from gateway.config import KeyLines
+    lines = KeyLines('a = """\nb = 1\n"""\nc = [\n  "d = 2",\n]\n[t]\n"e" = 1\nf.g = 2  # h = 3\n'
+                     '[[arr]]\nx = 1\n[[arr]]\nx = 2\n[arr.sub]\ny = 3\n')
+    assert lines.line_of("a") == 1 and lines.line_of("b") is None and lines.line_of("d") is None
+    assert lines.line_of("c") == 4 and lines.line_of("t.e") == 8 and lines.line_of("t.f.g") == 9
+    assert lines.line_of("arr.0.x") == 11 and lines.line_of("arr.1.x") == 13 and lines.line_of("arr.1.sub.y") == 15
+    assert lines.line_of("t.missing") == 7 and lines.line_of("nothing.here") is None
+
+
+@pytest.mark.parametrize("edit, key, words", [
+    (lambda text: text.replace('listen = "127.0.0.1:2525"', 'listen = "localhost"'), "inbound.smtp.listen", "host:port"),
+    (lambda text: text + '\n[logging]\nlevel = "verbose"\n', "logging.level", "DEBUG, INFO"),
+    (lambda text: text.replace("[calendar]\n", '[calendar]\ntimezone = "Asia/Bakuu"\n'), "calendar.timezone", "IANA"),
+])
+def test_check_and_run_refuse_a_bad_value_alike_without_a_traceback(tmp_path, edit, key, words):
+    from gatewaykit import gateway, write_config
+    config = write_config(tmp_path)
+    text = edit(config.read_text())
+    config.write_text(text)
+    line = next(n for n, t in enumerate(text.splitlines(), 1)
+                if t.startswith(key.rsplit(".", 1)[1] + " =") and ("localhost" in t or "verbose" in t or "Bakuu" in t))
+    results = [gateway(config, command, check=False, timeout=60) for command in ("check", "run")]
+    for result in results:
+        err = result.stderr.decode()
+        assert result.returncode == 2 and "Traceback" not in err, err
+        assert f"gateway.toml:{line}: {key}: " in err and words in err
+    assert results[0].stderr == results[1].stderr
 
 
 def test_authserv_id_takes_one_server_or_several(tmp_path):

@@ -22,7 +22,7 @@ from typing import Iterator
 
 import pytest
 
-from gateway.sources.imap import buffered_input, readable
+from gateway.service.sources.imap import buffered_input, readable
 from gatewaykit import DaemonProcess, gateway, listing, mail, send_smtp, wait_for, write_config
 from servers import Account, FreezableProxy, PrivateDovecot, SmtpPeer, free_port
 
@@ -217,7 +217,7 @@ def test_sigkill_between_store_and_move_yields_one_complaint_and_one_ack(tmp_pat
                     lease_seconds=LEASE_SECONDS)
     try:
         desk.start()
-        wait_for(lambda: "processed tracking=" in desk.log(), timeout=WAIT, interval=0.01)
+        wait_for(lambda: 'msg="processed" tracking=' in desk.log(), timeout=WAIT, interval=0.01)
         proxy.frozen.set()
         assert desk.stop(signal.SIGKILL) == -signal.SIGKILL
         killed_at = time.monotonic()
@@ -271,9 +271,9 @@ def test_wrong_password_is_logged_and_retried_while_smtp_keeps_working(desk, ser
     sender = customer()
     server.append(account.username, complaint(sender))
     daemon = desk.start()
-    wait_for(lambda: "attempt 2 failed" in desk.log(), timeout=WAIT)
+    wait_for(lambda: "attempt=2 " in desk.log(), timeout=WAIT)
     log = desk.log()
-    assert "imap care: attempt 1 failed: login failed: [AUTHENTICATIONFAILED]" in log
+    assert 'msg="imap attempt failed" source=care attempt=1 error="login failed: [AUTHENTICATIONFAILED]' in log
     assert "not-the-password" not in log and "Traceback" not in log
 
     by_smtp = customer()  # the SMTP listener is not held up by the IMAP trouble
@@ -284,7 +284,7 @@ def test_wrong_password_is_logged_and_retried_while_smtp_keeps_working(desk, ser
 
     desk.secret.write_text(account.password + "\n")  # the admin fixes the secret; no restart needed
     wait_for(lambda: desk.acks() == Counter({by_smtp: 1, sender: 1}), timeout=60)
-    assert "connected again after" in desk.log()
+    assert "imap connected again" in desk.log()
     assert desk.stop() == 0, desk.log()
 
 

@@ -15,8 +15,8 @@ from typing import Callable, Iterator, Sequence
 import pytest
 
 from gateway.config import ImapInbound
-from gateway.models import open_database
-from gateway.sources.imap import (
+from gateway.store.migrate import open_database
+from gateway.service.sources.imap import (
     CatchUpReport, CheckpointStore, ImapSetupError, ImapWatcher, SinkUnavailable, WatcherTuning, backoff_delay,
     mailbox_key, read_password)
 from servers import FreezableProxy, PrivateDovecot, make_mail, wait_until
@@ -181,7 +181,7 @@ def test_silent_dead_connection_is_noticed_and_replaced(dovecot, account, databa
         with running(w):
             wait_until(lambda: w.status()["connected"], WAIT, "the watcher to connect")
             proxy.frozen.set()
-            wait_until(lambda: any("timed out" in r.getMessage() for r in caplog.records), WAIT,
+            wait_until(lambda: any("timed out" in str(getattr(r, "error", "")) for r in caplog.records), WAIT,
                        "the watcher to notice the dead link")
             assert w.status()["connected"] is False
             proxy.frozen.clear()
@@ -298,15 +298,15 @@ def test_wrong_password_is_logged_retried_and_recovers(dovecot, account, databas
     w = watcher(cfg, sink, tmp_path)
     dovecot.append(account.username, make_mail(subject="waiting"))
 
-    def failures() -> list[str]:
-        return [r.getMessage() for r in caplog.records if "login failed" in r.getMessage()]
+    def failures() -> list[logging.LogRecord]:
+        return [r for r in caplog.records if "login failed" in str(getattr(r, "error", ""))]
 
     with running(w):
         wait_until(lambda: len(failures()) >= 3, WAIT, "three logged login failures")
         status = w.status()
         assert status["connected"] is False and "login failed" in str(status["last_error"])
-        assert [m.split("attempt ")[1].split()[0] for m in failures()[:3]] == ["1", "2", "3"]  # once each
-        assert "[AUTHENTICATIONFAILED]" in failures()[0] and account.username in failures()[0]
+        assert [r.attempt for r in failures()[:3]] == [1, 2, 3]  # once each
+        assert "[AUTHENTICATIONFAILED]" in failures()[0].error and account.username in failures()[0].source
         (tmp_path / "imap.secret").write_text(account.password + "\n")
         wait_for_folder(dovecot, account.username, "Processed", ["waiting"])
     assert w.status()["last_error"] == ""

@@ -1,4 +1,4 @@
-"""gateway.intent: the customer's decision read from a reply, in az, ru, tr, en.
+"""gateway.desk.intent: the customer's decision read from a reply, in az, ru, tr, en.
 
 A table of real-looking replies to a resolution: accepts, rejects, negations that
 mean yes, typed without diacritics, under signatures, top-posted; and ordinary
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.intent import MAX_CHARS, clauses, plain, read
-from gateway.rulefiles import load_rules
+from gateway.desk.intent import MAX_CHARS, clauses, plain, read
+from gateway.desk.rulefiles import load_rules
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 LANGS = ("az", "ru", "tr", "en")
@@ -59,6 +59,9 @@ ACCEPTS = [
 ]
 
 REJECTS = [
+    # "if" in another clause of the sentence ("to be honest", "if you ask me") does not soften a no
+    ("ru", "Если честно, не согласен."), ("en", "If you ask me, I do not accept this."),
+    ("tr", "Eğer açık konuşmam gerekirse, kabul etmiyorum."), ("az", "Əgər açıq desəm, razı deyiləm."),
     ("az", "rədd edirəm"), ("az", "Redd edirem"), ("az", "Rədd edirəm, çünki məhsul hələ də xarabdır."),
     ("az", "Razı deyiləm."), ("az", "Razi deyilem"), ("az", "Qəbul etmirəm."), ("az", "Problem həll olunmayıb."),
     ("az", "Xeyr."), ("az", "Yox, təşəkkürlər."),
@@ -92,6 +95,11 @@ REJECTS = [
 
 # Neither a clear accept nor a clear reject: the customer wrote, staff read it.
 UNCLEAR = [
+    # a rejection under an "if" of its own clause is a possibility, not a decision
+    ("en", "If it's not OK I'll write again."), ("en", "Thanks. If the refund is not OK, I will write again."),
+    ("ru", "Если не устраивает, напишу снова."), ("ru", "Спасибо. Если что-то не решено, я напишу."),
+    ("tr", "Eğer kabul etmezsem tekrar yazarım."), ("tr", "Teşekkürler, eğer sorun çözülmediyse yazarım."),
+    ("az", "Əgər razı deyiləmsə, yenə yazaram."), ("az", "Təşəkkürlər. Əgər həll olunmayıbsa, yazacağam."),
     ("az", "Qəbul edirəm, amma pulun qaytarılması hələ gəlməyib."),
     ("az", "Təşəkkürlər, sabah yoxlayacağam."),
     ("ru", "Согласен, но хочу компенсацию за задержку."),

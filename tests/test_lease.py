@@ -1,4 +1,4 @@
-"""Mailbox leases (gateway.lease) on SQLite and a real private PostgreSQL."""
+"""Mailbox leases (gateway.store.lease) on SQLite and a real private PostgreSQL."""
 from __future__ import annotations
 
 import logging
@@ -11,8 +11,9 @@ from typing import Iterator
 import peewee as pw
 import pytest
 
-from gateway.lease import LeasedRunner, Leases, OutageLog, database_clock, instance_name, retry_delay
-from gateway.models import Lease, open_database
+from gateway.store.lease import LeasedRunner, Leases, OutageLog, database_clock, instance_name, retry_delay
+from gateway.store.models import Lease
+from gateway.store.migrate import open_database
 from servers import wait_until
 
 WAIT = 15.0
@@ -129,10 +130,10 @@ def test_outage_is_logged_once_and_its_end_once(caplog):
     assert outage.down
     outage.recovered()
     outage.recovered()
-    lines = [r.getMessage() for r in caplog.records]
-    assert len(lines) == 2
-    assert "outbox: server closed the connection unexpectedly)" in lines[0] and "more" not in lines[0]
-    assert lines[1].startswith("database available again")
+    records = caplog.records
+    assert len(records) == 2
+    assert records[0].during == "outbox" and records[0].error == "server closed the connection unexpectedly"
+    assert records[1].getMessage() == "database available again" and records[1].down_seconds >= 0
 
 
 # ---------------------------------------------------------------- the runner

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from gatewaykit import REPO, DaemonProcess, listing, mail, outgoing, wait_for, write_config
-from gateway.sources.maildir import BATCH, Folders, MaildirWatcher
-from gateway.spool import ensure
+from gateway.service.sources.maildir import BATCH, Folders, MaildirWatcher
+from gateway.service.spool import ensure
 from servers import free_port
 
 LDA = """
@@ -133,16 +133,19 @@ def test_run_stops_on_request(tmp_path):
 def test_check_validates_the_new_keys(tmp_path):
     from gatewaykit import gateway
     (tmp_path / "blocker").write_text("a file, not a directory")
-    extra = ('\n[inbound]\nspool_poll_seconds = 0\n[inbound.lmtp]\nlisten = "127.0.0.1:2525"\n'
+    extra = ('\n[inbound.lmtp]\nlisten = "127.0.0.1:2525"\n'
              '[[inbound.maildir]]\npath = "blocker/box"\n'
              '[[inbound.maildir]]\npath = "storage/spool"\nprocessed_folder = "a/b"\nquarantine_folder = "a/b"\n')
     config = write_config(tmp_path, extra=extra)
     result = gateway(config, "check", check=False)
     out = result.stdout.decode()
     assert result.returncode == 1
-    for words in ("blocker is not a directory", "is also storage.spool", "poll_seconds must be above 0",
+    for words in ("blocker is not a directory", "is also storage.spool",
                   "must be a plain name", "must differ", "inbound.lmtp.listen: 127.0.0.1:2525 is also"):
         assert words in out, out
+    for bad in ('\n[inbound]\nspool_poll_seconds = 0\n', '\n[[inbound.maildir]]\npath = "x"\npoll_seconds = -1\n'):
+        refused = gateway(write_config(tmp_path / "poll", extra=bad), "check", check=False)
+        assert refused.returncode == 2 and b"poll_seconds: must be above 0" in refused.stderr  # the config's load
     good = write_config(tmp_path / "good", extra='\n[inbound.lmtp]\nlisten = "127.0.0.1:2424"\n'
                                                   '[[inbound.maildir]]\npath = "external"\n')
     assert gateway(good, "check", check=False).returncode == 0
@@ -170,3 +173,19 @@ def test_a_symlink_planted_in_new_is_not_read(tmp_path):
     watcher = MaildirWatcher(tmp_path / "box", lambda raws, s: (got.extend(raws), [Outcome()] * len(raws))[1],
                              source="maildir", folders=Folders("Processed", "Quarantine"))
     assert watcher.take_once() == 0 and got == []
+
+
+def test_files_left_in_tmp_for_36_hours_are_removed_and_fresh_ones_kept(tmp_path):
+    """A `deliver` killed between create and rename leaves a tmp file; a living writer's stays."""
+    import os
+    ensure(tmp_path / "box")
+    old, fresh = tmp_path / "box" / "tmp" / "old", tmp_path / "box" / "tmp" / "fresh"
+    old.write_bytes(b"half a mail")
+    fresh.write_bytes(b"being written")
+    now = 2_000_000_000.0
+    os.utime(old, (now - 37 * 3600, now - 37 * 3600))
+    os.utime(fresh, (now - 35 * 3600, now - 35 * 3600))
+    watcher = MaildirWatcher(tmp_path / "box", lambda raws, source: [], source="spool")
+    assert watcher.clean_tmp(now) == 1
+    assert not old.exists() and fresh.exists()
+    assert MaildirWatcher(tmp_path / "absent", lambda raws, source: [], source="spool").clean_tmp(now) == 0

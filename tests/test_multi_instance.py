@@ -18,7 +18,8 @@ from typing import Iterator
 
 import pytest
 
-from gateway.models import Complaint, Event, Lease, Message, OutgoingMail, open_database
+from gateway.store.models import Complaint, Event, Lease, Message, OutgoingMail
+from gateway.store.migrate import open_database
 from gatewaykit import DaemonProcess, gateway, mail, write_config
 from servers import PrivateDovecot, SmtpPeer, free_port, wait_until
 
@@ -175,7 +176,7 @@ def test_daemons_share_one_mailbox_and_survive_a_sigkill(tmp_path, postgres, dov
     finally:
         cluster.close()
 
-    assert f"lease imap://{cluster.account.username}" in second.log() and "taken by" in second.log()
+    assert f"lease=imap://{cluster.account.username}" in second.log() and 'msg="lease taken"' in second.log()
     lines = pipe_out.decode().splitlines()
     assert len(lines) == 100 and all(" processed " in x or " duplicate " in x for x in lines)
     assert folder_size(dovecot, cluster.account.username, "Processed") == count

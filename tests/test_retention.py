@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from gateway.archive import Archive
-from gateway.models import AttachmentRecord, Complaint, Event, Message, open_database
-from gateway.retention import KEPT_EVENT_DETAILS, blob_path, purge_cutoff
+from gateway.store.archive import Archive
+from gateway.store.models import AttachmentRecord, Complaint, Event, Message
+from gateway.store.migrate import open_database
+from gateway.jobs.retention import KEPT_EVENT_DETAILS, blob_path, purge_cutoff
 from gatewaykit import DaemonProcess, gateway, show, wait_for, write_config
 from servers import free_port
 
@@ -153,5 +154,5 @@ def test_the_daemon_purges_soon_after_start(desk):
         daemon.wait_listening(port)
         wait_for(lambda: show(config, desk["old"])["events"][-1]["kind"] == "purged", timeout=30)
         assert daemon.stop() == 0
-        assert "retention purge complaints=2" in daemon.output() and SECRET not in daemon.output()
+        assert "msg=\"retention purge\" complaints=2 " in daemon.output() and SECRET not in daemon.output()
     assert show(config, desk["carol"])["subject"] == "Wrong size"

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.models import Complaint, Message, open_database
+from gateway.store.models import Complaint, Message
+from gateway.store.migrate import open_database
 from gatewaykit import REPO, DaemonProcess, gateway, listing, mail, send_smtp, wait_for, write_config
 from servers import PrivateDovecot, free_port
 
@@ -183,8 +184,9 @@ def test_status_while_dovecot_is_down(tmp_path, own_dovecot):
         output = daemon.output()
 
     lines = [json.loads(line) for line in output.splitlines() if line.strip()]  # one JSON object per line
-    processed = next(line["msg"] for line in lines if line["msg"].startswith("processed tracking="))
-    assert "message_id=via-imap-1@example.az" in processed and "tracking=CC-" in processed
+    processed = next(line for line in lines if line["msg"] == "processed" and line["source"] == "imap")
+    assert processed["message_id"] == "via-imap-1@example.az" and processed["tracking"].startswith("CC-")
+    assert processed["level"] == "info" and processed["logger"] == "gateway.pipeline" and processed["sha256"]
     assert_clean_log(output, BODY_SECRET, account.password)
     code, data = status(config)
     assert code == 1 and not source(data, "smtp")["connected"]  # the daemon said goodbye
