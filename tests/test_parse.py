@@ -307,7 +307,7 @@ def test_forwarded_message_is_an_attachment_not_body() -> None:
 
 def _full_parser(monkeypatch: pytest.MonkeyPatch, raw: bytes):
     """parse() as the stdlib's line-by-line parser alone would read it."""
-    import gateway.parse as module
+    import gateway.mail.parse as module
     with monkeypatch.context() as patch:
         patch.setattr(module, "_single_part", lambda raw: None)
         return parse(raw)
@@ -344,7 +344,7 @@ def test_single_part_mail_reads_as_the_full_parser_reads_it(monkeypatch: pytest.
 
 
 def test_only_the_first_parts_of_a_mail_of_20000_parts_are_read() -> None:
-    from gateway.parse import MAX_PARTS
+    from gateway.mail.parse import MAX_PARTS
     part = b"--w\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nPart %d: my order is late.\r\n"
     raw = (b"From: Aysel <aysel@example.az>\r\nTo: care@example.com\r\nSubject: wide\r\nMIME-Version: 1.0\r\n"
            b'Content-Type: multipart/mixed; boundary="w"\r\n\r\n'
