@@ -145,7 +145,7 @@ def child(config: str, path: str) -> None:
     from datetime import datetime, timezone
 
     from gateway import config as config_module
-    from gateway.runtime import Runtime
+    from gateway.service.runtime import Runtime
     now = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
     runtime = Runtime.open(config_module.load(Path(config)))
     runtime.policy.warm(now)

@@ -1,7 +1,7 @@
 """The `deliver` mode of bench/run.py: the MTA pipe as the README documents it.
 
 A daemon runs (`gateway run`, the shipped poll of the spool); each message is one process,
-`python3 -I -S gateway/spool.py --config FILE < message` (the Postfix `master.cf` line),
+`python3 -I -S gateway/service/spool.py --config FILE < message` (the Postfix `master.cf` line),
 timed like every other one-process-per-message row. A thread watches the outbox: the time
 from a `deliver` process's exit to the acknowledgement answering that message (its
 In-Reply-To) is the spool-to-acknowledgement latency (p50/p99 printed). After each process
@@ -35,9 +35,9 @@ UNANSWERED = 0.5  # after the commit, how long a mail that gets no answer (a fol
 
 def fast_command() -> list[str]:
     """The documented MTA line: the spool module run alone, without `site`."""
-    spec = importlib.util.find_spec("gateway.spool")
+    spec = importlib.util.find_spec("gateway.service.spool")
     if spec is None or not spec.origin:
-        raise SystemExit("gateway.spool not found: run from the repository (PYTHONPATH)")
+        raise SystemExit("gateway.service.spool not found: run from the repository (PYTHONPATH)")
     return [sys.executable, "-I", "-S", spec.origin]
 
 

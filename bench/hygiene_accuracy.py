@@ -14,8 +14,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from gateway.hygiene import assess  # noqa: E402
-from gateway.parse import Unprocessable, parse  # noqa: E402
+from gateway.mail.hygiene import assess  # noqa: E402
+from gateway.mail.parse import Unprocessable, parse  # noqa: E402
 from realmail import CORPUS, manifest  # noqa: E402
 
 AUTOMATIC_TAGS = frozenset({"autoreply", "bounce", "list", "arf", "mdn", "mail-loop", "null-return-path",

@@ -1,4 +1,4 @@
-"""How long reading a customer's decision takes (gateway/intent.py), typical and crafted.
+"""How long reading a customer's decision takes (gateway/desk/intent.py), typical and crafted.
 
     python3 bench/intent.py
 
@@ -16,8 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from gateway.intent import read  # noqa: E402
-from gateway.rulefiles import load_rules  # noqa: E402
+from gateway.desk.intent import read  # noqa: E402
+from gateway.desk.rulefiles import load_rules  # noqa: E402
 from test_intent import ACCEPTS, NOT_DECISIONS, REJECTS, UNCLEAR  # noqa: E402
 
 CRAFTED = {

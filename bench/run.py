@@ -8,7 +8,7 @@ One invocation, one machine, one after the other, on one seeded corpus
     parse floor         mail-parser alone over the corpus, one process
     gateway batch       `gateway ingest FILE...` in one process, then `tick`
     gateway per-msg     `gateway ingest < FILE`, one process per message (the whole pipeline)
-    gateway deliver     `python3 -I -S gateway/spool.py --config F < FILE`, one process per
+    gateway deliver     `python3 -I -S gateway/service/spool.py --config F < FILE`, one process per
                         message into the spool of a running daemon (the documented MTA pipe;
                         bench/deliver.py), with spool-to-acknowledgement p50/p99
     roundup-* mbox      `roundup-mailgw TRACKER mailbox FILE`, shipped and fast hashing

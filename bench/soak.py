@@ -43,8 +43,8 @@ sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "bench")]
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
 
 from gateway import config as config_module  # noqa: E402
-from gateway.models import Complaint, Customer, Message, OutgoingMail  # noqa: E402
-from gateway.runtime import Runtime  # noqa: E402
+from gateway.store.models import Complaint, Customer, Message, OutgoingMail  # noqa: E402
+from gateway.service.runtime import Runtime  # noqa: E402
 from gatewaykit import DaemonProcess, write_config  # noqa: E402
 from servers import PrivatePostgres, SmtpPeer, free_port  # noqa: E402
 from wave import HIDDEN, WAVE_KINDS, Timings, percentile, prefill, send_one, summary  # noqa: E402
@@ -122,7 +122,8 @@ class Load:
 
 
 class Sampler:
-    """The daemon's RSS (kB), open descriptors and threads, with the messages sent so far."""
+    """The daemon's RSS (kB), open descriptors and threads, and its children's RSS (the
+    reader process, gateway/ingest/reader.py), with the messages sent so far."""
 
     def __init__(self, pid: int):
         self.pid, self.samples = pid, []
@@ -136,7 +137,7 @@ class Sampler:
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
         rss = int(fields["VmRSS"].split()[0])
         threads = int(fields["Threads"])
-        self.samples.append((sent, rss, fds, threads, in_wave))
+        self.samples.append((sent, rss, fds, threads, in_wave, sum(map(rss_kb, children(self.pid)))))
 
     def slopes(self) -> str:
         calm = [s for s in self.samples if not s[4]]
@@ -144,7 +145,7 @@ class Sampler:
         if len(half) < 3:
             return "too few samples"
         out = []
-        for index, name, unit in ((1, "RSS", "MB"), (2, "fds", ""), (3, "threads", "")):
+        for index, name, unit in ((1, "RSS", "MB"), (5, "children's RSS", "MB"), (2, "fds", ""), (3, "threads", "")):
             slope = _slope([s[0] for s in half], [s[index] for s in half]) * 10_000
             if unit == "MB":
                 slope /= 1024
@@ -152,6 +153,28 @@ class Sampler:
             scale = 1024 if unit == "MB" else 1
             out.append(f"{name} {first / scale:.1f}->{last / scale:.1f}{unit} ({slope:+.2f}{unit}/10k msgs)")
         return ", ".join(out)
+
+
+def children(pid: int) -> list[int]:
+    """The processes `pid` started, from any of its threads (Linux /proc)."""
+    found: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            found += [int(c) for c in Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
+    except OSError:
+        pass
+    return found
+
+
+def rss_kb(pid: int) -> int:
+    """VmRSS of a process in kB (0 when it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def _slope(xs: list[float], ys: list[float]) -> float:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-SPOOL = REPO / "gateway" / "spool.py"
+SPOOL = REPO / "gateway" / "service" / "spool.py"
 ROUNDUP_PYTHON = BENCH / "work" / "roundup-venv" / "bin" / "python3"
 
 

@@ -33,10 +33,11 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 import peewee as pw  # noqa: E402
 
 from gateway import config as config_module  # noqa: E402
-from gateway.models import Complaint, Customer, Event, OutgoingMail, open_database  # noqa: E402
-from gateway.policy import Policy  # noqa: E402
-from gateway.sweep import sweep  # noqa: E402
-from gateway.view import naive  # noqa: E402
+from gateway.store.models import Complaint, Customer, Event, OutgoingMail  # noqa: E402
+from gateway.store.migrate import open_database
+from gateway.desk.policy import Policy  # noqa: E402
+from gateway.jobs.sweep import sweep  # noqa: E402
+from gateway.desk.view import naive  # noqa: E402
 from gatewaykit import write_config  # noqa: E402
 
 BAKU = ZoneInfo("Asia/Baku")
@@ -76,7 +77,7 @@ def insert(database: pw.Database, first: int, count: int, customer: int, due: bo
 
 
 def due_query() -> pw.ModelSelect:
-    """The sweep's own query (gateway/sweep.py): one batch of due complaints, by due time."""
+    """The sweep's own query (gateway/jobs/sweep.py): one batch of due complaints, by due time."""
     return (Complaint.select(Complaint.id).where(Complaint.next_action_at <= naive(NOW))
             .order_by(Complaint.next_action_at).limit(500))
 

@@ -10,11 +10,12 @@ from typing import Any
 
 import jinja2
 
-from gateway import history, rulefiles
-from gateway.intent import read as read_reply
-from gateway.rules import INTENTS, Rules
-from gateway.business import BusinessCalendar
-from gateway.compose import Templates
+from gateway.desk import rulefiles
+from gateway.desk.intent import read as read_reply
+from gateway.desk.rules import INTENTS, Rules
+from gateway.desk.business import BusinessCalendar
+from gateway.ingest.staff import staff_warnings
+from gateway.outbound.compose import Templates, sample_context
 from gateway.config import Config
 
 CUSTOMER_KINDS = ("ack", "status", "ask", "relay", "resolution", "delay", "interim", "closed", "reopened",
@@ -25,29 +26,6 @@ CUSTOMER_KINDS = ("ack", "status", "ask", "relay", "resolution", "delay", "inter
 REPLY_WORDS: dict[str, tuple[str, ...]] = {"resolution": ("accept", "reject")}
 STAFF_KINDS = ("staff_new", "staff_update", "reminder", "escalation", "command_error", "staff_notice",
                "registered", "register_error", "extended")
-
-
-def sample_context(lang: str) -> dict[str, Any]:
-    tracking = "CC-2026-4K7PQ2MX"
-    return {
-        "lang": lang, "tracking": tracking,
-        "gateway": {"name": "Customer Care", "address": "customer.care@shop.example"},
-        "complaint": {"tracking": tracking, "subject": "Sifariş gecikir", "status": "in_review", "status_label": "",
-                      "priority": "normal",
-                      "category": "delivery", "department": "logistics", "assignee": "agent@shop.example",
-                      "created": "23 noyabr 2026, 10:15", "last_step": history.last_step([("status", "in_review", "")], lang), "sensitive": False,
-                      "reject_count": 0},
-        "customer": {"email": "aysel@example.az", "name": "Aysel Məmmədova", "phone": "+994501234567"},
-        "due": {"acknowledge": "26 noyabr 2026, 18:00", "stage": "26 noyabr 2026, 18:00",
-                "resolve": "7 dekabr 2026, 18:00"},
-        "message": "Sample text of the message.", "reason": "", "new_date": "10 dekabr 2026, 18:00", "planned": False, "asked": "2026-12-09",
-        "after_close": False, "reopen_days": 30,
-        "missing": ["phone"], "linked": "", "errors": ["unknown command #frobnicate"],
-        "commands_help": "#status <status>", "actor": "agent@shop.example",
-        "secret": "K7PQ2-MXA4R", "portal": "https://care.shop.example",
-        "remedies": [],
-        "events": [{"at": "23 noyabr 2026, 10:15", "kind": "created", "detail": "new complaint by email"}],
-    }
 
 
 def template_problems(config: Config) -> list[str]:
@@ -130,24 +108,12 @@ def _line_of(exc: Exception) -> int:
     return line
 
 
-def staff_warnings(config: Config) -> list[str]:
-    """What is legal but unsafe: staff recognised by their From header alone."""
-    staff = config.staff
-    if staff.require_authentication or not (staff.domains or staff.addresses):
-        return []
-    return [f"{config.source}:0: WARNING: [staff] require_authentication is off, so staff are recognised by "
-            "the From header alone, which anyone can forge. A staff address may then act on a complaint "
-            "(answer the customer, #resolve, #close) only by replying to the desk's own mail to staff; "
-            "set require_authentication = true and authserv_id to your receiving server's "
-            "Authentication-Results id (README: \"Staff authentication in production\")"]
-
-
 def run_checks(config: Config) -> int:
     problems = [str(p) for p in rulefiles.check_rules(config.resolve(config.paths.rules), config.gateway.languages)]
     problems += template_problems(config)
-    from gateway.web.checks import web_problems
+    from gateway.service.web.checks import web_problems
     problems += web_problems(config)
-    from gateway.sources.maildir import config_problems
+    from gateway.service.sources.maildir import config_problems
     problems += config_problems(config)
     try:
         BusinessCalendar.from_config(config.calendar, config.business_zone)
@@ -162,8 +128,8 @@ def run_checks(config: Config) -> int:
 
 
 def preview(runtime: Any, kind: str, lang: str, tracking: str = "") -> str:
-    from gateway.models import Complaint
-    from gateway.outbox import mail_context
+    from gateway.store.models import Complaint
+    from gateway.outbound.outbox import mail_context
     if tracking:
         complaint = Complaint.get_or_none(Complaint.tracking == tracking.upper())
         if complaint is None:

@@ -1,4 +1,4 @@
-"""The `gateway` command. Contracts (DESIGN.md) other tools rely on:
+"""The `gateway` command. Contracts (ARCHITECTURE.md) other tools rely on:
 
     gateway [--config PATH] run
     gateway [--config PATH] web
@@ -11,6 +11,7 @@
     gateway [--config PATH] check
     gateway [--config PATH] migrate
     gateway [--config PATH] quarantine list | retry ID|--all
+    gateway [--config PATH] outbox list [--failed|--queued] [--json] | retry ID|--failed [--now ISO8601]
     gateway [--config PATH] status [--json]
     gateway [--config PATH] report [--since --until] [--format text|csv|html] [--output FILE]
     gateway [--config PATH] export --customer ADDRESS [--output FILE]
@@ -29,11 +30,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from gateway import config as config_module
-from gateway import logs
+from gateway.service import logs
 from gateway.config import Config, ConfigError
 
 if TYPE_CHECKING:
-    from gateway.language import LanguageDetector
+    from gateway.mail.language import LanguageDetector
 
 EX_TEMPFAIL = 75  # sysexits.h: an MTA retries the delivery later
 INGEST_BATCH = 50  # files per transaction for `gateway ingest FILE...`
@@ -82,6 +83,17 @@ def build_parser() -> argparse.ArgumentParser:
     retry.add_argument("id", nargs="?", type=int)
     retry.add_argument("--all", action="store_true")
     retry.add_argument("--now", type=parse_now, default=None)
+    outbox = sub.add_parser("outbox", help="outgoing mail not sent yet; queue failed mail again after a fix")
+    osub = outbox.add_subparsers(dest="action", required=True)
+    olist = osub.add_parser("list", help="queued, held and failed mail (default), or one kind of it")
+    which = olist.add_mutually_exclusive_group()
+    which.add_argument("--failed", dest="view", action="store_const", const="failed")
+    which.add_argument("--queued", dest="view", action="store_const", const="queued")
+    olist.add_argument("--json", action="store_true")
+    oretry = osub.add_parser("retry", help="render again from the stored inputs and queue: one ID, or --failed")
+    oretry.add_argument("id", nargs="?", type=int)
+    oretry.add_argument("--failed", action="store_true", help="every failed mail")
+    oretry.add_argument("--now", type=parse_now, default=None)
     preview = sub.add_parser("preview", help="render a template with sample or real data")
     preview.add_argument("kind")
     preview.add_argument("--lang", default="")
@@ -106,9 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "deliver":  # normally dispatched by gateway.entry before this module loads
-        from gateway.spool import deliver
+        from gateway.service.spool import deliver
         return deliver(args.config)
-    from gateway.private import narrow_umask
+    from gateway.store.private import narrow_umask
     narrow_umask()  # before anything is written: database, raw mail, outgoing mail, exports
     # The MTA pipe: nothing it hands us may bounce because of a problem on our side (an MTA reads
     # any status but EX_TEMPFAIL as permanent and returns the mail to the customer); it retries.
@@ -127,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     detector = None
     if args.command in ("run", "web"):
         detector = _warm_detector(config)
-    from gateway.runtime import Runtime
+    from gateway.service.runtime import Runtime
     try:
         runtime = Runtime.open(config, detector=detector)
     except Exception as exc:  # rules or templates broken, database away: say so, start nothing
@@ -151,14 +163,14 @@ def _warm_detector(config: Config) -> LanguageDetector:
     """The daemon's language detector, its models loaded before the rest of the daemon is
     imported: loading them needs ~45 MB of scratch for a moment, and this way that moment
     does not stack on top of everything else (the daemon's peak RSS drops by about as much)."""
-    from gateway.language import LanguageDetector
+    from gateway.mail.language import LanguageDetector
     detector = LanguageDetector.configured(config.gateway.languages, config.gateway.language_detection)
     detector.warm()
     return detector
 
 
 def cmd_run(runtime, args) -> int:
-    from gateway.daemon import Daemon
+    from gateway.service.daemon import Daemon
     return Daemon(runtime).run()
 
 
@@ -169,7 +181,7 @@ def cmd_web(runtime, args) -> int:
 
     from waitress import serve
 
-    from gateway.web.app import create_app
+    from gateway.service.web.app import create_app
     app = create_app(runtime)
     runtime.pipeline  # parse, rules and language models loaded before the first customer waits for them
     host, port = runtime.config.web.listen.rsplit(":", 1)
@@ -180,8 +192,8 @@ def cmd_web(runtime, args) -> int:
 
 
 def cmd_migrate(config, args) -> int:
-    from gateway import migrate
-    from gateway.models import open_database
+    from gateway.store import migrate
+    from gateway.store.migrate import open_database
     try:
         database = open_database(config.database_url, migrate=False)
         applied = migrate.upgrade(database)
@@ -253,7 +265,7 @@ def _ingest_batch(runtime, sources: list[tuple[str, Callable[[], bytes]]],
 def cmd_import(runtime, args) -> int:
     """Exit 0 when every message was stored; 1 when the source cannot be read; an interrupted
     or failed import keeps its committed batches, and running it again adds only the rest."""
-    from gateway.importer import run_import
+    from gateway.jobs.importer import run_import
     try:
         summary = run_import(runtime.pipeline, args.path, args.now or datetime.now(timezone.utc), args.notify)
     except (ValueError, OSError) as exc:
@@ -264,7 +276,7 @@ def cmd_import(runtime, args) -> int:
 
 
 def cmd_tick(runtime, args) -> int:
-    from gateway.sweep import sweep
+    from gateway.jobs.sweep import sweep
     now = args.now or datetime.now(timezone.utc)
     swept = sweep(runtime.policy, runtime.database, now)
     delivered = runtime.outbox.deliver_due(now)
@@ -274,7 +286,7 @@ def cmd_tick(runtime, args) -> int:
 
 
 def cmd_show(runtime, args) -> int:
-    from gateway.query import complaint_json
+    from gateway.store.query import complaint_json
     data = complaint_json(args.tracking, runtime.config)
     if data is None:
         print(f"gateway: no complaint {args.tracking}", file=sys.stderr)
@@ -284,7 +296,7 @@ def cmd_show(runtime, args) -> int:
 
 
 def cmd_list(runtime, args) -> int:
-    from gateway.query import list_json
+    from gateway.store.query import list_json
     rows = list_json(status=args.status, overdue=args.overdue, now=args.now or datetime.now(timezone.utc))
     if args.json:
         print(json.dumps(rows, ensure_ascii=False))
@@ -296,7 +308,7 @@ def cmd_list(runtime, args) -> int:
 
 
 def cmd_quarantine(runtime, args) -> int:
-    from gateway.models import Message
+    from gateway.store.models import Message
     if args.action == "list":
         for m in Message.select().where(Message.state == "quarantined").order_by(Message.id):
             print(f"{m.id}\t{m.received_at:%Y-%m-%d %H:%M}\t{m.sender or '-'}\t{m.reason}")
@@ -314,6 +326,41 @@ def cmd_quarantine(runtime, args) -> int:
     return 0
 
 
+def cmd_outbox(runtime, args) -> int:
+    """list: 0. retry: 0 when every row asked for is queued again; 1 when one is not (unknown,
+    already sent, its template still broken: each said on stderr); 2 for ID and --failed both or neither."""
+    from gateway.store.models import OutgoingMail
+    from gateway.store.query import outgoing_json
+    if args.action == "list":
+        rows = outgoing_json(args.view or "unsent")
+        if args.json:
+            print(json.dumps(rows, ensure_ascii=False))
+            return 0
+        for row in rows:  # id, state, template, recipient, complaint, attempts, the error's first line
+            print("\t".join([str(row["id"]), row["state"], f"{row['kind']}.{row['language']}", row["recipient"],
+                             row["tracking"] or "-", str(row["attempts"]), *(row["error"] or "").splitlines()[:1]]))
+        return 0
+    if args.failed == (args.id is not None):
+        print("gateway: outbox retry needs an ID or --failed", file=sys.stderr)
+        return 2
+    if args.failed:
+        rows = list(OutgoingMail.select().where(OutgoingMail.state == "failed").order_by(OutgoingMail.id))
+    else:
+        rows = list(OutgoingMail.select().where(OutgoingMail.id == args.id))
+        if not rows:
+            print(f"gateway: no outgoing mail {args.id}", file=sys.stderr)
+            return 1
+    now, refused = args.now or datetime.now(timezone.utc), 0
+    for row in rows:
+        problem = runtime.outbox.requeue(row, now)
+        if problem:
+            refused += 1
+            print(f"{row.id}: not queued: {problem}", file=sys.stderr)
+        else:
+            print(f"{row.id}: queued {row.kind}.{row.language} to {row.recipient}")
+    return 1 if refused else 0
+
+
 def cmd_preview(runtime, args) -> int:
     from gateway.checks import preview
     print(preview(runtime, args.kind, args.lang or runtime.config.gateway.default_language, args.complaint))
@@ -321,15 +368,15 @@ def cmd_preview(runtime, args) -> int:
 
 
 def cmd_status(runtime, args) -> int:
-    from gateway.health import read_health, render_text
+    from gateway.service.health import read_health, render_text
     health = read_health(args.now or datetime.now(timezone.utc), runtime.config.metrics.heartbeat_seconds)
     sys.stdout.write(json.dumps(health.as_json(), ensure_ascii=False) + "\n" if args.json else render_text(health))
     return 0 if health.ok else 1
 
 
 def cmd_report(runtime, args) -> int:
-    from gateway.report import build, last_days
-    from gateway.report_html import FORMATS
+    from gateway.jobs.report import build, last_days
+    from gateway.jobs.report_html import FORMATS
     now = datetime.now(timezone.utc)
     since, until = last_days(now)
     try:
@@ -356,7 +403,7 @@ def business_time(value: str, tz) -> datetime:
 
 
 def cmd_export(runtime, args) -> int:
-    from gateway.retention import export_customer
+    from gateway.jobs.retention import export_customer
     data = export_customer(runtime.database, runtime.archive, args.customer, datetime.now(timezone.utc))
     if data is None:
         print(f"gateway: no data held about {args.customer}", file=sys.stderr)
@@ -370,7 +417,7 @@ def cmd_export(runtime, args) -> int:
 
 
 def cmd_purge(runtime, args) -> int:
-    from gateway.retention import purge
+    from gateway.jobs.retention import purge
     days = runtime.config.retention.purge_closed_after_days if args.days is None else args.days
     if days <= 0:
         print("purge: retention is off ([retention] purge_closed_after_days = 0); nothing purged")
@@ -383,7 +430,7 @@ def cmd_purge(runtime, args) -> int:
 
 COMMANDS: dict[str, Callable[..., int]] = {
     "run": cmd_run, "web": cmd_web, "ingest": cmd_ingest, "import": cmd_import, "tick": cmd_tick, "show": cmd_show, "list": cmd_list,
-    "quarantine": cmd_quarantine, "preview": cmd_preview,
+    "quarantine": cmd_quarantine, "outbox": cmd_outbox, "preview": cmd_preview,
     "status": cmd_status, "report": cmd_report, "export": cmd_export, "purge": cmd_purge,
 }
 

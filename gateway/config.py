@@ -466,7 +466,7 @@ class _Builder:
 
     def check_words(self, config: Config) -> None:
         """[status_labels.LANG] keys are statuses, [remedies] keys languages; labels are never empty."""
-        from gateway.lifecycle import STATUSES
+        from gateway.desk.lifecycle import STATUSES
         for lang, labels in config.status_labels.items():
             if lang not in LANGUAGES:
                 self.fail(f"status_labels.{lang}", f"unknown language (known: {', '.join(LANGUAGES)})")

@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     command, config = _light_command(argv)
     if command == "deliver":
-        from gateway.spool import deliver
+        from gateway.service.spool import deliver
         return deliver(config)
     from gateway.cli import main as full_main
     return full_main(argv)

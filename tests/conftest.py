@@ -2,6 +2,11 @@
 
 Dovecot and PostgreSQL are session-wide (a second or so each to start); tests stay
 isolated by taking a fresh Dovecot user or a fresh database. The SMTP peer is per test.
+
+Every test is marked here by what it uses, so nobody marks a hundred files by hand (see
+`markers.py`): `servers` (a private Dovecot, PostgreSQL, SMTP peer or browser), `e2e` (the
+gateway or another program run as a process), and `slow` for both; `-m "not slow"` (what
+`scripts/test.sh --fast` runs) is the unit tests.
 """
 from __future__ import annotations
 
@@ -13,6 +18,8 @@ from typing import Callable, Iterator
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from markers import mark_by_use  # noqa: E402
 
 from servers import (  # noqa: E402
     PrivateDovecot, PrivatePostgres, SmtpPeer, make_self_signed_cert, postgres_bin, private_dir)
@@ -63,3 +70,7 @@ def smtp_peer_factory() -> Iterator[Callable[..., SmtpPeer]]:
     yield make
     for peer in peers:
         peer.stop()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    mark_by_use(items)

@@ -2,7 +2,9 @@
 subprocess, the daemon as a subprocess, and mail builders."""
 from __future__ import annotations
 
+import io
 import json
+import logging
 import os
 import signal
 import smtplib
@@ -78,6 +80,46 @@ def gateway(config: Path, *args: str, input: bytes | None = None, check: bool = 
                             input=input, capture_output=True, timeout=timeout, cwd=str(config.parent))
     if check and result.returncode != 0:
         raise AssertionError(f"gateway {' '.join(args)} exited {result.returncode}:\n"
+                             f"{result.stdout.decode()}\n{result.stderr.decode()}")
+    return result
+
+
+def gateway_inline(config: Path, *args: str, input: bytes | None = None,
+                   check: bool = True) -> subprocess.CompletedProcess:
+    """`gateway(...)` run in this process: the same `main(argv)`, working directory, stdin,
+    stdout, stderr and exit code, without a new interpreter loading the language models for
+    every command (a timeline runs hundreds). What the command changes in the process (the
+    umask it narrows, the log handler it installs) is put back afterwards."""
+    from gateway.entry import main
+    argv = ["--config", str(config), *args]
+    stdout, stderr = io.BytesIO(), io.BytesIO()
+    saved = (sys.stdin, sys.stdout, sys.stderr, os.getcwd(), os.umask(0o022))
+    os.umask(saved[4])
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    streams = (io.TextIOWrapper(io.BytesIO(input or b""), encoding="utf-8"),
+               io.TextIOWrapper(stdout, encoding="utf-8", write_through=True),
+               io.TextIOWrapper(stderr, encoding="utf-8", write_through=True))
+    sys.stdin, sys.stdout, sys.stderr = streams
+    try:
+        os.chdir(config.parent)
+        try:
+            code = main(argv)
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = saved[:3]
+        for stream in streams:  # flushed and let go of without closing the buffers read below
+            if not stream.closed:
+                stream.flush()
+                stream.detach()
+        os.chdir(saved[3])
+        os.umask(saved[4])
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    result = subprocess.CompletedProcess(["gateway", *argv], code, stdout.getvalue(), stderr.getvalue())
+    if check and code != 0:
+        raise AssertionError(f"gateway {' '.join(args)} exited {code}:\n"
                              f"{result.stdout.decode()}\n{result.stderr.decode()}")
     return result
 

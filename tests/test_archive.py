@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 
-from gateway.archive import Archive
+from gateway.store.archive import Archive
 
 
 def test_store_is_idempotent_and_content_addressed(tmp_path):
@@ -42,7 +42,7 @@ def test_durable_store_syncs_each_file_before_its_rename_and_the_directories_aft
         path = os.readlink(f"/proc/self/fd/{fd}")
         synced.append((path, any(tmp_path.rglob("*.eml"))))
         real_fsync(fd)
-    monkeypatch.setattr("gateway.archive.os.fsync", recording_fsync)
+    monkeypatch.setattr("gateway.store.archive.os.fsync", recording_fsync)
     digests = Archive(tmp_path).store_many([b"first mail", b"second mail"])
     files = [p for p, _ in synced if "/.tmp-" in p]
     directories = [p for p, _ in synced if "/.tmp-" not in p]
@@ -53,6 +53,6 @@ def test_durable_store_syncs_each_file_before_its_rename_and_the_directories_aft
 
 def test_a_copy_that_needs_no_durability_syncs_nothing(tmp_path, monkeypatch):
     calls: list[int] = []
-    monkeypatch.setattr("gateway.archive.os.fsync", calls.append)
+    monkeypatch.setattr("gateway.store.archive.os.fsync", calls.append)
     Archive(tmp_path).store(b"outgoing copy", durable=False)
     assert calls == []

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.autoreply import is_autoreply_text
-from gateway.hygiene import assess
-from gateway.parse import parse
+from gateway.mail.autoreply import is_autoreply_text
+from gateway.mail.hygiene import assess
+from gateway.mail.parse import parse
 
 OWN = frozenset({"care@shop.test"})
 

@@ -1,8 +1,8 @@
 """attribute(): a delivery report counts only for mail we sent, and only for its own recipient."""
 from __future__ import annotations
 
-from gateway.bounces import NOTHING, Attributed, Sent, attribute
-from gateway.hygiene import Bounce
+from gateway.mail.bounces import NOTHING, Attributed, Sent, attribute
+from gateway.mail.hygiene import Bounce
 
 ACK = Sent("ack-1@shop.test", "Aysel@Example.az")
 OTHER = Sent("ack-2@shop.test", "bob@example.org")

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gateway.business import BusinessCalendar
+from gateway.desk.business import BusinessCalendar
 from gateway.config import CalendarSection
 
 BAKU = ZoneInfo("Asia/Baku")

@@ -7,8 +7,8 @@ import email.policy
 import jinja2
 import pytest
 
-from gateway.checks import sample_context
-from gateway.compose import Envelope, Rendered, Templates, TemplateMissing, build_message
+from gateway.outbound.compose import sample_context
+from gateway.outbound.compose import Envelope, Rendered, Templates, TemplateMissing, build_message
 from gatewaykit import REPO
 
 TEMPLATES = Templates(REPO / "templates" / "mail", "az")

@@ -1,9 +1,9 @@
-"""gateway.contact: name from the From display name or signature, phones in E.164."""
+"""gateway.mail.contact: name from the From display name or signature, phones in E.164."""
 from __future__ import annotations
 
 import pytest
 
-from gateway.contact import Contact, extract_contact, missing_contact_fields
+from gateway.mail.contact import Contact, extract_contact, missing_contact_fields
 
 
 @pytest.mark.parametrize("display, signature, name", [

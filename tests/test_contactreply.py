@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.contact import regions
-from gateway.contactreply import reply_contact
+from gateway.mail.contact import regions
+from gateway.mail.contactreply import reply_contact
 
 AZ = regions("AZ", "az")
 TR_UNDER_AZ = regions("AZ", "tr")

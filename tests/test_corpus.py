@@ -11,8 +11,8 @@ from functools import lru_cache
 
 import pytest
 
-from gateway.hygiene import assess, bounce_report
-from gateway.parse import Mail, Unprocessable, parse
+from gateway.mail.hygiene import assess, bounce_report
+from gateway.mail.parse import Mail, Unprocessable, parse
 from realmail import ABSENT, CORPUS, manifest
 
 MUST_BE_AUTOMATIC = frozenset({"autoreply", "bounce", "list"})  # MANIFEST.tsv tag names

@@ -9,11 +9,11 @@ from typing import Iterator
 import pytest
 
 from gateway import config as config_module
-from gateway import daemon as daemon_module
-from gateway.daemon import OUTBOX_MAX_DEFER, Daemon
-from gateway.models import OutgoingMail
-from gateway.outbox import CLAIM_BATCH
-from gateway.runtime import Runtime
+from gateway.service import daemon as daemon_module
+from gateway.service.daemon import OUTBOX_MAX_DEFER, Daemon
+from gateway.store.models import OutgoingMail
+from gateway.outbound.outbox import CLAIM_BATCH
+from gateway.service.runtime import Runtime
 from gatewaykit import mail, write_config
 
 
@@ -87,8 +87,8 @@ def test_a_deadline_wave_is_swept_in_bounded_runs(daemon, monkeypatch):
     """Thousands due at once yield to arriving mail and take a while: one run stops at its
     budget and wakes the main loop for the rest, which comes back until none is due."""
     from datetime import datetime, timedelta, timezone
-    from gateway import sweep as sweep_module
-    from gateway.models import Complaint
+    from gateway.jobs import sweep as sweep_module
+    from gateway.store.models import Complaint
     filed = datetime(2026, 11, 2, 8, 0, tzinfo=timezone.utc)
     raws = [mail(sender=f"w{n}@example.az", message_id=f"<wave-{n}@example.az>") for n in range(sweep_module.CHUNK + 3)]
     daemon.runtime.pipeline.ingest_batch(raws, "imap", filed)

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from gateway import config
-from gateway.business import BusinessCalendar
+from gateway.desk.business import BusinessCalendar
 from gateway.config import CalendarSection, SlaSection
-from gateway.deadlines import (
+from gateway.desk.deadlines import (
     STATUS_RULES, DeadlineSnapshot, DueDates, extended_resolve_due, initial_due, next_action_at,
     planned_actions, remaining, resume, stage_due)
 from policies import adopt

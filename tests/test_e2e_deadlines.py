@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import email
 import email.policy
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
-from email.message import EmailMessage
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-
-from gatewaykit import gateway, listing, mail, show, write_config
+from gatewaykit import mail, write_config
+from timeline import Timeline
 
 BAKU = ZoneInfo("Asia/Baku")
 CUSTOMER = "aysel@example.az"
@@ -42,85 +40,25 @@ def utc_iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat() + "Z"
 
 
-@dataclass(frozen=True)
-class Sent:
-    at: datetime  # the --now of the command that sent it
-    to: str
-    subject: str
-    text: str
-    message_id: str
-    in_reply_to: str
-
-
-class Desk:
-    """One gateway config in a temp dir, driven only through the CLI with --now."""
+class Desk(Timeline):
+    """One gateway config (gatewaykit.BASE_CONFIG, Baku) in a temp dir, driven through the CLI."""
 
     def __init__(self, directory: Path, sla: str = SLA):
-        self.config = write_config(directory, extra=sla)
-        self.outgoing = directory / "storage" / "outgoing"
-        self.seen: set[str] = set()
-        self.sent: list[Sent] = []
-
-    def ingest(self, raw: bytes, at: datetime) -> str:
-        """The tracking number the mail was filed under; the outbox is flushed at the same time."""
-        line = gateway(self.config, "ingest", "--now", at.isoformat(), input=raw).stdout.decode()
-        assert line.startswith("-: processed "), line
-        self.tick(at)
-        return line.split()[2]
-
-    def tick(self, at: datetime) -> list[Sent]:
-        """Run every scheduled job once at `at`; the mails it sent."""
-        gateway(self.config, "tick", "--now", at.isoformat())
-        new = []
-        for path in sorted(self.outgoing.glob("*.eml")) if self.outgoing.exists() else []:
-            if path.name in self.seen:
-                continue
-            self.seen.add(path.name)
-            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            new.append(Sent(at, str(message["To"]), str(message["Subject"]), body(message),
-                            str(message["Message-ID"]).strip("<>"), str(message["In-Reply-To"] or "").strip("<>")))
-        self.sent += new
-        return new
+        super().__init__(write_config(directory, extra=sla), "Asia/Baku")
 
     def ticks(self, first: date, last: date, hours: tuple[int, ...] = (9, 18)) -> None:
         """Tick at each of `hours` (Baku) of every weekday from first to last: at the opening and
         the close of business, when reminders and escalations fall due. (Weekends are left out to
-        keep the suite quick: each tick is a process; the due dates asserted already skip them.)"""
-        day = first
-        while day <= last:
-            if day.weekday() < 5:
-                for hour in hours:
-                    self.tick(baku(day.year, day.month, day.day, hour))
-            day += timedelta(days=1)
-
-    def kinds(self, tracking: str) -> dict[str, str]:
-        """Message-ID -> template kind of every mail queued for a complaint."""
-        return {o["message_id"]: o["kind"] for o in show(self.config, tracking)["outgoing"]}
-
-    def timeline(self, tracking: str, kinds: tuple[str, ...]) -> list[tuple[datetime, str, str]]:
-        """(when, kind, recipient) of the complaint's mails of these kinds, by time, then kind."""
-        by_id = self.kinds(tracking)
-        return sorted((s.at, by_id[s.message_id], s.to) for s in self.sent
-                      if s.message_id in by_id and by_id[s.message_id] in kinds)
-
-    def mail_of(self, tracking: str, kind: str) -> list[Sent]:
-        by_id = self.kinds(tracking)
-        return [s for s in self.sent if by_id.get(s.message_id) == kind]
+        keep the suite quick; the due dates asserted already skip them.)"""
+        self.days(first, last, hours=tuple(time(hour) for hour in hours), weekends=False)
 
     def staff_reply(self, tracking: str, text: str, at: datetime) -> None:
         """A staff member answers the new-complaint notification from their mail client."""
-        notice = self.mail_of(tracking, "staff_new")[0]
-        self.ingest(mail(sender=STAFF, subject=f"Re: {notice.subject}", body=text, in_reply_to=f"<{notice.message_id}>",
-                         references=f"<{notice.message_id}>"), at)
+        self.reply(STAFF, self.mail_of(tracking, "staff_new")[0], text, at)
 
     def customer_reply(self, tracking: str, text: str, at: datetime) -> None:
         last = [s for s in self.sent if s.to == CUSTOMER and tracking in s.subject][-1]
-        self.ingest(mail(sender=CUSTOMER, subject=f"Re: {last.subject}", body=text,
-                         in_reply_to=f"<{last.message_id}>", references=f"<{last.message_id}>"), at)
-
-
-def body(message: EmailMessage) -> str:
-    return message.get_body(("plain",)).get_content()
+        self.reply(CUSTOMER, last, text, at)
 
 
 def az_complaint(subject: str = "Sifarişim gecikir") -> bytes:
@@ -135,7 +73,7 @@ DEADLINE_KINDS = ("reminder", "escalation", "delay", "closed", "interim")
 def test_friday_evening_complaint_every_deadline_mail_once_on_its_day(tmp_path):
     desk = Desk(tmp_path)
     tracking = desk.ingest(az_complaint(), baku(2026, 11, 27, 17, 30))
-    data = show(desk.config, tracking)
+    data = desk.show(tracking)
     # 0.5 h on Friday, then Mon, Tue and most of Wed: due at the close of Wednesday 2 December;
     # ten business days run to Friday 11 December (no Azerbaijani holiday in between).
     assert data["due"] == {"acknowledge": utc_iso(baku(2026, 12, 2, 18)), "stage": utc_iso(baku(2026, 12, 2, 18)),
@@ -157,7 +95,7 @@ def test_friday_evening_complaint_every_deadline_mail_once_on_its_day(tmp_path):
     # no reason from staff: the polite default; the next date is one more resolution period
     assert "əlavə yoxlamalar tələb edir" in delay.text
     assert "Həllin ən yaxın tarixi: 25 dekabr 2026, 18:00." in delay.text
-    assert show(desk.config, tracking)["due"]["resolve"] == utc_iso(baku(2026, 12, 25, 18))
+    assert desk.show(tracking)["due"]["resolve"] == utc_iso(baku(2026, 12, 25, 18))
 
     assert desk.tick(baku(2026, 12, 11, 18)) == []  # the same moment again: nothing new
     assert desk.tick(baku(2026, 12, 12, 12)) == []
@@ -184,7 +122,7 @@ def test_complaint_before_novruz_skips_the_holidays(tmp_path):
     tracking = desk.ingest(az_complaint("Bağlama gəlmədi"), baku(2026, 3, 19, 10))
     # Novruz and Ramadan Bayram: 20-30 March 2026 are holidays (with the moved days off);
     # 8 h on Thursday 19 March, then from Tuesday 31 March.
-    data = show(desk.config, tracking)
+    data = desk.show(tracking)
     assert data["due"]["acknowledge"] == utc_iso(baku(2026, 4, 2, 18))
     assert data["due"]["resolve"] == utc_iso(baku(2026, 4, 13, 18))
     assert "13 aprel 2026, 18:00" in desk.mail_of(tracking, "ack")[0].text
@@ -198,13 +136,13 @@ def test_ask_pauses_the_clock_and_the_answer_resumes_it_with_the_time_left(tmp_p
     desk = Desk(tmp_path)
     tracking = desk.ingest(az_complaint(), baku(2026, 11, 27, 17, 30))
     desk.staff_reply(tracking, "#ask\nZəhmət olmasa sifariş nömrənizi göndərin.", baku(2026, 11, 30, 12))
-    assert show(desk.config, tracking)["status"] == "waiting_customer"
+    assert desk.show(tracking)["status"] == "waiting_customer"
 
     desk.ticks(date(2026, 11, 30), date(2026, 12, 6))  # the original stage deadline passes while paused
     assert desk.timeline(tracking, DEADLINE_KINDS) == []
 
     desk.customer_reply(tracking, "Sifariş nömrəsi 778812.", baku(2026, 12, 7, 12))
-    data = show(desk.config, tracking)
+    data = desk.show(tracking)
     assert data["status"] == "registered"  # back where it was when staff asked
     # paused Monday 12:00 with 6 h + 2 days left to the stage and 6 h + 9 days to the resolution
     # deadline; resumed a week later, the same business time is left
@@ -223,7 +161,7 @@ def test_extend_moves_the_resolution_date_and_tells_the_customer_why(tmp_path):
     tracking = desk.ingest(az_complaint(), baku(2026, 11, 27, 17, 30))
     desk.ticks(date(2026, 11, 28), date(2026, 12, 2))  # the review stage's reminder and escalation
     desk.staff_reply(tracking, "#extend 2026-12-18 Təchizatçıdan cavab gözləyirik", baku(2026, 12, 3, 11))
-    assert show(desk.config, tracking)["due"]["resolve"] == utc_iso(baku(2026, 12, 18, 18))
+    assert desk.show(tracking)["due"]["resolve"] == utc_iso(baku(2026, 12, 18, 18))
     delays = desk.mail_of(tracking, "delay")
     assert [(d.at, d.to) for d in delays] == [(baku(2026, 12, 3, 11), CUSTOMER)]
     assert "Səbəb: Təchizatçıdan cavab gözləyirik" in delays[0].text
@@ -253,17 +191,17 @@ def test_mail_after_a_missed_deadline_does_not_cancel_its_actions(tmp_path):
 def test_priority_change_recomputes_the_resolution_date(tmp_path):
     desk = Desk(tmp_path, sla=SLA + "priority_resolve = {high = 1, normal = 3, low = 5}\n")
     tracking = desk.ingest(az_complaint(), baku(2026, 11, 27, 17, 30))
-    first = show(desk.config, tracking)["due"]
+    first = desk.show(tracking)["due"]
     assert first["resolve"] == utc_iso(baku(2026, 12, 2, 18))  # normal: 3 business days (seed 004)
 
     desk.staff_reply(tracking, "#note\n#priority high\nTəkrar müraciət edən müştəri.", baku(2026, 11, 30, 8))
-    data = show(desk.config, tracking)
+    data = desk.show(tracking)
     assert data["priority"] == "high"
     assert data["due"]["resolve"] == utc_iso(baku(2026, 11, 30, 18))  # 1 business day from receipt
     assert data["due"]["acknowledge"] == first["acknowledge"]
 
     desk.staff_reply(tracking, "#note\n#priority low", baku(2026, 11, 30, 8, 30))
-    assert show(desk.config, tracking)["due"]["resolve"] == utc_iso(baku(2026, 12, 4, 18))
+    assert desk.show(tracking)["due"]["resolve"] == utc_iso(baku(2026, 12, 4, 18))
 
     desk.staff_reply(tracking, "#note\n#priority high", baku(2026, 11, 30, 8, 45))
     desk.ticks(date(2026, 11, 30), date(2026, 11, 30))
@@ -278,7 +216,7 @@ def test_resolved_without_an_answer_is_closed_once(tmp_path):
     desk = Desk(tmp_path)
     tracking = desk.ingest(az_complaint(), baku(2026, 11, 27, 17, 30))
     desk.staff_reply(tracking, "#resolve\nBağlamanız sabah çatdırılacaq.", baku(2026, 11, 30, 10))
-    assert show(desk.config, tracking)["status"] == "resolved"
+    assert desk.show(tracking)["status"] == "resolved"
 
     desk.ticks(date(2026, 11, 30), date(2026, 12, 6))  # no deadline mail for a resolved complaint
     assert desk.timeline(tracking, DEADLINE_KINDS) == []
@@ -286,7 +224,7 @@ def test_resolved_without_an_answer_is_closed_once(tmp_path):
     closing = desk.tick(baku(2026, 12, 7, 10))  # five business days after the resolution
     assert [(s.to, desk.kinds(tracking)[s.message_id]) for s in closing] == [(CUSTOMER, "closed")]
     assert closing[0].subject == f"Şikayətiniz bağlandı [{tracking}]"
-    data = show(desk.config, tracking)
+    data = desk.show(tracking)
     assert data["status"] == "closed" and data["closed_at"] == utc_iso(baku(2026, 12, 7, 10))
     desk.ticks(date(2026, 12, 8), date(2026, 12, 14), hours=(12,))
     assert desk.timeline(tracking, DEADLINE_KINDS) == [(baku(2026, 12, 7, 10), "closed", CUSTOMER)]
@@ -304,10 +242,10 @@ def test_list_overdue_shows_open_complaints_past_their_resolution_date(tmp_path)
     desk.staff_reply(resolved, "#resolve\nKargonuz teslim edildi.", baku(2026, 11, 30, 10))
 
     def overdue(at: datetime) -> list[str]:
-        return [row["tracking"] for row in listing(desk.config, "--overdue", "--now", at.isoformat())]
+        return [row["tracking"] for row in desk.listing("--overdue", "--now", at.isoformat())]
 
     assert overdue(baku(2026, 12, 11, 17, 59)) == []
-    rows = listing(desk.config, "--overdue", "--now", baku(2026, 12, 11, 18, 1).isoformat())
+    rows = desk.listing("--overdue", "--now", baku(2026, 12, 11, 18, 1).isoformat())
     assert [row["tracking"] for row in rows] == [late]
     assert rows[0]["due"]["resolve"] == utc_iso(baku(2026, 12, 11, 18)) and rows[0]["status"] == "registered"
     assert recent not in overdue(baku(2026, 12, 21, 17, 59))
@@ -345,7 +283,7 @@ def test_a_turkish_desk_reads_every_time_in_istanbul_time(tmp_path):
 
     desk.staff_reply(tracking, "#extend 2026-12-18 Tedarikçiden yanıt bekliyoruz", at + timedelta(hours=2))
     # the end of the business day in Istanbul (18:00 +03:00 = 15:00 UTC), not in Baku or UTC
-    assert show(desk.config, tracking)["due"]["resolve"] == utc_iso(datetime(2026, 12, 18, 18, tzinfo=ISTANBUL))
+    assert desk.show(tracking)["due"]["resolve"] == utc_iso(datetime(2026, 12, 18, 18, tzinfo=ISTANBUL))
     delay = desk.mail_of(tracking, "delay")[0]
     assert "18 Aralık 2026, 18:00" in delay.text
 
@@ -354,7 +292,7 @@ def test_extend_before_the_deadline_is_planned_and_a_saturday_lands_on_monday(tm
     desk = Desk(tmp_path)
     tracking = desk.ingest(az_complaint(), baku(2026, 11, 27, 17, 30))  # due 11 December 18:00
     desk.staff_reply(tracking, "#extend 2026-12-12 Təchizatçıdan cavab gözləyirik", baku(2026, 12, 7, 11))
-    assert show(desk.config, tracking)["due"]["resolve"] == utc_iso(baku(2026, 12, 14, 18))  # Saturday -> Monday
+    assert desk.show(tracking)["due"]["resolve"] == utc_iso(baku(2026, 12, 14, 18))  # Saturday -> Monday
     delay = desk.mail_of(tracking, "delay")[0]
     assert "vəd etdiyimiz müddətdə həll edə bilmədik" not in delay.text  # nothing was missed yet
     assert "həmin tarix çatmadan" in delay.text and "14 dekabr 2026, 18:00" in delay.text
@@ -374,4 +312,4 @@ def test_extend_to_a_date_already_past_is_refused(tmp_path):
     tracking = desk.ingest(az_complaint(), baku(2026, 11, 27, 17, 30))
     desk.staff_reply(tracking, "#extend 2026-11-30 gecikmə", baku(2026, 12, 7, 11))
     assert desk.mail_of(tracking, "command_error") and not desk.mail_of(tracking, "delay")
-    assert show(desk.config, tracking)["due"]["resolve"] == utc_iso(baku(2026, 12, 11, 18))
+    assert desk.show(tracking)["due"]["resolve"] == utc_iso(baku(2026, 12, 11, 18))

@@ -382,7 +382,7 @@ def test_a_reply_to_the_resolution_that_reads_away_is_the_customers_decision(tmp
     assert show(config, tracking)["status"] == "resolved"
     line = gateway(config, "ingest", "--now", NOW, input=mail(
         sender="away@example.org", subject=f"Re: [{tracking}] Your complaint", body=body)).stdout.decode()
-    # a decision when gateway.intent reads one; otherwise an undecided reply staff must read
+    # a decision when gateway.desk.intent reads one; otherwise an undecided reply staff must read
     assert line.split()[-1] in ("reject", "customer"), line
     gateway(config, "tick", "--now", "2027-02-01T06:00:00Z")  # long after any auto-close deadline
     data = show(config, tracking)

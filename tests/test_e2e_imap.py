@@ -22,7 +22,7 @@ from typing import Iterator
 
 import pytest
 
-from gateway.sources.imap import buffered_input, readable
+from gateway.service.sources.imap import buffered_input, readable
 from gatewaykit import DaemonProcess, gateway, listing, mail, send_smtp, wait_for, write_config
 from servers import Account, FreezableProxy, PrivateDovecot, SmtpPeer, free_port
 

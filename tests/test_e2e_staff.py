@@ -10,9 +10,9 @@ from typing import Iterator
 import pytest
 
 from gateway import config as config_module
-from gateway.checks import staff_warnings
-from gateway.models import Complaint, Event, OutgoingMail
-from gateway.runtime import Runtime
+from gateway.ingest.staff import staff_warnings
+from gateway.store.models import Complaint, Event, OutgoingMail
+from gateway.service.runtime import Runtime
 from gatewaykit import mail, write_config
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc)

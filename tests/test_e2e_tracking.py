@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from gateway import tracking
+from gateway.desk import tracking
 from gatewaykit import gateway, listing, mail, show, write_config
 
 CUSTOMER = "aysel@example.az"

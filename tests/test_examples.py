@@ -93,7 +93,7 @@ def test_poliser_customer_reads_the_policys_status_names_and_turkish_remedies(tm
 
 
 def test_portal_shows_the_policys_status_names(tmp_path):
-    from gateway.web.app import _strings
+    from gateway.service.web.app import _strings
     from gatewaykit import REPO
     cfg = config.load(adopt("policy-stages-2-4-1.toml", tmp_path))
     strings = _strings(REPO / "templates" / "web" / "strings.toml", cfg.gateway.languages, cfg.status_labels)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
-from gateway.commands import parse_commands
-from gateway.flowed import unflow
-from gateway.parse import parse
+from gateway.desk.staffcommands import parse_commands
+from gateway.mail.flowed import unflow
+from gateway.mail.parse import parse
 
 EXTEND = ("#extend 2026-12-18 the supplier needs two more weeks to \r\n"
           "deliver the replacement part\r\n"

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gateway.forward import Forwarded, Unreadable, find, received_at
-from gateway.forwarddate import parse_date
-from gateway.parse import parse
+from gateway.mail.forward import Forwarded, Unreadable, find, received_at
+from gateway.mail.forwarddate import parse_date
+from gateway.mail.parse import parse
 
 STAFF = ("leyla@shop.test", "orkhan@shop.test", "care@shop.test")
 CUSTOMER = "aysel@example.az"

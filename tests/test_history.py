@@ -5,10 +5,11 @@ import re
 
 import pytest
 
-from gateway import history
-from gateway.checks import CUSTOMER_KINDS, sample_context
-from gateway.compose import Templates
-from gateway.lifecycle import STATUSES
+from gateway.desk import history
+from gateway.checks import CUSTOMER_KINDS
+from gateway.outbound.compose import sample_context
+from gateway.outbound.compose import Templates
+from gateway.desk.lifecycle import STATUSES
 from gatewaykit import REPO
 
 LANGUAGES = ("az", "ru", "tr", "en")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.htmltext import html_to_text
+from gateway.mail.htmltext import html_to_text
 
 OUTLOOK_DESKTOP = """<html xmlns:o="urn:schemas-microsoft-com:office:office"><head><style>
 p.MsoNormal {margin:0cm; font-size:11.0pt}</style></head><body lang=AZ><div class=WordSection1>
@@ -89,6 +89,6 @@ def test_a_layout_table_gives_each_cells_lines() -> None:
 
 
 def test_only_the_first_part_of_a_huge_html_is_converted() -> None:
-    from gateway import htmltext
+    from gateway.mail import htmltext
     text = html_to_text("<p>Answer at the top.</p>" + "<div>filler</div>" * 60_000)
     assert text.startswith("Answer at the top.\n\nfiller") and len(text) < htmltext.HTML_MAX

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.hygiene import Verdict, assess, bounce_report
-from gateway.parse import parse
+from gateway.mail.hygiene import Verdict, assess, bounce_report
+from gateway.mail.parse import parse
 
 OWN = frozenset({"care@example.com", "noreply@example.com"})
 
@@ -330,7 +330,7 @@ def _prefix_chain(n: int, rest: str) -> str:
 
 @pytest.mark.parametrize("n", [30, 100_000])
 def test_a_chain_of_reply_prefixes_is_read_in_linear_time(n: int) -> None:
-    from gateway.hygiene import LIST_TAG_SUBJECT
+    from gateway.mail.hygiene import LIST_TAG_SUBJECT
     from tests.hostile import finishes
 
     assert finishes(LIST_TAG_SUBJECT.match, _prefix_chain(n, "no tag here"))

@@ -15,8 +15,8 @@ from typing import Callable, Iterator, Sequence
 import pytest
 
 from gateway.config import ImapInbound
-from gateway.models import open_database
-from gateway.sources.imap import (
+from gateway.store.migrate import open_database
+from gateway.service.sources.imap import (
     CatchUpReport, CheckpointStore, ImapSetupError, ImapWatcher, SinkUnavailable, WatcherTuning, backoff_delay,
     mailbox_key, read_password)
 from servers import FreezableProxy, PrivateDovecot, make_mail, wait_until

@@ -5,7 +5,7 @@ import mailbox
 from datetime import datetime, timezone
 
 from gatewaykit import gateway, listing, mail, outgoing, show, write_config
-from gateway.importer import message_date
+from gateway.jobs.importer import message_date
 
 NOW = "2026-11-30T12:00:00+04:00"
 

@@ -5,7 +5,7 @@ import itertools
 
 import pytest
 
-from gateway.intake import DEFAULT_REQUIRED, read, starts_with_new
+from gateway.mail.intake import DEFAULT_REQUIRED, read, starts_with_new
 
 TEXT = "Paltaryuyan maşın su buraxır."
 GIVEN = {

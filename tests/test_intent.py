@@ -1,4 +1,4 @@
-"""gateway.intent: the customer's decision read from a reply, in az, ru, tr, en.
+"""gateway.desk.intent: the customer's decision read from a reply, in az, ru, tr, en.
 
 A table of real-looking replies to a resolution: accepts, rejects, negations that
 mean yes, typed without diacritics, under signatures, top-posted; and ordinary
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.intent import MAX_CHARS, clauses, plain, read
-from gateway.rulefiles import load_rules
+from gateway.desk.intent import MAX_CHARS, clauses, plain, read
+from gateway.desk.rulefiles import load_rules
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 LANGS = ("az", "ru", "tr", "en")

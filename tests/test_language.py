@@ -1,4 +1,4 @@
-"""gateway.language: az/ru/tr/en on short and long texts written for these tests.
+"""gateway.mail.language: az/ru/tr/en on short and long texts written for these tests.
 
 The Azerbaijani and Turkish texts are deliberately near-translations of each
 other (same sentence shapes, many shared words), because that pair is where a
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.language import DetectionSettings, LanguageDetector, release_freed_memory
+from gateway.mail.language import DetectionSettings, LanguageDetector, release_freed_memory
 
 LANGS = ("az", "ru", "tr", "en")
 
@@ -163,7 +163,7 @@ def test_configured_maps_the_detection_setting():
 
 def test_only_the_start_of_a_huge_text_is_read() -> None:
     """An 18 MB body once took lingua minutes and a list of every letter (issue 16)."""
-    from gateway.language import DetectionSettings, LanguageDetector
+    from gateway.mail.language import DetectionSettings, LanguageDetector
     detector = LanguageDetector(("az", "ru", "tr", "en"), DetectionSettings(low_accuracy=True))
     text = "Salam, sifarişim on gündür çatdırılmayıb, zəhmət olmasa kömək edin. " * 300_000
     assert detector.detect(text, "en") == "az"

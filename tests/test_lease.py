@@ -1,4 +1,4 @@
-"""Mailbox leases (gateway.lease) on SQLite and a real private PostgreSQL."""
+"""Mailbox leases (gateway.store.lease) on SQLite and a real private PostgreSQL."""
 from __future__ import annotations
 
 import logging
@@ -11,8 +11,9 @@ from typing import Iterator
 import peewee as pw
 import pytest
 
-from gateway.lease import LeasedRunner, Leases, OutageLog, database_clock, instance_name, retry_delay
-from gateway.models import Lease, open_database
+from gateway.store.lease import LeasedRunner, Leases, OutageLog, database_clock, instance_name, retry_delay
+from gateway.store.models import Lease
+from gateway.store.migrate import open_database
 from servers import wait_until
 
 WAIT = 15.0

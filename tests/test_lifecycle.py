@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway import lifecycle
+from gateway.desk import lifecycle
 
 
 def test_every_status_has_a_row_and_targets_are_statuses():

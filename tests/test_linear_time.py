@@ -27,7 +27,7 @@ UNITS = ("Re: ", " ", "\t", "\n", "\n\n", " \n", "\r\n", "a", "a ", "a@", "@a", 
 # Patterns whose input is bounded where they are used, so a quadratic worst case stays
 # small; each entry says where the bound is.
 BOUNDED_INPUT: dict[str, str] = {
-    "gateway.quotes.SEPARATOR": "quotes.py: .match() on one line cut at LINE_CAP (1000) characters",
+    "gateway.mail.quotes.SEPARATOR": "quotes.py: .match() on one line cut at LINE_CAP (1000) characters",
 }
 
 
@@ -62,7 +62,7 @@ def _sweep(name: str, pattern: re.Pattern) -> None:
 
 def test_the_sweep_finds_the_patterns() -> None:
     found = patterns()
-    assert "gateway.hygiene.LIST_TAG_SUBJECT" in found and "gateway.hygiene._TEXT_RECIPIENTS[0]" in found
+    assert "gateway.mail.hygiene.LIST_TAG_SUBJECT" in found and "gateway.mail.hygiene._TEXT_RECIPIENTS[0]" in found
     assert len(found) > 50
 
 
@@ -83,7 +83,7 @@ def test_every_pattern_reads_hostile_text_in_linear_time(name: str) -> None:
 
 def test_an_admin_sender_pattern_of_many_stars_is_linear() -> None:
     """rules/ sender patterns are globs (fnmatch, atomic groups since Python 3.11), never regexes."""
-    from gateway.rules import _sender_match
+    from gateway.desk.rules import _sender_match
     from tests.hostile import finishes
 
     assert finishes(_sender_match, ("*a" * 40 + "*@b.example",), "a" * 100_000 + "@c.example")

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from gateway import logs
+from gateway.service import logs
 from gateway.config import LoggingSection
 
 

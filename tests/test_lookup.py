@@ -1,13 +1,13 @@
-"""gateway/lookup.py: a subject's tracking numbers, bounded (issue 16)."""
+"""gateway/store/lookup.py: a subject's tracking numbers, bounded (issue 16)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
 
 from gateway import config as config_module
-from gateway import tracking
-from gateway.lookup import MAX_TRACKING_CANDIDATES
-from gateway.runtime import Runtime
+from gateway.desk import tracking
+from gateway.store.lookup import MAX_TRACKING_CANDIDATES
+from gateway.service.runtime import Runtime
 from gatewaykit import mail, write_config
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc)

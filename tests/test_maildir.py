@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from gatewaykit import REPO, DaemonProcess, listing, mail, outgoing, wait_for, write_config
-from gateway.sources.maildir import BATCH, Folders, MaildirWatcher
-from gateway.spool import ensure
+from gateway.service.sources.maildir import BATCH, Folders, MaildirWatcher
+from gateway.service.spool import ensure
 from servers import free_port
 
 LDA = """

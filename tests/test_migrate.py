@@ -1,4 +1,4 @@
-"""Schema creation and upgrades (gateway.migrate) on SQLite and a real private PostgreSQL."""
+"""Schema creation and upgrades (gateway.store.migrate) on SQLite and a real private PostgreSQL."""
 from __future__ import annotations
 
 import logging
@@ -11,9 +11,10 @@ from typing import Iterator
 import peewee as pw
 import pytest
 
-from gateway import migrate
-from gateway.migrate import STEPS, SchemaVersion, Step, add_column_if_missing
-from gateway.models import MODELS, BaseModel, Lease, OutgoingMail, open_database
+from gateway.store import migrate
+from gateway.store.migrate import STEPS, SchemaVersion, Step, add_column_if_missing
+from gateway.store.models import MODELS, BaseModel, Lease, OutgoingMail
+from gateway.store.migrate import open_database
 from gatewaykit import gateway, write_config
 
 

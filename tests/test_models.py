@@ -1,7 +1,7 @@
-"""gateway.models: how the embedded database is opened."""
+"""gateway.store.models: how the embedded database is opened."""
 from __future__ import annotations
 
-from gateway.models import open_database
+from gateway.store.migrate import open_database
 
 
 def test_sqlite_commits_are_on_disk_when_they_return(tmp_path):

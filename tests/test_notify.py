@@ -11,7 +11,7 @@ from typing import Iterator
 
 import pytest
 
-from gateway.notify import SystemdNotifier
+from gateway.service.notify import SystemdNotifier
 from gatewaykit import DaemonProcess, write_config
 from servers import free_port
 

@@ -1,4 +1,4 @@
-"""gateway.oneline: untrusted text can never become a second header line."""
+"""gateway.mail.oneline: untrusted text can never become a second header line."""
 from __future__ import annotations
 
 import subprocess
@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from gateway.oneline import one_line
+from gateway.mail.oneline import one_line
 
 
 def test_one_line_removes_every_kind_of_line_break() -> None:
@@ -23,6 +23,6 @@ def test_one_line_folds_and_trims(value, expected) -> None:
 
 def test_composing_a_line_does_not_load_the_mail_parser() -> None:
     """The outbox and the sweep use one_line; loading mail-parser for it cost every `tick` ~80 ms."""
-    code = "import sys, gateway.oneline, gateway.compose; print('mailparser' in sys.modules)"
+    code = "import sys, gateway.mail.oneline, gateway.outbound.compose; print('mailparser' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True).stdout.strip() == "False"

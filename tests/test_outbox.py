@@ -106,3 +106,72 @@ def test_header_injection_through_the_subject_is_impossible(tmp_path):
         message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
         assert message["Bcc"] is None
         assert "\n" not in message["Subject"]
+
+
+# ---------------------------------------------------------------- gateway outbox list | retry
+
+def broken_templates(tmp_path):
+    """A copy of the shipped templates whose English acknowledgement names a variable that does not exist."""
+    import shutil
+    from gatewaykit import REPO
+    directory = tmp_path / "templates"
+    shutil.copytree(REPO / "templates" / "mail", directory)
+    ack = directory / "ack.en.txt"
+    good = ack.read_text(encoding="utf-8")
+    ack.write_text(good.replace("\n", "\n{{ complaint.no_such_field.name }}\n", 1), encoding="utf-8")
+    config = write_config(tmp_path / "desk")
+    config.write_text(config.read_text().replace(f'templates = "{REPO}/templates/mail"', f'templates = "{directory}"'))
+    return config, ack, good
+
+
+def outbox(config, *args, check=True):
+    return gateway(config, "outbox", *args, check=check)
+
+
+def test_an_admin_fixes_a_template_and_resends_what_failed(tmp_path):
+    import json
+    config, ack, good = broken_templates(tmp_path)
+    tracking = new_complaint(config)
+    gateway(config, "tick", "--now", NOW)
+    failed = json.loads(outbox(config, "list", "--failed", "--json").stdout)
+    assert [(r["kind"], r["state"], r["tracking"], r["recipient"]) for r in failed] == \
+        [("ack", "failed", tracking, "cust@example.az")]
+    assert "no_such_field" in failed[0]["error"]
+    assert json.loads(outbox(config, "list", "--queued", "--json").stdout) == []
+    text = outbox(config, "list").stdout.decode()
+    assert text.startswith(f"{failed[0]['id']}\tfailed\tack.en\tcust@example.az\t{tracking}\t1\t")
+
+    still = outbox(config, "retry", str(failed[0]["id"]), "--now", NOW, check=False)  # not fixed yet
+    assert still.returncode == 1 and b"still cannot render" in still.stderr and b"no_such_field" in still.stderr
+    assert outbox(config, "list", "--failed", "--json").stdout == json.dumps(failed, ensure_ascii=False).encode() + b"\n"
+
+    ack.write_text(good, encoding="utf-8")  # the fix
+    retried = outbox(config, "retry", "--failed", "--now", "2026-11-23T07:00:00Z")
+    assert retried.stdout.decode() == f"{failed[0]['id']}: queued ack.en to cust@example.az\n"
+    queued = json.loads(outbox(config, "list", "--queued", "--json").stdout)
+    assert [(r["id"], r["attempts"], r["error"]) for r in queued] == [(failed[0]["id"], 0, None)]
+    gateway(config, "tick", "--now", "2026-11-23T07:00:00Z")
+    assert json.loads(outbox(config, "list", "--json").stdout) == []
+    acks = [o for o in show(config, tracking)["outgoing"] if o["kind"] == "ack"]
+    assert [o["state"] for o in acks] == ["sent"]
+    sent = list((config.parent / "storage" / "outgoing").glob("*.eml"))
+    assert any(tracking in p.read_text(errors="replace") and "cust@example.az" in p.read_text(errors="replace")
+               for p in sent)
+    kinds = [e["kind"] for e in show(config, tracking)["events"]]
+    assert kinds.index("mail_failed") < kinds.index("mail_retried")
+
+    again = outbox(config, "retry", str(failed[0]["id"]), check=False)  # sent: never twice
+    assert again.returncode == 1 and b"already sent" in again.stderr
+
+
+def test_outbox_retry_usage_and_unknown_rows(tmp_path):
+    config = write_config(tmp_path)
+    new_complaint(config)
+    assert outbox(config, "retry", check=False).returncode == 2
+    assert outbox(config, "retry", "1", "--failed", check=False).returncode == 2
+    assert outbox(config, "list", "--failed", "--queued", check=False).returncode == 2
+    unknown = outbox(config, "retry", "999", check=False)
+    assert unknown.returncode == 1 and b"no outgoing mail 999" in unknown.stderr
+    queued = outbox(config, "retry", "1", check=False)  # queued, not failed: left alone
+    assert queued.returncode == 1 and b"already queued" in queued.stderr
+    assert outbox(config, "retry", "--failed").stdout == b""  # nothing failed: nothing to do, fine

@@ -16,12 +16,12 @@ from typing import Iterator
 import pytest
 
 from gateway import config as config_module
-from gateway import outbox as outbox_module
-from gateway.lease import database_clock
-from gateway.models import Message, OutgoingMail
-from gateway.outbox import Outbox
-from gateway.runtime import Runtime
-from gateway.transports import MaildirTransport, unique_suffix
+from gateway.outbound import outbox as outbox_module
+from gateway.store.lease import database_clock
+from gateway.store.models import Message, OutgoingMail
+from gateway.outbound.outbox import Outbox
+from gateway.service.runtime import Runtime
+from gateway.outbound.transports import MaildirTransport, unique_suffix
 from gatewaykit import DaemonProcess, gateway, mail, send_smtp, wait_for, write_config
 from servers import SmtpPeer, free_port
 
@@ -190,7 +190,7 @@ def test_maildir_writers_in_threads_and_processes_never_collide(tmp_path):
     directory = tmp_path / "outgoing"
     raw = b"Subject: x\r\n\r\n" + b"body line\r\n" * 2000
     other = subprocess.Popen([sys.executable, "-c", "import sys; from pathlib import Path\n"
-                              "from gateway.transports import MaildirTransport\n"
+                              "from gateway.outbound.transports import MaildirTransport\n"
                               "t = MaildirTransport(Path(sys.argv[1])); raw = sys.stdin.buffer.read()\n"
                               "for _ in range(300): t.send(raw, '<same@x>', 'a@b', 'c@d')\n", str(directory)],
                              stdin=subprocess.PIPE, stderr=subprocess.PIPE, cwd=Path(__file__).resolve().parents[1])

@@ -7,9 +7,9 @@ from email.message import EmailMessage
 
 import pytest
 
-from gateway import charsets
-from gateway.htmltext import html_to_text
-from gateway.parse import Unprocessable, message_ids, parse, safe_filename
+from gateway.mail import charsets
+from gateway.mail.htmltext import html_to_text
+from gateway.mail.parse import Unprocessable, message_ids, parse, safe_filename
 
 RU = "Здравствуйте! Посылка пришла повреждённой, прошу вернуть деньги."
 TR = "Merhaba, siparişim hasarlı geldi. Lütfen iade işlemini başlatın, teşekkürler."

@@ -15,9 +15,9 @@ import peewee as pw
 import pytest
 
 from gateway import config as config_module
-from gateway import pipeline as pipeline_module
-from gateway.models import Complaint, Message, OutgoingMail
-from gateway.runtime import Runtime
+from gateway.ingest import pipeline as pipeline_module
+from gateway.store.models import Complaint, Message, OutgoingMail
+from gateway.service.runtime import Runtime
 from gatewaykit import mail, write_config
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc)  # Monday 10:00 in Baku
@@ -167,7 +167,7 @@ def test_a_unique_key_failure_that_is_no_duplicate_quarantines_the_mail(runtime,
 
 
 def test_a_one_megabyte_display_name_is_not_stored_as_the_customers_name(runtime):
-    from gateway.models import Customer
+    from gateway.store.models import Customer
     raw = mail(sender="long@example.az", name="A" + "a" * 1_000_000, message_id="<long-name@example.az>")
     outcome = runtime.pipeline.ingest(raw, "smtp", NOW)
     assert outcome.state == "processed"

@@ -1,4 +1,4 @@
-"""gateway.policy: what the daemon loads before its first mail."""
+"""gateway.desk.policy: what the daemon loads before its first mail."""
 from __future__ import annotations
 
 import subprocess
@@ -6,14 +6,14 @@ import sys
 from datetime import datetime, timezone
 
 from gateway import config as config_module
-from gateway.policy import Policy
+from gateway.desk.policy import Policy
 from gatewaykit import write_config
 
 WARM = """
 import sys
 from datetime import datetime, timezone
 from gateway import config
-from gateway.policy import Policy
+from gateway.desk.policy import Policy
 policy = Policy.load(config.load(sys.argv[1]))
 before = "phonenumbers" in sys.modules
 policy.warm(datetime(2026, 12, 31, 22, 0, tzinfo=timezone.utc))

@@ -9,7 +9,7 @@ import time
 from email import message_from_bytes, policy
 from pathlib import Path
 
-from gateway.private import clean_stale_temp, restrict
+from gateway.store.private import clean_stale_temp, restrict
 from gatewaykit import REPO, mail, write_config
 
 NOW = "2026-11-23T06:00:00Z"

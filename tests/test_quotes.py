@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from gateway import quotes
-from gateway.quotes import split_reply
+from gateway.mail import quotes
+from gateway.mail.quotes import split_reply
 
 GMAIL_EN = """Thanks, the parcel arrived today.
 
@@ -489,7 +489,7 @@ def test_a_closing_with_the_name_on_its_line(text: str, signature: str) -> None:
 
 
 def test_with_ours_a_pasted_header_block_is_the_writers_text() -> None:
-    from gateway.quotes import read_reply
+    from gateway.mail.quotes import read_reply
     text = ("Hello,\nbelow is what the warehouse told us.\n\nFrom: Warehouse <stock@warehouse.az>\n"
             "Sent: 24 November 2026 15:00\nTo: agent@shop.test\nSubject: order 1234\n\nShipped today.")
     assert read_reply(text, lambda block: "care@shop.test" in block).new == text

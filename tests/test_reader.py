@@ -1,4 +1,4 @@
-"""gateway/reader.py: mail read in a child process within a time and memory budget (issue 16)."""
+"""gateway/ingest/reader.py: mail read in a child process within a time and memory budget (issue 16)."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from gateway import config as config_module
-from gateway.models import Message
-from gateway.parse import Unprocessable, parse
-from gateway.reader import BudgetReader, read_inline
-from gateway.runtime import Runtime
+from gateway.store.models import Message
+from gateway.mail.parse import Unprocessable, parse
+from gateway.ingest.reader import BudgetReader, read_inline
+from gateway.service.runtime import Runtime
 from gatewaykit import mail, write_config
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc)
@@ -94,3 +94,46 @@ def test_the_pipeline_quarantines_a_mail_over_budget_and_never_reads_the_same_by
     finally:
         budget.close()
         runtime.close()
+
+
+def test_a_child_retires_after_its_mails_and_a_fresh_one_reads_on() -> None:
+    """The bound on the child's lifetime: never more than retire_mails mails per process."""
+    reader = BudgetReader(LANGUAGES, seconds=60.0, retire_mails=3)
+    try:
+        pids = []
+        for n in range(7):
+            pids.append(reader._start() and reader._child.pid)
+            assert reader(mail(body=f"Order {n} is late.", message_id=f"<r{n}@example.az>")).new_text.strip() \
+                == f"Order {n} is late."
+        assert [pids.count(pid) for pid in dict.fromkeys(pids)] == [3, 3, 1]
+        assert reader.retired == 2
+    finally:
+        reader.close()
+
+
+def test_a_child_whose_heap_passed_the_mark_retires_after_the_mail() -> None:
+    reader = BudgetReader(LANGUAGES, seconds=60.0, retire_mb=1)  # every child is past 1 MB: one mail each
+    try:
+        first = reader._start() and reader._child.pid
+        assert reader(mail(body="My order is late.")).new_text.strip() == "My order is late."
+        assert reader._child is not None and reader._child.pid != first  # the successor already runs
+        with pytest.raises(Unprocessable):
+            reader(b"Subject: no sender\r\n\r\nhello")  # a refusal retires it too
+        assert reader.retired == 2
+    finally:
+        reader.close()
+
+
+def test_a_big_parent_does_not_make_every_child_retire() -> None:
+    """The mark is the child's RSS now, not getrusage's peak, which Linux carries over fork and exec
+    from the parent: a daemon bigger than the mark would otherwise start a child per mail."""
+    ballast = bytearray(200 * 2**20)
+    ballast[::4096] = b"x" * len(ballast[::4096])  # resident, not just reserved
+    reader = BudgetReader(LANGUAGES, seconds=60.0, retire_mb=150)
+    try:
+        for n in range(2):
+            assert reader(mail(body=f"Order {n} is late.")).new_text.strip() == f"Order {n} is late."
+        assert reader.retired == 0
+    finally:
+        reader.close()
+        del ballast

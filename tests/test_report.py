@@ -29,14 +29,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gateway.business import BusinessCalendar
+from gateway.desk.business import BusinessCalendar
 from gateway.config import SmtpOutbound
 from gateway.config import load as load_config
-from gateway.models import Complaint, Customer, Event, JobRun, open_database
-from gateway.report import ComplaintFacts, Rate, build, compute, render_text
-from gateway.report_html import render_html
-from gateway.report_mail import mail_weekly_report, previous_week, weekly_due
-from gateway.transports import MaildirTransport, SmtpTransport, TemporaryFailure
+from gateway.store.models import Complaint, Customer, Event, JobRun
+from gateway.store.migrate import open_database
+from gateway.jobs.report import ComplaintFacts, Rate, build, compute, render_text
+from gateway.jobs.report_html import render_html
+from gateway.jobs.report_mail import mail_weekly_report, previous_week, weekly_due
+from gateway.outbound.transports import MaildirTransport, SmtpTransport, TemporaryFailure
 from gatewaykit import gateway, write_config
 
 BAKU = ZoneInfo("Asia/Baku")
@@ -200,7 +201,7 @@ def test_weekly_report_is_mailed_once_per_week(desk, tmp_path):
     calendar = BusinessCalendar(zone=BAKU)
     outbox = tmp_path / "reports"
     transport = MaildirTransport(outbox)
-    from gateway.models import db
+    from gateway.store.models import db
     before = datetime(2026, 11, 16, 7, 0, tzinfo=BAKU)
     assert mail_weekly_report(config, calendar, db.obj, transport, before, "t") is None
     monday = datetime(2026, 11, 16, 8, 5, tzinfo=BAKU)
@@ -221,7 +222,7 @@ def test_a_failed_report_mail_is_tried_again(desk, smtp_peer_factory):
     config = load_config(desk)
     peer = smtp_peer_factory(default_reply="451 4.3.0 try later")
     failing = SmtpTransport(SmtpOutbound(host=peer.host, port=peer.port, security="none", timeout=10))
-    from gateway.models import db
+    from gateway.store.models import db
     monday = datetime(2026, 11, 16, 9, 0, tzinfo=BAKU)
     with pytest.raises(TemporaryFailure):
         mail_weekly_report(config, CALENDAR, db.obj, failing, monday, "t")

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.report import compute
-from gateway.report_html import PALETTE, render_html
+from gateway.jobs.report import compute
+from gateway.jobs.report_html import PALETTE, render_html
 from test_report import CALENDAR, NOW, SINCE, UNTIL, facts
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from gateway.archive import Archive
-from gateway.models import AttachmentRecord, Complaint, Event, Message, open_database
-from gateway.retention import KEPT_EVENT_DETAILS, blob_path, purge_cutoff
+from gateway.store.archive import Archive
+from gateway.store.models import AttachmentRecord, Complaint, Event, Message
+from gateway.store.migrate import open_database
+from gateway.jobs.retention import KEPT_EVENT_DETAILS, blob_path, purge_cutoff
 from gatewaykit import DaemonProcess, gateway, show, wait_for, write_config
 from servers import free_port
 

@@ -1,4 +1,4 @@
-"""gateway.rules: the shipped rules/ files, each rule kind, intents, and `check` on broken files."""
+"""gateway.desk.rules: the shipped rules/ files, each rule kind, intents, and `check` on broken files."""
 from __future__ import annotations
 
 import shutil
@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from gateway.rulefiles import Problem, RulesError, check_rules, load_rules
-from gateway.intent import read as intent
-from gateway.rules import classify, department, fold, staff_member
+from gateway.desk.rulefiles import Problem, RulesError, check_rules, load_rules
+from gateway.desk.intent import read as intent
+from gateway.desk.rules import classify, department, fold, staff_member
 
 SHIPPED = Path(__file__).resolve().parents[1] / "rules"
 LANGS = ("az", "ru", "tr", "en")

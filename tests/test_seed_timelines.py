@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from gatewaykit import mail, show
+from gatewaykit import mail
 from policies import adopt
 from timeline import Timeline
 
@@ -32,7 +32,7 @@ def test_004_untouched_high_priority_complaint_gets_one_true_delay_notice(tmp_pa
     tracking = desk.ingest(mail(sender=TR_CUSTOMER, name="Mehmet Yılmaz", subject="İnternetim 3 gündür yok",
                                 body="Merhaba, internetim üç gündür çalışmıyor. Çözülmezse avukatıma "
                                      "başvuracağım. Telefon: 0532 123 45 67"), at(2026, 4, 27, 10))
-    assert show(desk.config, tracking)["priority"] == "high"
+    assert desk.show(tracking)["priority"] == "high"
     ack = desk.mail_of(tracking, "ack")[0]
     assert "28 Nisan 2026, 18:00" in ack.text and ack.language == "tr"
     assert ack.date_header.endswith("+0300")
@@ -52,7 +52,7 @@ def test_004_untouched_high_priority_complaint_gets_one_true_delay_notice(tmp_pa
     # and that is the date the complaint now runs to: the notice is true
     assert "4 Mayıs 2026, 18:00" in delay.text and delay.language == "tr"
     assert "taahhüt ettiğimiz süre içinde sonuçlandıramadık" in delay.text
-    data = show(desk.config, tracking)
+    data = desk.show(tracking)
     assert data["due"]["resolve"].startswith("2026-05-04T15:00")
     # the escalation names the deadline that was missed, as it was when it was missed
     escalation = desk.mail_of(tracking, "escalation")[0]
@@ -73,7 +73,7 @@ def test_004_every_rejection_is_investigated_again_never_escalated(tmp_path):
         answer = desk.mail_of(tracking, "resolution")[-1]
         assert answer.language == "tr" and f"({round_})" in answer.text
         desk.reply(TR_CUSTOMER, answer, "Kabul etmiyorum, sorun devam ediyor.", at(2026, 6, day, 11))
-        data = show(desk.config, tracking)
+        data = desk.show(tracking)
         assert data["status"] == "reopened" and data["reject_count"] == round_
         reopened = desk.mail_of(tracking, "reopened")[-1]
         # investigated again with a fresh, true date: the normal priority's 3 business days from now
@@ -114,7 +114,7 @@ def test_000_before_novruz_one_true_delay_notice_then_answer_accept_close_and_re
     ]
     delay = desk.mail_of(tracking, "delay")[0]
     assert delay.language == "az" and "Həllin ən yaxın tarixi: 27 aprel 2026, 18:00." in delay.text
-    assert show(desk.config, tracking)["due"]["resolve"].startswith("2026-04-27T14:00")  # the notice is true
+    assert desk.show(tracking)["due"]["resolve"].startswith("2026-04-27T14:00")  # the notice is true
 
     staff_new = desk.mail_of(tracking, "staff_new")[0]
     assert staff_new.language == "az"
@@ -123,11 +123,11 @@ def test_000_before_novruz_one_true_delay_notice_then_answer_accept_close_and_re
     assert resolution.language == "az" and "pulsuz təmir" in resolution.text
     desk.reply(AZ_CUSTOMER, resolution, "Qəbul edirəm, təşəkkürlər.", at(2026, 4, 14, 12))
     closed = desk.mail_of(tracking, "closed")[0]
-    assert show(desk.config, tracking)["status"] == "closed"
+    assert desk.show(tracking)["status"] == "closed"
     assert "30 gün ərzində" in closed.text and f"[{tracking}]" in closed.text  # reply: reopened; footer agrees
 
     desk.reply(AZ_CUSTOMER, closed, "Maşın yenə işləmir, təmir kömək etmədi.", at(2026, 4, 20, 11))
-    data = show(desk.config, tracking)
+    data = desk.show(tracking)
     assert data["status"] == "reopened"
     reopened = desk.mail_of(tracking, "reopened")[0]
     assert reopened.language == "az" and "bu yaxınlarda bağlandığı üçün" in reopened.text
@@ -176,7 +176,7 @@ def test_003_rejected_twice_gets_remedies_and_shows_no_date_while_no_deadline_ru
     desk.reply(AGENT, staff_new, "#resolve\nБанк подтвердил зачисление.", at(2026, 12, 11, 9))
     answer = desk.mail_of(tracking, "resolution")[1]
     desk.reply(RU_CUSTOMER, answer, "Не принимаю.", at(2026, 12, 11, 12))
-    data = show(desk.config, tracking)
+    data = desk.show(tracking)
     assert data["status"] == "escalated" and data["reject_count"] == 2
     remedies = desk.mail_of(tracking, "remedies")[0]
     assert remedies.language == "ru" and "в комиссию по потребительским спорам" in remedies.text
@@ -195,7 +195,7 @@ def test_003_rejected_twice_gets_remedies_and_shows_no_date_while_no_deadline_ru
 
 def test_002_same_day_acknowledgement_interim_updates_on_business_days_and_the_kvkk_warning(tmp_path):
     from gateway import config as config_module
-    from gateway.business import BusinessCalendar
+    from gateway.desk.business import BusinessCalendar
     config = adopt("policy-tr-same-day.toml", tmp_path)
     desk = Timeline(config, "Europe/Istanbul")
     cfg = config_module.load(config)
@@ -208,7 +208,7 @@ def test_002_same_day_acknowledgement_interim_updates_on_business_days_and_the_k
                                      "mağazaya gelemiyorum, sağlık raporumu ekleyebilirim."), received)
     ack = desk.mail_of(tracking, "ack")[0]
     assert ack.at == received and ack.language == "tr" and tracking in ack.subject  # the same day, with the number
-    due = show(desk.config, tracking)["due"]
+    due = desk.show(tracking)["due"]
     assert due["acknowledge"].startswith("2026-10-26T15:00")  # the end of that business day (18:00 Istanbul)
     privacy = desk.mail_of(tracking, "privacy")
     assert [p.at for p in privacy] == [received] and privacy[0].language == "tr"

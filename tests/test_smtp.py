@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from gateway.hygiene import assess
-from gateway.parse import parse
-from gateway.sources.smtp import SmtpListener, with_envelope
+from gateway.mail.hygiene import assess
+from gateway.mail.parse import parse
+from gateway.service.sources.smtp import SmtpListener, with_envelope
 from servers import free_port
 
 OWN = frozenset({"care@shop.test"})

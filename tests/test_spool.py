@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from gatewaykit import REPO, mail, write_config
-from gateway import private, spool
+from gateway.store import private
+from gateway.service import spool
 from gateway.entry import _light_command
 
 SPOOL_FILE = spool.__file__
@@ -58,8 +59,8 @@ def test_deliver_loads_no_heavy_module(tmp_path):
     result = deliver(config, mail(), "-X", "importtime")
     assert result.returncode == 0
     loaded = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.decode().splitlines()}
-    assert "gateway.spool" in loaded
-    for heavy in ("gateway.cli", "gateway.config", "gateway.pipeline", "peewee", "email", "logging"):
+    assert "gateway.service.spool" in loaded
+    for heavy in ("gateway.cli", "gateway.config", "gateway.ingest.pipeline", "peewee", "email", "logging"):
         assert heavy not in loaded
 
 

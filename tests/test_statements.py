@@ -6,8 +6,9 @@ from datetime import datetime
 import peewee as pw
 import pytest
 
-from gateway import statements
-from gateway.models import Complaint, Customer, Message, open_database
+from gateway.store import statements
+from gateway.store.models import Complaint, Customer, Message
+from gateway.store.migrate import open_database
 
 AT = datetime(2026, 11, 23, 10, 0)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import jinja2
 import pytest
 
-from gateway.compose import reply_word
+from gateway.outbound.compose import reply_word
 
 MAIL_DIR = Path(__file__).resolve().parents[1] / "templates" / "mail"
 LANGUAGES = ("az", "ru", "tr", "en")

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from gateway import tracking
+from gateway.desk import tracking
 
 
 def test_format_and_randomness():

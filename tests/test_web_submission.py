@@ -5,9 +5,9 @@ import email
 from datetime import datetime, timezone
 from email import policy as email_policy
 
-from gateway import secret
-from gateway.web.app import typed_tracking
-from gateway.web.submission import Filing, Upload, clean, complaint_mail, decision_mail, problems
+from gateway.desk import secret
+from gateway.service.web.app import typed_tracking
+from gateway.service.web.submission import Filing, Upload, clean, complaint_mail, decision_mail, problems
 
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=timezone.utc)
 TYPES = ("application/pdf", "image/png", "image/jpeg", "text/plain")

@@ -6,8 +6,8 @@ import threading
 import peewee as pw
 import pytest
 
-from gateway import writer as writer_module
-from gateway.writer import WriterShare
+from gateway.store import writer as writer_module
+from gateway.store.writer import WriterShare
 
 
 def test_a_background_step_waits_until_no_mail_is_being_stored():

@@ -4,18 +4,25 @@ against one config, every mail the gateway sends collected with the moment it we
 The clock is only ever the --now given to the CLI (in the business time zone),
 outgoing mail is the maildir transport's .eml files, and `show --json` maps each
 back to the kind of mail it is, so a test can assert the whole timeline.
+
+The CLI runs in the test's process (`gatewaykit.gateway_inline`: the same `main(argv)`,
+stdin, stdout and exit code as the program), because a timeline is hundreds of commands
+and each process would load the language models again; the program as a process is
+what `test_cli*.py`, `test_e2e_*.py` and `Timeline(..., process=True)` run.
 """
 from __future__ import annotations
 
 import email
 import email.policy
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from gatewaykit import gateway, mail, show
+from gatewaykit import gateway, gateway_inline, mail
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,7 @@ class Sent:
     subject: str
     text: str
     message_id: str
+    in_reply_to: str
     date_header: str
     language: str  # Content-Language
 
@@ -36,8 +44,9 @@ def body(message: EmailMessage) -> str:
 class Timeline:
     """One config in a temp dir, driven only through the CLI with --now in `zone`."""
 
-    def __init__(self, config: Path, zone: str):
+    def __init__(self, config: Path, zone: str, process: bool = False):
         self.config, self.zone = config, ZoneInfo(zone)
+        self.run = gateway if process else gateway_inline
         self.outgoing = config.parent / "storage" / "outgoing"
         self.seen: set[str] = set()
         self.sent: list[Sent] = []
@@ -47,13 +56,14 @@ class Timeline:
 
     def ingest(self, raw: bytes, at: datetime) -> str:
         """The tracking number the mail was filed under; the outbox is flushed at the same moment."""
-        line = gateway(self.config, "ingest", "--now", at.isoformat(), input=raw).stdout.decode()
+        line = self.run(self.config, "ingest", "--now", at.isoformat(), input=raw).stdout.decode()
         assert line.startswith("-: processed "), line
         self.tick(at)
         return line.split()[2]
 
     def tick(self, at: datetime) -> list[Sent]:
-        gateway(self.config, "tick", "--now", at.isoformat())
+        """Run every scheduled job once at `at`; the mails it sent."""
+        self.run(self.config, "tick", "--now", at.isoformat())
         new = []
         for path in sorted(self.outgoing.glob("*.eml")) if self.outgoing.exists() else []:
             if path.name in self.seen:
@@ -61,22 +71,32 @@ class Timeline:
             self.seen.add(path.name)
             message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
             new.append(Sent(at, str(message["To"]), str(message["Subject"]), body(message),
-                            str(message["Message-ID"]).strip("<>"), str(message["Date"]),
-                            str(message["Content-Language"] or "")))
+                            str(message["Message-ID"]).strip("<>"), str(message["In-Reply-To"] or "").strip("<>"),
+                            str(message["Date"]), str(message["Content-Language"] or "")))
         self.sent += new
         return new
 
-    def days(self, first: date, last: date, hours: tuple[time, ...] = (time(9), time(13), time(18))) -> None:
+    def days(self, first: date, last: date, hours: tuple[time, ...] = (time(9), time(13), time(18)),
+             weekends: bool = True) -> None:
         """Tick at each of `hours` of every calendar day from first to last, weekends and
-        holidays included: nothing may go out on a day off that should not."""
+        holidays included (nothing may go out on a day off that should not), or of every
+        weekday only when `weekends` is false."""
         day = first
         while day <= last:
-            for hour in hours:
-                self.tick(datetime.combine(day, hour, self.zone))
+            if weekends or day.weekday() < 5:
+                for hour in hours:
+                    self.tick(datetime.combine(day, hour, self.zone))
             day += timedelta(days=1)
 
+    def show(self, tracking: str) -> dict[str, Any]:
+        return json.loads(self.run(self.config, "show", tracking, "--json").stdout)
+
+    def listing(self, *args: str) -> list[dict[str, Any]]:
+        return json.loads(self.run(self.config, "list", "--json", *args).stdout)
+
     def kinds(self, tracking: str) -> dict[str, str]:
-        return {o["message_id"]: o["kind"] for o in show(self.config, tracking)["outgoing"]}
+        """Message-ID -> template kind of every mail queued for a complaint."""
+        return {o["message_id"]: o["kind"] for o in self.show(tracking)["outgoing"]}
 
     def timeline(self, tracking: str, kinds: tuple[str, ...] | None = None) -> list[tuple[datetime, str, str]]:
         """(when, kind, recipient) of the complaint's mails (of these kinds), by time, then kind."""

@@ -1,0 +1,1 @@
+"""Floor 2: the complaint desk's domain, pure: statuses, deadlines, business calendar, rules, staff commands, the admin's policy, the snapshots (view) the steps decide on. Imports only mail below it."""

@@ -1,0 +1,190 @@
+"""Staff replies: commands at the top, the rest relayed to the customer.
+
+Each command is one small function in COMMANDS; the reply's "mode" (relay,
+note, ask, resolution, closed) decides what the customer gets. Any error —
+an unknown command, a refused transition — means nothing happens except an
+error mail to the staff member: a half-applied reply is worse than none.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Callable
+
+from gateway.desk import lifecycle
+from gateway.ingest import relaytext
+from gateway.mail.parse import Mail
+from gateway.desk.plan import OutMail, Plan, PlanBuilder
+from gateway.desk.policy import Policy
+from gateway.desk.view import ComplaintView
+
+MAX_EXTEND_DAYS = 366  # a promise further out is a typo (2062 for 2026), not a plan
+
+# mode -> (customer mail kind or "" for none, status the complaint moves to or "")
+MODES: dict[str, tuple[str, str]] = {
+    "relay": ("relay", ""),
+    "note": ("", ""),
+    "ask": ("ask", "waiting_customer"),
+    "resolution": ("resolution", "resolved"),
+    "closed": ("closed", "closed"),
+}
+
+
+@dataclass
+class Steering:
+    """Working state of one staff reply (local to one steer() call)."""
+
+    complaint: ComplaintView
+    actor: str
+    now: datetime
+    policy: Policy
+    builder: PlanBuilder
+    status: str
+    mode: str = "relay"
+    errors: list[str] = field(default_factory=list)
+    language: str = ""
+
+    def move(self, to_status: str, why: str) -> None:
+        if to_status == self.status:
+            return
+        try:
+            lifecycle.check(self.status, to_status)
+        except lifecycle.TransitionRefused as refused:
+            self.errors.append(str(refused))
+            return
+        self.builder.transition(self.status, to_status, self.actor, why)
+        self.status = to_status
+
+
+def _status(s: Steering, arg: str) -> None:
+    s.move(arg, "#status")
+
+
+def _priority(s: Steering, arg: str) -> None:
+    """Priorities set the resolution deadline (seed 004); a stage cannot end after it."""
+    due_resolve = s.policy.initial_due(s.complaint.created_at or s.now, arg).resolve
+    due_stage = min(s.complaint.due_stage, due_resolve) if s.complaint.due_stage else None
+    s.builder.update(priority=arg, due_resolve=due_resolve, **({"due_stage": due_stage} if due_stage else {}))
+    s.builder.event("priority", s.actor, f"{s.complaint.priority} -> {arg}")
+
+
+def _category(s: Steering, arg: str) -> None:
+    department = s.policy.department_for_category(arg)
+    s.builder.update(category=arg, **({"department": department} if department else {}))
+    s.builder.event("category", s.actor, f"{s.complaint.category or '-'} -> {arg}")
+
+
+def _assign(s: Steering, arg: str) -> None:
+    s.builder.update(assignee=arg.lower())
+    s.builder.event("assign", s.actor, arg.lower())
+
+
+def _language(s: Steering, arg: str) -> None:
+    s.language = arg
+    s.builder.update(language=arg)
+    s.builder.customer(language=arg)
+    s.builder.event("language", s.actor, f"{s.complaint.language} -> {arg}")
+
+
+def _extend(s: Steering, arg: str) -> None:
+    """A new resolution date: made before the deadline it is a planned extension, told as
+    such; a day off moves to the next business day, and the staff member is told so."""
+    date_text, _, reason = arg.partition(" ")
+    asked = date.fromisoformat(date_text)
+    if asked > s.now.date() + timedelta(days=MAX_EXTEND_DAYS):
+        s.errors.append(f"#extend {date_text}: more than a year ahead; give the nearest date you can keep")
+        return
+    landed = s.policy.calendar.next_business_day(asked)
+    new_due = s.policy.end_of_business_day(landed)
+    if new_due <= s.now:
+        s.errors.append(f"#extend {date_text}: that date has passed; give a date from today on")
+        return
+    old_due = s.complaint.due_resolve
+    planned = old_due is None or s.now < old_due
+    moved = {"due_stage": new_due} if s.complaint.due_stage and old_due and s.complaint.due_stage >= old_due else {}
+    s.builder.update(due_resolve=new_due, delay_reason=reason.strip(), **moved)
+    s.builder.event("extend", s.actor, f"resolve by {new_due.isoformat()}: {reason.strip()}")
+    s.builder.send(OutMail("delay", s.complaint.customer_email, "customer", s.language or s.complaint.language,
+                           params={"reason": reason.strip(), "new_date": new_due.isoformat(), "planned": planned},
+                           key="extend"))
+    if landed != asked:
+        s.builder.send(OutMail("extended", s.actor, "staff", s.policy.staff_language, threaded=False, key="extended",
+                               params={"asked": asked.isoformat(), "new_date": new_due.isoformat()}))
+
+
+def _mode(mode: str) -> Callable[[Steering, str], None]:
+    def set_mode(s: Steering, arg: str) -> None:
+        s.mode = mode
+    return set_mode
+
+
+COMMANDS: dict[str, Callable[[Steering, str], None]] = {
+    "status": _status,
+    "priority": _priority,
+    "category": _category,
+    "assign": _assign,
+    "language": _language,
+    "extend": _extend,
+    "note": _mode("note"),
+    "ask": _mode("ask"),
+    "resolve": _mode("resolution"),
+    "close": _mode("closed"),
+}
+
+
+def steer(mail: Mail, complaint: ComplaintView, now: datetime, policy: Policy) -> Plan:
+    if mail.quoted:
+        reply = relaytext.staff_reply(mail.text, (policy.config.gateway.address, complaint.tracking))
+        mail = dataclasses.replace(mail, new_text=reply.new, quoted=reply.quoted, signature=reply.signature)
+    parsed = policy.commands(mail.new_text, mail.subject)
+    b = PlanBuilder("staff", complaint.id, parsed.body)
+    s = Steering(complaint, mail.sender, now, policy, b, complaint.status, errors=list(parsed.errors))
+    for command in parsed.commands:
+        COMMANDS[command.name](s, command.argument)
+    kind, to_status = MODES[s.mode]
+    if to_status:
+        s.move(to_status, f"#{s.mode}")
+    body = parsed.body if s.mode == "note" else relaytext.scrub_staff(
+        parsed.body, (mail.sender,), mail.signature, policy.config.gateway.address,
+        policy.config.gateway.phone_region, mail.sender_name, policy.config.staff.domains)
+    lost = "" if s.mode in ("note", "closed") else relaytext.lost_answer(
+        body, mail.signature, s.mode, bool(parsed.commands))
+    if s.errors or lost:
+        return refused(mail, complaint, s.errors + ([lost] if lost else []), policy, understood=body)
+    finish(s, kind, body)
+    return b.build()
+
+
+def finish(s: Steering, kind: str, body: str) -> None:
+    b, now = s.builder, s.now
+    if s.mode == "note":
+        b.set(message_kind="note")
+        b.event("note", s.actor, body[:500])
+    if not s.complaint.assignee and s.mode != "note" and not b.updates("assignee"):
+        b.update(assignee=s.actor)
+    if s.status == "waiting_customer" and s.complaint.status != "waiting_customer":
+        b.update(paused_at=now)
+    if s.status == "resolved" and (s.complaint.status != "resolved" or s.mode == "resolution"):
+        b.update(resolved_at=now)  # a new answer asks for a new decision: its auto-close clock starts now
+    if s.status == "closed" and s.complaint.status != "closed":
+        b.update(closed_at=now)
+    if kind == "relay" and not body.strip():
+        return  # commands only: nothing to tell the customer
+    if kind == "relay" and s.status == "registered":
+        s.move("in_review", "first staff answer")
+    if kind:
+        b.event("relayed", s.actor, kind)
+        b.send(OutMail(kind, s.complaint.customer_email, "customer", s.language or s.complaint.language,
+                       params={"message": body}))
+
+
+def refused(mail: Mail, complaint: ComplaintView, errors: list[str], policy: Policy,
+            understood: str = "") -> Plan:
+    """Nothing happens but an error mail to the author, quoting what was understood."""
+    b = PlanBuilder("staff_rejected", complaint.id, mail.new_text)
+    b.event("command_error", mail.sender, "; ".join(errors))
+    b.send(OutMail("command_error", mail.sender, "staff", policy.staff_language, threaded=False,
+                   params={"errors": errors, "message": understood[:5000]}))
+    return b.build()

@@ -1,0 +1,188 @@
+"""The deadline sweep: do, exactly once, every deadline action that has come.
+
+Cost grows with the number of due complaints, not with all of them: the
+query walks the `next_action_at` index. Each complaint is handled in its own
+transaction; each action is recorded as an Event under the deterministic key
+from deadlines.planned_actions, and that key is unique, so a second sweep, a
+restarted daemon or another instance never sends the same reminder twice, and
+a daemon that was down catches up on start (the state lives in the database,
+not in `schedule`).
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+import peewee as pw
+
+from gateway.desk import deadlines, lifecycle
+from gateway.outbound.enqueue import deliverable, queue
+from gateway.store import lookup
+from gateway.store.models import CONNECTION_ERRORS, Complaint, Event, write_transaction
+from gateway.desk.plan import OutMail
+from gateway.desk.policy import Policy
+from gateway.desk.view import aware, naive
+from gateway.store.writer import SHARE, WriterShare
+
+log = logging.getLogger("gateway.sweep")
+CHUNK = 10  # complaints per transaction: a step short enough for arriving mail to wait out (bench/wave.py)
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    complaints: int = 0
+    actions: int = 0
+    more: bool = False  # the time budget ran out with complaints still due
+
+
+def sweep(policy: Policy, database: pw.Database, now: datetime, batch: int = 500,
+          share: WriterShare = SHARE, budget: float | None = None) -> SweepReport:
+    """Every due complaint, CHUNK per transaction; each chunk yields to mail being stored
+    (gateway.store.writer): a wave of thousands due at once must not hold up arriving mail.
+    With `budget`, stop after the chunk that exceeds that many seconds (the daemon's main
+    loop pings the watchdog and sees SIGTERM between runs) and say there is more."""
+    complaints = actions = 0
+    ends = None if budget is None else time.monotonic() + budget
+    while True:
+        ids = [c.id for c in Complaint.select(Complaint.id)
+               .where(Complaint.next_action_at <= naive(now)).order_by(Complaint.next_action_at).limit(batch)]
+        for start in range(0, len(ids), CHUNK):
+            with share.background(database):
+                actions += sweep_chunk(policy, database, ids[start:start + CHUNK], now)
+            complaints += len(ids[start:start + CHUNK])
+            rest = start + CHUNK < len(ids) or len(ids) == batch
+            if rest and ends is not None and time.monotonic() >= ends:
+                return SweepReport(complaints, actions, more=True)
+        if len(ids) < batch:
+            return SweepReport(complaints, actions)
+
+
+def sweep_chunk(policy: Policy, database: pw.Database, ids: list[int], now: datetime) -> int:
+    """A few complaints per transaction (each action still happens once: its key is
+    unique); should one of them fail, the chunk is redone one by one so a single bad
+    complaint cannot hold back the others."""
+    try:
+        with write_transaction(database):
+            return sum(_due_actions(policy, complaint, now) for complaint in _lock_due(database, ids, now))
+    except CONNECTION_ERRORS:
+        raise
+    except Exception:
+        if len(ids) == 1:
+            raise
+        return sum(_sweep_alone(policy, database, complaint_id, now) for complaint_id in ids)
+
+
+def _sweep_alone(policy: Policy, database: pw.Database, complaint_id: int, now: datetime) -> int:
+    try:
+        return sweep_chunk(policy, database, [complaint_id], now)
+    except CONNECTION_ERRORS:
+        raise
+    except Exception:
+        log.exception("deadline actions failed complaint_id=%s; retried at the next sweep", complaint_id)
+        return 0
+
+
+def _lock_due(database: pw.Database, ids: list[int], now: datetime) -> list[Complaint]:
+    """The complaints still due; on PostgreSQL, ones another instance holds are skipped."""
+    query = Complaint.select().where(Complaint.id.in_(ids) & (Complaint.next_action_at <= naive(now)))
+    if isinstance(database, pw.PostgresqlDatabase):
+        query = query.for_update(skip_locked=True)
+    return list(query)
+
+
+def _due_actions(policy: Policy, complaint: Complaint, now: datetime) -> int:
+    done = 0
+    planned = deadlines.planned_actions(lookup.snapshot(complaint), now, policy.config.sla, policy.calendar)
+    finished = {e.key for e in Event.select(Event.key).where(Event.key.in_([a.key for a in planned]))} \
+        if planned else set()
+    for action in planned:
+        if action.key in finished:
+            continue
+        ACTIONS[action.kind](policy, complaint, action, now)
+        Event.create(complaint=complaint, at=naive(now), actor="scheduler", kind=action.kind,
+                     detail=f"{action.deadline or action.kind} due {action.due_at.isoformat()}", key=action.key)
+        log.info("deadline action", extra={"action": action.kind, "tracking": complaint.tracking})
+        done += 1
+    complaint.next_action_at = lookup.next_action_for(complaint, policy, after=now)
+    complaint.save(only=complaint.dirty_fields)
+    return done
+
+
+def _send(policy: Policy, complaint: Complaint, mail: OutMail, action: deadlines.Action, now: datetime) -> None:
+    for deliver in deliverable(mail, policy.staff_addresses_for(complaint), policy.staff_language):
+        queue(deliver, complaint, now, policy.address, action.key)
+
+
+def _deadline_params(action: deadlines.Action) -> dict[str, str]:
+    """Which deadline, and its date: the mail names the instance it is about, whatever moves later."""
+    at = action.deadline_at.isoformat() if action.deadline_at else ""
+    return {"message": action.deadline, "deadline": action.deadline, "deadline_at": at}
+
+
+def _reminder(policy: Policy, complaint: Complaint, action: deadlines.Action, now: datetime) -> None:
+    for address in policy.staff_addresses_for(complaint):
+        _send(policy, complaint, OutMail("reminder", address, "staff", policy.staff_language, threaded=False,
+                                         params=_deadline_params(action)), action, now)
+
+
+def _escalation(policy: Policy, complaint: Complaint, action: deadlines.Action, now: datetime) -> None:
+    for address in policy.escalation_addresses_for(complaint):
+        _send(policy, complaint, OutMail("escalation", address, "staff", policy.staff_language, threaded=False,
+                                         params=_deadline_params(action)), action, now)
+
+
+def _delay_notice(policy: Policy, complaint: Complaint, action: deadlines.Action, now: datetime) -> None:
+    """The one automatic delay notice: the policy's date becomes the deadline, so it is true.
+    A customer staff already gave a date (#extend) is not sent a second, automatic one:
+    the escalation asks staff to keep or move their word."""
+    if _told_a_date(complaint):
+        return
+    missed = aware(complaint.due_resolve)
+    new_due = deadlines.extended_resolve_due(missed, now, complaint.priority, policy.config.sla, policy.calendar)
+    complaint.due_resolve = naive(new_due)
+    if complaint.due_stage is not None and aware(complaint.due_stage) >= missed:
+        complaint.due_stage = naive(new_due)  # the stage deadline it covered must not come back as past due
+    _send(policy, complaint, OutMail("delay", complaint.customer.email, "customer", complaint.language,
+                                     params={"reason": complaint.delay_reason, "new_date": new_due.isoformat()}),
+          action, now)
+
+
+def _told_a_date(complaint: Complaint) -> bool:
+    return Event.select(Event.id).where((Event.complaint == complaint.id) & (Event.kind == "extend")).exists()
+
+
+def _interim(policy: Policy, complaint: Complaint, action: deadlines.Action, now: datetime) -> None:
+    complaint.last_interim_at = naive(action.due_at)
+    _send(policy, complaint, OutMail("interim", complaint.customer.email, "customer", complaint.language),
+          action, now)
+
+
+def _auto_close(policy: Policy, complaint: Complaint, action: deadlines.Action, now: datetime) -> None:
+    if _customer_replied(complaint):
+        Event.create(complaint=complaint, at=naive(now), actor="scheduler", kind="auto_close_held",
+                     detail="the customer replied without a clear decision: not closed automatically")
+        return
+    Event.create(complaint=complaint, at=naive(now), actor="scheduler", kind="status", from_status=complaint.status,
+                 to_status="closed", detail="no decision from the customer: closed automatically")
+    complaint.status, complaint.closed_at = "closed", naive(now)
+    _send(policy, complaint, OutMail("closed", complaint.customer.email, "customer", complaint.language),
+          action, now)
+
+
+def _customer_replied(complaint: Complaint) -> bool:
+    """Whether the customer answered this resolution without accepting or rejecting it
+    (decide.undecided records it): closing for silence would be untrue."""
+    return Event.select().where((Event.complaint == complaint) & (Event.kind == lifecycle.UNDECIDED_EVENT)
+                                & (Event.at >= complaint.resolved_at)).exists()
+
+
+ACTIONS: dict[str, Callable[[Policy, Complaint, deadlines.Action, datetime], None]] = {
+    "reminder": _reminder,
+    "escalation": _escalation,
+    "delay_notice": _delay_notice,
+    "interim": _interim,
+    "auto_close": _auto_close,
+}

@@ -1,0 +1,106 @@
+"""gateway.desk.staffcommands: staff commands at the top of a reply and in the subject."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from gateway.desk.staffcommands import COMMAND_HELP, STATUSES, Command, extend_argument, parse_commands
+
+
+def test_commands_at_the_top_are_taken_and_removed_from_the_body():
+    parsed = parse_commands("\n#status investigating\n#Priority HIGH\n\nDear customer,\nwe are on it.\n", "Re: [CC-1]")
+    assert parsed.commands == (Command("status", "investigating"), Command("priority", "high"))
+    assert parsed.errors == ()
+    assert parsed.body == "Dear customer,\nwe are on it."
+
+
+def test_command_lines_after_the_text_are_just_text():
+    parsed = parse_commands("Dear customer,\n#close\n#status resolved", "")
+    assert parsed.commands == () and parsed.errors == ()
+    assert parsed.body == "Dear customer,\n#close\n#status resolved"
+
+
+def test_a_hash_that_is_not_a_command_word_ends_the_block():
+    parsed = parse_commands("#ask\n#1 thing we need: the receipt", "")
+    assert parsed.commands == (Command("ask", ""),)
+    assert parsed.body == "#1 thing we need: the receipt"
+
+
+@pytest.mark.parametrize("line, command", [
+    ("#status waiting_customer", Command("status", "waiting_customer")),
+    ("#status In-Review", Command("status", "in_review")),
+    ("#priority low", Command("priority", "low")),
+    ("#category Product_Quality", Command("category", "product_quality")),
+    ("#assign <Murad.Huseynov@Example.az>", Command("assign", "murad.huseynov@example.az")),
+    ("#note", Command("note", "")),
+    ("#ask", Command("ask", "")),
+    ("#resolve", Command("resolve", "")),
+    ("#close", Command("close", "")),
+    ("#extend 2025-03-14 waiting for the supplier", Command("extend", "2025-03-14 waiting for the supplier")),
+    ("#language RU", Command("language", "ru")),
+])
+def test_every_valid_command(line, command):
+    parsed = parse_commands(f"{line}\nText", "")
+    assert parsed.commands == (command,) and parsed.errors == () and parsed.body == "Text"
+
+
+def test_every_status_of_the_lifecycle_is_accepted():
+    for status in STATUSES:
+        assert parse_commands(f"#status {status}", "").commands == (Command("status", status),)
+
+
+@pytest.mark.parametrize("line, error", [
+    ("#reslove", "#reslove: unknown command"),
+    ("#status done", "#status done: must be one of registered"),
+    ("#status", "#status: must be one of"),
+    ("#priority urgent", "#priority urgent: must be one of high, normal, low"),
+    ("#assign somebody", "#assign somebody: needs an email address"),
+    ("#extend next week", "#extend next week: needs a date YYYY-MM-DD"),
+    ("#extend 2025-02-30 supplier", "#extend 2025-02-30 supplier: needs a date"),
+    ("#extend 2025-03-14", "#extend 2025-03-14: needs a reason"),
+    ("#close now", "#close now: takes no argument"),
+    ("#language de", "#language de: must be one of az, ru, tr, en"),
+    ("#category two words", "#category two words: needs a category name"),
+])
+def test_malformed_or_unknown_commands_are_errors(line, error):
+    parsed = parse_commands(f"{line}\nText", "")
+    assert parsed.commands == ()
+    assert len(parsed.errors) == 1 and parsed.errors[0].startswith(error)
+
+
+def test_subject_form():
+    parsed = parse_commands("Your refund was sent.", "Re: [CC-2025-000123] [status=resolved] [ Priority = high ]")
+    assert parsed.commands == (Command("status", "resolved"), Command("priority", "high"))
+    assert parsed.body == "Your refund was sent."
+
+
+def test_subject_form_errors_and_contradictions():
+    parsed = parse_commands("#status closed", "[status=resolved] [colour=red]")
+    assert parsed.errors == (
+        "[colour=red]: unknown command (known: #status, #priority, #category, #assign, #note, #ask, "
+        "#resolve, #extend, #close, #language)",
+        "#status closed: contradicts #status resolved",
+    )
+    assert parsed.commands == (Command("status", "resolved"),)
+
+
+def test_the_same_command_twice_is_fine():
+    parsed = parse_commands("#status resolved", "Re: [status=resolved]")
+    assert parsed.commands == (Command("status", "resolved"),) and parsed.errors == ()
+
+
+def test_languages_can_be_restricted_to_the_configured_ones():
+    assert parse_commands("#language tr", "", languages=("az", "ru")).errors
+
+
+def test_extend_argument_splits_date_and_reason():
+    [command] = parse_commands("#extend 2025-03-14  supplier is late", "").commands
+    assert extend_argument(command.argument) == (date(2025, 3, 14), "supplier is late")
+
+
+def test_help_lists_every_command_and_the_subject_form():
+    for name in ("#status", "#priority", "#category", "#assign", "#note", "#ask", "#resolve",
+                 "#extend YYYY-MM-DD <reason>", "#close", "#language", "[status=resolved]"):
+        assert name in COMMAND_HELP
+    assert "waiting_customer" in COMMAND_HELP
