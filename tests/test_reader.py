@@ -122,3 +122,18 @@ def test_a_child_whose_heap_passed_the_mark_retires_after_the_mail() -> None:
         assert reader.retired == 2
     finally:
         reader.close()
+
+
+def test_a_big_parent_does_not_make_every_child_retire() -> None:
+    """The mark is the child's RSS now, not getrusage's peak, which Linux carries over fork and exec
+    from the parent: a daemon bigger than the mark would otherwise start a child per mail."""
+    ballast = bytearray(200 * 2**20)
+    ballast[::4096] = b"x" * len(ballast[::4096])  # resident, not just reserved
+    reader = BudgetReader(LANGUAGES, seconds=60.0, retire_mb=150)
+    try:
+        for n in range(2):
+            assert reader(mail(body=f"Order {n} is late.")).new_text.strip() == f"Order {n} is late."
+        assert reader.retired == 0
+    finally:
+        reader.close()
+        del ballast

@@ -13,8 +13,8 @@ listener, the watchers and the health endpoint keep serving. A sender that
 retries the same bytes meets the quarantined copy (dedupe by sha256) and is
 not read again: no freeze loop after a restart.
 
-A child also retires after RETIRE_AFTER_MAILS mails, or sooner once its peak RSS
-passed RETIRE_ABOVE_MB (a huge mail's heap is seldom given back to the system):
+A child also retires after RETIRE_AFTER_MAILS mails, or sooner once its RSS after a
+mail is above RETIRE_ABOVE_MB (a huge mail's heap is seldom all given back):
 its replacement starts at once, so a daemon that runs for months keeps a small reader.
 
 `read_inline` is the same contract in the calling process: the one-shot
@@ -47,8 +47,8 @@ def read_inline(languages: tuple[str, ...]) -> Reader:
 def _serve(conn: Connection, languages: tuple[str, ...], memory_bytes: int,
            retire_mails: int = RETIRE_AFTER_MAILS, retire_mb: int = RETIRE_ABOVE_MB) -> None:
     """The child: one mail in, one ("ok", Mail, retire) or ("unprocessable", reason, retire) out,
-    until EOF; `retire` asks the parent for a successor (enough mails read, or the heap's peak
-    too high). Running out of memory ends the child (the parent quarantines the mail and starts
+    until EOF; `retire` asks the parent for a successor (enough mails read, or the heap kept
+    too large). Running out of memory ends the child (the parent quarantines the mail and starts
     another)."""
     read = 0
     if memory_bytes:
@@ -68,16 +68,21 @@ def _serve(conn: Connection, languages: tuple[str, ...], memory_bytes: int,
             reply = too_big
         del raw
         read += 1
-        retire = read >= retire_mails or _peak_mb() >= retire_mb
+        retire = read >= retire_mails or _resident_mb() >= retire_mb
         try:
             conn.send((*reply, retire))
         except MemoryError:
             conn.send((*too_big, True))
 
 
-def _peak_mb() -> float:
-    """This process's peak RSS (Linux reports kB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _resident_mb() -> float:
+    """This process's RSS now (Linux; 0 elsewhere). Not getrusage's peak: on Linux that
+    carries the parent's peak over fork and exec, so a big daemon would retire every child."""
+    try:
+        with open("/proc/self/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 class BudgetReader:
@@ -140,7 +145,7 @@ class BudgetReader:
         """Replace the child now (it exits on EOF); its successor imports while we store the mail."""
         self._stop()
         self.retired += 1
-        log.info("reader process replaced (after %d mails, or a peak RSS over %d MB); %d so far",
+        log.info("reader process replaced (after %d mails, or its RSS above %d MB); %d so far",
                  self.retire_mails, self.retire_mb, self.retired)
         try:
             self._start()
