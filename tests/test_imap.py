@@ -27,19 +27,17 @@ WAIT = 15.0  # generous upper bound for waits that normally end in well under a 
 
 @dataclass(frozen=True)
 class Outcome:
-    committed: bool
     quarantined: bool = False
 
 
 @dataclass
 class FakePipeline:
     """Stands in for the pipeline's batch entry: stores by Message-ID (duplicates are
-    committed, like the real dedupe) and can be told to fail, refuse or quarantine.
+    stored, like the real dedupe) and can be told to fail or quarantine.
     Like the real one, a failure stores nothing of the handover it was given."""
 
     raise_times: dict[str, int] = field(default_factory=dict)  # subject -> how many calls raise
     unavailable: set[str] = field(default_factory=set)  # subjects whose handover finds the database away
-    refuse: set[str] = field(default_factory=set)  # subjects answered committed=False
     quarantine: set[str] = field(default_factory=set)
     offers: Counter = field(default_factory=Counter)  # subject -> calls
     handovers: list[list[str]] = field(default_factory=list)  # the subjects of each call
@@ -63,11 +61,8 @@ class FakePipeline:
                 raise RuntimeError("database is locked")
             outcomes = []
             for mail, subject in zip(mails, subjects):
-                if subject in self.refuse:
-                    outcomes.append(Outcome(committed=False))
-                    continue
                 self.stored.setdefault(str(mail["Message-ID"]), subject)
-                outcomes.append(Outcome(committed=True, quarantined=subject in self.quarantine))
+                outcomes.append(Outcome(quarantined=subject in self.quarantine))
             return outcomes
 
     def subjects(self) -> list[str]:
@@ -277,13 +272,13 @@ def test_running_watcher_retries_a_raising_sink(dovecot, account, database, tmp_
     assert sink.offers["retry me"] == 3
 
 
-def test_uncommitted_stays_quarantined_moves_to_quarantine(dovecot, account, database, tmp_path):
-    for subject in ("refused", "poison", "normal"):
+def test_quarantined_moves_to_quarantine(dovecot, account, database, tmp_path):
+    for subject in ("poison", "normal"):
         dovecot.append(account.username, make_mail(subject=subject))
-    sink = FakePipeline(refuse={"refused"}, quarantine={"poison"})
+    sink = FakePipeline(quarantine={"poison"})
     report = watcher(settings(dovecot, account.username, tmp_path), sink, tmp_path).run_once()
-    assert report == CatchUpReport(processed=1, quarantined=1, failed=1)
-    assert subjects_in(dovecot, account.username, "INBOX") == ["refused"]
+    assert report == CatchUpReport(processed=1, quarantined=1, failed=0)
+    assert subjects_in(dovecot, account.username, "INBOX") == []
     assert subjects_in(dovecot, account.username, "Quarantine") == ["poison"]
     assert subjects_in(dovecot, account.username, "Processed") == ["normal"]
 

@@ -58,7 +58,6 @@ def test_daemon_takes_spool_and_external_maildir(tmp_path):
 @dataclass
 class Outcome:
     state: str = "processed"
-    committed: bool = True
 
     @property
     def quarantined(self) -> bool:

@@ -1,11 +1,9 @@
 """gateway.desk.staffcommands: staff commands at the top of a reply and in the subject."""
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
-from gateway.desk.staffcommands import COMMAND_HELP, STATUSES, Command, extend_argument, parse_commands
+from gateway.desk.staffcommands import COMMAND_HELP, STATUSES, Command, parse_commands
 
 
 def test_commands_at_the_top_are_taken_and_removed_from_the_body():
@@ -94,9 +92,9 @@ def test_languages_can_be_restricted_to_the_configured_ones():
     assert parse_commands("#language tr", "", languages=("az", "ru")).errors
 
 
-def test_extend_argument_splits_date_and_reason():
+def test_extend_argument_is_the_date_and_the_reason():
     [command] = parse_commands("#extend 2025-03-14  supplier is late", "").commands
-    assert extend_argument(command.argument) == (date(2025, 3, 14), "supplier is late")
+    assert command.argument == "2025-03-14 supplier is late"
 
 
 def test_help_lists_every_command_and_the_subject_form():

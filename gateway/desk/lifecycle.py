@@ -17,8 +17,6 @@ STATUSES: tuple[str, ...] = (
     "registered", "in_review", "investigating", "waiting_customer",
     "resolved", "closed", "reopened", "escalated",
 )
-OPEN: frozenset[str] = frozenset(STATUSES) - {"closed"}
-WORKING: tuple[str, ...] = ("registered", "in_review", "investigating", "reopened", "escalated")
 
 ALLOWED: dict[str, frozenset[str]] = {
     "registered": frozenset({"in_review", "investigating", "waiting_customer", "resolved", "closed"}),

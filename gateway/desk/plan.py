@@ -101,10 +101,6 @@ class PlanBuilder:
         self.plan = replace(self.plan, status=to_status)
         self.event("status", actor, why, from_status=from_status, to_status=to_status)
 
-    @property
-    def pending_status(self) -> str | None:
-        return self.plan.status
-
     def build(self) -> Plan:
         return replace(self.plan, events=tuple(self._events), outgoing=tuple(self._outgoing),
                        updates=dict(self._updates), customer=dict(self._customer))

@@ -87,12 +87,6 @@ def _date_and_reason(raw: str) -> str:
     return f"{day} {reason.strip()}"
 
 
-def extend_argument(argument: str) -> tuple[date, str]:
-    """The new due date and the reason of a validated #extend argument."""
-    day, _, reason = argument.partition(" ")
-    return date.fromisoformat(day), reason
-
-
 def command_table(languages: tuple[str, ...] = LANGUAGES) -> dict[str, tuple[Validator, str, str]]:
     """name -> (argument validator, argument syntax, what it does)."""
     return {

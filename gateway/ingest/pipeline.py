@@ -72,10 +72,6 @@ class IngestOutcome:
     reason: str = ""
 
     @property
-    def committed(self) -> bool:
-        return True  # every outcome is durably stored; failures raise
-
-    @property
     def quarantined(self) -> bool:
         return self.state == "quarantined"
 

@@ -29,6 +29,7 @@ from gateway.ingest.pipeline import IngestOutcome
 from gateway.ingest.staff import staff_warnings
 from gateway.store.private import clean_stale_temp
 from gateway.service.runtime import Runtime
+from gateway.service.sources.imap import SinkUnavailable  # at start: lazily, the first mail waited ~90 ms for imapclient
 from gateway.service.sources.smtp import SmtpListener
 from gateway.jobs.sweep import sweep
 from gateway.service.upkeep import Upkeep
@@ -73,7 +74,6 @@ class Daemon:
 
     def ingest_batch(self, raws: Sequence[bytes], source: str) -> list[IngestOutcome]:
         """The sink every source calls; returns once every mail is durably stored (one transaction)."""
-        from gateway.service.sources.imap import SinkUnavailable
         try:
             with SHARE.foreground():  # the sweep and the outbox wait while a sender waits for us
                 outcomes = self.runtime.pipeline.ingest_batch(raws, source, self.clock())
@@ -184,10 +184,10 @@ class Daemon:
         self.guarded("deadline sweep", "deadline sweep", self.sweep_some)
 
     def sweep_some(self) -> None:
-        """At most OUTBOX_RUN_SECONDS of the sweep; the main loop comes back for the rest
+        """At most [sla] sweep_budget_seconds of the sweep; the main loop comes back for the rest
         at once (a wave of thousands due yields to arriving mail, so it takes a while)."""
         self.sweep_more = sweep(self.runtime.policy, self.runtime.database, self.clock(),
-                                budget=OUTBOX_RUN_SECONDS).more
+                                budget=self.runtime.config.sla.sweep_budget_seconds).more
         if self.sweep_more:
             self.wake.set()
 

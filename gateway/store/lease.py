@@ -93,11 +93,6 @@ class Leases:
         with write_transaction(self.database):
             Lease.delete().where((Lease.name == name) & (Lease.holder == self.holder)).execute()
 
-    def holder_of(self, name: str) -> str | None:
-        """The current, unexpired holder, or None."""
-        row = Lease.get_or_none(Lease.name == name)
-        return row.holder if row and row.expires_at >= self.clock() else None
-
 
 class OutageLog:
     """Says once that the database is unreachable and once that it is back, however

@@ -51,14 +51,14 @@ IDLE_TICK = 0.5  # how often a waiting loop looks at the stop event
 DEFAULT_PORTS = {"tls": 993, "starttls": 143, "none": 143}
 
 
-class IngestOutcome(Protocol):
-    """What the pipeline says about one offered message."""
+class SinkOutcome(Protocol):
+    """What the sink says about one message it was offered. Every outcome is durably stored
+    (processed, quarantined or a known duplicate); a sink that could not store raises."""
 
-    committed: bool  # durably stored: processed, quarantined or a known duplicate
     quarantined: bool
 
 
-Sink = Callable[[Sequence[bytes], str], Sequence[IngestOutcome]]
+Sink = Callable[[Sequence[bytes], str], Sequence[SinkOutcome]]
 """Stores messages and says, one outcome each in order, what became of them. Raising
 means none of them is known to be stored: they stay in the folder and are offered again."""
 
@@ -379,7 +379,7 @@ class ImapWatcher:
                 waiting.update(batch[offset:])
                 break
             for (uid, _), outcome in zip(offered, outcomes, strict=True):
-                if outcome is None or not outcome.committed:
+                if outcome is None:
                     waiting.add(uid)
                 else:
                     folder = self.cfg.quarantine_folder if outcome.quarantined else self.cfg.processed_folder
@@ -393,7 +393,7 @@ class ImapWatcher:
         return CatchUpReport(len(destinations[self.cfg.processed_folder]),
                              len(destinations[self.cfg.quarantine_folder]), len(waiting))
 
-    def _offer(self, offered: list[tuple[int, bytes]]) -> Sequence[IngestOutcome | None]:
+    def _offer(self, offered: list[tuple[int, bytes]]) -> Sequence[SinkOutcome | None]:
         """The sink's outcome per message; None for each when it failed (offered again later)."""
         if not offered:
             return []
@@ -406,9 +406,6 @@ class ImapWatcher:
             log.warning("imap mail not stored, will retry",
                         extra={"source": self.key, "uids": describe_uids(uids), "error": describe(exc)})
             return [None] * len(offered)
-        refused = [uid for uid, outcome in zip(uids, outcomes, strict=True) if not outcome.committed]
-        if refused:
-            log.warning("imap %s: %s not committed by the pipeline, will retry", self.key, describe_uids(refused))
         return outcomes
 
     @staticmethod

@@ -79,8 +79,7 @@ class MaildirWatcher:
         outcomes = self.sink(raws, self.source)  # raises when nothing could be stored: all stay
         touched: set[Path] = set()
         for path, outcome in zip(kept, outcomes, strict=True):
-            if getattr(outcome, "committed", True):
-                touched |= self._done(path, bool(getattr(outcome, "quarantined", False)))
+            touched |= self._done(path, bool(getattr(outcome, "quarantined", False)))
         for directory in touched:
             sync_dir(directory)
         return len(kept)
