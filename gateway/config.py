@@ -303,6 +303,12 @@ class SlaSection:
     interim_every: float = key(0, check=NOT_NEGATIVE)
     auto_close_after: float = key(5, check=NOT_NEGATIVE)
     sweep_seconds: float = key(60, check=POSITIVE)
+    # One pass of the daemon's deadline sweep stops between complaints after this many seconds (the
+    # rest at once, in the next pass): a backlog never holds the main loop past WatchdogSec.
+    sweep_budget_seconds: float = key(5, check=POSITIVE)
+    # A complaint whose deadline actions fail this many passes in a row is skipped (a log line, an
+    # event, `gateway status`) until it changes; before that it is retried with a growing delay.
+    sweep_max_failures: int = key(5, check=at_least(1))
     due_end_of_day: bool = True  # unit "days": a due date is the end of the working day it falls on
 
 

@@ -7,13 +7,20 @@ from deadlines.planned_actions, and that key is unique, so a second sweep, a
 restarted daemon or another instance never sends the same reminder twice, and
 a daemon that was down catches up on start (the state lives in the database,
 not in `schedule`).
+
+A pass is bounded: with a budget it stops between complaints once the time is
+spent (the rest stay due and go first next pass). A complaint whose actions fail
+is not retried in the same pass: its cursor moves on by a growing delay, and after
+[sla] sweep_max_failures passes in a row it is skipped (cursor cleared, an event,
+a log line, counted by `gateway status`) until something changes it, so one bad
+complaint can neither stop the sweep nor keep it looping.
 """
 from __future__ import annotations
 
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable
 
 import peewee as pw
@@ -28,7 +35,9 @@ from gateway.desk.view import aware, naive
 from gateway.store.writer import SHARE, WriterShare
 
 log = logging.getLogger("gateway.sweep")
+SKIPPED_EVENT = "sweep_skipped"
 CHUNK = 10  # complaints per transaction: a step short enough for arriving mail to wait out (bench/wave.py)
+MAX_RETRY_DELAY = timedelta(hours=6)  # a failing complaint is tried at least this often until it is skipped
 
 
 @dataclass(frozen=True)
@@ -50,39 +59,65 @@ def sweep(policy: Policy, database: pw.Database, now: datetime, batch: int = 500
         ids = [c.id for c in Complaint.select(Complaint.id)
                .where(Complaint.next_action_at <= naive(now)).order_by(Complaint.next_action_at).limit(batch)]
         for start in range(0, len(ids), CHUNK):
+            chunk = ids[start:start + CHUNK]
             with share.background(database):
-                actions += sweep_chunk(policy, database, ids[start:start + CHUNK], now)
-            complaints += len(ids[start:start + CHUNK])
-            rest = start + CHUNK < len(ids) or len(ids) == batch
+                done, did = sweep_chunk(policy, database, chunk, now, ends)
+            complaints, actions = complaints + done, actions + did
+            rest = done < len(chunk) or start + CHUNK < len(ids) or len(ids) == batch
             if rest and ends is not None and time.monotonic() >= ends:
                 return SweepReport(complaints, actions, more=True)
         if len(ids) < batch:
             return SweepReport(complaints, actions)
 
 
-def sweep_chunk(policy: Policy, database: pw.Database, ids: list[int], now: datetime) -> int:
+def sweep_chunk(policy: Policy, database: pw.Database, ids: list[int], now: datetime,
+                ends: float | None = None) -> tuple[int, int]:
     """A few complaints per transaction (each action still happens once: its key is
-    unique); should one of them fail, the chunk is redone one by one so a single bad
-    complaint cannot hold back the others."""
+    unique), stopping between two once the monotonic clock passes `ends`; returns
+    (complaints handled, actions done). Should one of them fail, the chunk is redone one
+    by one, so a single bad complaint cannot hold back the others, and its failure is
+    recorded on it (_failed). Only a lost database connection propagates."""
     try:
         with write_transaction(database):
-            return sum(_due_actions(policy, complaint, now) for complaint in _lock_due(database, ids, now))
+            done = actions = 0
+            for complaint in _lock_due(database, ids, now):
+                if done and ends is not None and time.monotonic() >= ends:
+                    return done, actions  # the rest stay due: next pass
+                actions += _due_actions(policy, complaint, now)
+                done += 1
+            return len(ids), actions  # those no longer due (or another instance's) count as handled
     except CONNECTION_ERRORS:
         raise
-    except Exception:
+    except Exception as exc:
         if len(ids) == 1:
-            raise
-        return sum(_sweep_alone(policy, database, complaint_id, now) for complaint_id in ids)
+            _failed(policy, database, ids[0], now, exc)
+            return 1, 0
+    return len(ids), sum(sweep_chunk(policy, database, [complaint_id], now)[1] for complaint_id in ids)
 
 
-def _sweep_alone(policy: Policy, database: pw.Database, complaint_id: int, now: datetime) -> int:
-    try:
-        return sweep_chunk(policy, database, [complaint_id], now)
-    except CONNECTION_ERRORS:
-        raise
-    except Exception:
-        log.exception("deadline actions failed complaint_id=%s; retried at the next sweep", complaint_id)
-        return 0
+def _failed(policy: Policy, database: pw.Database, complaint_id: int, now: datetime, exc: Exception) -> None:
+    """Record a failed pass on the complaint: retried after a growing delay, or, the
+    [sla] sweep_max_failures-th time in a row, skipped until something changes it."""
+    sla = policy.config.sla
+    error = (f"{type(exc).__name__}: {exc}".splitlines() or [""])[0][:300]  # the traceback goes to the log
+    with write_transaction(database):
+        complaint = Complaint.get_or_none(Complaint.id == complaint_id)
+        if complaint is None:
+            return
+        failures = complaint.sweep_failures + 1
+        skipped = failures >= sla.sweep_max_failures
+        delay = min(timedelta(seconds=sla.sweep_seconds * 2 ** (failures - 1)), MAX_RETRY_DELAY)
+        retry_at = None if skipped else naive(now) + delay
+        Complaint.update(sweep_failures=failures, next_action_at=retry_at).where(Complaint.id == complaint_id).execute()
+        if skipped:
+            Event.create(complaint=complaint_id, at=naive(now), actor="scheduler", kind=SKIPPED_EVENT,
+                         detail=f"deadline actions failed {failures} times in a row ({error}); "
+                                "no reminder, escalation or notice until the complaint changes")
+    fields = {"complaint_id": complaint_id, "tracking": complaint.tracking, "failures": failures, "error": error}
+    if skipped:
+        log.error("deadline actions skipped after repeated failures", exc_info=exc, extra=fields)
+    else:
+        log.warning("deadline actions failed; retried later", exc_info=exc, extra={**fields, "retry_at": retry_at})
 
 
 def _lock_due(database: pw.Database, ids: list[int], now: datetime) -> list[Complaint]:
@@ -107,6 +142,8 @@ def _due_actions(policy: Policy, complaint: Complaint, now: datetime) -> int:
         log.info("deadline action", extra={"action": action.kind, "tracking": complaint.tracking})
         done += 1
     complaint.next_action_at = lookup.next_action_for(complaint, policy, after=now)
+    if complaint.sweep_failures:
+        complaint.sweep_failures = 0  # it works again
     complaint.save(only=complaint.dirty_fields)
     return done
 

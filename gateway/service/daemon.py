@@ -184,10 +184,10 @@ class Daemon:
         self.guarded("deadline sweep", "deadline sweep", self.sweep_some)
 
     def sweep_some(self) -> None:
-        """At most OUTBOX_RUN_SECONDS of the sweep; the main loop comes back for the rest
+        """At most [sla] sweep_budget_seconds of the sweep; the main loop comes back for the rest
         at once (a wave of thousands due yields to arriving mail, so it takes a while)."""
         self.sweep_more = sweep(self.runtime.policy, self.runtime.database, self.clock(),
-                                budget=OUTBOX_RUN_SECONDS).more
+                                budget=self.runtime.config.sla.sweep_budget_seconds).more
         if self.sweep_more:
             self.wake.set()
 

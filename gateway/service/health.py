@@ -82,6 +82,7 @@ class Health:
     outbox_held: int
     quarantined: int
     overdue: int
+    sweep_skipped: int = 0  # complaints the deadline sweep gave up on ([sla] sweep_max_failures)
 
     @property
     def ok(self) -> bool:
@@ -172,7 +173,9 @@ def read_health(now: datetime, heartbeat_seconds: float) -> Health:
         outbox_failed=OutgoingMail.select().where(OutgoingMail.state == "failed").count(),
         outbox_held=OutgoingMail.select().where(OutgoingMail.state == "held").count(),
         quarantined=Message.select().where(Message.state == "quarantined").count(),
-        overdue=Complaint.select().where(query.overdue_at(now)).count())
+        overdue=Complaint.select().where(query.overdue_at(now)).count(),
+        sweep_skipped=Complaint.select().where(Complaint.next_action_at.is_null() & (Complaint.sweep_failures > 0)
+                                               & (Complaint.status != "closed")).count())
 
 
 def _sources(stale_before: datetime) -> Iterable[SourceHealth]:
@@ -204,6 +207,9 @@ def render_text(health: Health) -> str:
     lines += [f"outbox: {health.outbox_pending} pending (oldest {when(health.outbox_oldest)}), "
               f"{health.outbox_failed} failed, {health.outbox_held} held",
               f"quarantined: {health.quarantined}", f"overdue complaints: {health.overdue}"]
+    if health.sweep_skipped:
+        lines.append(f"deadline sweep: {health.sweep_skipped} complaint(s) skipped after repeated failures "
+                     "(their events say why; any change to one tries it again)")
     return "\n".join(lines) + "\n"
 
 
@@ -216,6 +222,8 @@ METRICS: tuple[tuple[str, str, Callable[[Health], float]], ...] = (
     ("gateway_outbox_held", "outgoing mails held by storm protection", lambda h: h.outbox_held),
     ("gateway_quarantined_messages", "mails that could not be processed", lambda h: h.quarantined),
     ("gateway_overdue_complaints", "open complaints past their resolution date", lambda h: h.overdue),
+    ("gateway_sweep_skipped_complaints", "complaints whose deadline actions failed every pass, skipped",
+     lambda h: h.sweep_skipped),
 )
 SOURCE_METRICS: tuple[tuple[str, str, Callable[[SourceHealth], float | None]], ...] = (
     ("gateway_source_connected", "1 when the source is connected or listening", lambda s: float(s.connected)),

@@ -99,6 +99,11 @@ def _complaint_registrar(database: pw.Database) -> None:
     add_column_if_missing(database, Complaint, "registrar_name")
 
 
+def _complaint_sweep_failures(database: pw.Database) -> None:
+    """How many deadline passes in a row failed on a complaint: past [sla] sweep_max_failures it is skipped."""
+    add_column_if_missing(database, Complaint, "sweep_failures")
+
+
 def _outbox_claim_token(database: pw.Database) -> None:
     """Fences an outbox claim: only the worker holding the row's current token records its outcome."""
     add_column_if_missing(database, OutgoingMail, "claim_token")
@@ -122,6 +127,7 @@ STEPS: tuple[Step, ...] = (
     Step(4, "complaint.registered_by, complaint.registrar_name", _complaint_registrar),
     Step(5, "outgoing_mail.claim_token", _outbox_claim_token),
     Step(6, "message.packed: outgoing copies' text compressed", _packed_outgoing_copies),
+    Step(7, "complaint.sweep_failures", _complaint_sweep_failures),
 )
 
 

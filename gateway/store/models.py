@@ -75,6 +75,7 @@ class Complaint(BaseModel):
     delay_reason = pw.TextField(default="")
     last_interim_at = pw.DateTimeField(null=True)
     next_action_at = pw.DateTimeField(null=True, index=True)  # the sweep's indexed cursor
+    sweep_failures = pw.IntegerField(default=0)  # deadline passes in a row that failed on it (migrate step 7)
 
 
 class Message(BaseModel):
