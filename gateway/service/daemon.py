@@ -29,6 +29,7 @@ from gateway.ingest.pipeline import IngestOutcome
 from gateway.ingest.staff import staff_warnings
 from gateway.store.private import clean_stale_temp
 from gateway.service.runtime import Runtime
+from gateway.service.sources.imap import SinkUnavailable  # at start: lazily, the first mail waited ~90 ms for imapclient
 from gateway.service.sources.smtp import SmtpListener
 from gateway.jobs.sweep import sweep
 from gateway.service.upkeep import Upkeep
@@ -73,7 +74,6 @@ class Daemon:
 
     def ingest_batch(self, raws: Sequence[bytes], source: str) -> list[IngestOutcome]:
         """The sink every source calls; returns once every mail is durably stored (one transaction)."""
-        from gateway.service.sources.imap import SinkUnavailable
         try:
             with SHARE.foreground():  # the sweep and the outbox wait while a sender waits for us
                 outcomes = self.runtime.pipeline.ingest_batch(raws, source, self.clock())
