@@ -449,6 +449,15 @@ def load(path: Path | str | None = None) -> Config:
     return dataclasses.replace(values, base_dir=absolute.parent, source=absolute)
 
 
+def error_at(config: Config, key: str, message: str) -> ConfigError:
+    """A problem with a key found after loading (a listener that cannot bind), named like load()'s."""
+    try:
+        line = KeyLines(Path(config.source).read_text(encoding="utf-8")).line_of(key)
+    except OSError:
+        line = None
+    return ConfigError(config.source, key, message, line)
+
+
 def _one_zone(config: Config, builder: "_Builder") -> None:
     """Two business time zones would print a 17:30 Istanbul deadline as 18:30: refuse them."""
     main, alias = config.gateway.timezone, config.calendar.timezone
