@@ -1,9 +1,12 @@
 """gateway.toml -> frozen dataclasses.
 
 The schema *is* the dataclasses below: each section is a dataclass, each key a
-field with a type hint and (when optional) a default. One generic builder walks
-them, so adding a key means adding a field, and every error (unknown key, wrong
-type, missing key) names the dotted key and, where we can find it, the line.
+field with a type hint, (when optional) a default, and what its value may be
+(`key(choices=..., check=...)`: a host:port, an address, a zone...). One generic
+builder walks them, so adding a key means adding a field, and every error (unknown
+key, wrong type, missing key, a value `run` could not use) names the dotted key and
+its line (KeyLines, also used for the rules files). `check` and `run` load the same
+way, so what `check` passes `run` accepts.
 Relative paths resolve against the config file's own directory, so a config
 works the same whatever the working directory of the daemon.
 """
@@ -55,7 +58,10 @@ def key(default: Any = dataclasses.MISSING, *, choices: tuple[str, ...] = (), ch
 
 def optional(check: Check) -> Check:
     """`check`, or empty (the feature is off)."""
-    return lambda value: "" if value == "" else check(value) and f"{check(value)}, or empty (off)"
+    def empty_or(value: Any) -> str:
+        problem = "" if value == "" else check(value)
+        return f"{problem}, or empty (off)" if problem else ""
+    return empty_or
 
 
 def host_port(value: str) -> str:
@@ -464,13 +470,18 @@ def load(path: Path | str | None = None) -> Config:
     return dataclasses.replace(values, base_dir=absolute.parent, source=absolute)
 
 
+def line_of(config: Config, key: str) -> int | None:
+    """Where the loaded config sets `key` (inbound.maildir[1].path or inbound.maildir.1.path)."""
+    try:
+        text = Path(config.source).read_text(encoding="utf-8")
+    except OSError:
+        return None
+    return KeyLines(text).line_of(re.sub(r"\[(\d+)\]", r".\1", key))
+
+
 def error_at(config: Config, key: str, message: str) -> ConfigError:
     """A problem with a key found after loading (a listener that cannot bind), named like load()'s."""
-    try:
-        line = KeyLines(Path(config.source).read_text(encoding="utf-8")).line_of(key)
-    except OSError:
-        line = None
-    return ConfigError(config.source, key, message, line)
+    return ConfigError(config.source, key, message, line_of(config, key))
 
 
 def _one_zone(config: Config, builder: "_Builder") -> None:

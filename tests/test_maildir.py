@@ -142,6 +142,11 @@ def test_check_validates_the_new_keys(tmp_path):
     for words in ("blocker is not a directory", "is also storage.spool",
                   "must be a plain name", "must differ", "inbound.lmtp.listen: 127.0.0.1:2525 is also"):
         assert words in out, out
+    lines = config.read_text().splitlines()  # each problem at the line of its key
+    second_box = [n for n, text in enumerate(lines, 1) if text == "[[inbound.maildir]]"][1]
+    lmtp = lines.index('listen = "127.0.0.1:2525"', lines.index("[inbound.lmtp]")) + 1
+    assert f"gateway.toml:{second_box}: inbound.maildir[1]: processed_folder and quarantine_folder must differ" in out
+    assert f"gateway.toml:{lmtp}: inbound.lmtp.listen: " in out
     for bad in ('\n[inbound]\nspool_poll_seconds = 0\n', '\n[[inbound.maildir]]\npath = "x"\npoll_seconds = -1\n'):
         refused = gateway(write_config(tmp_path / "poll", extra=bad), "check", check=False)
         assert refused.returncode == 2 and b"poll_seconds: must be above 0" in refused.stderr  # the config's load

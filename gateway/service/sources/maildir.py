@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
+from gateway.config import line_of
 from gateway.service.spool import ensure, sync_dir
 
 log = logging.getLogger("gateway.maildir")
@@ -141,7 +142,9 @@ class MaildirWatcher:
 def config_problems(config) -> list[str]:
     """`gateway check`: the spool and each [[inbound.maildir]] can be written, folders are plain
     names, intervals positive, and no two sources share a directory or a listening address."""
-    where = f"{config.source}:0:"
+    def where(key: str) -> str:
+        return f"{config.source}:{line_of(config, key) or 0}:"
+
     problems: list[str] = []
     boxes = [("storage.spool", config.storage.spool, config.inbound.spool_poll_seconds, None)]
     boxes += [(f"inbound.maildir[{i}]", box.path, box.poll_seconds, box) for i, box in enumerate(config.inbound.maildir)]
@@ -149,22 +152,22 @@ def config_problems(config) -> list[str]:
     for key, value, poll, box in boxes:
         path = config.resolve(value).resolve()
         if path in seen:
-            problems.append(f"{where} {key}: {path} is also {seen[path]}: each Maildir is one source")
+            problems.append(f"{where(key)} {key}: {path} is also {seen[path]}: each Maildir is one source")
         seen[path] = key
         problem = _writable(path)
         if problem:
-            problems.append(f"{where} {key}: {path}: {problem}")
+            problems.append(f"{where(key)} {key}: {path}: {problem}")
         if not poll > 0:
-            problems.append(f"{where} {key}: poll_seconds must be above 0, not {poll}")
+            problems.append(f"{where(key)} {key}: poll_seconds must be above 0, not {poll}")
         if box is not None:
             for name in (box.processed_folder, box.quarantine_folder):
                 if not name or "/" in name or name.startswith(".") or name in ("new", "cur", "tmp"):
-                    problems.append(f"{where} {key}: folder {name!r} must be a plain name like \"Processed\"")
+                    problems.append(f"{where(key)} {key}: folder {name!r} must be a plain name like \"Processed\"")
             if box.processed_folder == box.quarantine_folder:
-                problems.append(f"{where} {key}: processed_folder and quarantine_folder must differ")
+                problems.append(f"{where(key)} {key}: processed_folder and quarantine_folder must differ")
     lmtp = config.inbound.lmtp.listen
     if lmtp and config.inbound.smtp.enabled and lmtp == config.inbound.smtp.listen:
-        problems.append(f"{where} inbound.lmtp.listen: {lmtp} is also inbound.smtp.listen")
+        problems.append(f"{where('inbound.lmtp.listen')} inbound.lmtp.listen: {lmtp} is also inbound.smtp.listen")
     return problems
 
 
