@@ -16,7 +16,7 @@ from gateway.desk import secret
 from gateway.outbound.enqueue import customer_thread, deliverable, queue
 from gateway.store.models import AttachmentRecord, Complaint, ComplaintSecret, Customer, Event, Message, OutgoingMail
 from gateway.mail.parse import Attachment
-from gateway.desk.plan import Plan
+from gateway.desk.plan import AWAITING_CONFIRMATION, Plan
 from gateway.outbound.sms import SMS_KINDS
 from gateway.desk.policy import Policy
 from gateway.desk.view import naive
@@ -71,6 +71,10 @@ def apply(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) -> Comp
             else:
                 queue(mail, complaint, now, policy.address, f"{incoming.sha256[:40]}:{mail.key}", thread)
     _bounces(plan, now)
+    if plan.release_held and complaint is not None:
+        OutgoingMail.update(state="queued", last_error="", next_attempt_at=naive(now)).where(
+            (OutgoingMail.complaint == complaint.id) & (OutgoingMail.state == "held")
+            & (OutgoingMail.last_error == AWAITING_CONFIRMATION)).execute()
     return complaint
 
 

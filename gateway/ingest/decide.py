@@ -49,7 +49,7 @@ def decide(inputs: Inputs, policy: Policy) -> Plan:
         return automatic(inputs, policy)
     if inputs.match.role == "new" and inputs.identity.is_staff:
         registered = register.staff_new(inputs.mail, inputs.forwarded, inputs.new_tracking, inputs.now, policy,
-                                        inputs.registered_before)
+                                        inputs.registered_before, unproven=inputs.identity.needs_proof)
         if registered is not None:
             return registered
     handler: Callable[[Inputs, Policy], Plan] = HANDLERS[inputs.match.role]

@@ -114,6 +114,13 @@ def _extend(s: Steering, arg: str) -> None:
                                params={"asked": asked.isoformat(), "new_date": new_due.isoformat()}))
 
 
+def _confirm(s: Steering, arg: str) -> None:
+    """A staff member, proven by replying to the desk's own mail, vouches for a complaint an
+    unauthenticated staff mail registered: the mails held for the customer go out."""
+    s.builder.set(release_held=True)
+    s.builder.event("confirmed", s.actor, "registration confirmed: mails held for the customer are sent")
+
+
 def _mode(mode: str) -> Callable[[Steering, str], None]:
     def set_mode(s: Steering, arg: str) -> None:
         s.mode = mode
@@ -131,6 +138,7 @@ COMMANDS: dict[str, Callable[[Steering, str], None]] = {
     "ask": _mode("ask"),
     "resolve": _mode("resolution"),
     "close": _mode("closed"),
+    "confirm": _confirm,
 }
 
 

@@ -56,7 +56,7 @@ def deliverable(mail: OutMail, staff: tuple[str, ...], staff_language: str) -> t
             f"The gateway would have sent them: {mail.kind}" + (f":\n\n{said}" if said else "."))
     if mail.params.get("secret"):
         text += f"\n\nTheir secret for following the complaint on the web portal: {mail.params['secret']}"
-    return tuple(OutMail("staff_notice", address, "staff", staff_language, threaded=False,
+    return tuple(OutMail("staff_notice", address, "staff", staff_language, threaded=False, hold=mail.hold,
                          key=f"{mail.key}:by-phone:{mail.kind}", params={"message": text}) for address in staff)
 
 
@@ -80,5 +80,5 @@ def queue(mail: OutMail, complaint: Complaint | None, now: datetime, gateway_add
         OutgoingMail, complaint=complaint, kind=mail.kind, language=mail.language, recipient=mail.recipient,
         audience=mail.audience, message_id=new_message_id(domain), in_reply_to=refs[-1] if refs else "",
         references=" ".join(refs), params={**mail.params, "facts": facts_of(complaint)} if complaint else mail.params,
-        dedupe_key=dedupe_key(mail, trigger),
-        state="queued", next_attempt_at=naive(now), created_at=naive(now))
+        dedupe_key=dedupe_key(mail, trigger), state="held" if mail.hold else "queued", last_error=mail.hold,
+        next_attempt_at=naive(now), created_at=naive(now))

@@ -38,6 +38,7 @@ from gateway.store.lease import database_clock
 from gateway.store.lookup import already_stored, customer_of
 from gateway.store.packing import PACKER
 from gateway.store.models import Complaint, Customer, Event, Message, OutgoingMail, write_transaction
+from gateway.desk.plan import AWAITING_CONFIRMATION
 from gateway.desk.policy import Policy
 from gateway.outbound.transports import PermanentFailure, TemporaryFailure, Transport
 from gateway.desk.view import aware, naive
@@ -237,6 +238,8 @@ class Outbox:
         attempts reset, after rendering it from its stored inputs (kind, language, params, the
         complaint) as the worker will: a template still broken leaves the row failed and says
         why. Returns "" when queued, else why not. A sent row is never sent again."""
+        if row.state == "held" and row.last_error == AWAITING_CONFIRMATION:
+            return "held until a staff member confirms the complaint (#confirm in a reply to the desk's notice)"
         if row.state not in RETRYABLE:
             return {"sent": "already sent; a sent mail is not sent again",
                     "queued": "already queued", "sending": "being sent now"}.get(row.state, f"state {row.state}")
@@ -275,6 +278,8 @@ class Outbox:
     def hold_reason(self, row: OutgoingMail, now: datetime) -> str:
         """Storm protection: a bouncing address or too many mails in a window."""
         limits = self.config.outbound
+        if row.audience in ("customer", "sms") and row.complaint_id and _awaiting_confirmation(row.complaint_id):
+            return AWAITING_CONFIRMATION  # released with the rest by #confirm
         if row.audience == "customer":
             if _bouncing(row.recipient):
                 return "recipient address is bouncing"
@@ -344,7 +349,8 @@ def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params:
         "message": params.get("message", ""),
         "reason": params.get("reason", "") or (complaint.delay_reason if complaint else ""),
         "new_date": when(datetime.fromisoformat(new_date)) if new_date else "",
-        "planned": bool(params.get("planned")),  # a delay notice for a date staff moved before it passed
+        "planned": bool(params.get("planned")),
+        "held": bool(params.get("held")),  # registered: the customer's mails wait for a staff #confirm  # a delay notice for a date staff moved before it passed
         "asked": params.get("asked", ""),
         "after_close": bool(params.get("after_close")),  # reopened by a reply to the closed complaint
         "reopen_days": policy.config.lifecycle.reopen_within_days,  # the day staff asked for (#extend) when it was not a business day
@@ -384,6 +390,13 @@ def _complaint(complaint_id: int) -> Complaint | None:
 def _history(complaint_id: int) -> list[Event]:
     return statements.select(Event, "history", [complaint_id],
                              lambda: Event.select().where(Event.complaint == complaint_id).order_by(Event.id))
+
+
+def _awaiting_confirmation(complaint_id: int) -> bool:
+    """The complaint's first mails still wait for a staff member's #confirm (see plan.AWAITING_CONFIRMATION)."""
+    return OutgoingMail.select(OutgoingMail.id).where(
+        (OutgoingMail.complaint == complaint_id) & (OutgoingMail.state == "held")
+        & (OutgoingMail.last_error == AWAITING_CONFIRMATION)).exists()
 
 
 def _bouncing(address: str) -> bool:
