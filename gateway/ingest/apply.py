@@ -117,7 +117,7 @@ def _complaint(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) ->
     if plan.create is None:
         statements.update(complaint)
     else:
-        complaint.id = statements.insert(Complaint, **complaint.__data__)
+        complaint.id = statements.insert(Complaint, **statements.values_of(complaint))
     _fill_customer(customer, plan, incoming)
     return complaint
 
@@ -128,10 +128,7 @@ def _customer(address: str, plan: Plan) -> Customer:
                               lambda: Customer.select().where(Customer.email == address).limit(1))
     if found:
         return found[0]
-    customer = Customer(email=address, **_fit(plan.customer))
-    customer.id = statements.insert(Customer, **customer.__data__)
-    customer._dirty.clear()
-    return customer
+    return statements.insert_instance(Customer(email=address, **_fit(plan.customer)))
 
 
 # The complaint's channel by the source its first mail came from.

@@ -202,9 +202,10 @@ def _auto_close(policy: Policy, complaint: Complaint, action: deadlines.Action, 
         Event.create(complaint=complaint, at=naive(now), actor="scheduler", kind="auto_close_held",
                      detail="the customer replied without a clear decision: not closed automatically")
         return
-    Event.create(complaint=complaint, at=naive(now), actor="scheduler", kind="status", from_status=complaint.status,
-                 to_status="closed", detail="no decision from the customer: closed automatically")
-    complaint.status, complaint.closed_at = "closed", naive(now)
+    change = lifecycle.check(complaint.status, "closed")  # only a resolved complaint has this clock
+    Event.create(complaint=complaint, at=naive(now), actor="scheduler", kind="status", from_status=change.from_status,
+                 to_status=change.to_status, detail="no decision from the customer: closed automatically")
+    complaint.status, complaint.closed_at = change.to_status, naive(now)
     _send(policy, complaint, OutMail("closed", complaint.customer.email, "customer", complaint.language),
           action, now)
 

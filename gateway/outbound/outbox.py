@@ -215,7 +215,7 @@ class Outbox:
     def mark(self, row: OutgoingMail, state: str, error: str, now: datetime) -> bool:
         """The row's outcome, written only while our claim is the row's current one (its
         token unchanged): False when another worker took the row over."""
-        token, before = row.claim_token, dict(row.__data__)
+        token, before = row.claim_token, statements.values_of(row)
         row.state, row.last_error, row.attempts = state, error, row.attempts + 1
         row.sent_at = naive(now) if state == "sent" else None
         if token is None:  # a row handed in without a claim (tests, tools): written as before
@@ -224,7 +224,7 @@ class Outbox:
         row.claim_token = None
         if statements.update(row, fence={"claim_token": token, "state": "sending"}) == 1:
             return True
-        row.__data__.update(before)  # still the claim we lost, not an outcome
+        statements.restore(row, before)  # still the claim we lost, not an outcome
         return False
 
     def lost(self, row: OutgoingMail) -> str:
@@ -362,7 +362,7 @@ def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params:
 
 def _as_it_was(complaint: Complaint, facts: dict[str, Any]) -> Complaint:
     """An unsaved copy of the row with the facts of the queueing time laid over it."""
-    copy = Complaint(**complaint.__data__)
+    copy = Complaint(**statements.values_of(complaint))
     for name, value in facts.items():
         if name.startswith("due_"):
             value = naive(datetime.fromisoformat(value)) if value else None

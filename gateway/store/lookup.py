@@ -88,7 +88,7 @@ def complaint_view(complaint: Complaint, staff_addresses: tuple[str, ...] = ()) 
 
 def customer_of(complaint: Complaint) -> Customer:
     """The complaint's customer, fetched once and kept on the complaint object."""
-    if "customer" not in complaint.__rel__:
+    if not statements.fetched(complaint, "customer"):
         complaint.customer = statements.select(
             Customer, "by_id", [complaint.customer_id, 1],
             lambda: Customer.select().where(Customer.id == complaint.customer_id).limit(1))[0]
