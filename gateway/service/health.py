@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -35,10 +33,6 @@ PENDING_OUTBOX = ("queued", "sending")
 
 Handed = TypeVar("Handed")  # raw bytes, or a list of them (the IMAP batch sink)
 Result = TypeVar("Result")
-
-
-def holder_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def source_name(kind: str, ident: str) -> str:

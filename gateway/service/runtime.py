@@ -17,7 +17,7 @@ from gateway.mail.language import LanguageDetector
 from gateway.store.migrate import open_database
 from gateway.desk.policy import Policy
 from gateway.store.private import restrict, sqlite_files
-from gateway.outbound.transports import MaildirTransport, SmtpTransport, Transport
+from gateway.outbound.transports import EmlFolderTransport, SmtpTransport, Transport
 
 if TYPE_CHECKING:
     from gateway.outbound.compose import Templates
@@ -96,4 +96,4 @@ def make_transport(config: Config) -> Transport:
     if config.outbound.transport == "smtp":
         smtp = config.outbound.smtp
         return SmtpTransport(smtp, os.environ.get(smtp.password_env, "") if smtp.password_env else "")
-    return MaildirTransport(config.resolve(config.outbound.maildir))
+    return EmlFolderTransport(config.resolve(config.outbound.maildir))
