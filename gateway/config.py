@@ -106,7 +106,7 @@ DATABASE = pattern(r"sqlite:///.+|postgres(ql)?://\S+", "sqlite:///path or postg
 POSITIVE, NOT_NEGATIVE = at_least(0, above=True), at_least(0)
 SECURITY = ("none", "starttls", "tls")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-PORT = lambda value: "" if 0 <= value < 65536 else "must be a port number 1..65535 (0: the usual one)"  # noqa: E731
+PORT = lambda value: "" if 0 <= value < 65536 else "must be a port number 1..65535 (0: the usual one)"
 
 
 def weekday(value: str) -> str:
