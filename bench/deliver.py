@@ -4,9 +4,12 @@ A daemon runs (`gateway run`, the shipped poll of the spool); each message is on
 `python3 -I -S gateway/service/spool.py --config FILE < message` (the Postfix `master.cf` line),
 timed like every other one-process-per-message row. A thread watches the outbox: the time
 from a `deliver` process's exit to the acknowledgement answering that message (its
-In-Reply-To) is the spool-to-acknowledgement latency (p50/p99 printed). Deliveries are
-spaced by --deliver-gap seconds, outside the timed processes, so the latency is that of
-mail arriving at that rate, not of a queue the harness built up.
+In-Reply-To) is the spool-to-acknowledgement latency (p50/p99 printed). After each process
+the harness waits, untimed, until the daemon has taken the mail and answered it (or sent
+nothing for a moment), and at least --deliver-gap seconds: the latency is that of a mail
+arriving at an idle desk, not of a queue the harness built up, and the daemon's work does
+not run beside the next timed process (bench/run.py takes the per-process systems in turn,
+message by message).
 
 No `main`: run it through bench/run.py (`--modes deliver`).
 """
@@ -26,6 +29,8 @@ from gatewaykit import DaemonProcess
 HEADER_BYTES = 8192
 QUIET_SECONDS = 1.5  # the outbox took nothing new for this long: the phase is settled
 SETTLE_LIMIT = 300.0
+ANSWER_LIMIT = 30.0  # the most one mail may take from the spool to its answer before the next is sent
+UNANSWERED = 0.5  # after the commit, how long a mail that gets no answer (a follow-up) is waited for
 
 
 def fast_command() -> list[str]:
@@ -112,7 +117,14 @@ class DeliverGateway:
         with file.open("rb") as handle:
             mid = (self.parser.parsebytes(handle.read(HEADER_BYTES))["Message-ID"] or "").strip().strip("<>")
         self.spooled.setdefault(mid, run.ended)
-        time.sleep(self.gap)
+        spool, taken_at = self.home / "storage" / "spool", None
+        while time.perf_counter() - run.ended < ANSWER_LIMIT:
+            if taken_at is None and not any(os.listdir(spool / sub) for sub in ("new", "cur")):
+                taken_at = time.perf_counter()  # committed: the answer, if any, follows at once
+            if mid in self.watch.seen or taken_at is not None and time.perf_counter() - taken_at > UNANSWERED:
+                break
+            time.sleep(0.002)
+        time.sleep(max(0.0, run.ended + self.gap - time.perf_counter()))
 
     def settle(self) -> list[str] | None:
         return None

@@ -40,7 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import closing
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import getaddresses
@@ -280,20 +280,19 @@ def score(entries: list[corpus.Entry], containers: dict[str, str], replies: list
             "replies_sent": sum(1 for r in replies if r.recipient in customers)}
 
 
-def ingest(system: System, mode: str, files: list[Path], phase: str, tally: Tally) -> None:
-    if mode == "batch":
-        tally.add(run_child(system.batch(files, phase)), f"{system.name} {phase}")
-        return
-    for file in files:
-        system.delivered(file, tally.add(run_child(system.single(), file), f"{system.name} {file.name}"))
+@dataclass
+class Run:
+    """One system in one mode through both phases: its processes' times and its settling."""
+
+    system: System
+    mode: str
+    work: Path
+    tally: Tally = field(default_factory=Tally)
+    settle: Tally = field(default_factory=Tally)
 
 
-def measure(system: System, mode: str, entries: list[corpus.Entry], corpus_dir: Path, work: Path) -> dict:
-    """Both phases for one system and mode; the table row."""
-    tally, settle = Tally(), Tally()
-    new = [corpus_dir / e.file for e in entries if e.kind == "new"]
-    ingest(system, mode, new, "new", tally)
-    settle_once(system, settle)
+def followup_files(system: System, entries: list[corpus.Entry], corpus_dir: Path, work: Path) -> list[Path]:
+    """The follow-ups with this system's designators and reply Message-IDs put in."""
     stored = system.containers()
     designators = {e.key: stored.get(e.message_id, "") for e in entries if e.kind == "new"}
     replies = reply_ids(entries, system.replies())
@@ -304,12 +303,40 @@ def measure(system: System, mode: str, entries: list[corpus.Entry], corpus_dir: 
         path = followup_dir / Path(e.file).name
         path.write_bytes(substitute((corpus_dir / e.file).read_bytes(), designators, replies))
         followups.append(path)
-    ingest(system, mode, followups, "followups", tally)
-    settle_once(system, settle)
+    return followups
+
+
+def measure(system: System, mode: str, entries: list[corpus.Entry], corpus_dir: Path, work: Path) -> dict:
+    """Both phases for one system and mode; the table row."""
+    return measure_together([Run(system, mode, work)], entries, corpus_dir)[0]
+
+
+def measure_together(runs: list[Run], entries: list[corpus.Entry], corpus_dir: Path) -> list[dict]:
+    """Both phases for several systems; their one-process-per-message runs take turns message
+    by message, so a shared machine's load, which changes over minutes, weighs on each alike."""
+    files = {id(run): [corpus_dir / e.file for e in entries if e.kind == "new"] for run in runs}
+    for phase in ("new", "followups"):
+        if phase == "followups":
+            files = {id(run): followup_files(run.system, entries, corpus_dir, run.work) for run in runs}
+        for run in (run for run in runs if run.mode == "batch"):
+            run.tally.add(run_child(run.system.batch(files[id(run)], phase)), f"{run.system.name} {phase}")
+        singles = [run for run in runs if run.mode != "batch"]
+        for position in range(len(files[id(singles[0])]) if singles else 0):
+            for run in singles:
+                file = files[id(run)][position]
+                run.system.delivered(file, run.tally.add(run_child(run.system.single(), file),
+                                                         f"{run.system.name} {file.name}"))
+        for run in runs:
+            settle_once(run.system, run.settle)
+    return [row(run, entries) for run in runs]
+
+
+def row(run: Run, entries: list[corpus.Entry]) -> dict:
+    system, tally, settle = run.system, run.tally, run.settle
     failures = tally.failures + settle.failures
-    return {"system": system.name, "mode": mode, "messages": len(entries), "wall_s": tally.wall,
+    return {"system": system.name, "mode": run.mode, "messages": len(entries), "wall_s": tally.wall,
             "msgs_per_s": len(entries) / tally.wall if tally.wall else 0.0,
-            "settle_s": settle.wall if system.settle() or mode == "deliver" else None,
+            "settle_s": settle.wall if system.settle() or run.mode == "deliver" else None,
             "peak_rss_mb": max(tally.max_rss_kb, settle.max_rss_kb) / 1024,
             **score(entries, system.containers(), system.replies()),
             "failures": failures[:20], "failed_processes": len(failures)}
@@ -323,12 +350,24 @@ def settle_once(system: System, settle: Tally) -> None:
     settle.wall += system.drain()
 
 
-def measure_deliver(home: Path, now: datetime, gap: float, entries: list[corpus.Entry], corpus_dir: Path) -> dict:
-    """The `deliver` row: `measure` with a daemon taking the spool, plus the latency figures."""
-    port = free_port()
-    with deliver.DeliverGateway(Gateway(home, now, smtp_port=port), port, gap) as system:
-        row = measure(system, "deliver", entries, corpus_dir, home)
-        return {**row, **system.latency()}
+def measure_per_process(modes: list[str], run_dir: Path, now: datetime, gap: float, peer: bool,
+                        entries: list[corpus.Entry], corpus_dir: Path) -> list[dict]:
+    """The one-process-per-message rows, taken together (measure_together): ours (`ingest`,
+    `deliver` into a running daemon's spool, with its latency figures) and Roundup's pipe."""
+    with ExitStack() as stack:
+        runs = []
+        if "per-message" in modes:
+            home = run_dir / "gateway-per-message"
+            runs.append(Run(Gateway(home, now), "per-message", home))
+        if "deliver" in modes:
+            home, port = run_dir / "gateway-deliver", free_port()
+            spool = stack.enter_context(deliver.DeliverGateway(Gateway(home, now, smtp_port=port), port, gap))
+            runs.append(Run(spool, "deliver", home))
+        for variant in peer_roundup.VARIANTS if peer else ():
+            home = run_dir / f"roundup-{variant}-per-message"
+            runs.append(Run(Roundup(home / "tracker", variant), "per-message", home))
+        rows = measure_together(runs, entries, corpus_dir)
+        return [{**row, **run.system.latency()} if run.mode == "deliver" else row for run, row in zip(runs, rows)]
 
 
 def parse_floor(corpus_dir: Path, n: int) -> dict:
@@ -396,9 +435,9 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"comma-separated, of {', '.join(MODES)} (default: all; Roundup runs per-message "
                              "whenever deliver or per-message is asked)")
     parser.add_argument("--no-per-process", action="store_true", help="the same as --modes batch")
-    parser.add_argument("--deliver-gap", type=float, default=0.1,
-                        help="seconds between two `deliver` processes (not timed): the arrival rate of the "
-                             "spool-to-acknowledgement latency")
+    parser.add_argument("--deliver-gap", type=float, default=0.0,
+                        help="at least this many seconds between two `deliver` processes (untimed); the next "
+                             "waits anyway until the daemon has answered the last")
     parser.add_argument("--work", type=Path, default=BENCH / "work")
     parser.add_argument("--results", type=Path, default=BENCH / "results")
     args = parser.parse_args(argv)
@@ -412,22 +451,19 @@ def main(argv: list[str] | None = None) -> int:
     corpus_dir = run_dir / "corpus"
     entries = corpus.write(corpus_dir, args.n, args.seed)
     now = corpus.START + timedelta(minutes=7 * (len(entries) + 1))
-    rows = [parse_floor(corpus_dir, len(entries))] if "batch" in modes else []
-    for mode in modes:
-        home = run_dir / f"gateway-{mode}"
-        if mode == "deliver":
-            rows.append(measure_deliver(home, now, args.deliver_gap, entries, corpus_dir))
-        else:
-            rows.append(measure(Gateway(home, now), mode, entries, corpus_dir, home))
+    rows = []
+    if "batch" in modes:
+        rows += [parse_floor(corpus_dir, len(entries)),
+                 measure(Gateway(run_dir / "gateway-batch", now), "batch", entries, corpus_dir, run_dir / "gateway-batch")]
     peer_version = None
     if not args.no_peer:
         peer_roundup.ensure_venv()
         peer_version = peer_roundup.version()
-        peer_modes = [m for m in ("batch", "per-message") if m in modes or m == "per-message" and "deliver" in modes]
-        for variant in peer_roundup.VARIANTS:
-            for mode in peer_modes:
-                home = run_dir / f"roundup-{variant}-{mode}"
-                rows.append(measure(Roundup(home / "tracker", variant), mode, entries, corpus_dir, home))
+        for variant in peer_roundup.VARIANTS if "batch" in modes else ():
+            home = run_dir / f"roundup-{variant}-batch"
+            rows.append(measure(Roundup(home / "tracker", variant), "batch", entries, corpus_dir, home))
+    if per_process := [m for m in modes if m != "batch"]:
+        rows += measure_per_process(per_process, run_dir, now, args.deliver_gap, not args.no_peer, entries, corpus_dir)
     ratio = ratios(rows)
     print(render(rows, ratio))
     stamp = datetime.now(timezone.utc)

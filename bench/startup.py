@@ -6,9 +6,10 @@ Each row is one command run --runs times, a 3 KB mail on stdin; the median and t
 wall time of the process (spawn included) are printed. The rows take the MTA line apart:
 the interpreter with and without `site` (whose .pth hooks run at every start), the imports
 the spool module avoids, the spool module as the README's `master.cf` line runs it, and
-`gateway deliver` through the package with `site`. Roundup's interpreter start (its venv,
-when bench/work/roundup-venv exists) shows the floor of the peer's process; its whole
-pipe is measured by `bench/run.py --modes deliver`. Figures are printed, never asserted.
+`gateway deliver` through the package with `site`. A plain venv's start with and without
+`site` (Roundup's, when bench/work/roundup-venv exists) shows what `site` costs where no
+.pth hooks were installed, and the floor of the peer's process; its whole pipe is
+measured by `bench/run.py --modes deliver`. Figures are printed, never asserted.
 """
 from __future__ import annotations
 
@@ -41,7 +42,8 @@ def rows(config: Path) -> list[tuple[str, list[str]]]:
         ("gateway deliver (python3 -m gateway)", [py, "-m", "gateway", "--config", str(config), "deliver"]),
     ]
     if ROUNDUP_PYTHON.exists():
-        found.append(("roundup's venv: python3 -c pass", [str(ROUNDUP_PYTHON), "-c", "pass"]))
+        found.append(("a plain venv (Roundup's): python3 -c pass", [str(ROUNDUP_PYTHON), "-c", "pass"]))
+        found.append(("a plain venv (Roundup's): -I -S -c pass", [str(ROUNDUP_PYTHON), "-I", "-S", "-c", "pass"]))
     return found
 
 

@@ -150,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `gateway list --json | head`: the reader has what it wanted
         sys.stderr.close()
         return 0
+    except ConfigError as exc:  # found at start: a listener that cannot bind
+        print(f"gateway: config error: {exc}", file=sys.stderr)
+        return cannot_start
     except Exception as exc:
         if args.command != "ingest":
             raise

@@ -44,13 +44,6 @@ class HasRouting(Protocol):
 
 
 @dataclass(frozen=True)
-class Contact:
-    name: str
-    phone: str
-    missing: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class Policy:
     config: Config
     rules: rulebook.Rules
@@ -152,10 +145,9 @@ class Policy:
     def commands(self, text: str, subject: str) -> staff_commands.CommandParse:
         return staff_commands.parse_commands(text, subject[:SUBJECT_CHARS])
 
-    def contact(self, mail: Mail, language: str = "") -> Contact:
-        found = contacts.extract_contact(mail.sender_name[:NAME_CHARS], mail.new_text[:CONTACT_CHARS],
-                                         mail.signature[:CONTACT_CHARS], self.phone_regions(language))
-        return Contact(found.name, found.phone, tuple(contacts.missing_contact_fields(found)))
+    def contact(self, mail: Mail, language: str = "") -> contacts.Contact:
+        return contacts.extract_contact(mail.sender_name[:NAME_CHARS], mail.new_text[:CONTACT_CHARS],
+                                        mail.signature[:CONTACT_CHARS], self.phone_regions(language))
 
     def phone_regions(self, language: str = "") -> tuple[str, ...]:
         """[gateway] phone_region, then the region of the complaint's language."""

@@ -14,7 +14,7 @@ import peewee as pw
 from gateway.config import Config
 from gateway.desk.policy import Policy
 from gateway.mail.language import LanguageDetector
-from gateway.outbound.transports import MaildirTransport, SmtpTransport, Transport
+from gateway.outbound.transports import EmlFolderTransport, SmtpTransport, Transport
 from gateway.store.archive import Archive
 from gateway.store.migrate import open_database
 from gateway.store.private import restrict, sqlite_files
@@ -96,4 +96,4 @@ def make_transport(config: Config) -> Transport:
     if config.outbound.transport == "smtp":
         smtp = config.outbound.smtp
         return SmtpTransport(smtp, os.environ.get(smtp.password_env, "") if smtp.password_env else "")
-    return MaildirTransport(config.resolve(config.outbound.maildir))
+    return EmlFolderTransport(config.resolve(config.outbound.maildir))

@@ -73,7 +73,7 @@ class SmtpListener:
                  data_size_limit: int = 50 * 1024 * 1024):
         host, _, port = listen.rpartition(":")
         cls = _LMTPController if lmtp else Controller
-        self.controller = cls(Handler(sink, lock, "lmtp" if lmtp else "smtp"), hostname=host or "127.0.0.1",
+        self.controller = cls(Handler(sink, lock, "lmtp" if lmtp else "smtp"), hostname=host.strip("[]") or "127.0.0.1",
                               port=int(port), data_size_limit=data_size_limit)
         self.listen = listen
 
