@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from gateway import config as config_module
-from gateway.store.models import Message
-from gateway.mail.parse import Unprocessable, parse
 from gateway.ingest.reader import BudgetReader, read_inline
+from gateway.mail.parse import Unprocessable, parse
 from gateway.service.runtime import Runtime
+from gateway.store.models import Message
 from gatewaykit import mail, write_config
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc)
