@@ -17,11 +17,11 @@ import pytest
 
 from gateway import config as config_module
 from gateway.outbound import outbox as outbox_module
+from gateway.outbound.outbox import Outbox
+from gateway.outbound.transports import EmlFolderTransport, unique_suffix
+from gateway.service.runtime import Runtime
 from gateway.store.lease import database_clock
 from gateway.store.models import Message, OutgoingMail
-from gateway.outbound.outbox import Outbox
-from gateway.service.runtime import Runtime
-from gateway.outbound.transports import EmlFolderTransport, unique_suffix
 from gatewaykit import DaemonProcess, gateway, mail, send_smtp, wait_for, write_config
 from servers import SmtpPeer, free_port
 

@@ -29,15 +29,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gateway.desk.business import BusinessCalendar
 from gateway.config import SmtpOutbound
 from gateway.config import load as load_config
-from gateway.store.models import Complaint, Customer, Event, JobRun
-from gateway.store.migrate import open_database
+from gateway.desk.business import BusinessCalendar
 from gateway.jobs.report import ComplaintFacts, Rate, build, compute, render_text
 from gateway.jobs.report_html import render_html
 from gateway.jobs.report_mail import mail_weekly_report, previous_week, weekly_due
 from gateway.outbound.transports import EmlFolderTransport, SmtpTransport, TemporaryFailure
+from gateway.store.migrate import open_database
+from gateway.store.models import Complaint, Customer, Event, JobRun
 from gatewaykit import gateway, write_config
 
 BAKU = ZoneInfo("Asia/Baku")

@@ -13,14 +13,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
-from gateway.desk import staffcommands as staff_commands
-from gateway.mail import contact as contacts
-from gateway.desk import deadlines, rulefiles, rules as rulebook
-from gateway.desk import intent as replies
-from gateway.desk.business import BusinessCalendar
 from gateway.config import Config
-from gateway.mail.language import LanguageDetector
+from gateway.desk import deadlines, rulefiles
+from gateway.desk import intent as replies
+from gateway.desk import rules as rulebook
+from gateway.desk import staffcommands as staff_commands
+from gateway.desk.business import BusinessCalendar
 from gateway.desk.view import ComplaintView
+from gateway.mail import contact as contacts
+from gateway.mail.language import LanguageDetector
 
 if TYPE_CHECKING:  # parsing (mail-parser, charset_normalizer) loads only where mail is read
     from gateway.mail.parse import Mail

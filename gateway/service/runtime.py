@@ -11,19 +11,19 @@ from typing import TYPE_CHECKING
 
 import peewee as pw
 
-from gateway.store.archive import Archive
 from gateway.config import Config
-from gateway.mail.language import LanguageDetector
-from gateway.store.migrate import open_database
 from gateway.desk.policy import Policy
-from gateway.store.private import restrict, sqlite_files
+from gateway.mail.language import LanguageDetector
 from gateway.outbound.transports import EmlFolderTransport, SmtpTransport, Transport
+from gateway.store.archive import Archive
+from gateway.store.migrate import open_database
+from gateway.store.private import restrict, sqlite_files
 
 if TYPE_CHECKING:
-    from gateway.outbound.compose import Templates
-    from gateway.outbound.outbox import Outbox
     from gateway.ingest.pipeline import Pipeline
     from gateway.ingest.reader import Reader
+    from gateway.outbound.compose import Templates
+    from gateway.outbound.outbox import Outbox
 
 
 class Runtime:

@@ -17,8 +17,8 @@ import schedule
 
 from gateway.jobs import report_mail, retention
 from gateway.service.health import MetricsServer, SourceBoard, read_health
-from gateway.store.lease import instance_name
 from gateway.service.runtime import Runtime
+from gateway.store.lease import instance_name
 
 log = logging.getLogger("gateway.upkeep")
 REPORT_CHECK_SECONDS = 300.0
