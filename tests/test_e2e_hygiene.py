@@ -388,3 +388,30 @@ def test_a_reply_to_the_resolution_that_reads_away_is_the_customers_decision(tmp
     data = show(config, tracking)
     assert data["status"] != "closed"
     assert sum(o["kind"] == "staff_update" for o in data["outgoing"]) >= 1
+
+
+@pytest.mark.parametrize("subject, body", [
+    ("Sifarişim çatdırılmadı", "Salam, sifarişim 3 həftədir çatdırılmadı. Zəhmət olmasa yoxlayın."),
+    ("Заказ не доставлен", "Здравствуйте, заказ так и не доставлен. Прошу вернуть деньги."),
+    ("Siparişim teslim edilemedi", "Merhaba, siparişim teslim edilemedi, lütfen yardımcı olun."),
+    ("Delivery failed twice", "Hello, the courier failed to deliver my order twice. Please help."),
+])
+def test_a_postmasters_own_complaint_is_registered_and_acknowledged(tmp_path, subject, body):
+    """postmaster@ is a person's mailbox: without machine evidence its mail is a complaint."""
+    config = write_config(tmp_path)
+    raw = mail(sender="postmaster@customer.example", subject=subject, body=body,
+               headers={"Return-Path": "<postmaster@customer.example>"})
+    line = gateway(config, "ingest", "--now", NOW, input=raw).stdout.decode()
+    assert line.split()[-1] == "customer", line
+    gateway(config, "tick", "--now", NOW)
+    tracking = line.split()[2]
+    kinds = sorted(o["kind"] for o in show(config, tracking)["outgoing"])
+    assert kinds == ["ack", "staff_new"]
+
+
+def test_a_daemons_null_sender_bounce_stays_a_bounce(tmp_path):
+    config = write_config(tmp_path)
+    raw = mail(sender="MAILER-DAEMON@mx.example.org", subject="Siparişim teslim edilemedi", body="x",
+               headers={"Return-Path": "<>"})
+    line = gateway(config, "ingest", "--now", NOW, input=raw).stdout.decode()
+    assert line.split()[-1] == "bounce", line

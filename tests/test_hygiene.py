@@ -59,10 +59,51 @@ def test_own_address_is_self_whatever_the_case() -> None:
     assert verdict(mail_bytes(sender="Desk <Care@Example.COM>")).kind == "self"
 
 
-@pytest.mark.parametrize("sender", ["MAILER-DAEMON@mx.example.org", "postmaster@example.org",
-                                    "Mail Delivery System <mailer-daemon@example.net>"])
-def test_daemon_senders(sender: str) -> None:
-    assert verdict(mail_bytes(sender=sender, subject="Hello")).kind == "bounce"
+DAEMONS = ["MAILER-DAEMON@mx.example.org", "postmaster@example.org", "Mail Delivery System <mailer-daemon@example.net>"]
+
+
+@pytest.mark.parametrize("sender", DAEMONS)
+@pytest.mark.parametrize("evidence", [
+    "Return-Path: <>\r\n", "Return-Path: \r\n", "Return-Path: <MAILER-DAEMON@mx.example.org>\r\n",
+    "X-Envelope-From: <>\r\n", "Auto-Submitted: auto-replied\r\n", "Auto-Submitted: auto-generated\r\n",
+    "X-Failed-Recipients: gone@example.org\r\n",
+])
+def test_daemon_senders_with_machine_evidence(sender: str, evidence: str) -> None:
+    assert verdict(mail_bytes(evidence, sender=sender, subject="Hello")).kind == "bounce"
+
+
+@pytest.mark.parametrize("sender", DAEMONS)
+def test_daemon_sender_returning_our_headers_in_the_text(sender: str) -> None:
+    body = ("Sorry, we were unable to deliver your message to the following address.\r\n\r\n"
+            "--- Below this line is a copy of the message.\r\n\r\n"
+            "Message-Id: <out.1@example.com>\r\nFrom: care@example.com\r\nSubject: ack\r\n")
+    assert verdict(mail_bytes(sender=sender, subject="Failure Notice", body=body)).kind == "bounce"
+
+
+POSTMASTER_COMPLAINTS = [  # a customer company's postmaster writes as a person; the subjects say "not delivered"
+    ("Sifarişim çatdırılmadı", "Salam, 3 həftədir sifarişim çatdırılmadı. Xahiş edirəm yoxlayın, sifariş 4411."),
+    ("Заказ не доставлен", "Здравствуйте, заказ 4411 так и не доставлен, курьер не пришёл. Верните деньги."),
+    ("Siparişim teslim edilemedi", "Merhaba, 4411 numaralı siparişim teslim edilemedi. Lütfen yardımcı olun."),
+    ("Undelivered order, returned mail from your courier",
+     "Hello, my order 4411 was never delivered: the delivery failed twice and your mail said 550 permanent error."),
+]
+
+
+@pytest.mark.parametrize("sender", ["Postmaster <postmaster@customer.example>", "postmaster@musteri.com.tr",
+                                    "MAILER-DAEMON@customer.example"])
+@pytest.mark.parametrize("subject, body", POSTMASTER_COMPLAINTS)
+@pytest.mark.parametrize("headers", ["", "Return-Path: <postmaster@customer.example>\r\n",
+                                     "Auto-Submitted: no\r\nIn-Reply-To: <out.1@example.com>\r\n"])
+def test_a_postmaster_writing_a_complaint_is_a_person(sender: str, subject: str, body: str, headers: str) -> None:
+    """Only machine evidence makes a daemon's From a bounce: not the address, not the words."""
+    result = verdict(mail_bytes(headers, sender=sender, subject=subject, body=body))
+    assert (result.automatic, result.kind) == (False, ""), result
+
+
+def test_a_postmaster_quoting_our_mail_is_a_person() -> None:
+    body = ("Your courier never came.\r\n\r\nOn Mon, 23 Nov 2026 at 10:00, care@example.com wrote:\r\n"
+            "> Message-ID: <out.1@example.com>\r\n> Your complaint was registered.\r\n")
+    assert not verdict(mail_bytes(sender="postmaster@customer.example", body=body)).automatic
 
 
 @pytest.mark.parametrize("subject", [

@@ -301,3 +301,87 @@ def test_forwarded_message_is_an_attachment_not_body() -> None:
     [attachment] = mail.attachments
     assert attachment.content_type == "message/rfc822" and attachment.filename.endswith(".eml")
     assert b"Message-ID: <old@x>" in attachment.payload
+
+
+# --- hostile sizes: the single-part reader, the part cap, overlong address headers ----------
+
+def _full_parser(monkeypatch: pytest.MonkeyPatch, raw: bytes):
+    """parse() as the stdlib's line-by-line parser alone would read it."""
+    import gateway.mail.parse as module
+    with monkeypatch.context() as patch:
+        patch.setattr(module, "_single_part", lambda raw: None)
+        return parse(raw)
+
+
+@pytest.mark.parametrize("raw", [
+    raw_mail(RU.encode("koi8-r"), charset="koi8-r"),
+    raw_mail(AZ.encode()),
+    raw_mail(base64.encodebytes(TR.encode()), charset="utf-8", cte=b"base64"),
+    raw_mail(base64.b64encode(RU.encode())[:-2], charset="utf-8", cte=b"base64"),  # bad padding
+    raw_mail(b"aGVs*bG8g\r\nd29y!bGQ=\r\n", cte=b"base64"),  # stray characters
+    raw_mail(b"Sifari=C5=9Fim gecikir=\r\n, k=C3=B6m=C9=99k edin.\r\n", charset="utf-8", cte=b"quoted-printable"),
+    raw_mail(b"begin 644 x\n#86)C\n`\nend\n", cte=b"x-uuencode"),
+    raw_mail(b"<p>Salam, <b>sifari\xc5\x9fim</b> gecikir</p>", ctype=b"text/html", charset="utf-8"),
+    raw_mail(b"%PDF-1.4 \x00\xff binary", ctype=b"application/pdf; name=x.pdf", cte=b"binary"),
+    raw_mail(AZ.encode()).replace(b"\r\n", b"\n"),
+    b"From MAILER-DAEMON Mon Mar  4 10:12:00 2024\n" + raw_mail(TR.encode()).replace(b"\r\n", b"\n"),
+    b"\r\n" + raw_mail(AZ.encode()),  # a blank first line ends the headers
+    raw_mail(AZ.encode()).replace(b"Subject: Complaint\r\n", b"Subject: Complaint\r\nwrapped without indent\r\n"),
+    raw_mail(AZ.encode()).replace(b"\r\n", b"\r"),  # bare CR line ends
+    raw_mail(b"Salam\r\n\r\n\r\n-- \r\nAysel\r\n"),
+    raw_mail(b""),
+])
+def test_single_part_mail_reads_as_the_full_parser_reads_it(monkeypatch: pytest.MonkeyPatch, raw: bytes) -> None:
+    try:
+        expected = _full_parser(monkeypatch, raw)
+    except Unprocessable as exc:
+        with pytest.raises(Unprocessable, match=str(exc)[:20]):
+            parse(raw)
+        return
+    found = parse(raw)
+    assert found == expected
+    assert [a.payload for a in found.attachments] == [a.payload for a in expected.attachments]
+
+
+def test_only_the_first_parts_of_a_mail_of_20000_parts_are_read() -> None:
+    from gateway.mail.parse import MAX_PARTS
+    part = b"--w\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nPart %d: my order is late.\r\n"
+    raw = (b"From: Aysel <aysel@example.az>\r\nTo: care@example.com\r\nSubject: wide\r\nMIME-Version: 1.0\r\n"
+           b'Content-Type: multipart/mixed; boundary="w"\r\n\r\n'
+           + b"".join(part % i for i in range(20_000)) + b"--w--\r\n")
+    mail = parse(raw)
+    assert mail.text.startswith("Part 0: my order is late.") and "Part 498:" in mail.text  # the multipart is part 1
+    assert "Part 500:" not in mail.text and "Part 19999" not in mail.text
+    assert f"more than {MAX_PARTS} MIME parts: only the first {MAX_PARTS} read" in mail.defects
+
+
+def test_a_mail_with_few_parts_and_many_dash_lines_is_read_whole() -> None:
+    lines = b"".join(b"--w is not our boundary but looks close %d\r\n" % i for i in range(3000))
+    raw = (b"From: Aysel <aysel@example.az>\r\nTo: care@example.com\r\nSubject: dashes\r\nMIME-Version: 1.0\r\n"
+           b'Content-Type: multipart/mixed; boundary="ww"\r\n\r\n--ww\r\nContent-Type: text/plain\r\n\r\n'
+           + lines + b"The end.\r\n--ww--\r\n")
+    mail = parse(raw)
+    assert mail.text.endswith("The end.") and not any("MIME parts" in d for d in mail.defects)
+
+
+def test_a_display_name_of_1_mb_is_cut_and_the_address_kept() -> None:
+    raw = raw_mail(b"My order is late.").replace(
+        b"From: Customer <Customer@Example.org>", b'From: "' + b"Aysel " * 180_000 + b'" <aysel@example.az>')
+    mail = parse(raw)
+    assert mail.sender == "aysel@example.az"
+    assert mail.sender_name.startswith("Aysel Aysel") and len(mail.sender_name) <= 1000
+    assert any("From header of" in d for d in mail.defects)
+
+
+@pytest.mark.parametrize("name", ["=?utf-8?b?" + base64.b64encode("Məmmədova ".encode()).decode() + "?= " * 5000,
+                                  "Ayşe, Fatma; (Leyla) " * 3000])
+def test_an_overlong_encoded_or_punctuated_name_keeps_its_address(name: str) -> None:
+    raw = raw_mail(b"Late.").replace(b"From: Customer <Customer@Example.org>", f"From: {name} <ali@example.az>".encode())
+    assert parse(raw).sender == "ali@example.az"
+
+
+def test_a_cc_of_20000_addresses_is_read_up_to_the_cap() -> None:
+    cc = ", ".join(f"p{i}@example.az" for i in range(20_000))
+    mail = parse(raw_mail(b"Late.", extra=f"Cc: {cc}\r\n".encode()))
+    assert mail.cc[:2] == ("p0@example.az", "p1@example.az") and 1000 < len(mail.cc) < 20_000
+    assert all(a.startswith("p") and a.endswith("@example.az") for a in mail.cc)

@@ -7,8 +7,8 @@ import peewee as pw
 import pytest
 
 from gateway.store import statements
-from gateway.store.models import Complaint, Customer, Message
 from gateway.store.migrate import open_database
+from gateway.store.models import Complaint, Customer, Message
 
 AT = datetime(2026, 11, 23, 10, 0)
 
@@ -50,7 +50,7 @@ def test_select_and_update_round_trip(database):
                                      status="registered", created_at=AT, updated_at=AT)
     for tracking in ("CC-2026-AAAA", "CC-2026-NONE"):
         found = statements.select(Complaint, "by_tracking", [tracking, 1],
-                                  lambda: Complaint.select().where(Complaint.tracking == tracking).limit(1))
+                                  lambda: Complaint.select().where(Complaint.tracking == tracking).limit(1))  # noqa: B023 (called before the loop moves on)
         assert [c.id for c in found] == ([complaint_id] if tracking.endswith("AAAA") else [])
     complaint = Complaint.get_by_id(complaint_id)
     complaint.status, complaint.priority = "in_progress", "high"

@@ -10,16 +10,16 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from gateway.ingest import digest
-from gateway.store import lookup, statements
 from gateway.desk import secret
-from gateway.outbound.enqueue import customer_thread, deliverable, queue
-from gateway.store.models import AttachmentRecord, Complaint, ComplaintSecret, Customer, Event, Message, OutgoingMail
-from gateway.mail.parse import Attachment
 from gateway.desk.plan import Plan
-from gateway.outbound.sms import SMS_KINDS
 from gateway.desk.policy import Policy
 from gateway.desk.view import naive
+from gateway.ingest import digest
+from gateway.mail.parse import Attachment
+from gateway.outbound.enqueue import customer_thread, deliverable, queue
+from gateway.outbound.sms import SMS_KINDS
+from gateway.store import lookup, statements
+from gateway.store.models import AttachmentRecord, Complaint, ComplaintSecret, Customer, Event, Message, OutgoingMail
 
 
 @dataclass(frozen=True)

@@ -26,12 +26,12 @@ from typing import Callable
 import peewee as pw
 
 from gateway.desk import deadlines, lifecycle
-from gateway.outbound.enqueue import deliverable, queue
-from gateway.store import lookup
-from gateway.store.models import CONNECTION_ERRORS, Complaint, Event, write_transaction
 from gateway.desk.plan import OutMail
 from gateway.desk.policy import Policy
 from gateway.desk.view import aware, naive
+from gateway.outbound.enqueue import deliverable, queue
+from gateway.store import lookup
+from gateway.store.models import CONNECTION_ERRORS, Complaint, Event, write_transaction
 from gateway.store.writer import SHARE, WriterShare
 
 log = logging.getLogger("gateway.sweep")

@@ -101,10 +101,14 @@ BULK_LOCALPART = re.compile(r"^(news(letters?)?|welcome|marketing|promo(tions?)?
 LIST_TAG_SUBJECT = re.compile(r"^\s*+(?:(?:re|aw|fwd?|ynt|cavab|ответ|отв)\s*+:\s*+)*+"
                               r"\[([a-z][a-z0-9]*+[._-][a-z0-9._-]++)\]", re.IGNORECASE)
 SUBJECT_SCAN = 2000  # characters of a subject the rules read: every signal sits at its start
-DAEMON_LOCALPARTS = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "maildaemon", "mailerdaemon"})
+NULL_ENVELOPE_LOCALPARTS = frozenset({"mailer-daemon", "mail-daemon", "maildaemon", "mailerdaemon"})
+DAEMON_LOCALPARTS = NULL_ENVELOPE_LOCALPARTS | {"postmaster"}
 AUTOREPLY_HEADERS = ("x-autoreply", "x-autorespond", "x-autoresponder", "x-mail-autoreply", "x-vacation")
 LIST_HEADERS = ("list-id", "list-unsubscribe", "list-post", "x-mailing-list", "mailing-list", "x-mailman-version")
 DSN_TYPES = frozenset({"message/delivery-status", "message/global-delivery-status"})
+# A returned original's headers: only delivery software attaches these (a person attaches whole mails).
+RETURNED_TYPES = frozenset({"text/rfc822-headers", "message/rfc822-headers", "message/global-headers"})
+RETURNED_SCAN = 64 * 1024  # characters of a daemon's text searched for a returned header block
 REPORT_TYPES = {"feedback-report": "abuse feedback report (ARF)",
                 "disposition-notification": "read receipt (MDN)"}
 
@@ -124,6 +128,15 @@ def _return_path_empty(ctx: _Context) -> bool:
     return bool(values) and values[0].strip() in ("<>", "")
 
 
+def _envelope_from_daemon(ctx: _Context) -> bool:
+    """The envelope sender, as the delivering MTA recorded it, is null or MAILER-DAEMON (some
+    MTAs write <> so): only delivery software sends from there. A postmaster envelope is a
+    person's (the postmaster's own mail carries it)."""
+    top = (ctx.mail.header_all("return-path") or ctx.mail.header_all("x-envelope-from") or ("x",))[0]
+    address = top.strip().strip("<>").strip()
+    return not address or address.split("@")[0].lower() in NULL_ENVELOPE_LOCALPARTS
+
+
 def _machine_sent(ctx: _Context) -> bool:
     """Machine evidence a non-delivery subject needs before it counts: the subject alone
     never decides ("Siparişim teslim edilemedi" is the commonest complaint there is)."""
@@ -137,6 +150,28 @@ def _machine_evidence(ctx: _Context) -> bool:
 
 def _sender_is_daemon(ctx: _Context) -> bool:
     return ctx.mail.sender.split("@")[0] in DAEMON_LOCALPARTS
+
+
+def _daemon_bounce(ctx: _Context) -> bool:
+    """A MAILER-DAEMON/postmaster From is a bounce only beside machine evidence. postmaster@
+    is a person's mailbox (RFC 5321 4.5.1: someone must read it), and the postmaster of a
+    customer's company writes complaints like anyone else; the From alone never decides."""
+    return _sender_is_daemon(ctx) and (
+        _envelope_from_daemon(ctx) or _auto_submitted(ctx) not in ("", "no")
+        or ctx.mail.content_type == "multipart/report" or ctx.mail.has_header("x-failed-recipients")
+        or _returns_mail(ctx))
+
+
+def _returns_mail(ctx: _Context) -> bool:
+    """The body carries a returned message: its headers attached as such or copied into the
+    text (a "Message-ID:" line at a line's start: mail clients quote no such line), or the
+    whole message attached under a non-delivery subject (either alone is a person's doing:
+    attaching a mail they forward, or writing "Undelivered order")."""
+    types = {a.content_type for a in ctx.mail.attachments}
+    return (bool(types & RETURNED_TYPES) or bool(_RETURNED_MESSAGE_ID.search(ctx.mail.text[:RETURNED_SCAN]))
+            or (bool(types & {"message/rfc822", "message/global"}) and _subject(ctx, BOUNCE_SUBJECTS))
+            or any(_RETURNED_MESSAGE_ID_BYTES.search(a.payload[:RETURNED_SCAN]) for a in ctx.mail.attachments
+                   if a.content_type.startswith("multipart/")))  # MIME too broken to split: its raw text
 
 
 def _has_dsn(ctx: _Context) -> bool:
@@ -158,7 +193,7 @@ def _list_conversation(ctx: _Context) -> bool:
     """List traffic without list headers: a list tag in the subject and not written to us.
     List names are lower case by habit; an upper-case tag ("[PRJ-OTH]") is a person's project tag."""
     tag = LIST_TAG_SUBJECT.match(ctx.mail.subject[:SUBJECT_SCAN])
-    return bool(tag) and not tag.group(1).isupper() and not _addressed_to_us(ctx)
+    return tag is not None and not tag.group(1).isupper() and not _addressed_to_us(ctx)
 
 
 def _subject(ctx: _Context, pattern: re.Pattern[str]) -> bool:
@@ -172,7 +207,7 @@ RULES: tuple[tuple[str, Test, str], ...] = (
     ("self", lambda c: c.mail.sender in c.own_addresses, "sender is one of our own addresses"),
     ("loop", lambda c: c.mail.has_header(c.loop_header), "our own loop header is present"),
     ("bounce", _has_dsn, "delivery status notification (multipart/report)"),
-    ("bounce", _sender_is_daemon, "sent by MAILER-DAEMON/postmaster"),
+    ("bounce", _daemon_bounce, "sent by MAILER-DAEMON/postmaster, with machine evidence"),
     ("bounce", lambda c: _machine_sent(c) and (_subject(c, BOUNCE_SUBJECTS) or c.mail.has_header("x-failed-recipients")),
      "automatic mail with a non-delivery subject"),
     ("autoreply", lambda c: _report_type(c) == "disposition-notification", REPORT_TYPES["disposition-notification"]),
@@ -220,6 +255,8 @@ _RECIPIENT_FIELD = re.compile(r"^(final|original)-recipient:", re.IGNORECASE | r
 _STATUS = re.compile(r"\b([245])\.\d{1,3}\.\d{1,3}\b")
 # Patterns over a bounce's text: a line's leading blanks never include line breaks and
 # every quantifier is possessive, so a text of blank lines or spaces costs one pass.
+_RETURNED_MESSAGE_ID = re.compile(r"^message-id:[ \t]*+<[^<>\s]++>", re.IGNORECASE | re.MULTILINE)
+_RETURNED_MESSAGE_ID_BYTES = re.compile(rb"^message-id:[ \t]*+<[^<>\s]++>", re.IGNORECASE | re.MULTILINE)
 _TEXT_MESSAGE_ID = re.compile(r"^[ \t]*+>?[ \t]*+message-id:\s*+(<[^<>\s]++>)", re.IGNORECASE | re.MULTILINE)
 # Failed recipients in plain-text bounces: Postfix/qmail "<a@b>: ...", Exim/Gmail indented lines.
 _TEXT_RECIPIENTS = (

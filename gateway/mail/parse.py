@@ -21,16 +21,20 @@ unprocessable: the text is decoded as well as possible and Mail.defects says so.
 """
 from __future__ import annotations
 
+import binascii
 import dataclasses
 import email
 import email.errors
 import email.header
 import email.message
+import email.parser
 import email.policy
 import email.utils
 import hashlib
+import itertools
 import logging
 import mimetypes
+import quopri
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -109,6 +113,7 @@ _BOM = b"\xef\xbb\xbf"
 # mail-parser's verdicts on its own decoding, which parse() does not use.
 _OWN_DEFECTS = ("CharsetDecodeDefect",)
 _HEADER_LINE = re.compile(rb"^(From |[\x21-\x39\x3b-\x7e]+:)")
+MAX_PARTS = 500  # MIME parts of one mail read (text, attachments); no person's mail has that many
 FILENAME_MAX = 150  # characters; leaves room under NAME_MAX for a hash prefix
 _FILENAME_RESERVED = re.compile(r'[<>:"/\\|?*]')
 
@@ -136,7 +141,7 @@ def parse(raw: bytes, languages: tuple[str, ...] = charsets.DEFAULT_LANGUAGES) -
 
 
 def _parse(raw: bytes, languages: tuple[str, ...]) -> Mail:
-    msg, repaired = _message(raw.removeprefix(_BOM))
+    msg, repaired, body_bytes = _message(raw.removeprefix(_BOM))
     envelope = _Envelope.read(msg, languages)
     if repaired:
         envelope.defects.append("header block repaired: continuation line without indentation")
@@ -146,7 +151,10 @@ def _parse(raw: bytes, languages: tuple[str, ...]) -> Mail:
     if not envelope.sender:
         raise Unprocessable("no usable From address")
     body = _Body(languages)
-    body.collect(msg)
+    body.collect(msg, body_bytes)
+    del body_bytes
+    if body.seen > MAX_PARTS:
+        body.notes.append(f"more than {MAX_PARTS} MIME parts: only the first {MAX_PARTS} read")
     text = body.text()
     new_text, quoted, signature = split_reply(text)
     raw_headers = tuple((k.lower(), v) for k, v in msg.raw_items())
@@ -186,16 +194,21 @@ def _is_delivery_report(msg: email.message.Message) -> bool:
     return return_path is not None and str(return_path).strip() == "<>"
 
 
-def _message(raw: bytes) -> tuple[email.message.Message, bool]:
+def _message(raw: bytes) -> tuple[email.message.Message, bool, bytes | None]:
     """The stdlib message tree; a header block broken by an unindented line is mended.
+    The third value is the body's payload bytes when _single_part read them (else None).
 
     Real MTAs and scripts write folded Received or Subject lines without the
     leading space; the stdlib then ends the header block there and the From
     line below it is lost, so a readable mail would be quarantined.
     """
+    single = _single_part(raw)
+    if single is not None:
+        return single[0], False, single[1]
+    raw = _first_parts(raw)
     msg = email.message_from_bytes(raw, policy=email.policy.compat32)
     if not any(isinstance(d, email.errors.MissingHeaderBodySeparatorDefect) for d in msg.defects):
-        return msg, False
+        return msg, False, None
     match = re.search(rb"\r?\n\r?\n", raw)
     head, rest = (raw[: match.start()], raw[match.start():]) if match else (raw, b"")
     lines = head.splitlines(keepends=True)
@@ -204,7 +217,82 @@ def _message(raw: bytes) -> tuple[email.message.Message, bool]:
               for i, line in enumerate(lines[: last + 1])]
     tail = lines[last + 1:]
     fixed = b"".join(mended) + (b"\n" + b"".join(tail) if tail else b"") + rest
-    return email.message_from_bytes(fixed, policy=email.policy.compat32), True
+    return email.message_from_bytes(fixed, policy=email.policy.compat32), True, None
+
+
+_BOUNDARY_PARAM = re.compile(rb'boundary[ \t]*+=[ \t]*+"?+([^"\s;]{1,200}+)', re.IGNORECASE)
+MAX_BOUNDARIES = 100  # distinct boundary parameters looked for by _first_parts
+MAX_DELIMITERS = 2 * MAX_PARTS + 2  # opening and closing delimiter lines of MAX_PARTS parts
+
+
+def _first_parts(raw: bytes) -> bytes:
+    """The mail up to the delimiter line after which no part would be read (MAX_PARTS).
+
+    The stdlib builds every part of a multipart mail, line by line, before anything
+    can skip one: 20,000 parts cost seconds. A boundary's delimiters are found with
+    bytes.count/find (C speed); past MAX_DELIMITERS of them the mail is cut at the
+    next one, and the parser meets a multipart whose last part is unclosed (a
+    defect, nothing more). Text lines never start with a boundary of an enclosing
+    multipart (that line would end the part), so only delimiters are counted.
+    The archived raw mail is never cut."""
+    boundaries = {m.group(1) for m in itertools.islice(_BOUNDARY_PARAM.finditer(raw), MAX_BOUNDARIES)}
+    marks = [b"\n--" + boundary for boundary in boundaries]
+    if sum(raw.count(mark) for mark in marks) <= MAX_DELIMITERS:
+        return raw
+    found: list[int] = []
+    for mark in marks:
+        at = -1
+        for _ in range(MAX_DELIMITERS + 1):
+            at = raw.find(mark, at + 1)
+            if at < 0:
+                break
+            found.append(at)
+    return raw[: sorted(found)[MAX_DELIMITERS]]
+
+
+_HEAD_END = re.compile(rb"\r?\n\r?\n")
+_DECODED_CTES = frozenset({"quoted-printable", "base64", "x-uuencode", "uuencode", "uue", "x-uue"})
+
+
+def _single_part(raw: bytes) -> tuple[email.message.Message, bytes | None] | None:
+    """A mail that is not multipart, read without the stdlib's line-by-line body parser.
+
+    The feed parser splits a body into lines and joins them again, and holds it
+    as a str with a surrogate per 8-bit byte; get_payload then turns it back
+    into bytes, splits base64 into lines and joins them again: for an 18 MB text
+    that was seconds and hundreds of MB for nothing, since a single part's
+    payload is simply the bytes after the header block. Only the header block
+    goes through the stdlib (the same parser, so the same headers and defects);
+    the body's bytes are decoded as get_payload(decode=True) would decode them
+    (uuencode and base64 with bad padding are left to it: set as the payload).
+    None (the full parser decides) for multipart and message/* mail, a header
+    block the stdlib ends early (a line that is no header: see _message), a
+    mail that opens with a blank line, or bare CR line ends.
+    """
+    match = _HEAD_END.search(raw)
+    if match is None or raw[:1] in (b"\n", b"\r"):
+        return None
+    head = raw[: match.start()]
+    if head.count(b"\r") != head.count(b"\r\n"):
+        return None
+    msg = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(head + b"\n")
+    if msg.get_content_maintype() in ("multipart", "message") or msg.is_multipart() \
+            or any(isinstance(d, email.errors.MissingHeaderBodySeparatorDefect) for d in msg.defects):
+        return None
+    body = memoryview(raw)[match.end():]
+    msg.set_payload("")
+    cte = str(msg.get("content-transfer-encoding", "")).lower()
+    if cte == "base64":
+        try:  # lenient like get_payload's: line breaks and stray characters skipped, in one pass
+            return msg, binascii.a2b_base64(body)
+        except binascii.Error:
+            pass  # bad padding: get_payload pads it and records the defect
+    elif cte == "quoted-printable":
+        return msg, quopri.decodestring(bytes(body))  # what get_payload does with these bytes
+    elif cte not in _DECODED_CTES:
+        return msg, bytes(body)
+    msg.set_payload(bytes(body).decode("ascii", "surrogateescape"))
+    return msg, None
 
 
 def _message_id(value: str) -> str:
@@ -264,10 +352,10 @@ class _Envelope:
 
     @classmethod
     def read(cls, msg: email.message.Message, languages: tuple[str, ...]) -> _Envelope:
-        defects: list[str] = []
+        defects: list[str] = _cap_address_headers(msg)
         analysis: _Analysis | None
         try:
-            analysis = _Analysis(msg)
+            analysis = _Analysis(_analysed_headers(msg))
             defects += [f"{ctype}: {text}" for group in analysis.defects
                         for ctype, texts in group.items() for text in texts
                         if not text.startswith(_OWN_DEFECTS)]
@@ -275,8 +363,9 @@ class _Envelope:
         except Exception as exc:  # a library bug must not lose the mail; stdlib suffices
             analysis = None
             defects.append(f"mail-parser failed ({type(exc).__name__}); stdlib used")
-            defects += [f"{p.get_content_type()}: {type(d).__name__}" for p in msg.walk() for d in p.defects]
             date = _stdlib_date(msg.get("Date", ""))
+        defects += [f"{part.get_content_type()}: {type(d).__name__}: {d.__doc__}"
+                    for part in itertools.islice(msg.walk(), MAX_PARTS) for d in part.defects]
         senders = _addresses(msg, "From", analysis, languages)
         if not senders:
             senders = _addresses(msg, "Sender", analysis, languages)
@@ -294,6 +383,52 @@ class _Envelope:
                    date=_aware(date), defects=defects)
 
 
+ADDRESS_HEADER_MAX = 32 * 1024  # characters of an address header parsed (To/Cc of ~1,500 addresses)
+NAME_KEEP = 1000  # characters of an overlong display name kept before its address
+_MAILBOX_HEADERS = frozenset({"from", "sender", "reply-to"})  # one mailbox each: the address ends them
+_ANALYSED = frozenset(ADDRESSES_HEADERS) | {"sender", "date", "resent-date"}
+_NAME_SPECIALS = str.maketrans("", "", '"\\()<>,;:@[]')
+
+
+def _cap_address_headers(msg: email.message.Message) -> list[str]:
+    """Overlong address headers cut before any parser reads them (a 1 MB display name cost
+    mail-parser and the stdlib seconds); each header's first occurrence, the one parse()
+    reads, is replaced. A mailbox header keeps its address and the start of its name; a
+    list keeps its whole addresses up to the cap. Returns the defects noting the cuts."""
+    notes = []
+    seen: set[str] = set()
+    for name, value in msg.raw_items():
+        key = name.lower()
+        if key in _ANALYSED and key not in seen and isinstance(value, str) and len(value) > ADDRESS_HEADER_MAX:
+            msg.replace_header(name, _capped(key, value))
+            notes.append(f"{name} header of {len(value)} characters cut to its first {ADDRESS_HEADER_MAX}")
+        seen.add(key)
+    return notes
+
+
+def _capped(name: str, value: str) -> str:
+    if len(value) <= ADDRESS_HEADER_MAX:
+        return value
+    angle = value.rfind("<")
+    if name in _MAILBOX_HEADERS and angle > len(value) - NAME_KEEP and value.find(">", angle) > 0:
+        words = value[:min(angle, NAME_KEEP)].translate(_NAME_SPECIALS).split()[:-1]  # the last may be cut
+        return " ".join(words) + " " + value[angle:].strip()
+    head = value[:ADDRESS_HEADER_MAX]
+    comma = head.rfind(",")
+    return head[:comma] if comma > 0 else head
+
+
+def _analysed_headers(msg: email.message.Message) -> email.message.Message:
+    """The headers mail-parser reads for parse() (addresses, dates), each capped: it also
+    parses every Received header and every occurrence of an address header, none of
+    which parse() uses, and 10,000 Received headers cost it most of a second."""
+    headers = email.message.Message(policy=email.policy.compat32)
+    for name, value in msg.raw_items():
+        if name.lower() in _ANALYSED:
+            headers[name] = _capped(name.lower(), value) if isinstance(value, str) else value
+    return headers
+
+
 class _Analysis(mailparser.MailParser):
     """mail-parser's forensic reading: defects, the date, the address headers.
 
@@ -304,6 +439,14 @@ class _Analysis(mailparser.MailParser):
     Should a release rename these hooks, they are simply not called: slower,
     same result.
     """
+
+    def parse(self) -> _Analysis:
+        """Only the header readings (_reset: addresses, dates, Received). MailParser.parse
+        then walks every part to decode its text and re-encode each attachment to base64,
+        which parse() does not use and which made mail of 20,000 parts cost seconds; the
+        parts' defects are read by _part_defects instead."""
+        self._reset()
+        return self
 
     def _make_mail(self, complete: bool = True) -> dict:
         return {}
@@ -386,8 +529,14 @@ class _Body:
         self.html: list[str] = []
         self.attachments: list[Attachment] = []
         self.notes: list[str] = []
+        self.seen = 0  # parts met, read or not
 
-    def collect(self, part: email.message.Message) -> None:
+    def collect(self, part: email.message.Message, payload: bytes | None = None) -> None:
+        """Sort `part` and its children; `payload`: the part's decoded bytes when known.
+        Past MAX_PARTS parts the rest are counted, not read (a defect says so)."""
+        self.seen += 1
+        if self.seen > MAX_PARTS:
+            return
         if part.get_content_maintype() == "message":
             self._attach(part, _message_bytes(part))
         elif part.is_multipart():
@@ -395,9 +544,9 @@ class _Body:
                 if isinstance(child, email.message.Message):
                     self.collect(child)
         elif self._is_body_text(part):
-            self._add_text(part)
+            self._add_text(part, payload)
         else:
-            self._attach(part, part.get_payload(decode=True) or b"")
+            self._attach(part, (part.get_payload(decode=True) or b"") if payload is None else payload)
 
     def text(self) -> str:
         """The plain text the author wrote; converted HTML when that is all there is."""
@@ -412,8 +561,9 @@ class _Body:
                 and disposition != "attachment"
                 and not (part.get_filename() and disposition != "inline"))
 
-    def _add_text(self, part: email.message.Message) -> None:
-        payload = part.get_payload(decode=True) or b""
+    def _add_text(self, part: email.message.Message, payload: bytes | None = None) -> None:
+        if payload is None:
+            payload = part.get_payload(decode=True) or b""
         declared = _param(part, "charset")
         decoded = charsets.decode(payload, declared, self.languages)
         if decoded.note:

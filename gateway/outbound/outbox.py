@@ -30,17 +30,17 @@ from typing import Any, Callable
 import peewee as pw
 
 from gateway.desk import history
+from gateway.desk.policy import Policy
+from gateway.desk.view import aware, naive
+from gateway.mail.contact import reachable
+from gateway.outbound.compose import Envelope, Rendered, Templates, build_message, format_date, sample_context
+from gateway.outbound.transports import PermanentFailure, TemporaryFailure, Transport
 from gateway.store import statements
 from gateway.store.archive import Archive
-from gateway.outbound.compose import Envelope, Rendered, Templates, build_message, format_date, sample_context
-from gateway.mail.contact import reachable
 from gateway.store.lease import database_clock
 from gateway.store.lookup import already_stored, customer_of
-from gateway.store.packing import PACKER
 from gateway.store.models import Complaint, Customer, Event, Message, OutgoingMail, write_transaction
-from gateway.desk.policy import Policy
-from gateway.outbound.transports import PermanentFailure, TemporaryFailure, Transport
-from gateway.desk.view import aware, naive
+from gateway.store.packing import PACKER
 from gateway.store.writer import SHARE
 
 log = logging.getLogger("gateway.outbox")
@@ -388,7 +388,7 @@ def _history(complaint_id: int) -> list[Event]:
 
 def _bouncing(address: str) -> bool:
     return bool(statements.tuples(Customer, "bouncing", [address, True, 1], lambda: Customer.select(Customer.id).where(
-        (Customer.email == address) & (Customer.bouncing == True)).limit(1)))  # noqa: E712 (SQL, not Python)
+        (Customer.email == address) & (Customer.bouncing == True)).limit(1)))
 
 
 def _sent_since(column: pw.Field, value: Any, since: datetime) -> int:

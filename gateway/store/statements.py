@@ -79,7 +79,7 @@ def insert_many(model: type[pw.Model], rows: Sequence[dict[str, Any]]) -> list[i
         params = [field.db_value(value) for field, value in row.items()]
 
         def build() -> pw.Query:
-            query = model.insert_many([tuple(row.values())], fields=fields)
+            query = model.insert_many([tuple(row.values())], fields=fields)  # noqa: B023 (called before the loop moves on)
             return query.returning(model._meta.primary_key) if returning else query
         sql = _cached(database, ("insert", model.__name__, returning), params, build)
         cursor = database.execute_sql(sql, params)
