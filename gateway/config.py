@@ -104,9 +104,10 @@ HH_MM = pattern(r"([01]\d|2[0-3]):[0-5]\d", "a time of day as HH:MM, e.g. 09:00"
 URL = pattern(r"https?://[^\s/]+(/\S*)?", "an http(s) URL, e.g. https://care.shop.example")
 DATABASE = pattern(r"sqlite:///.+|postgres(ql)?://\S+", "sqlite:///path or postgresql://user:pass@host:port/db")
 POSITIVE, NOT_NEGATIVE = at_least(0, above=True), at_least(0)
+HOST = pattern(r"[^\s/:\[\]]{1,253}|\[[0-9A-Fa-f:.]{2,45}\]", "a host name or address, without a port")
 SECURITY = ("none", "starttls", "tls")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-PORT = lambda value: "" if 0 <= value < 65536 else "must be a port number 1..65535 (0: the usual one)"  # noqa: E731
+PORT = lambda value: "" if 0 <= value < 65536 else "must be a port number 1..65535 (0: the usual one)"
 
 
 def weekday(value: str) -> str:
@@ -150,12 +151,15 @@ class GatewaySection:
     timezone: str = key("", check=optional(time_zone))
     default_language: str = key("en", choices=LANGUAGES)
     languages: tuple[str, ...] = key(LANGUAGES, choices=LANGUAGES)
-    tracking_prefix: str = key("CC", check=pattern(r"[A-Z]{1,8}", "1 to 8 capital letters A-Z, e.g. CC"))
+    tracking_prefix: str = key("CC", check=pattern(r"[A-Za-z][A-Za-z0-9]{0,7}",
+                                                   "a letter and up to 7 letters or digits, e.g. CC"))
     # accurate (~130 MB of models) | compact (~13 MB, weaker on short az/tr)
     language_detection: str = key("accurate", choices=("accurate", "compact"))
-    phone_region: str = key("AZ", check=pattern(r"[A-Z]{2}", "a two-letter region code like AZ or TR"))
-    read_seconds: float = key(20.0, check=POSITIVE)  # the daemon's budget for reading one mail (parse); over it: quarantined
-    read_memory_mb: int = key(1024, check=at_least(64))  # the reader process's heap limit; a mail needing more is quarantined
+    phone_region: str = key("AZ", check=pattern(r"[A-Za-z]{2}", "a two-letter region code like AZ or TR"))
+    # the daemon's budget for reading one mail (parse); over it: quarantined
+    read_seconds: float = key(20.0, check=POSITIVE)
+    # the reader process's heap limit; a mail needing more is quarantined
+    read_memory_mb: int = key(1024, check=at_least(64))
 
 
 @dataclass(frozen=True)
@@ -174,7 +178,7 @@ class SmtpInbound:
 
 @dataclass(frozen=True)
 class ImapInbound:
-    host: str = key(check=pattern(r"[^\s/:]+|\[[0-9A-Fa-f:.]+\]", "a host name or address, without a port"))
+    host: str = key(check=HOST)
     username: str = key(check=pattern(r".+", "a user name"))
     port: int = key(0, check=PORT)  # 0: the security's usual port (993, 143)
     security: str = key("tls", choices=SECURITY)
@@ -188,12 +192,14 @@ class ImapInbound:
     idle_timeout: float = key(25 * 60.0, check=POSITIVE)
     batch_size: int = key(100, check=POSITIVE)
     name: str = ""
-    lease_seconds: float = key(30.0, check=POSITIVE)  # several gateways on one database: failover time when the holder dies
+    # several gateways on one database: failover time when the holder dies
+    lease_seconds: float = key(30.0, check=POSITIVE)
 
 
 @dataclass(frozen=True)
 class LmtpInbound:
-    listen: str = key("", check=optional(host_port))  # "127.0.0.1:2424": an LMTP listener for the MTA's `lmtp:` transport
+    # "127.0.0.1:2424": an LMTP listener for the MTA's `lmtp:` transport
+    listen: str = key("", check=optional(host_port))
 
 
 @dataclass(frozen=True)
@@ -217,7 +223,7 @@ class InboundSection:
 
 @dataclass(frozen=True)
 class SmtpOutbound:
-    host: str = key("localhost", check=pattern(r"[^\s/:]+|\[[0-9A-Fa-f:.]+\]", "a host name or address, without a port"))
+    host: str = key("localhost", check=HOST)
     port: int = key(25, check=PORT)
     security: str = key("starttls", choices=SECURITY)
     username: str = ""
@@ -247,8 +253,10 @@ class OutboundSection:
 class LifecycleSection:
     """What a customer's late reply and repeated rejections do (README: "Complaint lifecycle")."""
 
-    reopen_within_days: int = key(30, check=NOT_NEGATIVE)  # a reply this many days after closing reopens it; later: a new, linked complaint
-    escalate_after_rejections: int = key(2, check=NOT_NEGATIVE)  # the Nth rejection escalates (external remedies); 0: never, review again
+    # a reply this many days after closing reopens it; later: a new, linked complaint
+    reopen_within_days: int = key(30, check=NOT_NEGATIVE)
+    # the Nth rejection escalates (external remedies); 0: never, review again
+    escalate_after_rejections: int = key(2, check=NOT_NEGATIVE)
 
 
 @dataclass(frozen=True)
@@ -263,9 +271,11 @@ class StaffSection:
     notify_per_sender_hour: int = key(3, check=NOT_NEGATIVE)
     # `#new` (a complaint taken by phone or in person): fields the staff member must give;
     # "contact" is an e-mail or a phone. Also: "patronymic", "staff_name".
-    intake_required: tuple[str, ...] = key(("contact", "name", "surname", "channel"),
-                                           choices=("contact", "name", "surname", "patronymic", "channel", "staff_name"))
-    language: str = key("", choices=("",) + LANGUAGES)  # the language of every mail to staff; empty: [gateway] default_language
+    intake_required: tuple[str, ...] = key(
+        ("contact", "name", "surname", "channel"),
+        choices=("contact", "name", "surname", "patronymic", "channel", "staff_name"))
+    # the language of every mail to staff; empty: [gateway] default_language
+    language: str = key("", choices=("",) + LANGUAGES)
 
 
 @dataclass(frozen=True)
@@ -321,7 +331,8 @@ class LoggingSection:
 @dataclass(frozen=True)
 class MetricsSection:
     listen: str = key("", check=optional(host_port))  # "127.0.0.1:9108": serve /metrics (Prometheus text); empty: off
-    heartbeat_seconds: float = key(10.0, check=POSITIVE)  # how often the daemon publishes its sources' state for `gateway status`
+    # how often the daemon publishes its sources' state for `gateway status`
+    heartbeat_seconds: float = key(10.0, check=POSITIVE)
 
 
 @dataclass(frozen=True)
@@ -333,7 +344,8 @@ class RetentionSection:
 @dataclass(frozen=True)
 class ReportSection:
     mail_to: str = key("", check=optional(email_address))  # weekly ISO 10002 report by mail; empty: off
-    weekday: str = key("mon", check=weekday)  # sent on this day (business time zone) about the previous Monday-to-Sunday week
+    # sent on this day (business time zone) about the previous Monday-to-Sunday week
+    weekday: str = key("mon", check=weekday)
     at: str = key("08:00", check=HH_MM)
 
 
@@ -342,14 +354,17 @@ class WebSection:
     """The customer portal (`gateway web`), a separate process sharing the database."""
 
     listen: str = key("127.0.0.1:8080", check=host_port)
-    public_url: str = key("", check=optional(URL))  # what mails link to, e.g. https://care.shop.example; empty: mails name no portal
+    # what mails link to, e.g. https://care.shop.example; empty: mails name no portal
+    public_url: str = key("", check=optional(URL))
     templates: str = key("templates/web", check=path)
-    secret_key_file: str = key("storage/web.key", check=path)  # signs session cookies; created on first start; share it between hosts
+    # signs session cookies; created on first start; share it between hosts
+    secret_key_file: str = key("storage/web.key", check=path)
     behind_proxy: bool = False  # trust one X-Forwarded-For/-Proto hop (a TLS reverse proxy in front)
     max_attachment_bytes: int = key(5 * 1024 * 1024, check=POSITIVE)
     attachment_types: tuple[str, ...] = key(("application/pdf", "image/jpeg", "image/png", "text/plain"),
                                             check=pattern(r"[a-z]+/[a-z0-9.+-]+", "a media type like application/pdf"))
-    lockout_failures: int = key(10, check=at_least(1))  # wrong number/secret pairs per client or per tracking number ...
+    # wrong number/secret pairs per client or per tracking number ...
+    lockout_failures: int = key(10, check=at_least(1))
     lockout_minutes: float = key(15.0, check=NOT_NEGATIVE)  # ... before the tracking form refuses them for this long
     threads: int = key(8, check=at_least(1))
 
@@ -447,6 +462,15 @@ def load(path: Path | str | None = None) -> Config:
     builder.check_words(values)
     absolute = path.resolve()
     return dataclasses.replace(values, base_dir=absolute.parent, source=absolute)
+
+
+def error_at(config: Config, key: str, message: str) -> ConfigError:
+    """A problem with a key found after loading (a listener that cannot bind), named like load()'s."""
+    try:
+        line = KeyLines(Path(config.source).read_text(encoding="utf-8")).line_of(key)
+    except OSError:
+        line = None
+    return ConfigError(config.source, key, message, line)
 
 
 def _one_zone(config: Config, builder: "_Builder") -> None:

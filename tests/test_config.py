@@ -206,3 +206,20 @@ def test_check_names_both_zone_keys(tmp_path):
     result = gateway(config, "check", check=False)
     err = result.stderr.decode()
     assert result.returncode != 0 and "calendar.timezone" in err and "gateway.timezone" in err
+
+
+def test_run_names_a_listen_address_it_cannot_bind_like_a_config_error(tmp_path):
+    """Valid in form, unusable on this machine (the port taken): `run` says which key, exit 2, no traceback."""
+    import socket
+
+    from gatewaykit import gateway, write_config
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = write_config(tmp_path, smtp_port=port)
+        result = gateway(config, "run", check=False, timeout=60)
+    err = result.stderr.decode()
+    line = next(n for n, t in enumerate(config.read_text().splitlines(), 1) if t.startswith("listen ="))
+    assert result.returncode == 2 and "Traceback" not in err, err
+    assert f"gateway.toml:{line}: inbound.smtp.listen: cannot listen on 127.0.0.1:{port}: " in err

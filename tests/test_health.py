@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 
 from gateway.config import ImapInbound
-from gateway.service.health import (MetricsServer, SourceBoard, prometheus_text, read_health, render_text)
-from gateway.store.models import Complaint, Customer, Message, OutgoingMail, SourceStatus
-from gateway.store.migrate import open_database
+from gateway.service.health import MetricsServer, SourceBoard, prometheus_text, read_health, render_text
 from gateway.service.sources.imap import ImapWatcher
 from gateway.service.sources.smtp import SmtpListener
+from gateway.store.migrate import open_database
+from gateway.store.models import Complaint, Customer, Message, OutgoingMail, SourceStatus
+from gateway.store.query import list_json
 from gatewaykit import gateway, mail, write_config
 from servers import free_port
 
@@ -98,6 +99,20 @@ def test_outbox_quarantine_and_overdue_counts(database):
     assert "gateway_overdue_complaints 1.0" in text and "gateway_quarantined_messages 1.0" in text
     data = health.as_json()
     assert data["outbox_oldest"] == "2026-11-23T05:30:00+00:00" and data["ok"] is False
+
+
+def test_overdue_is_what_list_overdue_lists(database):
+    """One definition: a complaint waiting for the customer (the clock paused), answered or
+    escalated is not overdue in `status` and /metrics either."""
+    customer = Customer.create(email="a@example.az")
+    for number, status in enumerate(("registered", "investigating", "waiting_customer", "resolved", "escalated",
+                                     "closed", "reopened")):
+        Complaint.create(tracking=f"CC-T-{number}", customer=customer, status=status,
+                         due_resolve=naive(T0 - timedelta(hours=1)), created_at=naive(T0 - timedelta(days=20)),
+                         updated_at=naive(T0))
+    listed = {row["status"] for row in list_json(overdue=True, now=T0)}
+    assert listed == {"registered", "investigating", "reopened"}
+    assert read_health(T0, heartbeat_seconds=10).overdue == len(listed)
 
 
 def test_prometheus_labels_are_escaped(database, listener):

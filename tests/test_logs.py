@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
-from gateway.service import logs
 from gateway.config import LoggingSection
+from gateway.service import logs
 
 
 @pytest.fixture
@@ -92,7 +92,7 @@ def test_an_exception_keeps_every_frame_on_one_line(capture, fmt):
 def test_a_field_named_like_a_record_attribute_is_refused_by_the_stdlib():
     """`extra` cannot overwrite a LogRecord attribute: such a call fails loudly in tests, not silently."""
     with pytest.raises(KeyError):
-        logging.getLogger("gateway.x").error("x", extra={"msg": "y"})
+        logging.getLogger("gateway.x").error("x", extra={"msg": "y"})  # noqa: G101 (the clash is what is tested)
 
 
 def test_dates_and_other_values_are_text(capture):
@@ -102,3 +102,20 @@ def test_dates_and_other_values_are_text(capture):
     logging.getLogger("gateway.sweep").info("deadline action", extra={"due": at, "uids": (1, 2), "path": object})
     data = json.loads(out.getvalue())
     assert data["due"] == "2026-12-04T18:00:00+00:00" and data["uids"] == [1, 2] and "object" in data["path"]
+
+
+def test_no_log_call_of_the_gateway_names_a_field_the_stdlib_refuses():
+    """A field named like a LogRecord attribute (name, module, process, ...) raises KeyError at the
+    moment of logging, in production, often on an error path: every literal extra= is checked here."""
+    import ast
+    from pathlib import Path
+    package = Path(__file__).resolve().parents[1] / "gateway"
+    found = []
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                for keyword in node.keywords:
+                    if keyword.arg == "extra" and isinstance(keyword.value, ast.Dict):
+                        found += [(path.name, k.value) for k in keyword.value.keys if isinstance(k, ast.Constant)]
+    assert len(found) > 40
+    assert [(file, name) for file, name in found if name in logs._STANDARD] == []

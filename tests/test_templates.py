@@ -300,7 +300,7 @@ def test_html_message_line_breaks_survive_escaping(env):
 class _TagBalance(HTMLParser):
     """Counts open/close tags so that a broken HTML template is caught."""
 
-    VOID = {"meta", "br", "img", "hr", "input", "link"}
+    VOID = frozenset({"meta", "br", "img", "hr", "input", "link"})
 
     def __init__(self) -> None:
         super().__init__()

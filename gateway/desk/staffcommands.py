@@ -17,11 +17,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable
 
-# The same names as lifecycle.py's statuses (no import: commands stay dependency-free).
-STATUSES: tuple[str, ...] = ("registered", "in_review", "investigating", "waiting_customer",
-                             "resolved", "closed", "reopened", "escalated")
-PRIORITIES: tuple[str, ...] = ("high", "normal", "low")
-LANGUAGES: tuple[str, ...] = ("az", "ru", "tr", "en")
+from gateway.config import LANGUAGES
+from gateway.desk.lifecycle import STATUSES
+from gateway.desk.rules import LEVELS as PRIORITIES
 
 _COMMAND_LINE = re.compile(r"^#([a-z][a-z_-]*)\b[ \t]*(.*)$", re.IGNORECASE)
 # A tag's value stops at the next "[" too: a subject of many "[a=" is read once, not once per tag.

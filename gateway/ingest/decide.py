@@ -11,19 +11,19 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Callable
 
-from gateway.mail import contact as contacts
 from gateway.desk import deadlines, lifecycle
-from gateway.ingest import register
-from gateway.ingest.digest import digest_mail
-from gateway.mail.forward import Forwarded, Unreadable, forward_subject
-from gateway.mail.hygiene import Verdict
-from gateway.ingest.match import Match
-from gateway.mail.parse import Mail
 from gateway.desk.plan import EventSpec, NewComplaint, OutMail, Plan, PlanBuilder
 from gateway.desk.policy import Policy
+from gateway.desk.view import ComplaintView
+from gateway.ingest import register
+from gateway.ingest.digest import digest_mail
+from gateway.ingest.match import Match
 from gateway.ingest.staff import Identity
 from gateway.ingest.steer import steer
-from gateway.desk.view import ComplaintView
+from gateway.mail import contact as contacts
+from gateway.mail.forward import Forwarded, Unreadable, forward_subject
+from gateway.mail.hygiene import Verdict
+from gateway.mail.parse import Mail
 
 
 @dataclass(frozen=True)

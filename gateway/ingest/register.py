@@ -19,14 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from gateway.mail import intake
+from gateway.desk.plan import AWAITING_CONFIRMATION, NewComplaint, OutMail, Plan, PlanBuilder
+from gateway.desk.policy import Policy
 from gateway.desk.staffcommands import Command
+from gateway.desk.view import ComplaintView
+from gateway.mail import intake
 from gateway.mail.contact import Contact, extract_contact, missing_contact_fields, phone_address, reachable
 from gateway.mail.forward import Forwarded, Unreadable, received_at
 from gateway.mail.parse import Mail
-from gateway.desk.plan import AWAITING_CONFIRMATION, NewComplaint, OutMail, Plan, PlanBuilder
-from gateway.desk.policy import Policy
-from gateway.desk.view import ComplaintView
 
 ALLOWED = frozenset({"priority", "category", "assign", "language", "note"})
 @dataclass(frozen=True)

@@ -8,17 +8,16 @@ error mail to the staff member: a half-applied reply is worse than none.
 from __future__ import annotations
 
 import dataclasses
-
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable
 
 from gateway.desk import lifecycle
-from gateway.ingest import relaytext
-from gateway.mail.parse import Mail
 from gateway.desk.plan import OutMail, Plan, PlanBuilder
 from gateway.desk.policy import Policy
 from gateway.desk.view import ComplaintView
+from gateway.ingest import relaytext
+from gateway.mail.parse import Mail
 
 MAX_EXTEND_DAYS = 366  # a promise further out is a typo (2062 for 2026), not a plan
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import charset_normalizer
 from charset_normalizer.md import mess_ratio
 
+from gateway.config import LANGUAGES
+
 # Legacy charsets customers of each language still send, most likely first.
 # Azerbaijani Latin has no 8-bit charset with "ə"; its mail is mostly UTF-8,
 # the rest comes from Turkish- or Cyrillic-configured machines.
@@ -58,7 +60,7 @@ CHARSET_ALIASES: dict[str, str] = {
 WEAK_LABELS = frozenset({"ascii", "cp1252", "iso8859-1", "iso8859-15"})
 
 FALLBACK_CHARSETS: tuple[str, ...] = ("utf-8", "windows-1252", "iso-8859-1")
-DEFAULT_LANGUAGES: tuple[str, ...] = ("az", "ru", "tr", "en")
+DEFAULT_LANGUAGES: tuple[str, ...] = LANGUAGES  # every language the gateway speaks
 
 # charset-normalizer treats the IPA-block "ə" as a suspicious script mix; for
 # Azerbaijani it is an ordinary letter, so it is scored as a plain "e".

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Callable
 
+from gateway.config import LANGUAGES
 from gateway.mail.forwarddate import parse_date
 from gateway.mail.parse import Mail, Unprocessable, parse
 from gateway.mail.quotes import split_reply
@@ -113,7 +114,7 @@ Result = Forwarded | Unreadable | None
 IsStaff = Callable[[str], bool]
 
 
-def find(mail: Mail, is_staff: IsStaff, languages: tuple[str, ...] = ("az", "ru", "tr", "en")) -> Result:
+def find(mail: Mail, is_staff: IsStaff, languages: tuple[str, ...] = LANGUAGES) -> Result:
     """The forwarded customer mail in a staff mail, Unreadable, or None when it forwards nothing.
     `is_staff` says which addresses are colleagues: a colleague's forward is followed to the customer."""
     attached = [a for a in mail.attachments if a.content_type in ("message/rfc822", "message/global")]

@@ -11,12 +11,12 @@ import uuid
 from datetime import datetime
 
 from gateway.desk import deadlines
-from gateway.store import statements
-from gateway.mail.contact import reachable
-from gateway.store.lookup import customer_message_ids, customer_of
-from gateway.store.models import Complaint, OutgoingMail
 from gateway.desk.plan import OutMail
 from gateway.desk.view import aware, naive
+from gateway.mail.contact import reachable
+from gateway.store import statements
+from gateway.store.lookup import customer_message_ids, customer_of
+from gateway.store.models import Complaint, OutgoingMail
 
 # The complaint's columns a mail shows; copied into the row when it is queued.
 FACT_COLUMNS = ("status", "priority", "category", "department", "assignee", "subject", "reject_count", "sensitive")

@@ -30,18 +30,18 @@ from typing import Any, Callable
 import peewee as pw
 
 from gateway.desk import history
-from gateway.store import statements
-from gateway.store.archive import Archive
-from gateway.outbound.compose import Envelope, Rendered, Templates, build_message, format_date, sample_context
-from gateway.mail.contact import reachable
-from gateway.store.lease import database_clock
-from gateway.store.lookup import already_stored, customer_of
-from gateway.store.packing import PACKER
-from gateway.store.models import Complaint, Customer, Event, Message, OutgoingMail, write_transaction
 from gateway.desk.plan import AWAITING_CONFIRMATION
 from gateway.desk.policy import Policy
-from gateway.outbound.transports import PermanentFailure, TemporaryFailure, Transport
 from gateway.desk.view import aware, naive
+from gateway.mail.contact import reachable
+from gateway.outbound.compose import Envelope, Rendered, Templates, build_message, format_date, sample_context
+from gateway.outbound.transports import PermanentFailure, TemporaryFailure, Transport
+from gateway.store import statements
+from gateway.store.archive import Archive
+from gateway.store.lease import database_clock
+from gateway.store.lookup import already_stored, customer_of
+from gateway.store.models import Complaint, Customer, Event, Message, OutgoingMail, write_transaction
+from gateway.store.packing import PACKER
 from gateway.store.writer import SHARE
 
 log = logging.getLogger("gateway.outbox")
@@ -216,7 +216,7 @@ class Outbox:
     def mark(self, row: OutgoingMail, state: str, error: str, now: datetime) -> bool:
         """The row's outcome, written only while our claim is the row's current one (its
         token unchanged): False when another worker took the row over."""
-        token, before = row.claim_token, dict(row.__data__)
+        token, before = row.claim_token, statements.values_of(row)
         row.state, row.last_error, row.attempts = state, error, row.attempts + 1
         row.sent_at = naive(now) if state == "sent" else None
         if token is None:  # a row handed in without a claim (tests, tools): written as before
@@ -225,7 +225,7 @@ class Outbox:
         row.claim_token = None
         if statements.update(row, fence={"claim_token": token, "state": "sending"}) == 1:
             return True
-        row.__data__.update(before)  # still the claim we lost, not an outcome
+        statements.restore(row, before)  # still the claim we lost, not an outcome
         return False
 
     def lost(self, row: OutgoingMail) -> str:
@@ -368,7 +368,7 @@ def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params:
 
 def _as_it_was(complaint: Complaint, facts: dict[str, Any]) -> Complaint:
     """An unsaved copy of the row with the facts of the queueing time laid over it."""
-    copy = Complaint(**complaint.__data__)
+    copy = Complaint(**statements.values_of(complaint))
     for name, value in facts.items():
         if name.startswith("due_"):
             value = naive(datetime.fromisoformat(value)) if value else None
@@ -401,7 +401,7 @@ def _awaiting_confirmation(complaint_id: int) -> bool:
 
 def _bouncing(address: str) -> bool:
     return bool(statements.tuples(Customer, "bouncing", [address, True, 1], lambda: Customer.select(Customer.id).where(
-        (Customer.email == address) & (Customer.bouncing == True)).limit(1)))  # noqa: E712 (SQL, not Python)
+        (Customer.email == address) & (Customer.bouncing == True)).limit(1)))
 
 
 def _sent_since(column: pw.Field, value: Any, since: datetime) -> int:

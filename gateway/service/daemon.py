@@ -22,17 +22,19 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 import schedule
 
 from gateway import config as config_module
-from gateway.store.lease import LeasedRunner, Leases, OutageLog, instance_name
-from gateway.store.models import CONNECTION_ERRORS
-from gateway.service.notify import SystemdNotifier
 from gateway.ingest.pipeline import IngestOutcome
 from gateway.ingest.staff import staff_warnings
-from gateway.store.private import clean_stale_temp
-from gateway.service.runtime import Runtime
-from gateway.service.sources.imap import SinkUnavailable  # at start: lazily, the first mail waited ~90 ms for imapclient
-from gateway.service.sources.smtp import SmtpListener
 from gateway.jobs.sweep import sweep
+from gateway.service.notify import SystemdNotifier
+from gateway.service.runtime import Runtime
+from gateway.service.sources.imap import (
+    SinkUnavailable,  # at start: lazily, the first mail waited ~90 ms for imapclient
+)
+from gateway.service.sources.smtp import SmtpListener
 from gateway.service.upkeep import Upkeep
+from gateway.store.lease import LeasedRunner, Leases, OutageLog, instance_name
+from gateway.store.models import CONNECTION_ERRORS
+from gateway.store.private import clean_stale_temp
 from gateway.store.writer import SHARE
 
 if TYPE_CHECKING:
@@ -95,14 +97,12 @@ class Daemon:
             sink = self.upkeep.board.track("smtp", config.inbound.smtp.listen, self.ingest, self.clock)
             listener = SmtpListener(config.inbound.smtp.listen, sink, self.ingest_lock,
                                     data_size_limit=config.storage.max_message_bytes * 2)
-            listener.start()
-            self.sources.append(listener)
+            self.start_listener(listener, "inbound.smtp.listen")
         if config.inbound.lmtp.listen:  # the MTA's `lmtp:` transport: per-recipient replies, no queue of ours
             sink = self.upkeep.board.track("lmtp", config.inbound.lmtp.listen, self.ingest, self.clock)
             listener = SmtpListener(config.inbound.lmtp.listen, sink, self.ingest_lock, lmtp=True,
                                     data_size_limit=config.storage.max_message_bytes * 2)
-            listener.start()
-            self.sources.append(listener)
+            self.start_listener(listener, "inbound.lmtp.listen")
         for mailbox in config.inbound.imap:
             from gateway.service.sources.imap import ImapWatcher, mailbox_key
             sink = self.upkeep.board.track("imap", mailbox_key(mailbox), self.locked_ingest_batch, self.clock)
@@ -116,6 +116,16 @@ class Daemon:
             self.watchers.append(watcher)
             self.threads.append(thread)
         self.start_maildirs()
+
+    def start_listener(self, listener: SmtpListener, key: str) -> None:
+        """A listener that cannot bind (a host that does not resolve, a port taken) stops the
+        start like a config error, naming the key and its line: exit 2, no traceback."""
+        try:
+            listener.start()
+        except OSError as exc:
+            raise config_module.error_at(self.runtime.config, key, f"cannot listen on {listener.listen}: "
+                                         f"{exc.strerror or exc}") from None
+        self.sources.append(listener)
 
     def start_maildirs(self) -> None:
         """The spool `gateway deliver` writes, and each [[inbound.maildir]]: one polling thread each."""
@@ -217,7 +227,14 @@ class Daemon:
         if removed:
             log.info("removed stale temporary files from the archive", extra={"count": removed})
         self.start_reader()
-        self.start_sources()
+        try:
+            self.start_sources()
+        except config_module.ConfigError:
+            self.stop_event.set()  # the watchers already started end; nothing was taken yet
+            self.stop_sources()
+            if self.reader is not None:
+                self.reader.close()
+            raise
         scheduler = schedule.Scheduler()
         scheduler.every(self.runtime.config.sla.sweep_seconds).seconds.do(self.sweep)
         scheduler.every(OUTBOX_SECONDS).seconds.do(self.deliver)

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -23,22 +21,18 @@ from typing import Any, TypeVar
 
 import peewee as pw
 
-from gateway.store.models import Complaint, Message, OutgoingMail, SourceStatus
 from gateway.desk.view import aware, naive
+from gateway.store import query
+from gateway.store.models import Complaint, Message, OutgoingMail, SourceStatus
 
 log = logging.getLogger("gateway.health")
 
 MISSED_BEATS = 3  # a source is stale after this many heartbeats without news
 FORGET_AFTER = timedelta(days=7)  # rows of daemons gone this long are dropped
-OVERDUE_EXCLUDED = ("closed", "resolved", "escalated")  # the same definition as `gateway list --overdue`
 PENDING_OUTBOX = ("queued", "sending")
 
 Handed = TypeVar("Handed")  # raw bytes, or a list of them (the IMAP batch sink)
 Result = TypeVar("Result")
-
-
-def holder_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def source_name(kind: str, ident: str) -> str:
@@ -173,8 +167,7 @@ def read_health(now: datetime, heartbeat_seconds: float) -> Health:
         outbox_failed=OutgoingMail.select().where(OutgoingMail.state == "failed").count(),
         outbox_held=OutgoingMail.select().where(OutgoingMail.state == "held").count(),
         quarantined=Message.select().where(Message.state == "quarantined").count(),
-        overdue=Complaint.select().where(Complaint.status.not_in(OVERDUE_EXCLUDED)
-                                         & (Complaint.due_resolve < naive(now))).count(),
+        overdue=Complaint.select().where(query.overdue_at(now)).count(),
         sweep_skipped=Complaint.select().where(Complaint.next_action_at.is_null() & (Complaint.sweep_failures > 0)
                                                & (Complaint.status != "closed")).count())
 
@@ -288,7 +281,7 @@ PAGES: dict[str, tuple[str, Callable[[Health], str]]] = {
 
 def _handler(health: Callable[[], Health], database: pw.Database) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server protocol
+        def do_GET(self) -> None:
             page = PAGES.get(self.path.split("?", 1)[0])
             if page is None:
                 self.send_error(404, "try /metrics or /status")
@@ -306,7 +299,7 @@ def _handler(health: Callable[[], Health], database: pw.Database) -> type[BaseHT
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        def log_message(self, format: str, *args: Any) -> None:
             log.debug("metrics request", extra={"request": format % args})
 
     return Handler

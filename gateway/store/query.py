@@ -13,10 +13,10 @@ from typing import Any
 import peewee as pw
 
 from gateway.config import Config
+from gateway.desk.view import naive
 from gateway.mail.contact import reachable
 from gateway.store.models import Complaint, Customer, Event, Message, OutgoingMail
 from gateway.store.packing import message_text
-from gateway.desk.view import naive
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -79,6 +79,16 @@ def outgoing_json(view: str = "unsent") -> list[dict[str, Any]]:
         "message_id": o.message_id} for o in rows]
 
 
+# Not overdue whatever the date: answered (resolved, closed), handed on (escalated), or waiting for
+# the customer (the clock is paused). The one definition for `list --overdue`, `status` and /metrics.
+NOT_OVERDUE = ("closed", "resolved", "escalated", "waiting_customer")
+
+
+def overdue_at(now: datetime) -> pw.ColumnBase:
+    """The complaints past their resolution date that are still ours to answer."""
+    return Complaint.status.not_in(NOT_OVERDUE) & (Complaint.due_resolve < naive(now))
+
+
 def list_json(status: str | None = None, overdue: bool = False, now: datetime | None = None) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     if status in (None, "quarantined") and not overdue:
@@ -91,6 +101,5 @@ def list_json(status: str | None = None, overdue: bool = False, now: datetime | 
     if status:
         query = query.where(Complaint.status == status)
     if overdue:
-        query = query.where(Complaint.status.not_in(("closed", "resolved", "escalated", "waiting_customer"))
-                            & (Complaint.due_resolve < naive(now)))
+        query = query.where(overdue_at(now))
     return [_summary(c) for c in query] + rows

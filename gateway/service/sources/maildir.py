@@ -116,7 +116,8 @@ class MaildirWatcher:
         except FileNotFoundError:
             return 0
         if removed:
-            log.info("maildir %s: removed %d file(s) left in tmp/ for over 36 hours", self.path, removed)
+            log.info("maildir: removed files left in tmp/ for over 36 hours", extra={"path": str(self.path),
+                                                                                    "count": removed})
         return removed
 
     def run(self, stop: threading.Event) -> None:
