@@ -18,9 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from gateway.mail.forward import Forwarded, Unreadable, find  # noqa: E402
-from gateway.mail.parse import Unprocessable, parse  # noqa: E402
-from realmail import CORPUS, manifest  # noqa: E402
+from gateway.mail.forward import Forwarded, Unreadable, find
+from gateway.mail.parse import Unprocessable, parse
+from realmail import CORPUS, manifest
 
 FORWARD_TAGS = frozenset({"forward", "rfc822-attached"})
 

@@ -14,9 +14,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from gateway.mail.hygiene import assess  # noqa: E402
-from gateway.mail.parse import Unprocessable, parse  # noqa: E402
-from realmail import CORPUS, manifest  # noqa: E402
+from gateway.mail.hygiene import assess
+from gateway.mail.parse import Unprocessable, parse
+from realmail import CORPUS, manifest
 
 AUTOMATIC_TAGS = frozenset({"autoreply", "bounce", "list", "arf", "mdn", "mail-loop", "null-return-path",
                             "precedence=bulk", "precedence=junk", "precedence=list",

@@ -22,8 +22,9 @@ REPO = BENCH.parent
 sys.path[:0] = [str(BENCH), str(REPO / "tests")]
 
 import corpus  # noqa: E402
-from gatewaykit import write_config  # noqa: E402
 from run import run_child  # noqa: E402
+
+from gatewaykit import write_config  # noqa: E402
 
 
 def write_mbox(home: Path, n: int, seed: int) -> tuple[Path, int]:

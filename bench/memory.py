@@ -42,12 +42,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "bench")]
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
 
+from soak import Load, rss_kb  # noqa: E402
+
 from gateway import config as config_module  # noqa: E402
 from gateway.service.daemon import Daemon  # noqa: E402
 from gateway.service.runtime import Runtime  # noqa: E402
 from gatewaykit import write_config  # noqa: E402
 from servers import free_port  # noqa: E402
-from soak import Load, rss_kb  # noqa: E402
 
 OUTBOX_EVERY, SWEEP_EVERY, REFRESH_EVERY = 40, 100, 500
 

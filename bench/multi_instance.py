@@ -36,6 +36,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 import corpus  # noqa: E402
+
 from gatewaykit import DaemonProcess, write_config  # noqa: E402
 from servers import PrivatePostgres, free_port  # noqa: E402
 

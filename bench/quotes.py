@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gateway.mail.htmltext import html_to_text  # noqa: E402
-from gateway.mail.quotes import split_reply  # noqa: E402
+from gateway.mail.htmltext import html_to_text
+from gateway.mail.quotes import split_reply
 
 UNITS = {
     "one long quoted line": lambda n: "> " + "a" * n,

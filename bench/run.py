@@ -54,6 +54,7 @@ sys.path[:0] = [str(BENCH), str(REPO / "tests"), str(REPO)]
 import corpus  # noqa: E402
 import deliver  # noqa: E402
 import peer_roundup  # noqa: E402
+
 from gatewaykit import write_config  # noqa: E402
 from servers import free_port  # noqa: E402
 

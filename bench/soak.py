@@ -42,12 +42,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "bench")]
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
 
+from wave import HIDDEN, WAVE_KINDS, Timings, prefill, send_one, summary  # noqa: E402
+
 from gateway import config as config_module  # noqa: E402
-from gateway.store.models import Complaint, Customer, Message, OutgoingMail  # noqa: E402
 from gateway.service.runtime import Runtime  # noqa: E402
+from gateway.store.models import Complaint, Customer, Message, OutgoingMail  # noqa: E402
 from gatewaykit import DaemonProcess, write_config  # noqa: E402
 from servers import PrivatePostgres, SmtpPeer, free_port  # noqa: E402
-from wave import HIDDEN, WAVE_KINDS, Timings, percentile, prefill, send_one, summary  # noqa: E402
 
 NEW = {  # language: (charsets, subject, body)
     "az": (("utf-8",), "Sifarişim gecikir", "Salam, sifarişim {n} on gündür çatdırılmayıb. Zəhmət olmasa kömək edin."),

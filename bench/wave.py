@@ -35,8 +35,8 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
 
 from gateway import config as config_module  # noqa: E402
-from gateway.store.models import Complaint, OutgoingMail  # noqa: E402
 from gateway.service.runtime import Runtime  # noqa: E402
+from gateway.store.models import Complaint, OutgoingMail  # noqa: E402
 from gatewaykit import DaemonProcess, mail, write_config  # noqa: E402
 from servers import free_port  # noqa: E402
 

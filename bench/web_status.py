@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from gatewaykit import gateway  # noqa: E402
-from servers import free_port  # noqa: E402
-from webkit import Client, PortalProcess, file_complaint, portal_config, track  # noqa: E402
+from gatewaykit import gateway
+from servers import free_port
+from webkit import Client, PortalProcess, file_complaint, portal_config, track
 
 
 def main() -> int:
@@ -67,7 +67,7 @@ def main() -> int:
         finally:
             portal.stop()
     latencies.sort()
-    p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
+    p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000
     print(f"status page: {len(latencies)} requests from {args.clients} clients in {elapsed:.1f} s: "
           f"{len(latencies) / elapsed:.0f} req/s; latency p50 {p(0.5):.1f} ms, p99 {p(0.99):.1f} ms, "
           f"max {latencies[-1] * 1000:.1f} ms; mean {statistics.mean(latencies) * 1000:.1f} ms; errors {errors[0]}")

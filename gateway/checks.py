@@ -10,13 +10,13 @@ from typing import Any
 
 import jinja2
 
+from gateway.config import Config
 from gateway.desk import rulefiles
+from gateway.desk.business import BusinessCalendar
 from gateway.desk.intent import read as read_reply
 from gateway.desk.rules import INTENTS, Rules
-from gateway.desk.business import BusinessCalendar
 from gateway.ingest.staff import staff_warnings
 from gateway.outbound.compose import Templates, sample_context
-from gateway.config import Config
 
 CUSTOMER_KINDS = ("ack", "status", "ask", "relay", "resolution", "delay", "interim", "closed", "reopened",
                   "remedies", "privacy", "stranger", "too_large")
@@ -41,7 +41,7 @@ def template_problems(config: Config) -> list[str]:
         kind, lang = path.name.split(".")[0], path.name.split(".")[1] if path.name.count(".") >= 2 else "?"
         env = templates.html_env if path.suffix == ".html" else templates.text_env
         told: list[tuple[str, str]] = []
-        context = {**sample_context(lang), "reply_word": lambda intent, word: told.append((intent, word)) or word}
+        context = {**sample_context(lang), "reply_word": lambda intent, word: told.append((intent, word)) or word}  # noqa: B023 (rendered before the loop moves on)
         try:
             text = env.get_template(path.name).render(context)
         except jinja2.TemplateSyntaxError as exc:
@@ -128,8 +128,8 @@ def run_checks(config: Config) -> int:
 
 
 def preview(runtime: Any, kind: str, lang: str, tracking: str = "") -> str:
-    from gateway.store.models import Complaint
     from gateway.outbound.outbox import mail_context
+    from gateway.store.models import Complaint
     if tracking:
         complaint = Complaint.get_or_none(Complaint.tracking == tracking.upper())
         if complaint is None:

@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from gateway import config as config_module
-from gateway.service import logs
 from gateway.config import Config, ConfigError
+from gateway.service import logs
 
 if TYPE_CHECKING:
     from gateway.mail.language import LanguageDetector
@@ -186,7 +186,7 @@ def cmd_web(runtime, args) -> int:
 
     from gateway.service.web.app import create_app
     app = create_app(runtime)
-    runtime.pipeline  # parse, rules and language models loaded before the first customer waits for them
+    runtime.pipeline  # noqa: B018 (the property loads them): parse, rules and language models loaded before the first customer waits for them
     host, port = runtime.config.web.listen.rsplit(":", 1)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     logging.getLogger("gateway.web").info("portal listening", extra={"listen": f"{host}:{port}"})

@@ -113,7 +113,7 @@ POSITIVE, NOT_NEGATIVE = at_least(0, above=True), at_least(0)
 HOST = pattern(r"[^\s/:\[\]]{1,253}|\[[0-9A-Fa-f:.]{2,45}\]", "a host name or address, without a port")
 SECURITY = ("none", "starttls", "tls")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-PORT = lambda value: "" if 0 <= value < 65536 else "must be a port number 1..65535 (0: the usual one)"  # noqa: E731
+PORT = lambda value: "" if 0 <= value < 65536 else "must be a port number 1..65535 (0: the usual one)"
 
 
 def weekday(value: str) -> str:

@@ -66,9 +66,7 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 unset PYTHONDONTWRITEBYTECODE
 export PYTHONPYCACHEPREFIX="${PYTHONPYCACHEPREFIX:-${TMPDIR:-/tmp}/care-gateway-pycache}"
 
-if [ "$fast" = yes ]; then
-  exec python3 -m pytest -m "not slow" "${args[@]}"
-fi
+[ "$fast" = no ] || args=(-m "not slow" "${args[@]}")
 # Tests run in parallel workers (pytest-xdist), one per core up to 4; each worker starts
 # its own private Dovecot and PostgreSQL. TEST_WORKERS=1 runs them in this one process.
 workers="${TEST_WORKERS:-$(nproc 2>/dev/null || echo 1)}"

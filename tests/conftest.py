@@ -19,10 +19,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from markers import mark_by_use  # noqa: E402
-
-from servers import (  # noqa: E402
-    PrivateDovecot, PrivatePostgres, SmtpPeer, make_self_signed_cert, postgres_bin, private_dir)
+from markers import mark_by_use
+from servers import PrivateDovecot, PrivatePostgres, SmtpPeer, make_self_signed_cert, postgres_bin, private_dir
 
 
 @pytest.fixture(scope="session")

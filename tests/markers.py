@@ -29,9 +29,8 @@ def _spawners() -> tuple[Any, ...]:
     """The process starters: the standard library's, the gateway's own children (its reader
     parses each mail in a child process, so a test driving it in-process is not a unit test),
     and the CLI run in-process for timelines (end to end, if without a new interpreter)."""
-    from gatewaykit import gateway_inline
-
     from gateway.ingest.reader import BudgetReader
+    from gatewaykit import gateway_inline
     return (*SPAWNERS, BudgetReader, gateway_inline)
 
 

@@ -225,7 +225,7 @@ class PrivateDovecot:
     def start(self) -> "PrivateDovecot":
         self.process = subprocess.Popen(
             ["dovecot", "-c", str(self.conf), "-F"],
-            stdout=subprocess.DEVNULL, stderr=open(self.dir / "stderr.log", "ab"))
+            stdout=subprocess.DEVNULL, stderr=open(self.dir / "stderr.log", "ab"))  # noqa: SIM115 (Dovecot writes to it as long as it runs)
         try:
             wait_until(lambda: self.process.poll() is not None or _greets(self.imap_port, b"* OK"),
                        START_TIMEOUT, "the Dovecot greeting")

@@ -6,8 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gateway.desk.business import BusinessCalendar
 from gateway.config import CalendarSection
+from gateway.desk.business import BusinessCalendar
 
 BAKU = ZoneInfo("Asia/Baku")
 ISTANBUL = ZoneInfo("Europe/Istanbul")

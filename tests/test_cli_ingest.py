@@ -71,6 +71,7 @@ def test_disk_full_exits_tempfail_and_the_retry_stores_the_mail(tmp_path):
 
     import subprocess
     import sys
+
     from gatewaykit import REPO
     result = subprocess.run([sys.executable, "-m", "gateway", "--config", str(config), "ingest", "--now", NOW],
                             input=big, capture_output=True, timeout=120, cwd=str(config.parent),

@@ -19,10 +19,10 @@ from typing import Callable
 import pytest
 
 from gateway import config as config_module
-from gateway.mail.parse import parse
 from gateway.desk.policy import Policy
-from gateway.ingest.steer import steer
 from gateway.desk.view import ComplaintView
+from gateway.ingest.steer import steer
+from gateway.mail.parse import parse
 from gatewaykit import write_config
 from realmail import CORPUS
 

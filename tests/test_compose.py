@@ -7,8 +7,7 @@ import email.policy
 import jinja2
 import pytest
 
-from gateway.outbound.compose import sample_context
-from gateway.outbound.compose import Envelope, Rendered, Templates, TemplateMissing, build_message
+from gateway.outbound.compose import Envelope, Rendered, TemplateMissing, Templates, build_message, sample_context
 from gatewaykit import REPO
 
 TEMPLATES = Templates(REPO / "templates" / "mail", "az")

@@ -211,6 +211,7 @@ def test_check_names_both_zone_keys(tmp_path):
 def test_run_names_a_listen_address_it_cannot_bind_like_a_config_error(tmp_path):
     """Valid in form, unusable on this machine (the port taken): `run` says which key, exit 2, no traceback."""
     import socket
+
     from gatewaykit import gateway, write_config
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -10,11 +10,11 @@ from typing import Iterator
 import pytest
 
 from gateway import config as config_module
+from gateway.outbound.outbox import CLAIM_BATCH
 from gateway.service import daemon as daemon_module
 from gateway.service.daemon import OUTBOX_MAX_DEFER, Daemon
-from gateway.store.models import OutgoingMail
-from gateway.outbound.outbox import CLAIM_BATCH
 from gateway.service.runtime import Runtime
+from gateway.store.models import OutgoingMail
 from gatewaykit import mail, write_config
 
 
@@ -88,6 +88,7 @@ def test_a_deadline_wave_is_swept_in_bounded_runs(daemon, monkeypatch):
     """Thousands due at once yield to arriving mail and take a while: one run stops at its
     budget and wakes the main loop for the rest, which comes back until none is due."""
     from datetime import datetime, timedelta, timezone
+
     from gateway.jobs import sweep as sweep_module
     from gateway.store.models import Complaint
     filed = datetime(2026, 11, 2, 8, 0, tzinfo=timezone.utc)

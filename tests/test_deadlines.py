@@ -9,11 +9,20 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from gateway import config
-from gateway.desk.business import BusinessCalendar
 from gateway.config import CalendarSection, SlaSection
+from gateway.desk.business import BusinessCalendar
 from gateway.desk.deadlines import (
-    STATUS_RULES, DeadlineSnapshot, DueDates, extended_resolve_due, initial_due, next_action_at,
-    planned_actions, remaining, resume, stage_due)
+    STATUS_RULES,
+    DeadlineSnapshot,
+    DueDates,
+    extended_resolve_due,
+    initial_due,
+    next_action_at,
+    planned_actions,
+    remaining,
+    resume,
+    stage_due,
+)
 from policies import adopt
 
 BAKU = ZoneInfo("Asia/Baku")

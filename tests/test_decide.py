@@ -6,13 +6,13 @@ from datetime import datetime, timezone
 import pytest
 
 from gateway import config as config_module
-from gateway.ingest.decide import Inputs, decide
-from gateway.mail.hygiene import Verdict
-from gateway.ingest.match import Match
-from gateway.mail.parse import parse
 from gateway.desk.policy import Policy
-from gateway.ingest.staff import Identity
 from gateway.desk.view import ComplaintView
+from gateway.ingest.decide import Inputs, decide
+from gateway.ingest.match import Match
+from gateway.ingest.staff import Identity
+from gateway.mail.hygiene import Verdict
+from gateway.mail.parse import parse
 from gatewaykit import write_config
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc)

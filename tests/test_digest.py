@@ -9,8 +9,8 @@ from typing import Iterator
 import pytest
 
 from gateway import config as config_module
-from gateway.store.models import Complaint, OutgoingMail
 from gateway.service.runtime import Runtime
+from gateway.store.models import Complaint, OutgoingMail
 from gatewaykit import mail, write_config
 
 NOW = datetime(2026, 11, 23, 6, 10, tzinfo=timezone.utc)

@@ -3,7 +3,8 @@ acknowledgement asked for them; a Turkish phone read in a Turkish complaint unde
 Azerbaijani phone_region."""
 from __future__ import annotations
 
-from email import message_from_bytes, policy as mail_policy
+from email import message_from_bytes
+from email import policy as mail_policy
 
 from gatewaykit import gateway, listing, mail, outgoing, show, write_config
 

@@ -137,7 +137,7 @@ def test_accept_closes_the_complaint(desk):
 
 
 def test_stranger_quoting_a_tracking_number_gets_a_new_linked_complaint(desk):
-    tracking, ack, _ = open_complaint(desk)
+    tracking, _ack, _ = open_complaint(desk)
     desk.send(mail(sender="nosy@example.org", subject=f"Re: [{tracking}] what is the status?", body="status"),
               "nosy@example.org")
     sent = desk.expect(2)

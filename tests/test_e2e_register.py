@@ -36,16 +36,21 @@ def ingest(config, raw: bytes, now: str = NOW) -> str:
     return line.split()[2]
 
 
-def gmail_forward(staff_lines: str = "", sender: str = "leyla@shop.test") -> bytes:
+# What our receiving server (authserv-id mx.shop.test) writes on a staff member's genuine mail.
+AUTH = {"Authentication-Results": "mx.shop.test; dkim=pass header.d=shop.test"}
+
+
+def gmail_forward(staff_lines: str = "", sender: str = "leyla@shop.test", headers: dict | None = None) -> bytes:
     body = (f"{staff_lines}\n\n---------- Forwarded message ---------\n"
             f"From: Aysel Məmmədova <{CUSTOMER}>\nDate: Mon, Nov 23, 2026 at 10:00 AM\n"
             f"Subject: Paltaryuyan maşın\nTo: <leyla@shop.test>\n\n{AZ_TEXT}\nTelefon: 050 123 45 67\n")
-    return mail(sender=sender, name="Leyla", subject="Fwd: Paltaryuyan maşın", body=body)
+    return mail(sender=sender, name="Leyla", subject="Fwd: Paltaryuyan maşın", body=body, headers=headers)
 
 
 def test_inline_forward_becomes_the_customers_complaint_and_the_conversation_is_theirs(tmp_path):
-    config = write_config(tmp_path)
-    tracking = ingest(config, gmail_forward("#priority high\n#assign orkhan@shop.test\nMüştəri zəng də edib."))
+    config = write_config(tmp_path, require_auth=True)
+    tracking = ingest(config, gmail_forward("#priority high\n#assign orkhan@shop.test\nMüştəri zəng də edib.",
+                                            headers=AUTH))
     data = show(config, tracking)
     assert data["customer"]["email"] == CUSTOMER and data["customer"]["name"] == "Aysel Məmmədova"
     assert data["customer"]["phone"] == "+994501234567"
@@ -84,8 +89,9 @@ def original_mail() -> EmailMessage:
 
 
 def test_attached_original_keeps_its_attachments_and_the_ack_answers_it(tmp_path):
-    config = write_config(tmp_path)
+    config = write_config(tmp_path, require_auth=True)
     outer = EmailMessage()
+    outer["Authentication-Results"] = AUTH["Authentication-Results"]
     outer["From"] = "leyla@shop.test"
     outer["To"] = "care@shop.test"
     outer["Subject"] = "FW: Стиральная машина протекает"
@@ -104,14 +110,14 @@ def test_attached_original_keeps_its_attachments_and_the_ack_answers_it(tmp_path
     assert ack["In-Reply-To"] == "<orig-42@example.az>" and ack["Content-Language"] == "ru"
 
 
-def new_mail(*lines: str, sender: str = "leyla@shop.test", text: str = AZ_TEXT) -> bytes:
-    return mail(sender=sender, subject="#new", body="\n".join(["#new", *lines, "", text]))
+def new_mail(*lines: str, sender: str = "leyla@shop.test", text: str = AZ_TEXT, headers: dict | None = None) -> bytes:
+    return mail(sender=sender, subject="#new", body="\n".join(["#new", *lines, "", text]), headers=headers)
 
 
 def test_phone_complaint_without_email_tells_the_staff_member_and_never_mails_the_customer(tmp_path):
-    config = write_config(tmp_path)
+    config = write_config(tmp_path, require_auth=True)
     tracking = ingest(config, new_mail("Telefon: 050 123 45 67", "Ad: Aysel", "Soyad: Məmmədova",
-                                       "Ata adı: Rauf qızı", "Kanal: zəng", "Əməkdaş: Leyla Həsənova"))
+                                       "Ata adı: Rauf qızı", "Kanal: zəng", "Əməkdaş: Leyla Həsənova", headers=AUTH))
     data = show(config, tracking)
     assert data["customer"] == {"email": None, "name": "Aysel Rauf qızı Məmmədova", "phone": "+994501234567",
                                 "bouncing": False}
@@ -124,7 +130,7 @@ def test_phone_complaint_without_email_tells_the_staff_member_and_never_mails_th
     assert tracking in text_of(registered) and "no e-mail" in text_of(registered)
     # a staff answer for this customer comes back to staff instead of vanishing
     ingest(config, mail(sender="leyla@shop.test", subject=f"Re: [{tracking}]", body="#resolve\nDəyişdirildi.",
-                        in_reply_to=registered["Message-ID"]), LATER)
+                        in_reply_to=registered["Message-ID"], headers=AUTH), LATER)
     gateway(config, "tick", "--now", LATER)
     later = sent(config)[len(out):]
     assert later and not [m for m in later if "invalid" in m["To"]]
@@ -133,9 +139,10 @@ def test_phone_complaint_without_email_tells_the_staff_member_and_never_mails_th
 
 
 def test_visit_complaint_with_email_acknowledges_the_customer(tmp_path):
-    config = write_config(tmp_path)
+    config = write_config(tmp_path, require_auth=True)
     tracking = ingest(config, new_mail("Email: Alice@Example.com", "Name: Alice", "Surname: Brown",
-                                       "Channel: visit", text="The kettle I bought here broke after a day."))
+                                       "Channel: visit", text="The kettle I bought here broke after a day.",
+                                       headers=AUTH))
     data = show(config, tracking)
     assert (data["customer"]["email"], data["channel"], data["language"]) == ("alice@example.com", "visit", "en")
     gateway(config, "tick", "--now", NOW)
@@ -255,10 +262,10 @@ def test_intake_required_patronymic_and_staff_name_are_enforced(tmp_path):
 
 
 def test_the_same_customer_mail_forwarded_twice_registers_once(tmp_path):
-    config = write_config(tmp_path)
-    first = ingest(config, gmail_forward("From Leyla"))
+    config = write_config(tmp_path, require_auth=True)
+    first = ingest(config, gmail_forward("From Leyla", headers=AUTH))
     again = gateway(config, "ingest", "--now", LATER, input=gmail_forward("Orkhan here, also got this",
-                                                                          sender="orkhan@shop.test"))
+                                                                          sender="orkhan@shop.test", headers=AUTH))
     assert f"processed {first} " in again.stdout.decode()
     assert [c["tracking"] for c in listing(config) if c["tracking"]] == [first]
     gateway(config, "tick", "--now", LATER)
@@ -267,3 +274,59 @@ def test_the_same_customer_mail_forwarded_twice_registers_once(tmp_path):
     notice, = to(out, "orkhan@shop.test")
     assert first in text_of(notice) and "registered already" in text_of(notice)
     assert any(e["kind"] == "forwarded_again" for e in show(config, first)["events"])
+
+
+# --- [staff] require_authentication = false: a staff From nothing vouched for -------------------
+
+def held_rows(config, tracking: str) -> list:
+    return [o for o in show(config, tracking)["outgoing"] if o["state"] == "held"]
+
+
+def test_a_forged_staff_forward_mails_no_customer_until_a_staff_member_confirms(tmp_path):
+    """Anyone can write From: leyla@shop.test. The complaint is registered (a real forward is not
+    lost) but the customer hears nothing; the notice goes to the real Leyla, whose #confirm in a
+    reply to it (proof of her mailbox) sends the acknowledgement."""
+    config = write_config(tmp_path)  # the shipped default: authentication off
+    tracking = ingest(config, gmail_forward("Müştəri zəng də edib."))
+    gateway(config, "tick", "--now", NOW)
+    out = sent(config)
+    assert not to(out, CUSTOMER)
+    held, = held_rows(config, tracking)
+    assert held["kind"] == "ack" and "#confirm" in held["error"]
+    registered, = to(out, "leyla@shop.test")
+    assert "NOT been told" in text_of(registered) and "#confirm" in text_of(registered)
+    # somebody else's "#confirm", not a reply to the desk's mail, confirms nothing
+    ingest(config, mail(sender="leyla@shop.test", subject=f"Re: [{tracking}]", body="#confirm"), LATER)
+    gateway(config, "tick", "--now", LATER)
+    assert not to(sent(config), CUSTOMER) and len(held_rows(config, tracking)) == 1
+    # the real Leyla replies to the desk's notice
+    ingest(config, mail(sender="leyla@shop.test", subject=f"Re: {registered['Subject']}", body="#confirm",
+                        in_reply_to=registered["Message-ID"]), LATER)
+    gateway(config, "tick", "--now", LATER)
+    ack, = to(sent(config), CUSTOMER)
+    assert tracking in ack["Subject"] and ack["Content-Language"] == "az"
+    assert held_rows(config, tracking) == []
+    assert any(e["kind"] == "confirmed" for e in show(config, tracking)["events"])
+
+
+def test_a_forged_new_closed_by_the_real_staff_member_never_reaches_the_customer(tmp_path):
+    config = write_config(tmp_path)
+    tracking = ingest(config, new_mail("Email: victim@example.org", "Name: Vic", "Surname: Tim", "Channel: visit",
+                                       text="Please send me your catalogue every day."))
+    gateway(config, "tick", "--now", NOW)
+    registered, = to(sent(config), "leyla@shop.test")
+    assert "#close" in text_of(registered)
+    ingest(config, mail(sender="leyla@shop.test", subject=f"Re: {registered['Subject']}", body="#close",
+                        in_reply_to=registered["Message-ID"]), LATER)
+    gateway(config, "tick", "--now", LATER)
+    assert show(config, tracking)["status"] == "closed"
+    assert not to(sent(config), "victim@example.org")  # neither the acknowledgement nor the closing mail
+    assert {o["kind"] for o in held_rows(config, tracking)} == {"ack", "closed"}
+
+
+def test_an_authenticated_staff_forward_acknowledges_at_once(tmp_path):
+    config = write_config(tmp_path, require_auth=True)
+    tracking = ingest(config, gmail_forward(headers=AUTH))
+    gateway(config, "tick", "--now", NOW)
+    assert to(sent(config), CUSTOMER) and held_rows(config, tracking) == []
+    assert "NOT been told" not in text_of(to(sent(config), "leyla@shop.test")[0])

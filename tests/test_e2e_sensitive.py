@@ -2,7 +2,8 @@
 warning goes once per complaint (through `gateway ingest` and `tick`)."""
 from __future__ import annotations
 
-from email import message_from_bytes, policy as mail_policy
+from email import message_from_bytes
+from email import policy as mail_policy
 
 from gatewaykit import gateway, listing, mail, outgoing, show
 from policies import adopt

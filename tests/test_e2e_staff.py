@@ -11,8 +11,8 @@ import pytest
 
 from gateway import config as config_module
 from gateway.ingest.staff import staff_warnings
-from gateway.store.models import Complaint, Event, OutgoingMail
 from gateway.service.runtime import Runtime
+from gateway.store.models import Complaint, Event, OutgoingMail
 from gatewaykit import mail, write_config
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc)

@@ -102,7 +102,9 @@ def test_portal_shows_the_policys_status_names(tmp_path):
 
 
 def test_the_turkish_desk_gets_turkish_staff_mail_whatever_the_customer_writes(tmp_path):
-    from email import message_from_bytes, policy as mail_policy
+    from email import message_from_bytes
+    from email import policy as mail_policy
+
     from gatewaykit import mail, outgoing
     cfg = adopt("policy-priority-1-3-5.toml", tmp_path, {"staff": {"notify": "desk@shop.example"}})
     gateway(cfg, "ingest", "--now", "2026-03-02T10:00:00+03:00", input=mail(

@@ -135,7 +135,7 @@ def test_inline_forward_of_each_client_and_language(client, lang):
 
 @pytest.mark.parametrize("lang", ("az", "ru", "tr", "en"))
 def test_outlook_web_html_only_forward(lang):
-    marker, labels = LABELS["outlook"][lang]
+    _marker, labels = LABELS["outlook"][lang]
     values = [f"{NAME[lang]} &lt;{CUSTOMER}&gt;", DATES["outlook"][lang], "Leyla &lt;leyla@shop.test&gt;",
               SUBJECT[lang]]
     rows = "<br>".join(f"<b>{label}:</b> {value}" for label, value in zip(labels, values))

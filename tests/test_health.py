@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from gateway.config import ImapInbound
-from gateway.service.health import (MetricsServer, SourceBoard, prometheus_text, read_health, render_text)
-from gateway.store.models import Complaint, Customer, Message, OutgoingMail, SourceStatus
-from gateway.store.migrate import open_database
-from gateway.store.query import list_json
+from gateway.service.health import MetricsServer, SourceBoard, prometheus_text, read_health, render_text
 from gateway.service.sources.imap import ImapWatcher
 from gateway.service.sources.smtp import SmtpListener
+from gateway.store.migrate import open_database
+from gateway.store.models import Complaint, Customer, Message, OutgoingMail, SourceStatus
+from gateway.store.query import list_json
 from gatewaykit import gateway, mail, write_config
 from servers import free_port
 

@@ -5,11 +5,10 @@ import re
 
 import pytest
 
-from gateway.desk import history
 from gateway.checks import CUSTOMER_KINDS
-from gateway.outbound.compose import sample_context
-from gateway.outbound.compose import Templates
+from gateway.desk import history
 from gateway.desk.lifecycle import STATUSES
+from gateway.outbound.compose import Templates, sample_context
 from gatewaykit import REPO
 
 LANGUAGES = ("az", "ru", "tr", "en")

@@ -15,10 +15,18 @@ from typing import Callable, Iterator, Sequence
 import pytest
 
 from gateway.config import ImapInbound
-from gateway.store.migrate import open_database
 from gateway.service.sources.imap import (
-    CatchUpReport, CheckpointStore, ImapSetupError, ImapWatcher, SinkUnavailable, WatcherTuning, backoff_delay,
-    mailbox_key, read_password)
+    CatchUpReport,
+    CheckpointStore,
+    ImapSetupError,
+    ImapWatcher,
+    SinkUnavailable,
+    WatcherTuning,
+    backoff_delay,
+    mailbox_key,
+    read_password,
+)
+from gateway.store.migrate import open_database
 from servers import FreezableProxy, PrivateDovecot, make_mail, wait_until
 
 FAST = WatcherTuning(keepalive=40.0, socket_timeout=10.0, backoff_base=0.1, backoff_cap=0.5, retry_delay=0.2)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import mailbox
 from datetime import datetime, timezone
 
-from gatewaykit import gateway, listing, mail, outgoing, show, write_config
 from gateway.jobs.importer import message_date
+from gatewaykit import gateway, listing, mail, outgoing, show, write_config
 
 NOW = "2026-11-30T12:00:00+04:00"
 

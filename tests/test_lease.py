@@ -12,8 +12,8 @@ import peewee as pw
 import pytest
 
 from gateway.store.lease import LeasedRunner, Leases, OutageLog, database_clock, instance_name, retry_delay
-from gateway.store.models import Lease
 from gateway.store.migrate import open_database
+from gateway.store.models import Lease
 from servers import wait_until
 
 WAIT = 15.0

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from gateway import config as config_module
 from gateway.desk import tracking
-from gateway.store.lookup import MAX_TRACKING_CANDIDATES
 from gateway.service.runtime import Runtime
+from gateway.store.lookup import MAX_TRACKING_CANDIDATES
 from gatewaykit import mail, write_config
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from gatewaykit import REPO, DaemonProcess, listing, mail, outgoing, wait_for, write_config
 from gateway.service.sources.maildir import BATCH, Folders, MaildirWatcher
 from gateway.service.spool import ensure
+from gatewaykit import REPO, DaemonProcess, listing, mail, outgoing, wait_for, write_config
 from servers import free_port
 
 LDA = """

@@ -1,8 +1,8 @@
 """Only the complaint's own customer (or staff) joins a complaint; strangers never do."""
 from __future__ import annotations
 
-from gateway.ingest.match import match
 from gateway.desk.view import ComplaintView, Thread
+from gateway.ingest.match import match
 
 COMPLAINT = ComplaintView(id=1, tracking="CC-2026-4K7PQ2MX", customer_email="aysel@example.az", status="registered")
 

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
@@ -12,9 +12,8 @@ import peewee as pw
 import pytest
 
 from gateway.store import migrate
-from gateway.store.migrate import STEPS, SchemaVersion, Step, add_column_if_missing
+from gateway.store.migrate import STEPS, SchemaVersion, Step, add_column_if_missing, open_database
 from gateway.store.models import MODELS, BaseModel, Lease, OutgoingMail
-from gateway.store.migrate import open_database
 from gatewaykit import gateway, write_config
 
 
@@ -94,7 +93,8 @@ def test_database_of_the_first_release_is_upgraded_keeping_its_rows(bare):
 
 def test_complaints_stored_before_step_4_get_the_registrar_columns(bare):
     """Step 4 adds complaint.registered_by/registrar_name; older complaints read as "not registered by staff"."""
-    from playhouse.migrate import SchemaMigrator, migrate as run_migration
+    from playhouse.migrate import SchemaMigrator
+    from playhouse.migrate import migrate as run_migration
     bare.create_tables(MODELS)
     run_migration(SchemaMigrator.from_database(bare).drop_column("complaint", "registered_by"),
                   SchemaMigrator.from_database(bare).drop_column("complaint", "registrar_name"))
@@ -105,7 +105,8 @@ def test_complaints_stored_before_step_4_get_the_registrar_columns(bare):
 
 def test_outbox_rows_stored_before_step_5_get_a_claim_token_column(bare):
     """Step 5 adds outgoing_mail.claim_token; a row queued before it reads as unclaimed."""
-    from playhouse.migrate import SchemaMigrator, migrate as run_migration
+    from playhouse.migrate import SchemaMigrator
+    from playhouse.migrate import migrate as run_migration
     bare.create_tables(MODELS)
     run_migration(SchemaMigrator.from_database(bare).drop_column("outgoing_mail", "claim_token"))
     assert "claim_token" not in columns(bare, "outgoing_mail")

@@ -18,8 +18,8 @@ from typing import Iterator
 
 import pytest
 
-from gateway.store.models import Complaint, Event, Lease, Message, OutgoingMail
 from gateway.store.migrate import open_database
+from gateway.store.models import Complaint, Event, Lease, Message, OutgoingMail
 from gatewaykit import DaemonProcess, gateway, mail, write_config
 from servers import PrivateDovecot, SmtpPeer, free_port, wait_until
 

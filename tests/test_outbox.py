@@ -113,6 +113,7 @@ def test_header_injection_through_the_subject_is_impossible(tmp_path):
 def broken_templates(tmp_path):
     """A copy of the shipped templates whose English acknowledgement names a variable that does not exist."""
     import shutil
+
     from gatewaykit import REPO
     directory = tmp_path / "templates"
     shutil.copytree(REPO / "templates" / "mail", directory)

@@ -17,11 +17,11 @@ import pytest
 
 from gateway import config as config_module
 from gateway.outbound import outbox as outbox_module
+from gateway.outbound.outbox import Outbox
+from gateway.outbound.transports import EmlFolderTransport, unique_suffix
+from gateway.service.runtime import Runtime
 from gateway.store.lease import database_clock
 from gateway.store.models import Message, OutgoingMail
-from gateway.outbound.outbox import Outbox
-from gateway.service.runtime import Runtime
-from gateway.outbound.transports import MaildirTransport, unique_suffix
 from gatewaykit import DaemonProcess, gateway, mail, send_smtp, wait_for, write_config
 from servers import SmtpPeer, free_port
 
@@ -50,7 +50,7 @@ def second_worker(runtime: Runtime, skew: timedelta = timedelta(0)) -> Outbox:
     database's clock (only to make a claim lapse without waiting minutes)."""
     shared = database_clock(runtime.database)
     return Outbox(runtime.policy, runtime.database, runtime.outbox.templates,
-                  MaildirTransport(runtime.config.resolve("storage/outgoing")), runtime.archive,
+                  EmlFolderTransport(runtime.config.resolve("storage/outgoing")), runtime.archive,
                   clock=lambda: shared() + skew)
 
 
@@ -190,13 +190,13 @@ def test_maildir_writers_in_threads_and_processes_never_collide(tmp_path):
     directory = tmp_path / "outgoing"
     raw = b"Subject: x\r\n\r\n" + b"body line\r\n" * 2000
     other = subprocess.Popen([sys.executable, "-c", "import sys; from pathlib import Path\n"
-                              "from gateway.outbound.transports import MaildirTransport\n"
-                              "t = MaildirTransport(Path(sys.argv[1])); raw = sys.stdin.buffer.read()\n"
+                              "from gateway.outbound.transports import EmlFolderTransport\n"
+                              "t = EmlFolderTransport(Path(sys.argv[1])); raw = sys.stdin.buffer.read()\n"
                               "for _ in range(300): t.send(raw, '<same@x>', 'a@b', 'c@d')\n", str(directory)],
                              stdin=subprocess.PIPE, stderr=subprocess.PIPE, cwd=Path(__file__).resolve().parents[1])
     other.stdin.write(raw)
     other.stdin.close()
-    transport = MaildirTransport(directory)
+    transport = EmlFolderTransport(directory)
     errors: list[BaseException] = []
 
     def write() -> None:

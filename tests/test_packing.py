@@ -6,14 +6,15 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from playhouse.migrate import SchemaMigrator, migrate as run_migration
+from playhouse.migrate import SchemaMigrator
+from playhouse.migrate import migrate as run_migration
 
 from gateway import config as config_module
+from gateway.service.runtime import Runtime
 from gateway.store import migrate
 from gateway.store.models import Message, TextDictionary
 from gateway.store.packing import dictionary_id_of, message_text, pack, unpack
 from gateway.store.query import complaint_json
-from gateway.service.runtime import Runtime
 from gatewaykit import mail, write_config
 
 T = datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc)

@@ -16,8 +16,8 @@ import pytest
 
 from gateway import config as config_module
 from gateway.ingest import pipeline as pipeline_module
-from gateway.store.models import Complaint, Message, OutgoingMail
 from gateway.service.runtime import Runtime
+from gateway.store.models import Complaint, Message, OutgoingMail
 from gatewaykit import mail, write_config
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc)  # Monday 10:00 in Baku

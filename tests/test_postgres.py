@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from gateway import config as config_module
-from gateway.store.models import CONNECTION_ERRORS, Complaint, Message, ReconnectingPostgresqlDatabase
 from gateway.service.runtime import Runtime
+from gateway.store.models import CONNECTION_ERRORS, Complaint, Message, ReconnectingPostgresqlDatabase
 from gatewaykit import gateway, listing, mail, outgoing, show, write_config
 
 NOW = "2026-11-23T10:00:00+04:00"

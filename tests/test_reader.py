@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from gateway import config as config_module
-from gateway.store.models import Message
-from gateway.mail.parse import Unprocessable, parse
 from gateway.ingest.reader import BudgetReader, read_inline
+from gateway.mail.parse import Unprocessable, parse
 from gateway.service.runtime import Runtime
+from gateway.store.models import Message
 from gatewaykit import mail, write_config
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc)
@@ -137,3 +137,16 @@ def test_a_big_parent_does_not_make_every_child_retire() -> None:
     finally:
         reader.close()
         del ballast
+
+
+def test_a_child_that_kept_a_large_heap_after_a_big_mail_is_replaced() -> None:
+    reader = BudgetReader(LANGUAGES, seconds=120.0, retire_mb=110)
+    try:
+        reader.warm()
+        first = reader._child.pid
+        reader(mail(body="My order is late."))
+        assert reader.retired == 0 and reader._child.pid == first  # an ordinary mail: the same child
+        reader(huge(18))  # leaves ~180 MB behind in the child
+        assert reader.retired == 1 and reader._child.pid != first
+    finally:
+        reader.close()

@@ -6,14 +6,14 @@ from datetime import datetime, timezone
 import pytest
 
 from gateway import config as config_module
+from gateway.desk.policy import Policy
+from gateway.desk.view import ComplaintView
 from gateway.ingest.decide import Inputs, decide
+from gateway.ingest.match import Match
+from gateway.ingest.staff import Identity
 from gateway.mail.forward import find
 from gateway.mail.hygiene import Verdict
-from gateway.ingest.match import Match
 from gateway.mail.parse import parse
-from gateway.desk.policy import Policy
-from gateway.ingest.staff import Identity
-from gateway.desk.view import ComplaintView
 from gatewaykit import write_config
 
 NOW = datetime(2026, 11, 24, 6, 0, tzinfo=timezone.utc)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.mail.quotes import split_reply
 from gateway.ingest.relaytext import lost_answer, scrub_staff
+from gateway.mail.quotes import split_reply
 
 STAFF = "leyla.hasanova@shop.example"
 CARE = "care@shop.example"

@@ -29,15 +29,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gateway.desk.business import BusinessCalendar
 from gateway.config import SmtpOutbound
 from gateway.config import load as load_config
-from gateway.store.models import Complaint, Customer, Event, JobRun
-from gateway.store.migrate import open_database
+from gateway.desk.business import BusinessCalendar
 from gateway.jobs.report import ComplaintFacts, Rate, build, compute, render_text
 from gateway.jobs.report_html import render_html
 from gateway.jobs.report_mail import mail_weekly_report, previous_week, weekly_due
-from gateway.outbound.transports import MaildirTransport, SmtpTransport, TemporaryFailure
+from gateway.outbound.transports import EmlFolderTransport, SmtpTransport, TemporaryFailure
+from gateway.store.migrate import open_database
+from gateway.store.models import Complaint, Customer, Event, JobRun
 from gatewaykit import gateway, write_config
 
 BAKU = ZoneInfo("Asia/Baku")
@@ -200,7 +200,7 @@ def test_weekly_report_is_mailed_once_per_week(desk, tmp_path):
     config = load_config(desk)
     calendar = BusinessCalendar(zone=BAKU)
     outbox = tmp_path / "reports"
-    transport = MaildirTransport(outbox)
+    transport = EmlFolderTransport(outbox)
     from gateway.store.models import db
     before = datetime(2026, 11, 16, 7, 0, tzinfo=BAKU)
     assert mail_weekly_report(config, calendar, db.obj, transport, before, "t") is None

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from gateway.store.archive import Archive
-from gateway.store.models import AttachmentRecord, Complaint, Event, Message
-from gateway.store.migrate import open_database
 from gateway.jobs.retention import KEPT_EVENT_DETAILS, blob_path, purge_cutoff
+from gateway.store.archive import Archive
+from gateway.store.migrate import open_database
+from gateway.store.models import AttachmentRecord, Complaint, Event, Message
 from gatewaykit import DaemonProcess, gateway, show, wait_for, write_config
 from servers import free_port
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.desk.rulefiles import Problem, RulesError, check_rules, load_rules
 from gateway.desk.intent import read as intent
+from gateway.desk.rulefiles import Problem, RulesError, check_rules, load_rules
 from gateway.desk.rules import classify, department, fold, staff_member
 
 SHIPPED = Path(__file__).resolve().parents[1] / "rules"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.store.models import Complaint, Message
 from gateway.store.migrate import open_database
+from gateway.store.models import Complaint, Message
 from gatewaykit import REPO, DaemonProcess, gateway, listing, mail, send_smtp, wait_for, write_config
 from servers import PrivateDovecot, free_port
 

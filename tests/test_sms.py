@@ -20,7 +20,7 @@ class Receiver:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 length = int(self.headers["Content-Length"])
                 outer.received.append((dict(self.headers), json.loads(self.rfile.read(length))))
                 self.send_response(outer.status)

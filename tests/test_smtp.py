@@ -78,3 +78,21 @@ def test_envelope_lines_follow_the_mails_line_endings_and_drop_unsafe_characters
         b"Return-Path: <>\r\nX-Original-To: xBcc:y@z.w\r\n")
     assert with_envelope(b"S: x\r\n\r\n", "\u0430\u0439@\u043f\u0440.\u0440\u0444", []) == \
         "Return-Path: <\u0430\u0439@\u043f\u0440.\u0440\u0444>\r\nS: x\r\n\r\n".encode()
+
+
+def test_concurrent_sessions_store_through_one_worker_thread(listener):
+    """The bound on the listener's threads (and so on its database connections): one per
+    listener, however many sessions wait; every mail is still stored."""
+    sink, port, lmtp = listener
+    before = {t.ident for t in threading.enumerate()}
+    senders = [threading.Thread(target=send, args=(port, lmtp, f"c{n}@example.az", ["care@shop.test"],
+                                                   f"Subject: {n}\r\n\r\nOrder {n} is late.\r\n".encode()))
+               for n in range(12)]
+    for thread in senders:
+        thread.start()
+    for thread in senders:
+        thread.join(30)
+    assert len(sink.raws) == 12
+    workers = [t for t in threading.enumerate() if t.name.startswith(("smtp-ingest", "lmtp-ingest"))]
+    assert len(workers) == 1
+    assert not [t for t in threading.enumerate() if t.ident not in before and t.name.startswith("asyncio")]

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from gatewaykit import REPO, mail, write_config
-from gateway.store import private
-from gateway.service import spool
 from gateway.entry import _light_command
+from gateway.service import spool
+from gateway.store import private
+from gatewaykit import REPO, mail, write_config
 
 SPOOL_FILE = spool.__file__
 

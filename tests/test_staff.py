@@ -5,8 +5,8 @@ Authentication-Results (RFC 8601) count only from the servers named in
 with the From domain, and never inside comments."""
 from __future__ import annotations
 
-from gateway.mail.parse import parse
 from gateway.ingest.staff import StaffPolicy, aligned, identify
+from gateway.mail.parse import parse
 
 POLICY = StaffPolicy(addresses=frozenset({"boss@partner.test"}), domains=frozenset({"shop.test"}))
 STRICT = StaffPolicy(POLICY.addresses, POLICY.domains, require_authentication=True,

@@ -77,7 +77,7 @@ def test_subject_form_errors_and_contradictions():
     parsed = parse_commands("#status closed", "[status=resolved] [colour=red]")
     assert parsed.errors == (
         "[colour=red]: unknown command (known: #status, #priority, #category, #assign, #note, #ask, "
-        "#resolve, #extend, #close, #language)",
+        "#resolve, #extend, #close, #confirm, #language)",
         "#status closed: contradicts #status resolved",
     )
     assert parsed.commands == (Command("status", "resolved"),)

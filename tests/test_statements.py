@@ -7,8 +7,8 @@ import peewee as pw
 import pytest
 
 from gateway.store import statements
-from gateway.store.models import Complaint, Customer, Message
 from gateway.store.migrate import open_database
+from gateway.store.models import Complaint, Customer, Message
 
 AT = datetime(2026, 11, 23, 10, 0)
 
@@ -50,7 +50,7 @@ def test_select_and_update_round_trip(database):
                                      status="registered", created_at=AT, updated_at=AT)
     for tracking in ("CC-2026-AAAA", "CC-2026-NONE"):
         found = statements.select(Complaint, "by_tracking", [tracking, 1],
-                                  lambda: Complaint.select().where(Complaint.tracking == tracking).limit(1))
+                                  lambda: Complaint.select().where(Complaint.tracking == tracking).limit(1))  # noqa: B023 (called before the loop moves on)
         assert [c.id for c in found] == ([complaint_id] if tracking.endswith("AAAA") else [])
     complaint = Complaint.get_by_id(complaint_id)
     complaint.status, complaint.priority = "in_progress", "high"
@@ -81,3 +81,18 @@ def test_unknown_columns_are_refused(database):
     with pytest.raises(TypeError, match="no columns"):
         statements.insert(Customer, email="e@example.com", shoe_size=42)
 
+
+
+def test_instance_helpers_insert_copy_restore_and_see_a_fetched_relation(database):
+    customer = statements.insert_instance(Customer(email="a@example.az", name="Aysel"))
+    assert customer.id and Customer.get_by_id(customer.id).name == "Aysel" and not customer.dirty_fields
+    complaint = Complaint.create(tracking="CC-T-1", customer=customer.id, status="registered",
+                                 created_at=datetime(2026, 11, 23), updated_at=datetime(2026, 11, 23))
+    loaded = Complaint.get_by_id(complaint.id)
+    assert statements.values_of(loaded)["customer"] == customer.id  # the id, nothing fetched
+    assert not statements.fetched(loaded, "customer")
+    assert loaded.customer.email == "a@example.az" and statements.fetched(loaded, "customer")
+    before = statements.values_of(loaded)
+    loaded.status = "closed"
+    statements.restore(loaded, before)
+    assert loaded.status == "registered"

@@ -7,10 +7,10 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from gateway import config as config_module
-from gateway.mail.parse import parse
 from gateway.desk.policy import Policy
-from gateway.ingest.steer import steer
 from gateway.desk.view import ComplaintView
+from gateway.ingest.steer import steer
+from gateway.mail.parse import parse
 from gatewaykit import write_config
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc)

@@ -12,9 +12,9 @@ import pytest
 
 from gateway import config as config_module
 from gateway.jobs import sweep as sweep_module
-from gateway.store.models import Complaint, Event
-from gateway.service.runtime import Runtime
 from gateway.jobs.sweep import SKIPPED_EVENT, sweep
+from gateway.service.runtime import Runtime
+from gateway.store.models import Complaint, Event
 from gatewaykit import gateway, mail, show, write_config
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc)  # a Monday in Baku

@@ -42,7 +42,7 @@ ACCEPT_REJECT = {
 CONTRACT_KEYS = {
     "lang", "tracking", "gateway", "complaint", "customer", "due", "message", "reason",
     "new_date", "missing", "linked", "errors", "commands_help", "actor", "events", "secret", "portal",
-    "planned", "asked", "remedies", "after_close", "reopen_days",
+    "planned", "asked", "remedies", "after_close", "reopen_days", "held",
 }
 
 
@@ -88,6 +88,7 @@ def full_context(lang: str = "az") -> dict:
         "reason": "Təchizatçıdan cavab gözlənilir.",
         "new_date": "9 dekabr 2026",
         "planned": True,
+        "held": True,
         "after_close": True,
         "reopen_days": 30,
         "asked": "2026-12-05",
@@ -114,7 +115,7 @@ def empty_context(lang: str = "az") -> dict:
     )
     ctx["customer"].update(name="", phone="")
     ctx["due"] = {"acknowledge": "", "stage": "", "resolve": ""}
-    ctx.update(message="", reason="", new_date="", planned=False, asked="", after_close=False, reopen_days=0, missing=[], linked="", errors=[],
+    ctx.update(message="", reason="", new_date="", planned=False, held=False, asked="", after_close=False, reopen_days=0, missing=[], linked="", errors=[],
                commands_help="", actor="", events=[], secret="", portal="", remedies=[])
     return ctx
 
@@ -299,7 +300,7 @@ def test_html_message_line_breaks_survive_escaping(env):
 class _TagBalance(HTMLParser):
     """Counts open/close tags so that a broken HTML template is caught."""
 
-    VOID = {"meta", "br", "img", "hr", "input", "link"}
+    VOID = frozenset({"meta", "br", "img", "hr", "input", "link"})
 
     def __init__(self) -> None:
         super().__init__()

@@ -5,9 +5,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from gateway.store.models import WebThrottle
-from gateway.store.migrate import open_database
 from gateway.service.web.throttle import Throttle
+from gateway.store.migrate import open_database
+from gateway.store.models import WebThrottle
 
 T0 = datetime(2026, 12, 3, 10, 0, tzinfo=timezone.utc)
 

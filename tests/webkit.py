@@ -15,7 +15,6 @@ import uuid
 from pathlib import Path
 
 from gatewaykit import REPO, write_config
-from servers import free_port
 
 
 def portal_config(directory: Path, port: int, extra: str = "") -> Path:

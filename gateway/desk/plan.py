@@ -20,6 +20,14 @@ class OutMail:
     params: dict[str, Any] = field(default_factory=dict)  # message, reason, new_date, errors, ...
     threaded: bool = True  # In-Reply-To the customer's conversation
     key: str = ""  # dedupe key suffix; unique per triggering mail by default
+    hold: str = ""  # queued held, with this reason (AWAITING_CONFIRMATION), until a plan releases it
+
+
+# Why a customer's mail waits: the complaint was registered by a staff From nothing vouched for
+# ([staff] require_authentication off, not a reply to the desk's mail), so the customer hears
+# from the desk only once a staff member confirms it from a proven mailbox (#confirm).
+AWAITING_CONFIRMATION = ("awaiting staff confirmation: registered by an unauthenticated staff mail; "
+                         "a staff member's #confirm in a reply to the desk's notice sends it")
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,7 @@ class Plan:
     bounced_message_ids: tuple[str, ...] = ()
     bounce_permanent: bool = False
     bounce_recipients: tuple[str, ...] = ()
+    release_held: bool = False  # #confirm: the complaint's mails held AWAITING_CONFIRMATION are queued
 
 
 class PlanBuilder:

@@ -13,14 +13,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
-from gateway.desk import staffcommands as staff_commands
-from gateway.mail import contact as contacts
-from gateway.desk import deadlines, rulefiles, rules as rulebook
-from gateway.desk import intent as replies
-from gateway.desk.business import BusinessCalendar
 from gateway.config import Config
-from gateway.mail.language import LanguageDetector
+from gateway.desk import deadlines, rulefiles
+from gateway.desk import intent as replies
+from gateway.desk import rules as rulebook
+from gateway.desk import staffcommands as staff_commands
+from gateway.desk.business import BusinessCalendar
 from gateway.desk.view import ComplaintView
+from gateway.mail import contact as contacts
+from gateway.mail.language import LanguageDetector
 
 if TYPE_CHECKING:  # parsing (mail-parser, charset_normalizer) loads only where mail is read
     from gateway.mail.parse import Mail
@@ -40,13 +41,6 @@ NAME_CHARS = 500
 class HasRouting(Protocol):
     assignee: str
     department: str
-
-
-@dataclass(frozen=True)
-class Contact:
-    name: str
-    phone: str
-    missing: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -151,10 +145,9 @@ class Policy:
     def commands(self, text: str, subject: str) -> staff_commands.CommandParse:
         return staff_commands.parse_commands(text, subject[:SUBJECT_CHARS])
 
-    def contact(self, mail: Mail, language: str = "") -> Contact:
-        found = contacts.extract_contact(mail.sender_name[:NAME_CHARS], mail.new_text[:CONTACT_CHARS],
-                                         mail.signature[:CONTACT_CHARS], self.phone_regions(language))
-        return Contact(found.name, found.phone, tuple(contacts.missing_contact_fields(found)))
+    def contact(self, mail: Mail, language: str = "") -> contacts.Contact:
+        return contacts.extract_contact(mail.sender_name[:NAME_CHARS], mail.new_text[:CONTACT_CHARS],
+                                        mail.signature[:CONTACT_CHARS], self.phone_regions(language))
 
     def phone_regions(self, language: str = "") -> tuple[str, ...]:
         """[gateway] phone_region, then the region of the complaint's language."""

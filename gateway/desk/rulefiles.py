@@ -9,13 +9,25 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar
 
 from gateway.config import KeyLines, email_address, syntax_line
 from gateway.desk.intent import plain_lists
-from gateway.desk.rules import (LEVELS, OPTIONAL_INTENTS, REQUIRED_INTENTS, Category, Defaults, Department, Phrase,
-                           PriorityRule, Route, Rules, StaffMember, WordGroup, WordLists)
-
+from gateway.desk.rules import (
+    LEVELS,
+    OPTIONAL_INTENTS,
+    REQUIRED_INTENTS,
+    Category,
+    Defaults,
+    Department,
+    Phrase,
+    PriorityRule,
+    Route,
+    Rules,
+    StaffMember,
+    WordGroup,
+    WordLists,
+)
 
 
 @dataclass(frozen=True)
@@ -195,7 +207,7 @@ class _Loader:
             return raw
         return self.problem(entry, key, f"{key} must be true or false")
 
-    CONVERTERS: dict[str, Callable[..., Any]] = {
+    CONVERTERS: ClassVar[dict[str, Callable[..., Any]]] = {
         "text": text, "email": email, "names": strings, "patterns": patterns, "words": words,
         "level": lambda self, e, k, r: self.choice(e, k, r, LEVELS), "count": count, "bool": boolean,
     }

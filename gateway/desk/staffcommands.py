@@ -97,6 +97,8 @@ def command_table(languages: tuple[str, ...] = LANGUAGES) -> dict[str, tuple[Val
         "resolve": (_nothing, "", "relay the text as our answer (resolved); the customer may accept or reject"),
         "extend": (_date_and_reason, "YYYY-MM-DD <reason>", "new resolution date; the customer is told why"),
         "close": (_nothing, "", "close the complaint"),
+        "confirm": (_nothing, "", "send the customer the mails held because the complaint was registered by an "
+                                  "unauthenticated staff mail"),
         "language": (_one_of(languages), "|".join(languages), "the customer's language for our mails"),
     }
 

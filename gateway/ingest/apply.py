@@ -10,16 +10,16 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from gateway.ingest import digest
-from gateway.store import lookup, statements
 from gateway.desk import secret
-from gateway.outbound.enqueue import customer_thread, deliverable, queue
-from gateway.store.models import AttachmentRecord, Complaint, ComplaintSecret, Customer, Event, Message, OutgoingMail
-from gateway.mail.parse import Attachment
-from gateway.desk.plan import Plan
-from gateway.outbound.sms import SMS_KINDS
+from gateway.desk.plan import AWAITING_CONFIRMATION, Plan
 from gateway.desk.policy import Policy
 from gateway.desk.view import naive
+from gateway.ingest import digest
+from gateway.mail.parse import Attachment
+from gateway.outbound.enqueue import customer_thread, deliverable, queue
+from gateway.outbound.sms import SMS_KINDS
+from gateway.store import lookup, statements
+from gateway.store.models import AttachmentRecord, Complaint, ComplaintSecret, Customer, Event, Message, OutgoingMail
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,10 @@ def apply(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) -> Comp
             else:
                 queue(mail, complaint, now, policy.address, f"{incoming.sha256[:40]}:{mail.key}", thread)
     _bounces(plan, now)
+    if plan.release_held and complaint is not None:
+        OutgoingMail.update(state="queued", last_error="", next_attempt_at=naive(now)).where(
+            (OutgoingMail.complaint == complaint.id) & (OutgoingMail.state == "held")
+            & (OutgoingMail.last_error == AWAITING_CONFIRMATION)).execute()
     return complaint
 
 
@@ -117,7 +121,7 @@ def _complaint(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) ->
     if plan.create is None:
         statements.update(complaint)
     else:
-        complaint.id = statements.insert(Complaint, **complaint.__data__)
+        complaint.id = statements.insert(Complaint, **statements.values_of(complaint))
     _fill_customer(customer, plan, incoming)
     return complaint
 
@@ -128,10 +132,7 @@ def _customer(address: str, plan: Plan) -> Customer:
                               lambda: Customer.select().where(Customer.email == address).limit(1))
     if found:
         return found[0]
-    customer = Customer(email=address, **_fit(plan.customer))
-    customer.id = statements.insert(Customer, **customer.__data__)
-    customer._dirty.clear()
-    return customer
+    return statements.insert_instance(Customer(email=address, **_fit(plan.customer)))
 
 
 # The complaint's channel by the source its first mail came from.

@@ -11,19 +11,19 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Callable
 
-from gateway.mail import contact as contacts
 from gateway.desk import deadlines, lifecycle
-from gateway.ingest import register
-from gateway.ingest.digest import digest_mail
-from gateway.mail.forward import Forwarded, Unreadable, forward_subject
-from gateway.mail.hygiene import Verdict
-from gateway.ingest.match import Match
-from gateway.mail.parse import Mail
 from gateway.desk.plan import EventSpec, NewComplaint, OutMail, Plan, PlanBuilder
 from gateway.desk.policy import Policy
+from gateway.desk.view import ComplaintView
+from gateway.ingest import register
+from gateway.ingest.digest import digest_mail
+from gateway.ingest.match import Match
 from gateway.ingest.staff import Identity
 from gateway.ingest.steer import steer
-from gateway.desk.view import ComplaintView
+from gateway.mail import contact as contacts
+from gateway.mail.forward import Forwarded, Unreadable, forward_subject
+from gateway.mail.hygiene import Verdict
+from gateway.mail.parse import Mail
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def decide(inputs: Inputs, policy: Policy) -> Plan:
         return automatic(inputs, policy)
     if inputs.match.role == "new" and inputs.identity.is_staff:
         registered = register.staff_new(inputs.mail, inputs.forwarded, inputs.new_tracking, inputs.now, policy,
-                                        inputs.registered_before)
+                                        inputs.registered_before, unproven=inputs.identity.needs_proof)
         if registered is not None:
             return registered
     handler: Callable[[Inputs, Policy], Plan] = HANDLERS[inputs.match.role]

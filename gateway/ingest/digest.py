@@ -12,11 +12,11 @@ from datetime import datetime, timedelta, timezone
 
 import peewee as pw
 
-from gateway.store import statements
-from gateway.outbound.enqueue import dedupe_key, new_message_id
-from gateway.store.models import Complaint, Customer, OutgoingMail, db
 from gateway.desk.plan import OutMail
 from gateway.desk.view import naive
+from gateway.outbound.enqueue import dedupe_key, new_message_id
+from gateway.store import statements
+from gateway.store.models import Complaint, Customer, OutgoingMail, db
 
 WINDOW = timedelta(hours=1)
 MAX_LISTED = 200  # complaints named in one digest (the row is rewritten per addition); the rest are counted

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gateway.mail.contact import reachable
 from gateway.desk.view import ComplaintView, Thread
+from gateway.mail.contact import reachable
 
 ROLES = ("new", "customer", "staff", "stranger")
 

@@ -34,22 +34,22 @@ from typing import Callable, Sequence
 
 import peewee as pw
 
-from gateway.mail import bounces, forward, hygiene
-from gateway.store import lookup
 from gateway.desk import tracking
-from gateway.ingest.digest import recent_complaints_from
-from gateway.ingest.apply import Incoming, apply
-from gateway.store.archive import Archive
-from gateway.ingest.decide import Inputs, decide
-from gateway.ingest.match import match
-from gateway.outbound.enqueue import dedupe_key, queue
-from gateway.store.models import Message, OutgoingMail, write_transaction
-from gateway.mail.parse import Mail, Unprocessable
 from gateway.desk.plan import OutMail
-from gateway.ingest.reader import Reader, read_inline
 from gateway.desk.policy import Policy
-from gateway.ingest.staff import Identity, StaffPolicy, claims_staff, identify
 from gateway.desk.view import naive
+from gateway.ingest.apply import Incoming, apply
+from gateway.ingest.decide import Inputs, decide
+from gateway.ingest.digest import recent_complaints_from
+from gateway.ingest.match import match
+from gateway.ingest.reader import Reader, read_inline
+from gateway.ingest.staff import Identity, StaffPolicy, claims_staff, identify
+from gateway.mail import bounces, forward, hygiene
+from gateway.mail.parse import Mail, Unprocessable
+from gateway.outbound.enqueue import dedupe_key, queue
+from gateway.store import lookup
+from gateway.store.archive import Archive
+from gateway.store.models import Message, OutgoingMail, write_transaction
 
 log = logging.getLogger("gateway.pipeline")
 
@@ -220,8 +220,8 @@ class Pipeline:
                 return self.quarantine(arrival, now, f"unique key failure: {str(exc)[:300]}", notes)
             tracking_number = complaint.tracking if complaint else ""
             notes.append(lambda: log.info("processed", extra={
-                "tracking": tracking_number, "message_id": mail.message_id, "source": arrival.source,
-                "kind": plan.message_kind, "role": matched.role, "sha256": digest}))
+                "tracking": tracking_number, "message_id": mail.message_id, "source": arrival.source,  # noqa: B023 (the loop returns right after)
+                "kind": plan.message_kind, "role": matched.role, "sha256": digest}))  # noqa: B023 (the loop returns right after)
             return IngestOutcome("processed", digest, mail.message_id, tracking_number, plan.message_kind)
         raise AssertionError("unreachable")
 

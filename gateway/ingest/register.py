@@ -19,14 +19,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from gateway.mail import intake
+from gateway.desk.plan import AWAITING_CONFIRMATION, NewComplaint, OutMail, Plan, PlanBuilder
+from gateway.desk.policy import Policy
 from gateway.desk.staffcommands import Command
+from gateway.desk.view import ComplaintView
+from gateway.mail import intake
 from gateway.mail.contact import Contact, extract_contact, missing_contact_fields, phone_address, reachable
 from gateway.mail.forward import Forwarded, Unreadable, received_at
 from gateway.mail.parse import Mail
-from gateway.desk.plan import NewComplaint, OutMail, Plan, PlanBuilder
-from gateway.desk.policy import Policy
-from gateway.desk.view import ComplaintView
 
 ALLOWED = frozenset({"priority", "category", "assign", "language", "note"})
 @dataclass(frozen=True)
@@ -47,9 +47,10 @@ class Registration:
 
 
 def staff_new(mail: Mail, forwarded: Forwarded | Unreadable | None, tracking: str, now: datetime,
-              policy: Policy, before: ComplaintView | None = None) -> Plan | None:
+              policy: Policy, before: ComplaintView | None = None, unproven: bool = False) -> Plan | None:
     """The plan for a staff mail that joins no complaint, or None for an ordinary one.
-    `before`: the complaint this forwarded original already opened (forwarded twice)."""
+    `before`: the complaint this forwarded original already opened (forwarded twice).
+    `unproven`: nothing vouched for the staff From (Identity.needs_proof): see `registered`."""
     if intake.starts_with_new(mail.new_text):
         found = _from_intake(mail, now, policy)
     elif isinstance(forwarded, Forwarded) and before is not None:
@@ -62,7 +63,7 @@ def staff_new(mail: Mail, forwarded: Forwarded | Unreadable | None, tracking: st
         return None
     if isinstance(found, list):
         return refused(mail, found, policy)
-    return registered(mail.sender, found, tracking, now, policy)
+    return registered(mail.sender, found, tracking, now, policy, held=unproven)
 
 
 def _commands(text: str, policy: Policy) -> tuple[tuple[Command, ...], str, list[str]]:
@@ -127,8 +128,15 @@ def _subject(subject: str) -> str:
     return "" if subject.strip().lower() in ("#new", "new", "") else subject.strip()
 
 
-def registered(registrar: str, r: Registration, tracking: str, now: datetime, policy: Policy) -> Plan:
+def registered(registrar: str, r: Registration, tracking: str, now: datetime, policy: Policy,
+               held: bool = False) -> Plan:
+    """The new complaint. `held`: the staff From was not authenticated, and anyone can write one,
+    so an outsider could make the shop mail whomever they name: the complaint is registered (the
+    staff mail is not lost) but every mail to the customer waits, AWAITING_CONFIRMATION, until a
+    staff member confirms with #confirm in a reply to the desk's notice (proof of a staff mailbox);
+    the registrar's notice says so, and goes to the real owner of the address used."""
     original = r.original
+    hold = AWAITING_CONFIRMATION if held else ""
     given = {c.name: c.argument for c in r.commands}
     language = given.get("language") or policy.detect_language(original.new_text or original.subject)
     verdict = policy.classify(original, language)
@@ -158,14 +166,17 @@ def registered(registrar: str, r: Registration, tracking: str, now: datetime, po
         b.event("note", registrar, r.staff_text[:2000])
     mailable = reachable(r.customer_email)
     missing = list(missing_contact_fields(Contact(r.name, r.phone)))
+    if held:
+        b.event("held", "gateway", "registered by an unauthenticated staff mail: nothing is sent to the customer "
+                "until a staff member confirms (#confirm)")
     if mailable:
-        b.send(OutMail("ack", r.customer_email, "customer", language, params={"missing": missing}))
+        b.send(OutMail("ack", r.customer_email, "customer", language, params={"missing": missing}, hold=hold))
         if verdict.sensitive:
-            b.send(OutMail("privacy", r.customer_email, "customer", language, key="privacy"))
+            b.send(OutMail("privacy", r.customer_email, "customer", language, key="privacy", hold=hold))
     if verdict.sensitive:
         b.event("sensitive_data", "rules", "special categories of personal data mentioned")
     b.send(OutMail("registered", registrar, "staff", policy.staff_language, threaded=False, key="registered",
-                   params={"actor": registrar, "message": _summary(r, mailable)}))
+                   params={"actor": registrar, "message": _summary(r, mailable), "held": held}))
     staff_to = given.get("assign") or verdict.department_address or policy.notify_address
     if staff_to and staff_to != registrar:
         b.send(OutMail("staff_new", staff_to, "staff", policy.staff_language, threaded=False,

@@ -8,17 +8,16 @@ error mail to the staff member: a half-applied reply is worse than none.
 from __future__ import annotations
 
 import dataclasses
-
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable
 
 from gateway.desk import lifecycle
-from gateway.ingest import relaytext
-from gateway.mail.parse import Mail
 from gateway.desk.plan import OutMail, Plan, PlanBuilder
 from gateway.desk.policy import Policy
 from gateway.desk.view import ComplaintView
+from gateway.ingest import relaytext
+from gateway.mail.parse import Mail
 
 MAX_EXTEND_DAYS = 366  # a promise further out is a typo (2062 for 2026), not a plan
 
@@ -114,6 +113,13 @@ def _extend(s: Steering, arg: str) -> None:
                                params={"asked": asked.isoformat(), "new_date": new_due.isoformat()}))
 
 
+def _confirm(s: Steering, arg: str) -> None:
+    """A staff member, proven by replying to the desk's own mail, vouches for a complaint an
+    unauthenticated staff mail registered: the mails held for the customer go out."""
+    s.builder.set(release_held=True)
+    s.builder.event("confirmed", s.actor, "registration confirmed: mails held for the customer are sent")
+
+
 def _mode(mode: str) -> Callable[[Steering, str], None]:
     def set_mode(s: Steering, arg: str) -> None:
         s.mode = mode
@@ -131,6 +137,7 @@ COMMANDS: dict[str, Callable[[Steering, str], None]] = {
     "ask": _mode("ask"),
     "resolve": _mode("resolution"),
     "close": _mode("closed"),
+    "confirm": _confirm,
 }
 
 

@@ -118,9 +118,9 @@ def settle_past_deadlines(policy, database, trackings: set[str], now: datetime) 
     as done without sending them: the next sweep must not mail customers about last year's
     deadlines (the complaints stay visibly overdue for staff). Deadlines still ahead fire as usual."""
     from gateway.desk import deadlines
-    from gateway.store.models import Complaint, Event, write_transaction
-    from gateway.store.lookup import next_action_for, snapshot
     from gateway.desk.view import naive
+    from gateway.store.lookup import next_action_for, snapshot
+    from gateway.store.models import Complaint, Event, write_transaction
     settled = 0
     if not trackings:
         return 0

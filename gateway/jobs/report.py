@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from gateway.desk.business import BusinessCalendar
-from gateway.store.models import Complaint, Event
 from gateway.desk.view import aware, naive
+from gateway.store.models import Complaint, Event
 
 NO_CATEGORY = "(none)"
 # The remainder bucket beyond the top categories. Not "other": the shipped rules' default

@@ -14,13 +14,13 @@ from email.message import EmailMessage
 
 import peewee as pw
 
-from gateway.desk.business import WEEKDAYS, BusinessCalendar
 from gateway.config import Config
-from gateway.store.models import JobRun, write_transaction
+from gateway.desk.business import WEEKDAYS, BusinessCalendar
+from gateway.desk.view import naive
 from gateway.jobs.report import Report, build, render_csv, render_text
 from gateway.jobs.report_html import render_html
 from gateway.outbound.transports import Transport
-from gateway.desk.view import naive
+from gateway.store.models import JobRun, write_transaction
 
 
 def previous_week(now: datetime, calendar: BusinessCalendar) -> tuple[str, datetime, datetime]:

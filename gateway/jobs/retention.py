@@ -26,11 +26,19 @@ from typing import Any
 
 import peewee as pw
 
-from gateway.store.archive import Archive
-from gateway.store.models import (AttachmentRecord, Complaint, ComplaintSecret, Customer, Event, Message, OutgoingMail,
-                            write_transaction)
-from gateway.store.query import complaint_json
 from gateway.desk.view import naive
+from gateway.store.archive import Archive
+from gateway.store.models import (
+    AttachmentRecord,
+    Complaint,
+    ComplaintSecret,
+    Customer,
+    Event,
+    Message,
+    OutgoingMail,
+    write_transaction,
+)
+from gateway.store.query import complaint_json
 
 log = logging.getLogger("gateway.retention")
 

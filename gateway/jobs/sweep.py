@@ -26,12 +26,12 @@ from typing import Callable
 import peewee as pw
 
 from gateway.desk import deadlines, lifecycle
-from gateway.outbound.enqueue import deliverable, queue
-from gateway.store import lookup
-from gateway.store.models import CONNECTION_ERRORS, Complaint, Event, write_transaction
 from gateway.desk.plan import OutMail
 from gateway.desk.policy import Policy
 from gateway.desk.view import aware, naive
+from gateway.outbound.enqueue import deliverable, queue
+from gateway.store import lookup
+from gateway.store.models import CONNECTION_ERRORS, Complaint, Event, write_transaction
 from gateway.store.writer import SHARE, WriterShare
 
 log = logging.getLogger("gateway.sweep")
@@ -202,9 +202,10 @@ def _auto_close(policy: Policy, complaint: Complaint, action: deadlines.Action, 
         Event.create(complaint=complaint, at=naive(now), actor="scheduler", kind="auto_close_held",
                      detail="the customer replied without a clear decision: not closed automatically")
         return
-    Event.create(complaint=complaint, at=naive(now), actor="scheduler", kind="status", from_status=complaint.status,
-                 to_status="closed", detail="no decision from the customer: closed automatically")
-    complaint.status, complaint.closed_at = "closed", naive(now)
+    change = lifecycle.check(complaint.status, "closed")  # only a resolved complaint has this clock
+    Event.create(complaint=complaint, at=naive(now), actor="scheduler", kind="status", from_status=change.from_status,
+                 to_status=change.to_status, detail="no decision from the customer: closed automatically")
+    complaint.status, complaint.closed_at = change.to_status, naive(now)
     _send(policy, complaint, OutMail("closed", complaint.customer.email, "customer", complaint.language),
           action, now)
 

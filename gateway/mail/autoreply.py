@@ -107,4 +107,4 @@ def is_autoreply_text(new_text: str) -> bool:
     if SELF_DECLARED.search(text):
         return True
     away = AWAY.search(text)
-    return bool(away) and away.start() <= AWAY_WITHIN and bool(BACK.search(text))
+    return away is not None and away.start() <= AWAY_WITHIN and bool(BACK.search(text))

@@ -34,6 +34,11 @@ class Contact:
     name: str  # "" when unknown
     phone: str  # E.164, "" when unknown
 
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """What the acknowledgement must ask for (missing_contact_fields)."""
+        return missing_contact_fields(self)
+
 
 # Where a complaint's language says its customer most likely lives: a number written without
 # +country is read in [gateway] phone_region first, then here ("0532 123 45 67" in a Turkish

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from gateway.mail.contact import Contact, MAX_NAME_WORDS, first_phone, _as_name
+from gateway.mail.contact import MAX_NAME_WORDS, Contact, _as_name, first_phone
 from gateway.mail.intake import _label_of
 
 MAX_LINES = 40  # lines of a reply read for labels and name sentences

@@ -193,7 +193,7 @@ def _list_conversation(ctx: _Context) -> bool:
     """List traffic without list headers: a list tag in the subject and not written to us.
     List names are lower case by habit; an upper-case tag ("[PRJ-OTH]") is a person's project tag."""
     tag = LIST_TAG_SUBJECT.match(ctx.mail.subject[:SUBJECT_SCAN])
-    return bool(tag) and not tag.group(1).isupper() and not _addressed_to_us(ctx)
+    return tag is not None and not tag.group(1).isupper() and not _addressed_to_us(ctx)
 
 
 def _subject(ctx: _Context, pattern: re.Pattern[str]) -> bool:

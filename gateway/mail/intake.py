@@ -94,7 +94,7 @@ def starts_with_new(text: str) -> bool:
     for line in text.split("\n", FIELD_LINES)[:FIELD_LINES]:
         if line.strip():
             found = _COMMAND.match(line.strip())
-            return bool(found) and found.group(1).lower() == "new"
+            return found is not None and found.group(1).lower() == "new"
     return False
 
 
@@ -116,7 +116,8 @@ def _commands(lines: list[str]) -> tuple[int, list[str]]:
     i = 0
     while i < len(lines) and (not lines[i].strip() or _COMMAND.match(lines[i].strip())):
         line = lines[i].strip()
-        if line and _COMMAND.match(line).group(1).lower() != "new":
+        command = _COMMAND.match(line)
+        if command is not None and command.group(1).lower() != "new":
             commands.append(line)
         i += 1
     return i, commands

@@ -11,12 +11,12 @@ import uuid
 from datetime import datetime
 
 from gateway.desk import deadlines
-from gateway.store import statements
-from gateway.mail.contact import reachable
-from gateway.store.lookup import customer_message_ids, customer_of
-from gateway.store.models import Complaint, OutgoingMail
 from gateway.desk.plan import OutMail
 from gateway.desk.view import aware, naive
+from gateway.mail.contact import reachable
+from gateway.store import statements
+from gateway.store.lookup import customer_message_ids, customer_of
+from gateway.store.models import Complaint, OutgoingMail
 
 # The complaint's columns a mail shows; copied into the row when it is queued.
 FACT_COLUMNS = ("status", "priority", "category", "department", "assignee", "subject", "reject_count", "sensitive")
@@ -56,7 +56,7 @@ def deliverable(mail: OutMail, staff: tuple[str, ...], staff_language: str) -> t
             f"The gateway would have sent them: {mail.kind}" + (f":\n\n{said}" if said else "."))
     if mail.params.get("secret"):
         text += f"\n\nTheir secret for following the complaint on the web portal: {mail.params['secret']}"
-    return tuple(OutMail("staff_notice", address, "staff", staff_language, threaded=False,
+    return tuple(OutMail("staff_notice", address, "staff", staff_language, threaded=False, hold=mail.hold,
                          key=f"{mail.key}:by-phone:{mail.kind}", params={"message": text}) for address in staff)
 
 
@@ -80,5 +80,5 @@ def queue(mail: OutMail, complaint: Complaint | None, now: datetime, gateway_add
         OutgoingMail, complaint=complaint, kind=mail.kind, language=mail.language, recipient=mail.recipient,
         audience=mail.audience, message_id=new_message_id(domain), in_reply_to=refs[-1] if refs else "",
         references=" ".join(refs), params={**mail.params, "facts": facts_of(complaint)} if complaint else mail.params,
-        dedupe_key=dedupe_key(mail, trigger),
-        state="queued", next_attempt_at=naive(now), created_at=naive(now))
+        dedupe_key=dedupe_key(mail, trigger), state="held" if mail.hold else "queued", last_error=mail.hold,
+        next_attempt_at=naive(now), created_at=naive(now))

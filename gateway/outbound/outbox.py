@@ -30,17 +30,18 @@ from typing import Any, Callable
 import peewee as pw
 
 from gateway.desk import history
+from gateway.desk.plan import AWAITING_CONFIRMATION
+from gateway.desk.policy import Policy
+from gateway.desk.view import aware, naive
+from gateway.mail.contact import reachable
+from gateway.outbound.compose import Envelope, Rendered, Templates, build_message, format_date, sample_context
+from gateway.outbound.transports import PermanentFailure, TemporaryFailure, Transport
 from gateway.store import statements
 from gateway.store.archive import Archive
-from gateway.outbound.compose import Envelope, Rendered, Templates, build_message, format_date, sample_context
-from gateway.mail.contact import reachable
 from gateway.store.lease import database_clock
 from gateway.store.lookup import already_stored, customer_of
-from gateway.store.packing import PACKER
 from gateway.store.models import Complaint, Customer, Event, Message, OutgoingMail, write_transaction
-from gateway.desk.policy import Policy
-from gateway.outbound.transports import PermanentFailure, TemporaryFailure, Transport
-from gateway.desk.view import aware, naive
+from gateway.store.packing import PACKER
 from gateway.store.writer import SHARE
 
 log = logging.getLogger("gateway.outbox")
@@ -215,7 +216,7 @@ class Outbox:
     def mark(self, row: OutgoingMail, state: str, error: str, now: datetime) -> bool:
         """The row's outcome, written only while our claim is the row's current one (its
         token unchanged): False when another worker took the row over."""
-        token, before = row.claim_token, dict(row.__data__)
+        token, before = row.claim_token, statements.values_of(row)
         row.state, row.last_error, row.attempts = state, error, row.attempts + 1
         row.sent_at = naive(now) if state == "sent" else None
         if token is None:  # a row handed in without a claim (tests, tools): written as before
@@ -224,7 +225,7 @@ class Outbox:
         row.claim_token = None
         if statements.update(row, fence={"claim_token": token, "state": "sending"}) == 1:
             return True
-        row.__data__.update(before)  # still the claim we lost, not an outcome
+        statements.restore(row, before)  # still the claim we lost, not an outcome
         return False
 
     def lost(self, row: OutgoingMail) -> str:
@@ -237,6 +238,8 @@ class Outbox:
         attempts reset, after rendering it from its stored inputs (kind, language, params, the
         complaint) as the worker will: a template still broken leaves the row failed and says
         why. Returns "" when queued, else why not. A sent row is never sent again."""
+        if row.state == "held" and row.last_error == AWAITING_CONFIRMATION:
+            return "held until a staff member confirms the complaint (#confirm in a reply to the desk's notice)"
         if row.state not in RETRYABLE:
             return {"sent": "already sent; a sent mail is not sent again",
                     "queued": "already queued", "sending": "being sent now"}.get(row.state, f"state {row.state}")
@@ -275,6 +278,8 @@ class Outbox:
     def hold_reason(self, row: OutgoingMail, now: datetime) -> str:
         """Storm protection: a bouncing address or too many mails in a window."""
         limits = self.config.outbound
+        if row.audience in ("customer", "sms") and row.complaint_id and _awaiting_confirmation(row.complaint_id):
+            return AWAITING_CONFIRMATION  # released with the rest by #confirm
         if row.audience == "customer":
             if _bouncing(row.recipient):
                 return "recipient address is bouncing"
@@ -344,7 +349,8 @@ def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params:
         "message": params.get("message", ""),
         "reason": params.get("reason", "") or (complaint.delay_reason if complaint else ""),
         "new_date": when(datetime.fromisoformat(new_date)) if new_date else "",
-        "planned": bool(params.get("planned")),  # a delay notice for a date staff moved before it passed
+        "planned": bool(params.get("planned")),
+        "held": bool(params.get("held")),  # registered: the customer's mails wait for a staff #confirm  # a delay notice for a date staff moved before it passed
         "asked": params.get("asked", ""),
         "after_close": bool(params.get("after_close")),  # reopened by a reply to the closed complaint
         "reopen_days": policy.config.lifecycle.reopen_within_days,  # the day staff asked for (#extend) when it was not a business day
@@ -362,7 +368,7 @@ def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params:
 
 def _as_it_was(complaint: Complaint, facts: dict[str, Any]) -> Complaint:
     """An unsaved copy of the row with the facts of the queueing time laid over it."""
-    copy = Complaint(**complaint.__data__)
+    copy = Complaint(**statements.values_of(complaint))
     for name, value in facts.items():
         if name.startswith("due_"):
             value = naive(datetime.fromisoformat(value)) if value else None
@@ -386,9 +392,16 @@ def _history(complaint_id: int) -> list[Event]:
                              lambda: Event.select().where(Event.complaint == complaint_id).order_by(Event.id))
 
 
+def _awaiting_confirmation(complaint_id: int) -> bool:
+    """The complaint's first mails still wait for a staff member's #confirm (see plan.AWAITING_CONFIRMATION)."""
+    return OutgoingMail.select(OutgoingMail.id).where(
+        (OutgoingMail.complaint == complaint_id) & (OutgoingMail.state == "held")
+        & (OutgoingMail.last_error == AWAITING_CONFIRMATION)).exists()
+
+
 def _bouncing(address: str) -> bool:
     return bool(statements.tuples(Customer, "bouncing", [address, True, 1], lambda: Customer.select(Customer.id).where(
-        (Customer.email == address) & (Customer.bouncing == True)).limit(1)))  # noqa: E712 (SQL, not Python)
+        (Customer.email == address) & (Customer.bouncing == True)).limit(1)))
 
 
 def _sent_since(column: pw.Field, value: Any, since: datetime) -> int:

@@ -32,8 +32,10 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
-class MaildirTransport:
-    """One .eml file per mail, named by Message-ID, so a resend overwrites itself.
+class EmlFolderTransport:
+    """One .eml file per mail, named by Message-ID, so a resend overwrites itself: a flat
+    folder for demos and tests, not a Maildir (config: transport = "maildir", a name kept
+    for the configs that use it).
 
     The file is written under a temporary name unique to this process and call (pid,
     a counter, random bytes) and then renamed into place: two workers, threads or

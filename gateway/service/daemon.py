@@ -22,17 +22,19 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 import schedule
 
 from gateway import config as config_module
-from gateway.store.lease import LeasedRunner, Leases, OutageLog, instance_name
-from gateway.store.models import CONNECTION_ERRORS
-from gateway.service.notify import SystemdNotifier
 from gateway.ingest.pipeline import IngestOutcome
 from gateway.ingest.staff import staff_warnings
-from gateway.store.private import clean_stale_temp
-from gateway.service.runtime import Runtime
-from gateway.service.sources.imap import SinkUnavailable  # at start: lazily, the first mail waited ~90 ms for imapclient
-from gateway.service.sources.smtp import SmtpListener
 from gateway.jobs.sweep import sweep
+from gateway.service.notify import SystemdNotifier
+from gateway.service.runtime import Runtime
+from gateway.service.sources.imap import (
+    SinkUnavailable,  # at start: lazily, the first mail waited ~90 ms for imapclient
+)
+from gateway.service.sources.smtp import SmtpListener
 from gateway.service.upkeep import Upkeep
+from gateway.store.lease import LeasedRunner, Leases, OutageLog, instance_name
+from gateway.store.models import CONNECTION_ERRORS
+from gateway.store.private import clean_stale_temp
 from gateway.store.writer import SHARE
 
 if TYPE_CHECKING:

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import socket
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
@@ -23,9 +21,9 @@ from typing import Any, TypeVar
 
 import peewee as pw
 
+from gateway.desk.view import aware, naive
 from gateway.store import query
 from gateway.store.models import Complaint, Message, OutgoingMail, SourceStatus
-from gateway.desk.view import aware, naive
 
 log = logging.getLogger("gateway.health")
 
@@ -35,10 +33,6 @@ PENDING_OUTBOX = ("queued", "sending")
 
 Handed = TypeVar("Handed")  # raw bytes, or a list of them (the IMAP batch sink)
 Result = TypeVar("Result")
-
-
-def holder_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def source_name(kind: str, ident: str) -> str:
@@ -287,7 +281,7 @@ PAGES: dict[str, tuple[str, Callable[[Health], str]]] = {
 
 def _handler(health: Callable[[], Health], database: pw.Database) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server protocol
+        def do_GET(self) -> None:
             page = PAGES.get(self.path.split("?", 1)[0])
             if page is None:
                 self.send_error(404, "try /metrics or /status")
@@ -305,7 +299,7 @@ def _handler(health: Callable[[], Health], database: pw.Database) -> type[BaseHT
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+        def log_message(self, format: str, *args: Any) -> None:
             log.debug("metrics request", extra={"request": format % args})
 
     return Handler

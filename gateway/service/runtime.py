@@ -11,19 +11,19 @@ from typing import TYPE_CHECKING
 
 import peewee as pw
 
-from gateway.store.archive import Archive
 from gateway.config import Config
-from gateway.mail.language import LanguageDetector
-from gateway.store.migrate import open_database
 from gateway.desk.policy import Policy
+from gateway.mail.language import LanguageDetector
+from gateway.outbound.transports import EmlFolderTransport, SmtpTransport, Transport
+from gateway.store.archive import Archive
+from gateway.store.migrate import open_database
 from gateway.store.private import restrict, sqlite_files
-from gateway.outbound.transports import MaildirTransport, SmtpTransport, Transport
 
 if TYPE_CHECKING:
-    from gateway.outbound.compose import Templates
-    from gateway.outbound.outbox import Outbox
     from gateway.ingest.pipeline import Pipeline
     from gateway.ingest.reader import Reader
+    from gateway.outbound.compose import Templates
+    from gateway.outbound.outbox import Outbox
 
 
 class Runtime:
@@ -96,4 +96,4 @@ def make_transport(config: Config) -> Transport:
     if config.outbound.transport == "smtp":
         smtp = config.outbound.smtp
         return SmtpTransport(smtp, os.environ.get(smtp.password_env, "") if smtp.password_env else "")
-    return MaildirTransport(config.resolve(config.outbound.maildir))
+    return EmlFolderTransport(config.resolve(config.outbound.maildir))

@@ -16,8 +16,9 @@ from typing import Any, Callable
 import schedule
 
 from gateway.jobs import report_mail, retention
-from gateway.service.health import MetricsServer, SourceBoard, holder_name, read_health
+from gateway.service.health import MetricsServer, SourceBoard, read_health
 from gateway.service.runtime import Runtime
+from gateway.store.lease import instance_name
 
 log = logging.getLogger("gateway.upkeep")
 REPORT_CHECK_SECONDS = 300.0
@@ -26,7 +27,7 @@ REPORT_CHECK_SECONDS = 300.0
 class Upkeep:
     def __init__(self, runtime: Runtime, clock: Callable[[], datetime], holder: str | None = None):
         self.runtime, self.clock = runtime, clock
-        self.board = SourceBoard(holder or holder_name())
+        self.board = SourceBoard(holder or instance_name())
         self.sources: list[Any] = []
         self.metrics: MetricsServer | None = None
 

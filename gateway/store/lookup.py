@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Callable, Sequence
 import peewee as pw
 
 from gateway.desk import deadlines
-from gateway.store import statements
 from gateway.desk import tracking as tracking_numbers
-from gateway.store.models import Complaint, Customer, Event, Message, OutgoingMail, db
 from gateway.desk.view import ComplaintView, Thread, aware, naive
+from gateway.store import statements
+from gateway.store.models import Complaint, Customer, Event, Message, OutgoingMail, db
 
 if TYPE_CHECKING:  # the sweep and the outbox read threads without loading the mail parser
     from gateway.desk.policy import Policy
@@ -88,7 +88,7 @@ def complaint_view(complaint: Complaint, staff_addresses: tuple[str, ...] = ()) 
 
 def customer_of(complaint: Complaint) -> Customer:
     """The complaint's customer, fetched once and kept on the complaint object."""
-    if "customer" not in complaint.__rel__:
+    if not statements.fetched(complaint, "customer"):
         complaint.customer = statements.select(
             Customer, "by_id", [complaint.customer_id, 1],
             lambda: Customer.select().where(Customer.id == complaint.customer_id).limit(1))[0]
@@ -144,8 +144,8 @@ def _by_reference(ids: tuple[str, ...]) -> Complaint | None:
     for model in (OutgoingMail, Message):
         rows = dict(statements.tuples(
             model, "complaint_by_ids", [*ids],
-            lambda: model.select(model.message_id, model.complaint).where(
-                model.message_id.in_(ids) & model.complaint.is_null(False))))
+            lambda: model.select(model.message_id, model.complaint).where(  # noqa: B023 (called before the loop moves on)
+                model.message_id.in_(ids) & model.complaint.is_null(False))))  # noqa: B023 (called before the loop moves on)
         for message_id in ids:
             if message_id in rows:
                 return _complaint_where("by_id", Complaint.id, rows[message_id])

@@ -23,8 +23,17 @@ from typing import Callable
 import peewee as pw
 from playhouse.migrate import SchemaMigrator
 
-from gateway.store.models import (MODELS, BaseModel, Complaint, Lease, Message, OutgoingMail, db, make_database,
-                                  write_transaction)
+from gateway.store.models import (
+    MODELS,
+    BaseModel,
+    Complaint,
+    Lease,
+    Message,
+    OutgoingMail,
+    db,
+    make_database,
+    write_transaction,
+)
 
 log = logging.getLogger("gateway.migrate")
 UPGRADE_LOCK = 0x6761746577617901  # pg advisory lock key: "gateway\x01"

@@ -32,6 +32,11 @@ class JSONField(pw.TextField):
 
 
 class BaseModel(pw.Model):
+    # What peewee adds to every model by itself, declared so a type checker sees it too: the
+    # integer primary key (the same AutoField peewee would add) and the model's own exception.
+    id = pw.AutoField()
+    DoesNotExist: type[pw.DoesNotExist]
+
     class Meta:
         database = db
         legacy_table_names = False
@@ -44,6 +49,7 @@ class Customer(BaseModel):
     language = pw.CharField(max_length=8, default="")
     bouncing = pw.BooleanField(default=False)
     created_at = pw.DateTimeField(default=utcnow)
+    complaints: pw.ModelSelect[Complaint]  # back-reference (peewee adds it)
 
 
 class Complaint(BaseModel):
@@ -76,6 +82,14 @@ class Complaint(BaseModel):
     last_interim_at = pw.DateTimeField(null=True)
     next_action_at = pw.DateTimeField(null=True, index=True)  # the sweep's indexed cursor
     sweep_failures = pw.IntegerField(default=0)  # deadline passes in a row that failed on it (migrate step 7)
+    # added by peewee at run time, declared for the type checker: key columns, back-references
+    customer_id: int
+    linked_to_id: int | None
+    links: pw.ModelSelect[Complaint]
+    messages: pw.ModelSelect[Message]
+    events: pw.ModelSelect[Event]
+    outgoing: pw.ModelSelect[OutgoingMail]
+    secrets: pw.ModelSelect[ComplaintSecret]
 
 
 class Message(BaseModel):
@@ -96,6 +110,8 @@ class Message(BaseModel):
     text = pw.TextField(default="")  # the new text, for show/status; the original stays archived
     received_at = pw.DateTimeField()
     packed = pw.BlobField(null=True)  # our outgoing copy's text, compressed (gateway.store.packing; migrate step 6)
+    complaint_id: int | None  # added by peewee (the key column), declared for the type checker
+    attachments: pw.ModelSelect[AttachmentRecord]
 
 
 class AttachmentRecord(BaseModel):
@@ -119,6 +135,7 @@ class Event(BaseModel):
     to_status = pw.CharField(max_length=24, default="")
     detail = pw.TextField(default="")
     key = pw.CharField(max_length=200, null=True, unique=True)
+    complaint_id: int  # added by peewee (the key column), declared for the type checker
 
 
 class OutgoingMail(BaseModel):
@@ -141,6 +158,7 @@ class OutgoingMail(BaseModel):
     last_error = pw.TextField(default="")
     created_at = pw.DateTimeField()
     sent_at = pw.DateTimeField(null=True)
+    complaint_id: int | None  # added by peewee (the key column), declared for the type checker
 
 
 class TextDictionary(BaseModel):

@@ -20,10 +20,10 @@ and the export print.
 from __future__ import annotations
 
 import struct
-from typing import Callable
 import threading
 import weakref
 import zlib
+from typing import Callable
 
 import peewee as pw
 

@@ -13,10 +13,10 @@ from typing import Any
 import peewee as pw
 
 from gateway.config import Config
+from gateway.desk.view import naive
 from gateway.mail.contact import reachable
 from gateway.store.models import Complaint, Customer, Event, Message, OutgoingMail
 from gateway.store.packing import message_text
-from gateway.desk.view import naive
 
 
 def _iso(value: datetime | None) -> str | None:

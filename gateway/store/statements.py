@@ -79,7 +79,7 @@ def insert_many(model: type[pw.Model], rows: Sequence[dict[str, Any]]) -> list[i
         params = [field.db_value(value) for field, value in row.items()]
 
         def build() -> pw.Query:
-            query = model.insert_many([tuple(row.values())], fields=fields)
+            query = model.insert_many([tuple(row.values())], fields=fields)  # noqa: B023 (called before the loop moves on)
             return query.returning(model._meta.primary_key) if returning else query
         sql = _cached(database, ("insert", model.__name__, returning), params, build)
         cursor = database.execute_sql(sql, params)
@@ -119,3 +119,29 @@ def tuples(model: type[pw.Model], key: str, params: list[Any], build: Callable[[
     database = _database(model)
     sql = _cached(database, ("select", model.__name__, key, len(params)), params, build)
     return database.execute_sql(sql, params).fetchall()
+
+
+# peewee's private attributes are read here only, so a peewee upgrade that renames them breaks
+# this module and its tests, not the callers.
+
+def insert_instance(instance: M) -> M:
+    """INSERT an unsaved model instance (every column it holds); it gets its new id and is
+    no longer "dirty", as after Model.save()."""
+    instance.id = insert(type(instance), **instance.__data__)
+    instance._dirty.clear()
+    return instance
+
+
+def values_of(instance: pw.Model) -> dict[str, Any]:
+    """The raw column values of a row (a foreign key as its id: nothing is fetched)."""
+    return dict(instance.__data__)
+
+
+def restore(instance: pw.Model, values: dict[str, Any]) -> None:
+    """Put back column values taken with values_of (an update that did not happen)."""
+    instance.__data__.update(values)
+
+
+def fetched(instance: pw.Model, relation: str) -> bool:
+    """Whether the related row `relation` is already loaded on `instance`."""
+    return relation in instance.__rel__

@@ -216,7 +216,7 @@ class ImapWatcher:
                     self._serve(client, stop)
                 finally:
                     self._close(client)
-            except Exception as exc:  # noqa: BLE001 - any failure means: wait and retry
+            except Exception as exc:
                 attempt += 1
                 self._retry_later(exc, attempt, stop)
 
@@ -314,10 +314,10 @@ class ImapWatcher:
     def _close(client: IMAPClient) -> None:
         try:
             client.logout()
-        except Exception:  # noqa: BLE001 - the connection may already be gone
+        except Exception:
             try:
                 client.shutdown()
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: S110 (the connection may be dead already: nothing to tell)
                 pass
 
     # ------------------------------------------------------------ catch-up
@@ -402,7 +402,7 @@ class ImapWatcher:
             outcomes = self.sink([raw for _, raw in offered], SOURCE)
         except SinkUnavailable:
             raise
-        except Exception as exc:  # noqa: BLE001 - the messages stay and are offered again
+        except Exception as exc:
             log.warning("imap mail not stored, will retry",
                         extra={"source": self.key, "uids": describe_uids(uids), "error": describe(exc)})
             return [None] * len(offered)

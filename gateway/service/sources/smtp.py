@@ -10,6 +10,7 @@ import asyncio
 import logging
 import re
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Protocol
 
 from aiosmtpd.controller import Controller
@@ -27,8 +28,14 @@ Sink = Callable[[bytes, str], Outcome]
 
 
 class Handler:
+    """Stores each mail in one worker thread of its own: the ingest lock lets one mail at a
+    time in anyway, and the event loop's default pool would grow to six threads under
+    concurrent sessions, each keeping its own database connection (SQLite: its own page
+    cache) and allocator arena for the life of the daemon (issue 23, bench/memory.py)."""
+
     def __init__(self, sink: Sink, lock: threading.Lock, source: str = "smtp"):
         self.sink, self.lock, self.source = sink, lock, source
+        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"{source}-ingest")
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or envelope.content
@@ -36,7 +43,7 @@ class Handler:
             raw = raw.encode("utf-8", "surrogateescape")
         raw = with_envelope(raw, envelope.mail_from, envelope.rcpt_tos)
         try:
-            outcome = await asyncio.get_running_loop().run_in_executor(None, self._ingest, raw)
+            outcome = await asyncio.get_running_loop().run_in_executor(self.worker, self._ingest, raw)
         except Exception:
             log.exception("could not store incoming mail; asked the sender to retry", extra={"source": self.source})
             return "451 4.3.0 Temporary failure storing the message, try again later"
@@ -83,3 +90,5 @@ class SmtpListener:
 
     def stop(self) -> None:
         self.controller.stop()
+        # a mail being stored finishes; queued ones never start (their senders had no answer: they retry)
+        self.controller.handler.worker.shutdown(wait=True, cancel_futures=True)

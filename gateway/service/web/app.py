@@ -24,9 +24,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from gateway.desk import tracking as tracking_numbers
 from gateway.outbound.compose import format_date
-from gateway.store.models import Complaint, Message
 from gateway.service.web import portal, submission
 from gateway.service.web.throttle import Throttle
+from gateway.store.models import Complaint, Message
 
 if TYPE_CHECKING:
     from gateway.service.runtime import Runtime

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from gateway.desk import secret
-from gateway.store.models import Complaint, ComplaintSecret, Event, Message, OutgoingMail
 from gateway.desk.view import aware
+from gateway.store.models import Complaint, ComplaintSecret, Event, Message, OutgoingMail
 
 # Our mails to the customer whose `message` is a staff member's answer.
 ANSWER_KINDS = ("relay", "resolution", "ask")

@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 
 import peewee as pw
 
-from gateway.store.models import WebThrottle, write_transaction
 from gateway.desk.view import naive
+from gateway.store.models import WebThrottle, write_transaction
 
 
 @dataclass(frozen=True)
