@@ -28,10 +28,8 @@ import ctypes
 import ctypes.util
 import gc
 import os
-import shutil
 import smtplib
 import sys
-import tempfile
 import time
 import tracemalloc
 from datetime import datetime, timedelta, timezone
@@ -41,6 +39,8 @@ from typing import Callable
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "bench")]
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+
+from wave import work_directory  # noqa: E402
 
 from soak import Load, rss_kb  # noqa: E402
 
@@ -165,13 +165,8 @@ def main() -> None:
     parser.add_argument("--smtp", action="store_true", help="through the daemon's SMTP listener, a connection per mail")
     parser.add_argument("--keep", help="directory to keep (default: a temporary one, removed)")
     args = parser.parse_args()
-    root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="memory-"))
-    root.mkdir(parents=True, exist_ok=True)
-    try:
+    with work_directory(args.keep, "memory-") as root:
         run(args, root)
-    finally:
-        if not args.keep:
-            shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

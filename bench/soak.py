@@ -26,10 +26,8 @@ import argparse
 import email
 import os
 import random
-import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -42,7 +40,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "bench")]
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
 
-from wave import HIDDEN, WAVE_KINDS, Timings, prefill, send_one, summary  # noqa: E402
+from wave import HIDDEN, WAVE_KINDS, Timings, prefill, send_one, summary, work_directory  # noqa: E402
 
 from gateway import config as config_module  # noqa: E402
 from gateway.service.runtime import Runtime  # noqa: E402
@@ -333,16 +331,13 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="a private PostgreSQL cluster instead of SQLite")
     parser.add_argument("--keep", help="directory to keep (default: a temporary one, removed)")
     args = parser.parse_args()
-    root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="soak-"))
-    root.mkdir(parents=True, exist_ok=True)
-    server = PrivatePostgres().start() if args.postgres else None
-    try:
-        run(args, root, server.create_database() if server else "sqlite:///storage/gateway.db")
-    finally:
-        if server:
-            server.close()
-        if not args.keep:
-            shutil.rmtree(root, ignore_errors=True)
+    with work_directory(args.keep, "soak-") as root:
+        server = PrivatePostgres().start() if args.postgres else None
+        try:
+            run(args, root, server.create_database() if server else "sqlite:///storage/gateway.db")
+        finally:
+            if server:
+                server.close()
 
 
 if __name__ == "__main__":

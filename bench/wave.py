@@ -18,6 +18,7 @@ cores: figures from a busy machine are upper bounds.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import smtplib
@@ -29,6 +30,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Iterator
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
@@ -69,6 +71,18 @@ def summary(values: list[float]) -> str:
         return "n=0"
     return (f"n={len(values)} p50={percentile(values, 50) * 1000:.1f} ms p99={percentile(values, 99) * 1000:.1f} ms "
             f"max={max(values) * 1000:.1f} ms")
+
+
+@contextlib.contextmanager
+def work_directory(keep: str | None, prefix: str) -> Iterator[Path]:
+    """The benchmark's directory: `keep` if given (left in place), else a temporary one, removed."""
+    root = Path(keep) if keep else Path(tempfile.mkdtemp(prefix=prefix))
+    root.mkdir(parents=True, exist_ok=True)
+    try:
+        yield root
+    finally:
+        if not keep:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def send_one(port: int, raw: bytes, sender: str, timings: Timings) -> bool:
@@ -181,13 +195,8 @@ def main() -> None:
     parser.add_argument("--tick", action="store_true", help="also run `gateway tick` when the wave starts")
     parser.add_argument("--keep", help="directory to keep (default: a temporary one, removed)")
     args = parser.parse_args()
-    root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="wave-"))
-    root.mkdir(parents=True, exist_ok=True)
-    try:
+    with work_directory(args.keep, "wave-") as root:
         run(args, root)
-    finally:
-        if not args.keep:
-            shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

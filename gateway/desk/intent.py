@@ -179,7 +179,7 @@ def _contrasted(rules: Rules, languages: tuple[str, ...], region: list[Clause], 
         for other in rest:
             if name == "condition" and other.sentence != clause.sentence:
                 continue
-            if any(p.length_at(other.words, i) for i in range(len(other.words)) for p in phrases):
+            if _mentions(phrases, other.words):
                 return True
     return False
 
@@ -188,8 +188,12 @@ def _conditional(rules: Rules, languages: tuple[str, ...], clause: Clause, hit: 
     """A rejection under an "if" of its own clause is a possibility, not a decision: "If it's not
     OK, I'll write again", "Если не устроит, напишу". Only the clause: "Если честно, не согласен"
     ("to be honest, I disagree") still rejects."""
-    before = clause.words[:hit.start]
-    return any(p.length_at(before, i) for p in _phrases(rules, "condition", languages) for i in range(len(before)))
+    return _mentions(_phrases(rules, "condition", languages), clause.words[:hit.start])
+
+
+def _mentions(phrases: list[Phrase], words: tuple[str, ...]) -> bool:
+    """Whether any of the phrases starts at any of the words."""
+    return any(p.length_at(words, i) for i in range(len(words)) for p in phrases)
 
 
 def _bare(rules: Rules, languages: tuple[str, ...], region: list[Clause], fillers: Fillers) -> Hit | None:
