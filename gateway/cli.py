@@ -4,7 +4,7 @@
     gateway [--config PATH] web
     gateway [--config PATH] ingest [--now ISO8601] [FILE ...]
     gateway [--config PATH] import [--now ISO8601] [--notify] PATH
-    gateway [--config PATH] deliver            (MTA pipe: spool stdin, exit 0 or 75)
+    gateway [--config PATH] deliver [--config PATH]   (MTA pipe: spool stdin, exit 0 or 75, or 65 when far too large)
     gateway [--config PATH] tick [--now ISO8601]
     gateway [--config PATH] show TRACKING --json
     gateway [--config PATH] list [--status S] [--overdue] --json
