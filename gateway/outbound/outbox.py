@@ -20,6 +20,7 @@ claim another could already have taken.
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -46,7 +47,33 @@ from gateway.store.writer import SHARE
 
 log = logging.getLogger("gateway.outbox")
 CLAIM_BATCH = 10
-RETRYABLE = ("failed", "held")  # what `gateway outbox retry` queues again
+RETRYABLE = ("failed", "held")  # what `gateway outbox retry` may queue again, by the rules below
+# Why a row was not sent, read from its state and last error, and who may queue it again:
+# "failed" rows by default (rendering failed and a template was fixed, a relay or SMS provider
+# away past max_attempts, a relay refusal of ours: auth, relaying, policy) with `retry --failed`
+# or `retry ID`; "id" rows only one by one with `retry ID`, after a person looked at them (storm
+# protection held them, or the relay said the address itself does not exist: in bulk that would
+# be the storm or the bounce again); "none" never (a staff member's #confirm releases them).
+REQUEUE_RULES: tuple[tuple[str, re.Pattern[str], str, str], ...] = (
+    ("held", re.compile(re.escape(AWAITING_CONFIRMATION)), "none",
+     "held until a staff member confirms the complaint (#confirm in a reply to the desk's notice)"),
+    ("held", re.compile("rate limit: "), "id", "held by storm protection (a rate limit): retry it by its ID"),
+    ("held", re.compile("recipient address is bouncing"), "id",
+     "held: the recipient's address bounces; retry it by its ID once the address works"),
+    ("failed", re.compile(r"5\d\d[ -]5\.1\.\d"), "id",
+     "the relay refused the recipient's address itself; retry it by its ID once the address is fixed"),
+)
+
+
+def requeue_refusal(row: OutgoingMail, one_by_one: bool) -> str:
+    """Why `gateway outbox retry` (one_by_one: with an ID; else --failed) leaves `row`; "" to queue it."""
+    if row.state not in RETRYABLE:
+        return {"sent": "already sent; a sent mail is not sent again",
+                "queued": "already queued", "sending": "being sent now"}.get(row.state, f"state {row.state}")
+    for state, reason, who, why in REQUEUE_RULES:
+        if row.state == state and reason.match(row.last_error or ""):
+            return "" if who == "id" and one_by_one else why
+    return ""
 
 
 @dataclass(frozen=True)
@@ -233,16 +260,14 @@ class Outbox:
                   extra={"outgoing_id": row.id, "kind": row.kind})
         return "lost"
 
-    def requeue(self, row: OutgoingMail, now: datetime, actor: str = "admin") -> str:
+    def requeue(self, row: OutgoingMail, now: datetime, actor: str = "admin", one_by_one: bool = True) -> str:
         """`gateway outbox retry`: a failed (or held) row queued again, due at `now`, with its
         attempts reset, after rendering it from its stored inputs (kind, language, params, the
         complaint) as the worker will: a template still broken leaves the row failed and says
-        why. Returns "" when queued, else why not. A sent row is never sent again."""
-        if row.state == "held" and row.last_error == AWAITING_CONFIRMATION:
-            return "held until a staff member confirms the complaint (#confirm in a reply to the desk's notice)"
-        if row.state not in RETRYABLE:
-            return {"sent": "already sent; a sent mail is not sent again",
-                    "queued": "already queued", "sending": "being sent now"}.get(row.state, f"state {row.state}")
+        why. Returns "" when queued, else why not (REQUEUE_RULES). A sent row is never sent again."""
+        refusal = requeue_refusal(row, one_by_one)
+        if refusal:
+            return refusal
         try:
             if row.audience == "sms":
                 self.templates.render(row.kind, row.language, mail_context(
