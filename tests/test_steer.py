@@ -171,3 +171,17 @@ def test_a_pasted_mail_above_our_quoted_notice_stays_and_the_notice_goes(policy)
                      "Subject: [CC-2026-4K7PQ2MX] New complaint\n\nA new complaint arrived.")
     message = steer(reply("#resolve\n" + body), view("investigating"), NOW, policy).outgoing[0].params["message"]
     assert "Nizami 10" in message and "A new complaint arrived" not in message
+
+
+@pytest.mark.parametrize("command", ["", "#resolve\n", "#ask\n"])
+def test_a_staff_answer_parse_shortened_is_never_relayed_in_part(policy, command):
+    """Only its start was read: the customer would get part of an answer; its author hears why."""
+    mail = dataclasses.replace(reply(f"{command}We refunded the order. " * 50), shortened=True)
+    plan = steer(mail, view("investigating"), NOW, policy)
+    assert [(o.kind, o.recipient) for o in plan.outgoing] == [("command_error", "agent@shop.test")]
+    assert "only its start was read" in plan.outgoing[0].params["errors"][-1] and plan.status is None
+
+
+def test_a_shortened_note_is_still_kept(policy):
+    mail = dataclasses.replace(reply("#note\nThe customer called twice."), shortened=True)
+    assert steer(mail, view("investigating"), NOW, policy).message_kind == "note"
