@@ -492,6 +492,13 @@ def test_with_ours_a_pasted_header_block_is_the_writers_text() -> None:
     from gateway.mail.quotes import read_reply
     text = ("Hello,\nbelow is what the warehouse told us.\n\nFrom: Warehouse <stock@warehouse.az>\n"
             "Sent: 24 November 2026 15:00\nTo: agent@shop.test\nSubject: order 1234\n\nShipped today.")
-    assert read_reply(text, lambda block: "care@shop.test" in block).new == text
+    assert quotes.read_reply(text, lambda block: "care@shop.test" in block).new == text
     assert read_reply(text).new == "Hello,\nbelow is what the warehouse told us."
-    assert read_reply(text, lambda block: "order 1234" in block).new == "Hello,\nbelow is what the warehouse told us."
+    assert quotes.read_reply(text, lambda block: "order 1234" in block).new == "Hello,\nbelow is what the warehouse told us."
+
+
+def test_unknown_openers_are_read_only_for_staff_replies_that_quote_our_mail() -> None:
+    """A customer's (no `ours`) text under a Thunderbird ru attribution without an address stays theirs."""
+    text = "My kettle is broken.\n\n23.11.2026 10:01, Shop Care пишет:\n\nYour complaint CC-2026-4K7PQ2MX was registered."
+    assert quotes.read_reply(text).new == text
+    assert quotes.read_reply(text, lambda block: "cc-2026-4k7pq2mx" in block.lower()).new == "My kettle is broken."

@@ -171,3 +171,57 @@ def test_a_pasted_mail_above_our_quoted_notice_stays_and_the_notice_goes(policy)
                      "Subject: [CC-2026-4K7PQ2MX] New complaint\n\nA new complaint arrived.")
     message = steer(reply("#resolve\n" + body), view("investigating"), NOW, policy).outgoing[0].params["message"]
     assert "Nizami 10" in message and "A new complaint arrived" not in message
+
+
+# --- regression: our staff notice quoted under openers the client writes its own way -----------
+
+def rendered_notice(lang: str, form: str) -> str:
+    """The real staff notice (tracking CC-2026-4K7PQ2MX) as a client quotes it: its text, or its HTML as text."""
+    from gateway.mail.htmltext import html_to_text
+    from gateway.outbound.compose import Templates, sample_context
+    from gatewaykit import REPO
+    rendered = Templates(REPO / "templates" / "mail").render("staff_update", lang, sample_context(lang))
+    return rendered.text if form == "txt" else html_to_text(rendered.html)
+
+
+UNKNOWN_OPENERS = {
+    "thunderbird-ru": "23.11.2026 10:01, Shop Care пишет:",
+    "thunderbird-ru-2": "23.11.2026 10:01, Shop Care написал(а):",
+    "thunderbird-tr": "23.11.2026 10:01 tarihinde Shop Care yazdı:",
+    "thunderbird-az": "23.11.2026 10:01, Shop Care yazır:",
+    "thunderbird-en": "On 23/11/2026 10:01, Shop Care wrote:",
+    "outlook-rule-alone": "________________________________",
+    "outlook-az-name-only": "Kimdən: Shop Care\nGöndərilib: 23 noyabr 2026, 10:01\nKimə: Agent\nMövzu: Yeni şikayət",
+    "lotus-notes": '-----"Shop Care" <care@shop.test> wrote: -----\n\nTo: agent@shop.test\n'
+                   'From: "Shop Care" <care@shop.test>\nDate: 23.11.2026 10:01\nSubject: New complaint',
+    "lotus-notes-old": "Shop Care <care@shop.test>\n23.11.2026 10:01\n\nTo\nagent@shop.test\ncc\n\nSubject\nNew complaint",
+}
+
+
+@pytest.mark.parametrize("lang", ["az", "ru", "tr", "en"])
+@pytest.mark.parametrize("form", ["txt", "html"])
+@pytest.mark.parametrize("opener", sorted(UNKNOWN_OPENERS))
+def test_regression_staff_notice_quoted_under_an_unknown_attribution_is_not_relayed(policy, lang, form, opener):
+    body = f"#resolve\nYour replacement ships tomorrow.\n\n{UNKNOWN_OPENERS[opener]}\n\n{rendered_notice(lang, form)}"
+    [out] = steer(reply(body), view("investigating"), NOW, policy).outgoing
+    assert out.kind == "resolution" and out.params["message"] == "Your replacement ships tomorrow."
+
+
+@pytest.mark.parametrize("form", ["txt", "html"])
+def test_regression_staff_notice_pasted_without_any_opener_is_refused_and_its_author_told(policy, form):
+    body = f"#resolve\nYour replacement ships tomorrow.\n\n{rendered_notice('en', form)}"
+    plan = steer(reply(body), view("investigating"), NOW, policy)
+    assert [(o.kind, o.recipient) for o in plan.outgoing] == [("command_error", "agent@shop.test")]
+    assert "desk's notice" in plan.outgoing[0].params["errors"][-1] and plan.status is None
+
+
+@pytest.mark.parametrize("opener", [
+    "23.11.2026 10:01, Anbar пишет:", "23.11.2026 10:01 tarihinde Depo yazdı:", "23.11.2026 10:01, Anbar yazır:",
+    "On 23/11/2026 10:01, Warehouse wrote:", "________________________________",
+    "Kimdən: Anbar\nGöndərilib: 23 noyabr 2026, 10:01\nKimə: Agent\nMövzu: sifariş 1234",
+])
+def test_a_colleagues_mail_under_the_same_openers_is_relayed(policy, opener):
+    pasted = f"{opener}\n\nThe replacement shipped today with courier, tracking 12345, arrives Thursday."
+    [out] = steer(reply(f"#resolve\nHere is what the warehouse says.\n\n{pasted}"), view("investigating"),
+                  NOW, policy).outgoing
+    assert out.kind == "resolution" and out.params["message"] == f"Here is what the warehouse says.\n\n{pasted}"

@@ -142,9 +142,8 @@ COMMANDS: dict[str, Callable[[Steering, str], None]] = {
 
 
 def steer(mail: Mail, complaint: ComplaintView, now: datetime, policy: Policy) -> Plan:
-    if mail.quoted:
-        reply = relaytext.staff_reply(mail.text, (policy.config.gateway.address, complaint.tracking))
-        mail = dataclasses.replace(mail, new_text=reply.new, quoted=reply.quoted, signature=reply.signature)
+    reply = relaytext.staff_reply(mail.text, (policy.config.gateway.address, complaint.tracking))
+    mail = dataclasses.replace(mail, new_text=reply.new, quoted=reply.quoted, signature=reply.signature)
     parsed = policy.commands(mail.new_text, mail.subject)
     b = PlanBuilder("staff", complaint.id, parsed.body)
     s = Steering(complaint, mail.sender, now, policy, b, complaint.status, errors=list(parsed.errors))
@@ -157,7 +156,7 @@ def steer(mail: Mail, complaint: ComplaintView, now: datetime, policy: Policy) -
         parsed.body, (mail.sender,), mail.signature, policy.config.gateway.address,
         policy.config.gateway.phone_region, mail.sender_name, policy.config.staff.domains)
     lost = "" if s.mode in ("note", "closed") else relaytext.lost_answer(
-        body, mail.signature, s.mode, bool(parsed.commands))
+        body, mail.signature, s.mode, bool(parsed.commands)) or relaytext.internal_text(body)
     if s.errors or lost:
         return refused(mail, complaint, s.errors + ([lost] if lost else []), policy, understood=body)
     finish(s, kind, body)

@@ -61,6 +61,11 @@ OURS_LINES = 60  # lines from a header block or attribution read for signs of ou
 OURS_CHARS = 20_000
 HEADER_BLOCK_SPAN = 12  # lines after "From:" (blank ones included) read for the other header lines
 RULE_LINE = re.compile(r"^\s*(_{8,}|-{8,}|={8,})\s*$")  # Outlook's line above the block
+OUTLOOK_RULE = re.compile(r"^\s*_{8,}\s*$")  # Outlook's "_____" alone: a quoted mail below it
+# Lotus Notes: '-----"Shop Care" <care@shop.test> wrote: -----' above its To/From/Date/Subject lines.
+LOTUS_ATTRIBUTION = re.compile(r"^\s*-{3,}[^-\n]{1,300}:\s*-{3,}\s*$")
+# Lotus Notes (older): "Shop Care <care@shop.test>" alone, the date on the next line.
+NAME_ADDRESS_LINE = re.compile(r"^[^<>:]{0,80}<\s?[\w.+'-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}\s?>\s*$")
 
 QUOTED_LINE = re.compile(r"^\s*>")
 # An address, found only from the start of a run of address characters (the look-behind),
@@ -76,7 +81,7 @@ _WHEN = re.compile(
 # What an attribution ends with before its colon (lower-cased, trailing ":" removed).
 WROTE = ("wrote", "writes", "schrieb", "a écrit", "escribió", "ha scritto", "schreef", "napisał",
          "написал", "написала", "написал(а)", "написал(-а)", "пишет", "написав", "написала(в)", "пише",
-         "yazdı", "şunu yazdı", "şunları yazdı", "yazıb", "yazmışdır", "yazmışdır", "yazdi", "yazib")
+         "yazdı", "şunu yazdı", "şunları yazdı", "yazıb", "yazır", "yazmışdır", "yazdi", "yazib", "yazir")
 # How the line above a wrapped attribution may begin and still be part of it.
 ATTRIBUTION_START = re.compile(r"^[->\s]*((on|am|le|el|il|op|в|во)\s|\d)", _I)
 
@@ -187,8 +192,10 @@ class _Scan:
         self.ours = ours
         self.quoted = [line.lstrip()[:1] == ">" for line in lines]
         self.ends_colon = [i for i, line in enumerate(lines) if line.rstrip().endswith(":")]
+        first = _SEPARATOR_FIRST | {"_"} if ours is not None else _SEPARATOR_FIRST
         self.candidates = sorted(set(self.ends_colon).union(
-            i for i, line in enumerate(lines) if line.lstrip()[:1] in _SEPARATOR_FIRST or ":" in line[:24]))
+            i for i, line in enumerate(lines) if line.lstrip()[:1] in first or ":" in line[:24]
+            or (ours is not None and line.rstrip().endswith(">"))))
 
     def blank(self, i: int) -> bool:
         return not self.lines[i].strip()
@@ -206,20 +213,59 @@ class _Scan:
                 return _include_rule_line(lines, i)
             if i in ends_colon:
                 start = _attribution_start(lines, self, i)
-                if start is not None and not self.quote_follows(i + 1) and BRACKETED_ADDRESS.search(
-                        " ".join(lines[start:i + 1])[:ATTRIBUTION_MAX_CHARS]) and self.quoting_us(start):
-                    return start
+                if start is not None and not self.quote_follows(i + 1) and (
+                        self.ours is not None or BRACKETED_ADDRESS.search(
+                            " ".join(lines[start:i + 1])[:ATTRIBUTION_MAX_CHARS])) and self.quoting_us(start):
+                    return start  # with `ours`, what follows being our own mail is proof enough
+            if self.ours is not None and not self.quote_follows(i + 1) and self.loose_opener(i) \
+                    and self.quoting_us(i):  # a "> " quote below is an inline quote, taken apart below
+                return _include_rule_line(lines, i)
         return len(lines)
+
+    def loose_opener(self, i: int) -> bool:
+        """A line that may open a quoted mail, read only when `ours` confirms the mail is ours.
+
+        Clients we do not know write their own shapes: Outlook's "_____" alone, a partial
+        or reordered header block, Lotus Notes' '-----"Name" <address> wrote: -----' or its
+        "Name <address>" over a date. Alone any of these is too weak (a staff member may paste
+        a colleague's mail); our own mail below it is not. A "wrote:" without a date stays text
+        ("The courier wrote:" above a quote of ours is the staff member's own sentence).
+        """
+        line = self.lines[i][:LINE_CAP]
+        if OUTLOOK_RULE.match(line) or LOTUS_ATTRIBUTION.match(line):
+            return True
+        if NAME_ADDRESS_LINE.match(line):
+            following = self.next_filled(i + 1)
+            return following is not None and bool(_WHEN.search(self.lines[following][:LINE_CAP]))
+        return self.header_run_at(i) >= 3
+
+    def next_filled(self, j: int) -> int | None:
+        while j < len(self.lines) and self.blank(j):
+            j += 1
+        return j if j < len(self.lines) else None
+
+    def header_run_at(self, i: int) -> int:
+        """How many header lines (From, To, Sent/Date, Subject, Cc ...) run from line i on."""
+        count = 0
+        for line in self.lines[i:i + HEADER_BLOCK_SPAN]:
+            line = line[:LINE_CAP]
+            if ":" not in line[:40] or not (HEADER_FROM.match(line) or HEADER_ANY.match(line)):
+                break
+            count += 1
+        return count
 
     def quoting_us(self, i: int) -> bool:
         """Whether the mail quoted from line i is ours (always, when nobody told us what ours is)."""
         if self.ours is None:
             return True
         block = [self.lines[i][:LINE_CAP]]
+        in_headers = True  # the block's own header lines (Lotus writes To: above From:)
         for line in self.lines[i + 1:i + OURS_LINES]:
             line = line[:LINE_CAP]
-            if HEADER_FROM.match(line) or RULE_LINE.match(line) or (_may_separate(line) and SEPARATOR.match(line)):
-                break  # the next quoted mail down the thread is not this one
+            in_headers = in_headers and ":" in line[:40] and bool(HEADER_FROM.match(line) or HEADER_ANY.match(line))
+            if not in_headers and (HEADER_FROM.match(line) or OUTLOOK_RULE.match(line) or (
+                    _may_separate(line) and SEPARATOR.match(line))):
+                break  # the next quoted mail down the thread is not this one (our notices draw "-----" lines)
             block.append(line)
         return self.ours("\n".join(block)[:OURS_CHARS])
 
