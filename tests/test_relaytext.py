@@ -156,3 +156,11 @@ def test_every_field_label_of_our_staff_notices_is_known() -> None:
 def test_an_answer_with_a_field_or_two_is_not_our_notice(text: str) -> None:
     from gateway.ingest.relaytext import internal_text
     assert internal_text(text) == ""
+
+
+def test_regression_a_disclaimer_below_a_short_answer_is_not_a_cut_answer() -> None:
+    text = ("Done, the refund was sent.\n\nBu məktub məxfidir və yalnız ünvanlandığı şəxs üçün nəzərdə tutulub. "
+            "Səhvən almısınızsa, göndərənə bildirin və məktubu silin. Məktubun məzmununu yaymaq qadağandır.")
+    new, _, signature = split_reply(text)
+    assert scrub_staff(new, (STAFF,), signature, CARE, "AZ", "Leyla") == "Done, the refund was sent."
+    assert not lost_answer(new, signature, "resolution", True)

@@ -225,3 +225,61 @@ def test_a_colleagues_mail_under_the_same_openers_is_relayed(policy, opener):
     [out] = steer(reply(f"#resolve\nHere is what the warehouse says.\n\n{pasted}"), view("investigating"),
                   NOW, policy).outgoing
     assert out.kind == "resolution" and out.params["message"] == f"Here is what the warehouse says.\n\n{pasted}"
+
+
+@pytest.mark.parametrize("line", ["#note", "# note", "#nоte", "#NOTE"])
+def test_regression_note_below_the_first_line_relays_nothing(policy, line):
+    plan = steer(reply(f"The customer called twice.\n{line}\nDo not refund before the check."),
+                 view("investigating"), NOW, policy)
+    assert plan.outgoing == () and plan.message_kind == "note"
+    assert plan.events[-1].detail == "The customer called twice.\nDo not refund before the check."
+
+
+def test_regression_a_second_resolve_in_the_body_is_not_relayed(policy):
+    [out] = steer(reply("#resolve\nThe refund was sent.\n#resolve\nIt takes three days."), view("investigating"),
+                  NOW, policy).outgoing
+    assert out.kind == "resolution" and out.params["message"] == "The refund was sent.\nIt takes three days."
+
+
+@pytest.mark.parametrize("line", ["#nota", "# internal", "#reslove"])
+def test_regression_an_unknown_command_in_the_body_relays_nothing_and_tells_the_author(policy, line):
+    plan = steer(reply(f"The refund was sent.\n{line}\nDo not tell the customer about the fee."),
+                 view("investigating"), NOW, policy)
+    assert [(o.kind, o.recipient) for o in plan.outgoing] == [("command_error", "agent@shop.test")]
+    assert "unknown command" in plan.outgoing[0].params["errors"][0] and plan.status is None
+
+
+@pytest.mark.parametrize("address", ["aysel@example.az", "murad@gmail.com", "agent@shop.test.evil.az"])
+def test_regression_assign_to_somebody_who_is_not_staff_is_refused(policy, address):
+    plan = steer(reply(f"#assign {address}\nWe are looking into it."), view("investigating"), NOW, policy)
+    assert [(o.kind, o.recipient) for o in plan.outgoing] == [("command_error", "agent@shop.test")]
+    error = plan.outgoing[0].params["errors"][0]
+    assert "not a staff address" in error and "shop.test" in error and not plan.updates
+
+
+THANKS = {"az": "təşəkkür edirik", "ru": "Благодарим Вас за обращение", "tr": "teşekkür ederiz",
+          "en": "Thank you for letting us know"}
+
+
+@pytest.mark.parametrize("lang", ["az", "ru", "tr", "en"])
+def test_regression_close_with_text_relays_the_text_not_a_thank_you(policy, lang):
+    from gateway.mail.htmltext import html_to_text
+    from gateway.outbound.compose import Templates, sample_context
+    from gatewaykit import REPO
+    text = "We could not reach you by phone three times, so the complaint is closed without a refund."
+    plan = steer(reply(f"#close\n{text}"), dataclasses.replace(view("investigating"), language=lang), NOW, policy)
+    [out] = plan.outgoing
+    assert out.kind == "closed" and out.params["message"] == text and plan.status == "closed"
+    templates = Templates(REPO / "templates" / "mail")
+    told = templates.render("closed", lang, {**sample_context(lang), "message": text})
+    for shown in (told.text, html_to_text(told.html)):
+        assert text in shown and THANKS[lang] not in shown
+    silent = templates.render("closed", lang, {**sample_context(lang), "message": ""})  # the customer accepted
+    assert THANKS[lang] in silent.text and THANKS[lang] in html_to_text(silent.html)
+
+
+def test_regression_a_confidentiality_disclaimer_is_not_relayed(policy):
+    body = ("#resolve\nYour refund was sent today.\n\nRegards,\nAgent Smith\n\nThis e-mail and any attachments are "
+            "confidential. If you received it in error, please delete it.")
+    [out] = steer(reply(body), view("investigating"), NOW, policy).outgoing
+    assert out.kind == "resolution" and out.params["message"] == "Your refund was sent today."

@@ -246,8 +246,8 @@ def _prose(signature: str) -> bool:
         return False  # name, title, company, contacts: a signature whatever its punctuation
     for line in lines:
         line = line.strip()
-        if quotes.CONTACT.search(line[:200]) or quotes.is_footer(line):
-            return False
+        if quotes.CONTACT.search(line[:200]) or quotes.is_footer(line) or quotes.is_disclaimer(line):
+            return False  # a disclaimer is the mail server's prose, not a cut answer
         words = len(line.split())
         if words >= PROSE_WORDS or (words >= 3 and line.endswith((".", "!", "?"))):
             return True

@@ -76,6 +76,11 @@ def _category(s: Steering, arg: str) -> None:
 
 
 def _assign(s: Steering, arg: str) -> None:
+    """Only to staff: the assignee gets the complaint's mail, internal fields and history included."""
+    if not s.policy.is_staff_address(arg):
+        s.errors.append(f"#assign {arg}: not a staff address; a complaint is assigned to staff only "
+                        f"(staff: {s.policy.staff_described()})")
+        return
     s.builder.update(assignee=arg.lower())
     s.builder.event("assign", s.actor, arg.lower())
 

@@ -128,6 +128,22 @@ SIGNATURE_BLOCK_MAX = 12  # lines below the closing
 SIGNATURE_TITLE_LINES = 3  # name/title/company lines above a signature's first contact line
 CONTACT = re.compile(r"@|https?://|www\.|\+?\d[\d ()./-]{6,}\d|^\s*(tel|phone|mob|fax|тел|моб|факс|telefon|"
                       r"cep|faks|e-?mail|e-?poçt|эл|web)\b", _I)
+# The first words of a confidentiality disclaimer a mail server or a company signature appends.
+# Read only on the last lines of a text (DISCLAIMER_LINES), a paragraph of its own running to the
+# end: "The file is confidential, I will send it by post." in an answer is no mail's disclaimer.
+DISCLAIMER = re.compile(
+    r"^[\W_]{0,3}(?:"
+    r"(?:confidentiality|privacy|legal) (?:notice|note|statement|disclaimer)|disclaimer\b|"
+    r"(?:this|the information (?:contained )?in this) (?:e-?mail|message|electronic mail|communication|"
+    r"transmission)\b[^.]{0,160}?"
+    r"\b(?:confidential|privileged)|"
+    r"(?:bu|həmin|işbu) (?:məktub|e-?poçt|elektron məktub|mesaj|ismarış)\b[^.]{0,160}?\bməxfi|"
+    r"məxfilik (?:bildirişi|qeydi|xəbərdarlığı)|"
+    r"(?:настоящее|данное|это) (?:сообщение|письмо|электронное письмо)\b[^.]{0,160}?\bконфиденциальн|"
+    r"(?:уведомление о конфиденциальности|конфиденциальность)\b|"
+    r"(?:bu|işbu) (?:e-?posta|ileti|mesaj|elektronik posta)\b[^.]{0,160}?\bgizli|"
+    r"gizlilik (?:uyarısı|notu|bildirimi|beyanı)|yasal uyarı\b)", _I)
+DISCLAIMER_LINES = 40  # a disclaimer (in two or three languages) starts among the last lines
 _IMAGE = re.compile(r"^\[[^\[\]]{1,80}\]$")  # an image's alt text, as htmltext writes it (a logo)
 _POSTSCRIPT = re.compile(r"^p\.?\s?s\b", _I)  # "P.S. ..." is part of the letter
 _NAME_TOKEN = re.compile(r"^[^\W\d_][\w.'’-]*$")
@@ -367,8 +383,35 @@ def split_signature(lines: list[str]) -> tuple[str, str]:
         cut -= 1
     while cut < end and not lines[cut].strip():
         cut += 1
+    cut = _disclaimer_block(lines, cut)
     cut = min(_closing_block(lines, cut), _delimited_block(lines, cut))
     return "\n".join(lines[:cut]), "\n".join(lines[cut:end])
+
+
+def is_disclaimer(line: str) -> bool:
+    return bool(DISCLAIMER.match(line.strip()[:LINE_CAP]))
+
+
+def _disclaimer_block(lines: list[str], end: int) -> int:
+    """Where the confidentiality disclaimers closing the text start (blank lines above them
+    dropped too); `end` when the text does not end in one.
+
+    Each is a paragraph of its own whose first line opens like a disclaimer; the
+    text above must hold something else (a mail that is only a disclaimer keeps it).
+    """
+    cut = end
+    while True:
+        start = cut
+        while start and lines[start - 1].strip():
+            start -= 1
+        if start == cut or end - start > DISCLAIMER_LINES or not is_disclaimer(lines[start]):
+            return cut
+        above = start
+        while above and not lines[above - 1].strip():
+            above -= 1
+        if not above:
+            return cut
+        cut = above
 
 
 def is_footer(line: str) -> bool:
