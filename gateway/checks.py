@@ -124,7 +124,7 @@ def run_checks(config: Config) -> int:
     for warning in staff_warnings(config):  # loud, but not a problem (stdout lists problems): the desk stays safe
         print(warning, file=sys.stderr)
     print(f"{len(problems)} problem(s)" if problems else f"ok: {config.source}", file=sys.stderr)
-    return 1 if problems else 0
+    return 2 if problems else 0  # bad config, rules or templates: what `run` refuses to start with
 
 
 def preview(runtime: Any, kind: str, lang: str, tracking: str = "") -> str:

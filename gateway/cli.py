@@ -4,7 +4,7 @@
     gateway [--config PATH] web
     gateway [--config PATH] ingest [--now ISO8601] [FILE ...]
     gateway [--config PATH] import [--now ISO8601] [--notify] PATH
-    gateway [--config PATH] deliver            (MTA pipe: spool stdin, exit 0 or 75)
+    gateway [--config PATH] deliver [--config PATH]   (MTA pipe: spool stdin, exit 0 or 75, or 65 when far too large)
     gateway [--config PATH] tick [--now ISO8601]
     gateway [--config PATH] show TRACKING --json
     gateway [--config PATH] list [--status S] [--overdue] --json
@@ -331,7 +331,9 @@ def cmd_quarantine(runtime, args) -> int:
 
 def cmd_outbox(runtime, args) -> int:
     """list: 0. retry: 0 when every row asked for is queued again; 1 when one is not (unknown,
-    already sent, its template still broken: each said on stderr); 2 for ID and --failed both or neither."""
+    already sent, its template still broken: each said on stderr); 2 for ID and --failed both or neither.
+    --failed takes only rows that failed for a retryable reason (outbox.REQUEUE_RULES); it names the others."""
+    from gateway.outbound.outbox import requeue_refusal
     from gateway.store.models import OutgoingMail
     from gateway.store.query import outgoing_json
     if args.action == "list":
@@ -355,6 +357,10 @@ def cmd_outbox(runtime, args) -> int:
             return 1
     now, refused = args.now or datetime.now(timezone.utc), 0
     for row in rows:
+        left = requeue_refusal(row, one_by_one=False) if args.failed else ""
+        if left:  # not a retryable reason (outbox.REQUEUE_RULES): said, and not an error of this command
+            print(f"{row.id}: left {row.state}: {left}", file=sys.stderr)
+            continue
         problem = runtime.outbox.requeue(row, now)
         if problem:
             refused += 1

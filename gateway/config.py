@@ -462,6 +462,7 @@ def load(path: Path | str | None = None) -> Config:
         builder.fail("staff.authserv_id", "required with require_authentication = true: the authserv-id "
                      "(RFC 8601) your receiving server writes in Authentication-Results, e.g. \"mx.shop.example\"")
     _one_zone(values, builder)
+    _deadlines_computable(values, builder)
     if values.gateway.default_language not in values.gateway.languages:
         builder.fail("gateway.default_language", f"{values.gateway.default_language!r} is not one of "
                      f"gateway.languages ({', '.join(values.gateway.languages)})")
@@ -491,6 +492,34 @@ def _one_zone(config: Config, builder: "_Builder") -> None:
         builder.fail("calendar.timezone", f"{alias!r} disagrees with gateway.timezone {main!r} "
                      f"(line {builder.line_of('gateway.timezone')}); the business has one time zone: "
                      "set gateway.timezone and remove calendar.timezone")
+
+
+# The [sla] keys that are spans of business time (days, or hours with unit = "hours"). A span
+# past MAX_SLA_BUSINESS_DAYS is a typo, not a policy, and a calendar walk that long would give
+# up (desk/business.py searches 3660 days): every mail would be quarantined instead.
+SLA_SPANS = ("acknowledge", "review", "investigate", "respond", "resolve", "reminder_lead", "extend_by",
+             "interim_every", "auto_close_after")
+MAX_SLA_BUSINESS_DAYS = 365
+
+
+def _deadlines_computable(config: Config, builder: "_Builder") -> None:
+    """Refuse a calendar with no working day and deadlines beyond a year of business days:
+    either would make every deadline, hence every new complaint, fail."""
+    calendar, sla = config.calendar, config.sla
+    if {day.strip().lower()[:3] for day in calendar.weekend} >= set(WEEKDAYS):
+        builder.fail("calendar.weekend", "names all seven days: no day is a business day, so no deadline "
+                     "could be computed; leave at least one working day")
+    start, end = (int(t[:2]) * 60 + int(t[3:]) for t in (calendar.work_start, calendar.work_end))
+    if start >= end:
+        builder.fail("calendar.work_end", f"{calendar.work_end} must be after work_start {calendar.work_start}")
+    per_day = 1.0 if sla.unit == "days" else (end - start) / 60
+    limit = MAX_SLA_BUSINESS_DAYS * per_day
+    spans = [(f"sla.{name}", getattr(sla, name)) for name in SLA_SPANS]
+    spans += [(f"sla.priority_resolve.{name}", value) for name, value in sla.priority_resolve.items()]
+    for name, value in spans:
+        if value > limit:
+            builder.fail(name, f"must be at most {limit:g} business {sla.unit} ({MAX_SLA_BUSINESS_DAYS} business "
+                         f"days), not {value:g}: no complaint policy promises an answer that far off")
 
 
 class _Builder:

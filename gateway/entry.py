@@ -5,22 +5,23 @@ from __future__ import annotations
 import sys
 
 
-def _light_command(argv: list[str]) -> tuple[str | None, str | None]:
-    """(command, --config value) when argv is exactly `[--config PATH] deliver`, else (None, None)."""
-    config = None
-    rest = list(argv)
-    if rest and rest[0].startswith("--config="):
-        config, rest = rest[0].split("=", 1)[1], rest[1:]
-    elif len(rest) >= 2 and rest[0] == "--config":
-        config, rest = rest[1], rest[2:]
-    return (rest[0], config) if rest == ["deliver"] else (None, None)
+def _deliver_argv(argv: list[str]) -> list[str] | None:
+    """When the command is `deliver`, its arguments as `gateway-deliver` reads them (a `--config`
+    before or after the word `deliver`); None for any other command. Whatever the rest is,
+    `deliver` answers it (a wrong line exits 75, never argparse's 2: an MTA bounces on 2)."""
+    index = 0
+    while index < len(argv) and argv[index].startswith("-"):
+        index += 2 if argv[index] == "--config" else 1
+    if index < len(argv) and argv[index] == "deliver":
+        return argv[:index] + argv[index + 1:]
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    command, config = _light_command(argv)
-    if command == "deliver":
-        from gateway.service.spool import deliver
-        return deliver(config)
+    deliver_argv = _deliver_argv(argv)
+    if deliver_argv is not None:
+        from gateway.service.spool import main as deliver_main
+        return deliver_main(deliver_argv)
     from gateway.cli import main as full_main
     return full_main(argv)

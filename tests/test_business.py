@@ -218,7 +218,21 @@ def test_bad_config_names_the_key(fields, tz, key):
         BusinessCalendar.from_config(CalendarSection(**fields), tz)
 
 
-def test_a_calendar_without_business_days_fails_clearly():
-    cal = calendar("", "UTC", weekend=("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
-    with pytest.raises(ValueError, match="no business day"):
-        cal.add_business_days(datetime(2026, 1, 1, tzinfo=timezone.utc), 1)
+def test_a_calendar_without_business_days_is_refused_when_built():
+    """Not at the first deadline: then every mail would be quarantined ("no business day within 3660 days")."""
+    with pytest.raises(ValueError, match="calendar.weekend: .*no business day"):
+        calendar("", "UTC", weekend=("mon", "tue", "wed", "thu", "fri", "sat", "Sunday"))
+
+
+@pytest.mark.parametrize("days", [100_000_000, -100_000_000, 3661])
+def test_a_span_beyond_the_search_window_fails_at_once(days):
+    cal = calendar("", "UTC")
+    with pytest.raises(ValueError, match="business days reach beyond"):
+        cal.add_business_days(datetime(2026, 1, 1, tzinfo=timezone.utc), days)
+
+
+def test_a_year_of_business_days_is_computed():
+    """The longest span `gateway check` lets through ([sla] at most 365 business days)."""
+    cal = calendar("AZ", "Asia/Baku")
+    start = datetime(2026, 1, 5, 9, tzinfo=ZoneInfo("Asia/Baku"))
+    assert cal.business_days_between(start, cal.add_business_days(start, 365)) == 365

@@ -32,7 +32,7 @@ def test_broken_rules_and_templates_are_reported_as_file_line(tmp_path):
     (tmp_path / "templates" / "status.tr.html").unlink()
     result = gateway(config, "check", check=False)
     out = result.stdout.decode()
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "90-broken.toml:1:" in out
     assert "85-routing.toml:2:" in out and "no_such_category" in out
     assert "ack.ru.txt:5:" in out and "trackingg" in out
@@ -73,7 +73,7 @@ def test_a_template_word_the_rules_do_not_know_fails_check(tmp_path):
     unmarked.write_text(unmarked.read_text().replace('{{ reply_word("reject", "ret") }}', "ret"))
     result = gateway(config, "check", check=False)
     out = result.stdout.decode()
-    assert result.returncode == 1
+    assert result.returncode == 2
     line = next(n for n, text in enumerate(resolution.read_text().splitlines(), 1) if "istəmirəm" in text)
     assert f"resolution.az.txt:{line}: the customer is told to write 'istəmirəm' to reject" in out
     assert "resolution.tr.html:0: tells the customer no word to reject" in out
@@ -85,7 +85,7 @@ def test_a_template_word_becomes_valid_once_the_rules_learn_it(tmp_path):
     resolution = tmp_path / "templates" / "resolution.en.html"
     resolution.write_text(resolution.read_text().replace('reply_word("accept", "accept")',
                                                          'reply_word("accept", "fine by me")'))
-    assert gateway(config, "check", check=False).returncode == 1
+    assert gateway(config, "check", check=False).returncode == 2
     (tmp_path / "rules" / "90-local.toml").write_text(
         '[intents.accept]\naz = ["qəbul edirəm"]\nru = ["принимаю"]\ntr = ["kabul"]\nen = ["accept", "fine by me"]\n')
     result = gateway(config, "check", check=False)

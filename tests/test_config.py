@@ -52,6 +52,13 @@ def test_environment_variable_names_the_config(tmp_path, monkeypatch):
     (MINIMAL + "[status_labels.ru]\nclosed = \" \"\n", "status_labels.ru.closed", 4, "must not be empty"),
     (MINIMAL + "[remedies]\nru = []\n", "remedies.ru", 4, "at least one"),
     (MINIMAL + "[remedies]\nde = [\"x\"]\n", "remedies.de", 4, "unknown language"),
+    (MINIMAL + "[calendar]\nweekend = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\", \"Sunday\"]\n",
+     "calendar.weekend", 4, "all seven days"),
+    (MINIMAL + "[calendar]\nwork_start = \"18:00\"\nwork_end = \"09:00\"\n", "calendar.work_end", 5,
+     "after work_start"),
+    (MINIMAL + "[sla]\nresolve = 100000000\n", "sla.resolve", 4, "at most 365 business days"),
+    (MINIMAL + "[sla]\nunit = \"hours\"\nacknowledge = 4000\n", "sla.acknowledge", 5, "at most 3285 business hours"),
+    (MINIMAL + "[sla.priority_resolve]\nhigh = 1\nlow = 400\n", "sla.priority_resolve.low", 5, "at most 365"),
 ])
 def test_errors_name_the_key_and_line(tmp_path, text, key, line, words):
     with pytest.raises(ConfigError) as raised:
@@ -223,3 +230,24 @@ def test_run_names_a_listen_address_it_cannot_bind_like_a_config_error(tmp_path)
     line = next(n for n, t in enumerate(config.read_text().splitlines(), 1) if t.startswith("listen ="))
     assert result.returncode == 2 and "Traceback" not in err, err
     assert f"gateway.toml:{line}: inbound.smtp.listen: cannot listen on 127.0.0.1:{port}: " in err
+
+
+def test_policies_of_a_year_and_six_weekend_days_are_accepted(tmp_path):
+    text = MINIMAL + '[calendar]\nweekend = ["mon", "tue", "wed", "thu", "fri", "sat"]\n[sla]\nresolve = 365\n'
+    cfg = config_module.load(write(tmp_path, text))
+    assert cfg.sla.resolve == 365 and len(cfg.calendar.weekend) == 6
+
+
+@pytest.mark.parametrize("edit, key", [
+    (lambda text: text.replace("[calendar]\n", '[calendar]\nweekend = ["mon","tue","wed","thu","fri","sat","sun"]\n'),
+     "calendar.weekend"),
+    (lambda text: text.replace("resolve = 10\n", "resolve = 100000000\n"), "sla.resolve"),
+])
+def test_check_refuses_a_calendar_where_no_deadline_can_be_computed(tmp_path, edit, key):
+    """Accepted before, such a config quarantined every mail ("no business day within 3660 days")."""
+    from gatewaykit import gateway, write_config
+    config = write_config(tmp_path)
+    config.write_text(edit(config.read_text()))
+    result = gateway(config, "check", check=False)
+    err = result.stderr.decode()
+    assert result.returncode == 2 and f": {key}: " in err and "Traceback" not in err, err

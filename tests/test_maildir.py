@@ -138,7 +138,7 @@ def test_check_validates_the_new_keys(tmp_path):
     config = write_config(tmp_path, extra=extra)
     result = gateway(config, "check", check=False)
     out = result.stdout.decode()
-    assert result.returncode == 1
+    assert result.returncode == 2
     for words in ("blocker is not a directory", "is also storage.spool",
                   "must be a plain name", "must differ", "inbound.lmtp.listen: 127.0.0.1:2525 is also"):
         assert words in out, out

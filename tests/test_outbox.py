@@ -176,3 +176,55 @@ def test_outbox_retry_usage_and_unknown_rows(tmp_path):
     queued = outbox(config, "retry", "1", check=False)  # queued, not failed: left alone
     assert queued.returncode == 1 and b"already queued" in queued.stderr
     assert outbox(config, "retry", "--failed").stdout == b""  # nothing failed: nothing to do, fine
+
+
+def test_retry_failed_takes_only_rows_that_failed_for_a_retryable_reason(tmp_path):
+    """A relay refusal of ours (5.7.1 relaying denied) is queued again; a refusal of the address
+    itself (5.1.1) is named and left for `retry ID`, as are rows storm protection held."""
+    import json
+    with SmtpPeer(replies=["550 5.1.1 no such user", "554 5.7.1 relaying denied"]) as peer:
+        config = smtp_config(tmp_path, peer)
+        new_complaint(config)
+        gateway(config, "tick", "--now", NOW)
+        failed = {r["error"][:9]: r["id"] for r in json.loads(outbox(config, "list", "--failed", "--json").stdout)}
+        assert set(failed) == {"550 5.1.1", "554 5.7.1"}
+        retried = outbox(config, "retry", "--failed", "--now", NOW)
+        assert retried.stdout.decode().startswith(f"{failed['554 5.7.1']}: queued ")
+        assert f"{failed['550 5.1.1']}: left failed: the relay refused the recipient's address" \
+            in retried.stderr.decode()
+        assert outbox(config, "retry", str(failed["550 5.1.1"]), "--now", NOW).returncode == 0  # a person decided
+
+
+def test_rows_held_by_storm_protection_are_not_retried_in_bulk(tmp_path):
+    import json
+    config = write_config(tmp_path, outbound_extra="rate_per_complaint_day = 1")
+    new_complaint(config)  # an acknowledgement and a notice to staff: the second is over the limit
+    gateway(config, "tick", "--now", NOW)
+    held = json.loads(outbox(config, "list", "--json").stdout)
+    assert [(r["state"], r["error"][:11]) for r in held] == [("held", "rate limit:")]
+    bulk = outbox(config, "retry", "--failed", "--now", NOW)
+    assert bulk.stdout == b"" and json.loads(outbox(config, "list", "--json").stdout)[0]["state"] == "held"
+    one = outbox(config, "retry", str(held[0]["id"]), "--now", NOW)
+    assert one.stdout.decode().startswith(f"{held[0]['id']}: queued ")
+
+
+def test_which_reasons_retry_takes_in_bulk_and_one_by_one():
+    from gateway.desk.plan import AWAITING_CONFIRMATION
+    from gateway.outbound.outbox import requeue_refusal
+    from gateway.store.models import OutgoingMail
+    cases = [  # (state, last error, --failed queues it, ID queues it)
+        ("failed", "TypeError: 'NoneType' object is not subscriptable", True, True),  # a template fixed since
+        ("failed", "gave up after 8 attempts: 451 4.3.0 try later", True, True),
+        ("failed", "554 5.7.1 relaying denied", True, True),
+        ("failed", "SMS provider answered 401", True, True),
+        ("failed", "550 5.1.1 no such user", False, True),
+        ("held", "rate limit: 10 mails to this recipient in the last hour", False, True),
+        ("held", "recipient address is bouncing", False, True),
+        ("held", AWAITING_CONFIRMATION, False, False),
+        ("sent", "", False, False),
+        ("queued", "", False, False),
+    ]
+    for state, error, bulk, one in cases:
+        row = OutgoingMail(state=state, last_error=error)
+        assert (requeue_refusal(row, one_by_one=False) == "", requeue_refusal(row, one_by_one=True) == "") \
+            == (bulk, one), (state, error)

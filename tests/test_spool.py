@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.entry import _light_command
+from gateway.entry import _deliver_argv
 from gateway.service import spool
 from gateway.store import private
 from gatewaykit import REPO, mail, write_config
@@ -18,9 +18,12 @@ SPOOL_FILE = spool.__file__
 
 
 def deliver(config, raw: bytes, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, *extra, "-m", "gateway", "--config", str(config), "deliver"],
-                          input=raw, capture_output=True, timeout=60, cwd=str(config.parent),
-                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+    return gateway(config, raw, *extra, "-m", "gateway", "--config", str(config), "deliver")
+
+
+def gateway(config, raw: bytes, *argv: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *argv], input=raw, capture_output=True, timeout=60,
+                          cwd=str(config.parent), env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
 
 
 def test_deliver_spools_the_mail_and_exits_0(tmp_path):
@@ -211,11 +214,32 @@ def test_far_oversized_mail_is_refused_and_nothing_left(tmp_path):
 
 
 @pytest.mark.parametrize("argv,expected", [
-    (["deliver"], ("deliver", None)),
-    (["--config", "a.toml", "deliver"], ("deliver", "a.toml")),
-    (["--config=a.toml", "deliver"], ("deliver", "a.toml")),
-    (["ingest"], (None, None)),
-    (["deliver", "--help"], (None, None)),
+    (["deliver"], []),
+    (["--config", "a.toml", "deliver"], ["--config", "a.toml"]),
+    (["--config=a.toml", "deliver"], ["--config=a.toml"]),
+    (["deliver", "--config", "a.toml"], ["--config", "a.toml"]),
+    (["deliver", "--help"], ["--help"]),
+    (["--bogus", "deliver", "x"], ["--bogus", "x"]),
+    (["ingest"], None),
+    (["--config", "deliver", "ingest"], None),
 ])
-def test_entry_dispatches_only_plain_deliver(argv, expected):
-    assert _light_command(argv) == expected
+def test_entry_hands_every_deliver_line_to_the_spool(argv, expected):
+    assert _deliver_argv(argv) == expected
+
+
+def test_config_after_deliver_is_understood(tmp_path):
+    """`gateway deliver --config X`, the order an admin writes in an MTA's pipe line, spools the mail."""
+    config = write_config(tmp_path)
+    raw = mail()
+    result = gateway(config, raw, "-m", "gateway", "deliver", "--config", str(config))
+    assert result.returncode == 0, result.stderr
+    assert [p.read_bytes() for p in (tmp_path / "storage" / "spool" / "new").iterdir()] == [raw]
+
+
+@pytest.mark.parametrize("extra", [["--bogus"], ["--config"], ["--config", "a.toml", "--config", "b.toml"], ["x"]])
+def test_wrong_deliver_line_exits_75_not_2(tmp_path, extra):
+    """argparse's usage error is 2, which an MTA takes as permanent and bounces the customer's mail."""
+    config = write_config(tmp_path)
+    result = gateway(config, mail(), "-m", "gateway", "--config", str(config), "deliver", *extra)
+    assert result.returncode == 75, result.stderr
+    assert b"retry later" in result.stderr

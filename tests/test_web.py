@@ -267,4 +267,4 @@ def test_check_finds_a_broken_portal_page_and_missing_words(tmp_path):
     config = write_config(tmp_path, extra=f'[web]\ntemplates = "{pages}"\n')
     result = gateway(config, "check", check=False)
     out = result.stdout.decode()
-    assert result.returncode == 1 and "track.html:1:" in out and "[az] lacks track_locked" in out
+    assert result.returncode == 2 and "track.html:1:" in out and "[az] lacks track_locked" in out

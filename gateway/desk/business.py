@@ -73,6 +73,8 @@ class BusinessCalendar:
         both = self.extra_holidays & self.extra_workdays
         if both:
             raise ValueError(f"calendar: {min(both)} is both an extra holiday and an extra workday")
+        if len(self.weekend) >= len(WEEKDAYS):
+            raise ValueError("calendar.weekend: names all seven days, so there is no business day")
 
     @classmethod
     def from_config(cls, cal: CalendarSection, tz: str) -> BusinessCalendar:
@@ -172,6 +174,11 @@ class BusinessCalendar:
     # ------------------------------------------------------------ internals
 
     def _shift(self, t: datetime, seconds: float) -> datetime:
+        """Refuses at once (ValueError) a span longer than the search window, rather than walk
+        ten years of days to the same answer: `gateway check` refuses such [sla] values."""
+        if abs(seconds) > SEARCH_LIMIT_DAYS * self.day_length.total_seconds():
+            raise ValueError(f"calendar: {seconds / self.day_length.total_seconds():g} business days reach beyond "
+                             f"the {SEARCH_LIMIT_DAYS} days a deadline may lie ahead")
         local = self._local(t)
         moved = self._forward(local, seconds) if seconds >= 0 else self._backward(local, -seconds)
         return self._aware(moved)

@@ -18,7 +18,7 @@ from gateway.ingest import digest
 from gateway.mail.parse import Attachment
 from gateway.outbound.enqueue import customer_thread, deliverable, queue
 from gateway.outbound.sms import SMS_KINDS
-from gateway.store import lookup, statements
+from gateway.store import lookup, prebuilt
 from gateway.store.models import AttachmentRecord, Complaint, ComplaintSecret, Customer, Event, Message, OutgoingMail
 
 
@@ -38,7 +38,7 @@ class Incoming:
 
 def apply(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) -> Complaint | None:
     complaint = _complaint(plan, incoming, now, policy)
-    message = statements.insert(
+    message = prebuilt.insert(
         Message, complaint=complaint, direction="in", message_id=incoming.message_id or None, sha256=incoming.sha256,
         size=incoming.size, source=incoming.source, sender=incoming.sender, subject=incoming.subject[:500],
         kind=plan.message_kind, state="processed", text=plan.text, received_at=naive(now))
@@ -49,7 +49,7 @@ def apply(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) -> Comp
     if incoming.human and complaint is None:
         Customer.update(bouncing=False).where(Customer.email == incoming.sender).execute()
     if plan.events:
-        statements.insert_many(Event, [
+        prebuilt.insert_many(Event, [
             {"complaint": complaint, "at": naive(now), "actor": spec.actor, "kind": spec.kind, "detail": spec.detail,
              "from_status": spec.from_status, "to_status": spec.to_status, "key": spec.key}
             for spec in plan.events])
@@ -85,7 +85,7 @@ SECRET_BEARERS = frozenset({"ack", "stranger"})
 def _with_secret(plan: Plan, complaint: Complaint) -> tuple:
     """A new complaint gets its web secret: stored hashed, told once in the acknowledgement."""
     value = secret.make()
-    statements.insert(ComplaintSecret, complaint=complaint.id, digest=secret.digest(value))
+    prebuilt.insert(ComplaintSecret, complaint=complaint.id, digest=secret.digest(value))
     return tuple(replace(m, params={**m.params, "secret": value})
                  if m.kind in SECRET_BEARERS and m.audience == "customer" else m for m in plan.outgoing)
 
@@ -119,20 +119,20 @@ def _complaint(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) ->
     complaint.updated_at = naive(now)
     complaint.next_action_at = lookup.next_action_for(complaint, policy)
     if plan.create is None:
-        statements.update(complaint)
+        prebuilt.update(complaint)
     else:
-        complaint.id = statements.insert(Complaint, **statements.values_of(complaint))
+        complaint.id = prebuilt.insert(Complaint, **prebuilt.values_of(complaint))
     _fill_customer(customer, plan, incoming)
     return complaint
 
 
 def _customer(address: str, plan: Plan) -> Customer:
     """The sender's customer row; a new one is inserted with what the plan knows of them."""
-    found = statements.select(Customer, "by_email", [address, 1],
-                              lambda: Customer.select().where(Customer.email == address).limit(1))
+    found = prebuilt.select(Customer, "by_email", [address, 1],
+                            lambda: Customer.select().where(Customer.email == address).limit(1))
     if found:
         return found[0]
-    return statements.insert_instance(Customer(email=address, **_fit(plan.customer)))
+    return prebuilt.insert_instance(Customer(email=address, **_fit(plan.customer)))
 
 
 # The complaint's channel by the source its first mail came from.

@@ -20,6 +20,7 @@ claim another could already have taken.
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from gateway.desk.view import aware, naive
 from gateway.mail.contact import reachable
 from gateway.outbound.compose import Envelope, Rendered, Templates, build_message, format_date, sample_context
 from gateway.outbound.transports import PermanentFailure, TemporaryFailure, Transport
-from gateway.store import statements
+from gateway.store import prebuilt
 from gateway.store.archive import Archive
 from gateway.store.lease import database_clock
 from gateway.store.lookup import already_stored, customer_of
@@ -46,7 +47,33 @@ from gateway.store.writer import SHARE
 
 log = logging.getLogger("gateway.outbox")
 CLAIM_BATCH = 10
-RETRYABLE = ("failed", "held")  # what `gateway outbox retry` queues again
+RETRYABLE = ("failed", "held")  # what `gateway outbox retry` may queue again, by the rules below
+# Why a row was not sent, read from its state and last error, and who may queue it again:
+# "failed" rows by default (rendering failed and a template was fixed, a relay or SMS provider
+# away past max_attempts, a relay refusal of ours: auth, relaying, policy) with `retry --failed`
+# or `retry ID`; "id" rows only one by one with `retry ID`, after a person looked at them (storm
+# protection held them, or the relay said the address itself does not exist: in bulk that would
+# be the storm or the bounce again); "none" never (a staff member's #confirm releases them).
+REQUEUE_RULES: tuple[tuple[str, re.Pattern[str], str, str], ...] = (
+    ("held", re.compile(re.escape(AWAITING_CONFIRMATION)), "none",
+     "held until a staff member confirms the complaint (#confirm in a reply to the desk's notice)"),
+    ("held", re.compile("rate limit: "), "id", "held by storm protection (a rate limit): retry it by its ID"),
+    ("held", re.compile("recipient address is bouncing"), "id",
+     "held: the recipient's address bounces; retry it by its ID once the address works"),
+    ("failed", re.compile(r"5\d\d[ -]5\.1\.\d"), "id",
+     "the relay refused the recipient's address itself; retry it by its ID once the address is fixed"),
+)
+
+
+def requeue_refusal(row: OutgoingMail, one_by_one: bool) -> str:
+    """Why `gateway outbox retry` (one_by_one: with an ID; else --failed) leaves `row`; "" to queue it."""
+    if row.state not in RETRYABLE:
+        return {"sent": "already sent; a sent mail is not sent again",
+                "queued": "already queued", "sending": "being sent now"}.get(row.state, f"state {row.state}")
+    for state, reason, who, why in REQUEUE_RULES:
+        if row.state == state and reason.match(row.last_error or ""):
+            return "" if who == "id" and one_by_one else why
+    return ""
 
 
 @dataclass(frozen=True)
@@ -155,12 +182,12 @@ class Outbox:
             if not self.mark(row, "sent", "", now):
                 return self.lost(row)
             if already_stored(digest, row.message_id) is None:
-                statements.insert(Message, complaint=row.complaint_id, direction="out", message_id=row.message_id,
-                                  sha256=digest, size=len(raw), source="outbox", sender=self.config.gateway.address,
-                                  recipient=row.recipient, subject=str(message["Subject"])[:500], kind=row.kind,
-                                  text="", packed=PACKER.pack(row.kind, row.language, rendered.text,
-                                                              lambda: self.sample_text(row)),
-                                  received_at=naive(now))
+                prebuilt.insert(Message, complaint=row.complaint_id, direction="out", message_id=row.message_id,
+                                sha256=digest, size=len(raw), source="outbox", sender=self.config.gateway.address,
+                                recipient=row.recipient, subject=str(message["Subject"])[:500], kind=row.kind,
+                                text="", packed=PACKER.pack(row.kind, row.language, rendered.text,
+                                                            lambda: self.sample_text(row)),
+                                received_at=naive(now))
         log.info("sent", extra={"outgoing_id": row.id, "kind": row.kind, "to": _mask(row.recipient),
                                 "message_id": row.message_id, "complaint_id": row.complaint_id})
         return "sent"
@@ -216,16 +243,16 @@ class Outbox:
     def mark(self, row: OutgoingMail, state: str, error: str, now: datetime) -> bool:
         """The row's outcome, written only while our claim is the row's current one (its
         token unchanged): False when another worker took the row over."""
-        token, before = row.claim_token, statements.values_of(row)
+        token, before = row.claim_token, prebuilt.values_of(row)
         row.state, row.last_error, row.attempts = state, error, row.attempts + 1
         row.sent_at = naive(now) if state == "sent" else None
         if token is None:  # a row handed in without a claim (tests, tools): written as before
-            statements.update(row)
+            prebuilt.update(row)
             return True
         row.claim_token = None
-        if statements.update(row, fence={"claim_token": token, "state": "sending"}) == 1:
+        if prebuilt.update(row, fence={"claim_token": token, "state": "sending"}) == 1:
             return True
-        statements.restore(row, before)  # still the claim we lost, not an outcome
+        prebuilt.restore(row, before)  # still the claim we lost, not an outcome
         return False
 
     def lost(self, row: OutgoingMail) -> str:
@@ -233,16 +260,14 @@ class Outbox:
                   extra={"outgoing_id": row.id, "kind": row.kind})
         return "lost"
 
-    def requeue(self, row: OutgoingMail, now: datetime, actor: str = "admin") -> str:
+    def requeue(self, row: OutgoingMail, now: datetime, actor: str = "admin", one_by_one: bool = True) -> str:
         """`gateway outbox retry`: a failed (or held) row queued again, due at `now`, with its
         attempts reset, after rendering it from its stored inputs (kind, language, params, the
         complaint) as the worker will: a template still broken leaves the row failed and says
-        why. Returns "" when queued, else why not. A sent row is never sent again."""
-        if row.state == "held" and row.last_error == AWAITING_CONFIRMATION:
-            return "held until a staff member confirms the complaint (#confirm in a reply to the desk's notice)"
-        if row.state not in RETRYABLE:
-            return {"sent": "already sent; a sent mail is not sent again",
-                    "queued": "already queued", "sending": "being sent now"}.get(row.state, f"state {row.state}")
+        why. Returns "" when queued, else why not (REQUEUE_RULES). A sent row is never sent again."""
+        refusal = requeue_refusal(row, one_by_one)
+        if refusal:
+            return refusal
         try:
             if row.audience == "sms":
                 self.templates.render(row.kind, row.language, mail_context(
@@ -368,7 +393,7 @@ def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params:
 
 def _as_it_was(complaint: Complaint, facts: dict[str, Any]) -> Complaint:
     """An unsaved copy of the row with the facts of the queueing time laid over it."""
-    copy = Complaint(**statements.values_of(complaint))
+    copy = Complaint(**prebuilt.values_of(complaint))
     for name, value in facts.items():
         if name.startswith("due_"):
             value = naive(datetime.fromisoformat(value)) if value else None
@@ -382,14 +407,14 @@ def _status_label(policy: Policy, lang: str, status: str) -> str:
 
 
 def _complaint(complaint_id: int) -> Complaint | None:
-    found = statements.select(Complaint, "outbox_by_id", [complaint_id, 1],
-                              lambda: Complaint.select().where(Complaint.id == complaint_id).limit(1))
+    found = prebuilt.select(Complaint, "outbox_by_id", [complaint_id, 1],
+                            lambda: Complaint.select().where(Complaint.id == complaint_id).limit(1))
     return found[0] if found else None
 
 
 def _history(complaint_id: int) -> list[Event]:
-    return statements.select(Event, "history", [complaint_id],
-                             lambda: Event.select().where(Event.complaint == complaint_id).order_by(Event.id))
+    return prebuilt.select(Event, "history", [complaint_id],
+                           lambda: Event.select().where(Event.complaint == complaint_id).order_by(Event.id))
 
 
 def _awaiting_confirmation(complaint_id: int) -> bool:
@@ -400,14 +425,14 @@ def _awaiting_confirmation(complaint_id: int) -> bool:
 
 
 def _bouncing(address: str) -> bool:
-    return bool(statements.tuples(Customer, "bouncing", [address, True, 1], lambda: Customer.select(Customer.id).where(
+    return bool(prebuilt.tuples(Customer, "bouncing", [address, True, 1], lambda: Customer.select(Customer.id).where(
         (Customer.email == address) & (Customer.bouncing == True)).limit(1)))
 
 
 def _sent_since(column: pw.Field, value: Any, since: datetime) -> int:
     """Mails sent to `value` of `column` (a recipient, a complaint) since `since`."""
     params = [value, "sent", naive(since)]
-    (count,), = statements.tuples(OutgoingMail, f"sent_since_{column.name}", params, lambda: OutgoingMail.select(
+    (count,), = prebuilt.tuples(OutgoingMail, f"sent_since_{column.name}", params, lambda: OutgoingMail.select(
         pw.fn.COUNT(OutgoingMail.id)).where((column == value) & (OutgoingMail.state == "sent")
                                             & (OutgoingMail.sent_at >= naive(since))))
     return count

@@ -255,7 +255,11 @@ def config_argument(argv: list[str]) -> tuple[bool, str | None]:
 def main(argv: list[str] | None = None) -> int:
     """`gateway-deliver [--config PATH]`, or this file run alone. A wrong command line exits 75,
     not 64: the MTA keeps the mail while the admin fixes the line."""
-    understood, config = config_argument(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv in (["-h"], ["--help"]):
+        print(USAGE)
+        return EX_OK
+    understood, config = config_argument(argv)
     if not understood:
         print(f"gateway deliver: {USAGE}; not stored, retry later", file=sys.stderr)
         return EX_TEMPFAIL

@@ -14,7 +14,7 @@ import peewee as pw
 from gateway.desk import deadlines
 from gateway.desk import tracking as tracking_numbers
 from gateway.desk.view import ComplaintView, Thread, aware, naive
-from gateway.store import statements
+from gateway.store import prebuilt
 from gateway.store.models import Complaint, Customer, Event, Message, OutgoingMail, db
 
 if TYPE_CHECKING:  # the sweep and the outbox read threads without loading the mail parser
@@ -38,10 +38,10 @@ def _locked(query: pw.ModelSelect) -> pw.ModelSelect:
 
 def already_stored(digest: str, message_id: str) -> Message | None:
     if not message_id:
-        found = statements.select(Message, "by_sha256", [digest, 1],
-                                  lambda: Message.select().where(Message.sha256 == digest).limit(1))
+        found = prebuilt.select(Message, "by_sha256", [digest, 1],
+                                lambda: Message.select().where(Message.sha256 == digest).limit(1))
     else:
-        found = statements.select(
+        found = prebuilt.select(
             Message, "by_sha256_or_id", [digest, message_id, 1],
             lambda: Message.select().where((Message.sha256 == digest) | (Message.message_id == message_id)).limit(1))
     return found[0] if found else None
@@ -57,8 +57,8 @@ def stored_digests(digests: Sequence[str]) -> dict[str, tuple[int, str]]:
 
 
 def customer_language(address: str) -> str:
-    found = statements.tuples(Customer, "language", [address, 1],
-                              lambda: Customer.select(Customer.language).where(Customer.email == address).limit(1))
+    found = prebuilt.tuples(Customer, "language", [address, 1],
+                            lambda: Customer.select(Customer.language).where(Customer.email == address).limit(1))
     return found[0][0] if found else ""
 
 
@@ -88,8 +88,8 @@ def complaint_view(complaint: Complaint, staff_addresses: tuple[str, ...] = ()) 
 
 def customer_of(complaint: Complaint) -> Customer:
     """The complaint's customer, fetched once and kept on the complaint object."""
-    if not statements.fetched(complaint, "customer"):
-        complaint.customer = statements.select(
+    if not prebuilt.fetched(complaint, "customer"):
+        complaint.customer = prebuilt.select(
             Customer, "by_id", [complaint.customer_id, 1],
             lambda: Customer.select().where(Customer.id == complaint.customer_id).limit(1))[0]
     return complaint.customer
@@ -97,7 +97,7 @@ def customer_of(complaint: Complaint) -> Customer:
 
 def customer_message_ids(complaint_id: int, address: str, last: int = 10_000) -> tuple[str, ...]:
     """Message-IDs of the customer's own mails on a complaint, oldest first (the last `last`)."""
-    rows = statements.tuples(
+    rows = prebuilt.tuples(
         Message, "customer_ids", [complaint_id, "in", address, last],
         lambda: Message.select(Message.message_id).where(
             (Message.complaint == complaint_id) & (Message.direction == "in") & (Message.sender == address)
@@ -142,7 +142,7 @@ def _by_reference(ids: tuple[str, ...]) -> Complaint | None:
     if not ids:
         return None
     for model in (OutgoingMail, Message):
-        rows = dict(statements.tuples(
+        rows = dict(prebuilt.tuples(
             model, "complaint_by_ids", [*ids],
             lambda: model.select(model.message_id, model.complaint).where(  # noqa: B023 (called before the loop moves on)
                 model.message_id.in_(ids) & model.complaint.is_null(False))))  # noqa: B023 (called before the loop moves on)
@@ -162,8 +162,8 @@ def outgoing_recipients(message_ids: tuple[str, ...]) -> tuple[tuple[str, str], 
 
 
 def _complaint_where(key: str, column: pw.Field, value: object) -> Complaint | None:
-    found = statements.select(Complaint, key, [value, 1],
-                              lambda: _locked(Complaint.select().where(column == value).limit(1)))
+    found = prebuilt.select(Complaint, key, [value, 1],
+                            lambda: _locked(Complaint.select().where(column == value).limit(1)))
     return found[0] if found else None
 
 
