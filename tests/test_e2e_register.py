@@ -309,6 +309,21 @@ def test_a_forged_staff_forward_mails_no_customer_until_a_staff_member_confirms(
     assert any(e["kind"] == "confirmed" for e in show(config, tracking)["events"])
 
 
+def test_regression_an_answer_before_the_confirmation_waits_and_its_author_is_told(tmp_path):
+    config = write_config(tmp_path)
+    tracking = ingest(config, gmail_forward("Müştəri zəng də edib."))
+    gateway(config, "tick", "--now", NOW)
+    registered, = to(sent(config), "leyla@shop.test")
+    ingest(config, mail(sender="leyla@shop.test", subject=f"Re: {registered['Subject']}",
+                        body="Sifarişiniz sabah çatdırılacaq.", in_reply_to=registered["Message-ID"]), LATER)
+    gateway(config, "tick", "--now", LATER)
+    out = sent(config)
+    assert not to(out, CUSTOMER) and {o["kind"] for o in held_rows(config, tracking)} == {"ack", "relay"}
+    told = [m["Subject"] for m in to(out, "leyla@shop.test") if "#confirm" in text_of(m)]
+    assert len(told) == 2  # the registration notice, then: your answer waits
+    assert any(e["kind"] == "answer_held" for e in show(config, tracking)["events"])
+
+
 def test_a_forged_new_closed_by_the_real_staff_member_never_reaches_the_customer(tmp_path):
     config = write_config(tmp_path)
     tracking = ingest(config, new_mail("Email: victim@example.org", "Name: Vic", "Surname: Tim", "Channel: visit",

@@ -283,3 +283,27 @@ def test_regression_a_confidentiality_disclaimer_is_not_relayed(policy):
             "confidential. If you received it in error, please delete it.")
     [out] = steer(reply(body), view("investigating"), NOW, policy).outgoing
     assert out.kind == "resolution" and out.params["message"] == "Your refund was sent today."
+
+
+@pytest.mark.parametrize("body", ["We are looking into it.", "#resolve\nThe refund was sent.",
+                                  "#extend 2026-12-15 waiting for the supplier"])
+def test_regression_an_answer_to_an_unconfirmed_complaint_tells_its_author_it_waits(policy, body):
+    held = dataclasses.replace(view("investigating"), awaiting_confirmation=True)
+    plan = steer(reply(body), held, NOW, policy)
+    notice = [o for o in plan.outgoing if o.audience == "staff" and o.kind == "staff_notice"]
+    assert [(o.recipient, o.params) for o in notice] == [("agent@shop.test", {"held": True})]
+    assert any(e.kind == "answer_held" for e in plan.events)
+
+
+def test_a_confirm_with_the_answer_sends_it_and_tells_nobody_it_waits(policy):
+    held = dataclasses.replace(view("investigating"), awaiting_confirmation=True)
+    plan = steer(reply("#confirm\nWe are looking into it."), held, NOW, policy)
+    assert [o.kind for o in plan.outgoing] == ["relay"] and plan.release_held
+
+
+@pytest.mark.parametrize("lang", ["az", "ru", "tr", "en"])
+def test_the_held_notice_says_how_to_send_it(lang):
+    from gateway.outbound.compose import Templates, sample_context
+    from gatewaykit import REPO
+    told = Templates(REPO / "templates" / "mail").render("staff_notice", lang, {**sample_context(lang), "held": True})
+    assert "#confirm" in told.text and "#confirm" in told.html

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Callable
 
 from gateway.desk import lifecycle
-from gateway.desk.plan import OutMail, Plan, PlanBuilder
+from gateway.desk.plan import EventSpec, OutMail, Plan, PlanBuilder
 from gateway.desk.policy import Policy
 from gateway.desk.view import ComplaintView
 from gateway.ingest import relaytext
@@ -165,7 +165,19 @@ def steer(mail: Mail, complaint: ComplaintView, now: datetime, policy: Policy) -
     if s.errors or lost:
         return refused(mail, complaint, s.errors + ([lost] if lost else []), policy, understood=body)
     finish(s, kind, body)
-    return b.build()
+    return told_if_held(b.build(), s)
+
+
+def told_if_held(plan: Plan, s: Steering) -> Plan:
+    """An answer to a complaint whose customer mails wait for a staff #confirm waits with them
+    (the outbox holds it): its author learns that it did not go out, and how to send it."""
+    to_customer = [o.kind for o in plan.outgoing if o.audience == "customer"]
+    if not to_customer or not s.complaint.awaiting_confirmation or plan.release_held:
+        return plan
+    notice = OutMail("staff_notice", s.actor, "staff", s.policy.staff_language, threaded=False, key="held",
+                     params={"held": True})
+    return dataclasses.replace(plan, outgoing=plan.outgoing + (notice,), events=plan.events + (
+        EventSpec("answer_held", s.actor, f"{', '.join(to_customer)}: waits for a staff #confirm; its author was told"),))
 
 
 def finish(s: Steering, kind: str, body: str) -> None:
