@@ -307,3 +307,18 @@ def test_the_held_notice_says_how_to_send_it(lang):
     from gatewaykit import REPO
     told = Templates(REPO / "templates" / "mail").render("staff_notice", lang, {**sample_context(lang), "held": True})
     assert "#confirm" in told.text and "#confirm" in told.html
+
+
+@pytest.mark.parametrize("says", ["Shop Care пишет:", "Shop Care yazdı:", "Shop Care yazır:", "Shop Care wrote:"])
+def test_regression_a_dateless_attribution_over_our_quoted_notice_goes_with_it(policy, says):
+    quoted = "\n".join("> " + line for line in rendered_notice("en", "txt").split("\n"))
+    body = f"#resolve\nYour replacement ships tomorrow.\n\n{says}\n{quoted}"
+    [out] = steer(reply(body), view("investigating"), NOW, policy).outgoing
+    assert out.params["message"] == "Your replacement ships tomorrow."
+
+
+def test_a_staff_line_over_a_quote_of_the_customers_words_stays(policy):
+    body = ("#resolve\nThe courier wrote:\n> the parcel for CC-2026-4K7PQ2MX is at the depot\n"
+            "So you can pick it up today.")
+    [out] = steer(reply(body), view("investigating"), NOW, policy).outgoing
+    assert out.params["message"] == "The courier wrote:\nSo you can pick it up today."

@@ -308,6 +308,20 @@ class _Scan:
             j += 1
         return j < len(self.lines) and self.quoted[j]
 
+    def names_our_quote(self, i: int) -> bool:
+        """A short "Shop Care пишет:" (no date: no attribution alone) over "> " lines of our own mail."""
+        line = ADDRESS.sub(" ", self.lines[i].strip()[:LINE_CAP]).replace("<", " ").replace(">", " ")
+        said = line.rstrip(":").rstrip()
+        verb = next((w for w in sorted(WROTE, key=len, reverse=True) if said.lower().endswith(w)), "")
+        if self.ours is None or not verb or not is_name(said[:-len(verb)].strip(" ,\"'")):
+            return False  # "The courier wrote:" is the writer's own line, whatever they quote below it
+        j = self.next_filled(i + 1)
+        run: list[str] = []
+        while j is not None and j < len(self.lines) and self.quoted[j] and len(run) < OURS_LINES:
+            run.append(self.lines[j][:LINE_CAP])
+            j += 1
+        return self.ours("\n".join(run)[:OURS_CHARS])
+
     def drop_inline_quotes(self, cut: int) -> tuple[list[str], list[str]]:
         """Separate "> " lines (and the attribution introducing them) above cut from own text."""
         quoted_at = self.quoted[:cut]
@@ -316,6 +330,8 @@ class _Scan:
                 break
             if not quoted_at[i] and self.quote_follows(i + 1):
                 start = _attribution_start(self.lines, self, i)
+                if start is None and self.names_our_quote(i):
+                    start = i
                 if start is not None:
                     quoted_at[start:i + 1] = [True] * (i + 1 - start)
         own = [line for line, q in zip(self.lines[:cut], quoted_at) if not q]
