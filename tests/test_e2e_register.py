@@ -47,6 +47,16 @@ def gmail_forward(staff_lines: str = "", sender: str = "leyla@shop.test", header
     return mail(sender=sender, name="Leyla", subject="Fwd: Paltaryuyan maşın", body=body, headers=headers)
 
 
+def test_regression_a_forward_assigned_to_somebody_who_is_not_staff_is_refused(tmp_path):
+    config = write_config(tmp_path, require_auth=True)
+    line = gateway(config, "ingest", "--now", NOW, input=gmail_forward(
+        "#assign murad@gmail.com\nMüştəri zəng də edib.", headers=AUTH)).stdout.decode()
+    assert "staff_rejected" in line and listing(config) == []
+    gateway(config, "tick", "--now", NOW)
+    error, = to(sent(config), "leyla@shop.test")
+    assert "not a staff address" in text_of(error) and not to(sent(config), "murad@gmail.com")
+
+
 def test_inline_forward_becomes_the_customers_complaint_and_the_conversation_is_theirs(tmp_path):
     config = write_config(tmp_path, require_auth=True)
     tracking = ingest(config, gmail_forward("#priority high\n#assign orkhan@shop.test\nMüştəri zəng də edib.",
