@@ -14,7 +14,14 @@ those words ("Отправлено со склада 24 ноября.", "The cou
 - signature: a "-- " delimiter, known client footers ("Sent from my iPhone",
   "Get Outlook for iOS" and their translations) as the last lines, or a closing
   ("Regards,", "С уважением,", "Saygılarımla,", "Hörmətlə,") followed by a short
-  name/title/contact block at the end.
+  name/title/contact block at the end, and confidentiality disclaimers closing
+  the mail ("This e-mail and any attachments are confidential...", "Bu məktub
+  məxfidir...", "Настоящее сообщение конфиденциально...", "Bu e-posta gizlidir...").
+
+A staff reply is read with `ours` (is this block our own mail?): then history is
+only our mail quoted back, and openers too weak alone are taken when our mail is
+below them (an attribution without an address, a bare "Shop Care пишет:" over
+"> " lines, Outlook's "_____" alone, a partial header block, Lotus Notes' shapes).
 
 Where the structure is ambiguous the text is kept: a relayed signature is a
 blemish, a lost answer is a failure. Every regular expression here reads one
@@ -59,6 +66,7 @@ HEADER_ANY = re.compile(HEADER_WHEN.pattern + "|" + HEADER_SUBJECT.pattern + "|"
     r"^\s*\*?(to|cc|bcc|кому|копия|kime|bilgi|kimə|surət|an|à|para|a|aan|importance|важность|önem|vacib)\s*:"), _I)
 OURS_LINES = 60  # lines from a header block or attribution read for signs of our own mail
 OURS_CHARS = 20_000
+OURS_CHECKS = 200  # blocks of one reply read for our mail: a real reply quotes a few mails, not thousands
 HEADER_BLOCK_SPAN = 12  # lines after "From:" (blank ones included) read for the other header lines
 RULE_LINE = re.compile(r"^\s*(_{8,}|-{8,}|={8,})\s*$")  # Outlook's line above the block
 OUTLOOK_RULE = re.compile(r"^\s*_{8,}\s*$")  # Outlook's "_____" alone: a quoted mail below it
@@ -206,6 +214,7 @@ class _Scan:
     def __init__(self, lines: list[str], ours: Callable[[str], bool] | None = None) -> None:
         self.lines = lines
         self.ours = ours
+        self.ours_checks = 0
         self.quoted = [line.lstrip()[:1] == ">" for line in lines]
         self.ends_colon = [i for i, line in enumerate(lines) if line.rstrip().endswith(":")]
         first = _SEPARATOR_FIRST | {"_"} if ours is not None else _SEPARATOR_FIRST
@@ -233,7 +242,8 @@ class _Scan:
                         self.ours is not None or BRACKETED_ADDRESS.search(
                             " ".join(lines[start:i + 1])[:ATTRIBUTION_MAX_CHARS])) and self.quoting_us(start):
                     return start  # with `ours`, what follows being our own mail is proof enough
-            if self.ours is not None and not self.quote_follows(i + 1) and self.loose_opener(i) \
+            if self.ours is not None and self.ours_checks < OURS_CHECKS and not self.quote_follows(i + 1) \
+                    and self.loose_opener(i) \
                     and self.quoting_us(i):  # a "> " quote below is an inline quote, taken apart below
                 return _include_rule_line(lines, i)
         return len(lines)
@@ -274,6 +284,9 @@ class _Scan:
         """Whether the mail quoted from line i is ours (always, when nobody told us what ours is)."""
         if self.ours is None:
             return True
+        self.ours_checks += 1
+        if self.ours_checks > OURS_CHECKS:
+            return False  # a bomb of openers: the rest is the writer's text (relaytext.internal_text still reads it)
         block = [self.lines[i][:LINE_CAP]]
         in_headers = True  # the block's own header lines (Lotus writes To: above From:)
         for line in self.lines[i + 1:i + OURS_LINES]:
@@ -313,13 +326,15 @@ class _Scan:
         line = ADDRESS.sub(" ", self.lines[i].strip()[:LINE_CAP]).replace("<", " ").replace(">", " ")
         said = line.rstrip(":").rstrip()
         verb = next((w for w in sorted(WROTE, key=len, reverse=True) if said.lower().endswith(w)), "")
-        if self.ours is None or not verb or not is_name(said[:-len(verb)].strip(" ,\"'")):
+        if self.ours is None or self.ours_checks >= OURS_CHECKS or not verb or not is_name(
+                said[:-len(verb)].strip(" ,\"'")):
             return False  # "The courier wrote:" is the writer's own line, whatever they quote below it
         j = self.next_filled(i + 1)
         run: list[str] = []
         while j is not None and j < len(self.lines) and self.quoted[j] and len(run) < OURS_LINES:
             run.append(self.lines[j][:LINE_CAP])
             j += 1
+        self.ours_checks += 1
         return self.ours("\n".join(run)[:OURS_CHARS])
 
     def drop_inline_quotes(self, cut: int) -> tuple[list[str], list[str]]:
