@@ -1,4 +1,4 @@
-"""`gateway check` and `gateway preview`: find an admin's mistake before a customer does.
+"""`gateway check`: find an admin's mistake before a customer does.
 
 Every template is rendered against a full sample context with StrictUndefined,
 so a misspelt variable is reported as file:line here, never sent as a blank.
@@ -126,16 +126,3 @@ def run_checks(config: Config) -> int:
     print(f"{len(problems)} problem(s)" if problems else f"ok: {config.source}", file=sys.stderr)
     return 2 if problems else 0  # bad config, rules or templates: what `run` refuses to start with
 
-
-def preview(runtime: Any, kind: str, lang: str, tracking: str = "") -> str:
-    from gateway.outbound.outbox import mail_context
-    from gateway.store.models import Complaint
-    if tracking:
-        complaint = Complaint.get_or_none(Complaint.tracking == tracking.upper())
-        if complaint is None:
-            raise SystemExit(f"gateway: no complaint {tracking}")
-        context = mail_context(runtime.policy, complaint, lang, {"message": "(preview)"})
-    else:
-        context = sample_context(lang)
-    rendered = runtime.templates.render(kind, lang, context)
-    return f"Subject: {rendered.subject}\n\n{rendered.text}"

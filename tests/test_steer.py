@@ -322,3 +322,17 @@ def test_a_staff_line_over_a_quote_of_the_customers_words_stays(policy):
             "So you can pick it up today.")
     [out] = steer(reply(body), view("investigating"), NOW, policy).outgoing
     assert out.params["message"] == "The courier wrote:\nSo you can pick it up today."
+
+
+@pytest.mark.parametrize("command", ["", "#resolve\n", "#ask\n"])
+def test_a_staff_answer_parse_shortened_is_never_relayed_in_part(policy, command):
+    """Only its start was read: the customer would get part of an answer; its author hears why."""
+    mail = dataclasses.replace(reply(f"{command}We refunded the order. " * 50), shortened=True)
+    plan = steer(mail, view("investigating"), NOW, policy)
+    assert [(o.kind, o.recipient) for o in plan.outgoing] == [("command_error", "agent@shop.test")]
+    assert "only its start was read" in plan.outgoing[0].params["errors"][-1] and plan.status is None
+
+
+def test_a_shortened_note_is_still_kept(policy):
+    mail = dataclasses.replace(reply("#note\nThe customer called twice."), shortened=True)
+    assert steer(mail, view("investigating"), NOW, policy).message_kind == "note"

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable
 
-from gateway.config import LANGUAGES
+from gateway.config import LANGUAGES, email_address
 from gateway.desk.lifecycle import STATUSES
 from gateway.desk.rules import LEVELS as PRIORITIES
 
@@ -45,7 +45,6 @@ CONFUSABLES = str.maketrans({
 # A tag's value stops at the next "[" too: a subject of many "[a=" is read once, not once per tag.
 _SUBJECT_TAG = re.compile(r"\[\s*+([a-z][a-z_-]*+)\s*+=\s*+([^\[\]]*+)\]", re.IGNORECASE)
 _CATEGORY = re.compile(r"^[a-z][a-z0-9_]*$")
-_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,7 @@ def _category(raw: str) -> str:
 
 def _address(raw: str) -> str:
     value = raw.strip().strip("<>").lower()
-    if not _ADDRESS.match(value):
+    if email_address(value):  # the pattern [staff] addresses are checked with
         raise ValueError("needs an email address, e.g. #assign name@example.az")
     return value
 

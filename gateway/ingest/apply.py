@@ -34,6 +34,11 @@ class Incoming:
     subject: str
     human: bool  # a person wrote it (not automatic mail)
     attachments: tuple[Attachment, ...] = ()  # bytes already in the archive
+    shortened: bool = False  # its text was cut by parse (TEXT_MAX); the archived raw mail is whole
+
+
+# Ends the stored text of a mail parse cut, so `show` and the portal never pass its start off as all of it.
+SHORTENED_MARK = "\n\n[...] (shortened: the whole mail is in the archive under this message's sha256)"
 
 
 def apply(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) -> Complaint | None:
@@ -41,7 +46,8 @@ def apply(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) -> Comp
     message = prebuilt.insert(
         Message, complaint=complaint, direction="in", message_id=incoming.message_id or None, sha256=incoming.sha256,
         size=incoming.size, source=incoming.source, sender=incoming.sender, subject=incoming.subject[:500],
-        kind=plan.message_kind, state="processed", text=plan.text, received_at=naive(now))
+        kind=plan.message_kind, state="processed",
+        text=plan.text + SHORTENED_MARK if incoming.shortened and plan.text else plan.text, received_at=naive(now))
     if incoming.attachments:
         AttachmentRecord.insert_many([
             {"message": message, "filename": part.filename, "content_type": part.content_type,

@@ -207,7 +207,8 @@ class Pipeline:
                             and isinstance(forwarded, forward.Forwarded):
                         attachments = forwarded.original.attachments  # the customer's, not the .eml around them
                     incoming = Incoming(digest, mail.message_id, len(arrival.raw), arrival.source, mail.sender,
-                                        mail.subject, human=not verdict.automatic, attachments=attachments)
+                                        mail.subject, human=not verdict.automatic, attachments=attachments,
+                                        shortened=mail.shortened)
                     complaint = apply(plan, incoming, now, self.policy)
             except pw.IntegrityError as exc:
                 if lookup.already_stored(digest, mail.message_id):  # another process stored it meanwhile

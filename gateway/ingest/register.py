@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from gateway.desk.plan import AWAITING_CONFIRMATION, NewComplaint, OutMail, Plan, PlanBuilder
+from gateway.desk.plan import AWAITING_CONFIRMATION, NewComplaint, OutMail, Plan, PlanBuilder, staff_message
 from gateway.desk.policy import Policy
 from gateway.desk.staffcommands import Command
 from gateway.desk.view import ComplaintView
@@ -183,7 +183,7 @@ def registered(registrar: str, r: Registration, tracking: str, now: datetime, po
     staff_to = given.get("assign") or verdict.department_address or policy.notify_address
     if staff_to and staff_to != registrar:
         b.send(OutMail("staff_new", staff_to, "staff", policy.staff_language, threaded=False,
-                       params={"message": original.new_text, "linked": ""}))
+                       params={**staff_message(original.new_text, original.shortened), "linked": ""}))
     return b.build()
 
 

@@ -17,7 +17,7 @@ from gateway.desk.plan import EventSpec, OutMail, Plan, PlanBuilder
 from gateway.desk.policy import Policy
 from gateway.desk.view import ComplaintView
 from gateway.ingest import relaytext
-from gateway.mail.parse import Mail
+from gateway.mail.parse import TEXT_MAX, Mail
 
 MAX_EXTEND_DAYS = 366  # a promise further out is a typo (2062 for 2026), not a plan
 
@@ -146,6 +146,10 @@ COMMANDS: dict[str, Callable[[Steering, str], None]] = {
 }
 
 
+TOO_LONG = (f"the text of your mail is over {TEXT_MAX // 1024} KB, so only its start was read; nothing was sent "
+            "to the customer: send a shorter answer (long documents go as attachments)")
+
+
 def steer(mail: Mail, complaint: ComplaintView, now: datetime, policy: Policy) -> Plan:
     reply = relaytext.staff_reply(mail.text, (policy.config.gateway.address, complaint.tracking))
     mail = dataclasses.replace(mail, new_text=reply.new, quoted=reply.quoted, signature=reply.signature)
@@ -162,6 +166,8 @@ def steer(mail: Mail, complaint: ComplaintView, now: datetime, policy: Policy) -
         policy.config.gateway.phone_region, mail.sender_name, policy.config.staff.domains)
     lost = "" if s.mode in ("note", "closed") else relaytext.lost_answer(
         body, mail.signature, s.mode, bool(parsed.commands)) or relaytext.internal_text(body)
+    if mail.shortened and s.mode != "note" and body.strip():
+        lost = TOO_LONG  # only its start was read: the customer would get part of an answer
     if s.errors or lost:
         return refused(mail, complaint, s.errors + ([lost] if lost else []), policy, understood=body)
     finish(s, kind, body)

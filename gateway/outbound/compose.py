@@ -194,7 +194,7 @@ def sample_context(lang: str) -> dict[str, Any]:
         "customer": {"email": "aysel@example.az", "name": "Aysel Məmmədova", "phone": "+994501234567"},
         "due": {"acknowledge": "26 noyabr 2026, 18:00", "stage": "26 noyabr 2026, 18:00",
                 "resolve": "7 dekabr 2026, 18:00"},
-        "message": "Sample text of the message.", "reason": "", "new_date": "10 dekabr 2026, 18:00", "planned": False, "held": False,
+        "message": "Sample text of the message.", "shortened": False, "reason": "", "new_date": "10 dekabr 2026, 18:00", "planned": False, "held": False,
         "asked": "2026-12-09",
         "after_close": False, "reopen_days": 30,
         "missing": ["phone"], "linked": "", "errors": ["unknown command #frobnicate"],

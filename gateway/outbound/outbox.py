@@ -372,6 +372,7 @@ def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params:
                 "stage": when(complaint.due_stage) if complaint else "",
                 "resolve": when(complaint.due_resolve) if complaint else ""},
         "message": params.get("message", ""),
+        "shortened": bool(params.get("shortened")),  # message is the start of a longer mail (plan.staff_message)
         "reason": params.get("reason", "") or (complaint.delay_reason if complaint else ""),
         "new_date": when(datetime.fromisoformat(new_date)) if new_date else "",
         "planned": bool(params.get("planned")),
