@@ -196,6 +196,19 @@ FALSE_ACCEPT_ATTEMPTS = [
     ("az", "Heç nə həll olunmadı.", "reject"), ("az", "Oldu, pulumu gözləyirəm.", None),
     ("az", "Çatdırılma ilə problem yoxdur, məhsul xarabdır.", None),
     ("az", "Təşəkkürlər, niyə heç kim zəng etmədi?", None),
+    # bad news in the next sentence, sarcasm, a "no" before the accept
+    ("en", "Accepted, thanks. The engineer did not show up.", None), ("en", "Resolved. NOT!", None),
+    ("en", "I accept your apology, not the solution.", None), ("en", "I'm not going to say I accept.", None),
+    ("en", "I accept. Just kidding.", None), ("en", "Everything is fine, said nobody ever.", None),
+    ("en", "OK whatever", None), ("en", "Yes.\nThe screen flickers.", None), ("en", "No, no, I accept", None),
+    ("en", "Yes please, close it when the new one arrives.", "status"),
+    ("ru", "Принимаю. Курьер не приехал.", None), ("ru", "Согласен только на возврат денег.", None),
+    ("ru", "Всё в порядке? Нет.", None), ("ru", "Принимаю ваши извинения, но не решение.", "reject"),
+    ("ru", "Да, да, конечно. Шучу.", None),
+    ("tr", "Kabul ediyorum. Kurye gelmedi.", None), ("tr", "Tamam, özrünüzü kabul ediyorum ama ürün yok.", None),
+    ("tr", "Çözüldü, şaka şaka.", None), ("tr", "Kabul, fatura hâlâ gelmedi.", None),
+    ("az", "Qəbul edirəm. Kuryer gəlmədi.", None), ("az", "Razıyam, amma çek verilmədi.", None),
+    ("az", "Hə, zarafat edirəm.", None), ("az", "Həll olundu deyirsiniz, pul yoxdur.", None),
 ]
 
 # Ordinary accepts that must stay accepts beside the rules above ("|" is a line break).

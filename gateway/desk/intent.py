@@ -267,7 +267,8 @@ class Reply:
         doubt = unclear or words.doubt()
         if "accept" in found:
             return "" if doubt else "accept"
-        bare = self.bare(languages)
+        spoken = any(h.intent in DECISIONS and h.clause in self.region for h in kept)  # "No, no, I accept"
+        bare = "" if spoken else self.bare(languages)
         if bare == "reject" or (bare == "accept" and not doubt and self.courteous_rest()):
             return bare
         if "status" in found:
@@ -344,8 +345,9 @@ class Words:
             return "reject"
         if self.near(hit, "negation", "nothing"):
             return "reject"
-        if any(self.in_sentence(name, hit) for name in ("negation", "nothing", "negation_after", "condition")):
-            return ""
+        if self.found["negation"] or any(self.in_sentence(name, hit) for name in ("nothing", "negation_after",
+                                                                                  "condition")):
+            return ""  # "Принимаю. Курьер не приехал.": a "not" anywhere; a "no" (of "Tel. No.") nearby
         return "accept"
 
     def near(self, hit: Hit, *before: str) -> bool:

@@ -40,7 +40,7 @@ from gateway.outbound.transports import PermanentFailure, TemporaryFailure, Tran
 from gateway.store import prebuilt
 from gateway.store.archive import Archive
 from gateway.store.lease import database_clock
-from gateway.store.lookup import already_stored, customer_of
+from gateway.store.lookup import already_stored, awaiting_confirmation, customer_of
 from gateway.store.models import Complaint, Customer, Event, Message, OutgoingMail, write_transaction
 from gateway.store.packing import PACKER
 from gateway.store.writer import SHARE
@@ -303,7 +303,7 @@ class Outbox:
     def hold_reason(self, row: OutgoingMail, now: datetime) -> str:
         """Storm protection: a bouncing address or too many mails in a window."""
         limits = self.config.outbound
-        if row.audience in ("customer", "sms") and row.complaint_id and _awaiting_confirmation(row.complaint_id):
+        if row.audience in ("customer", "sms") and row.complaint_id and awaiting_confirmation(row.complaint_id):
             return AWAITING_CONFIRMATION  # released with the rest by #confirm
         if row.audience == "customer":
             if _bouncing(row.recipient):
@@ -418,11 +418,6 @@ def _history(complaint_id: int) -> list[Event]:
                            lambda: Event.select().where(Event.complaint == complaint_id).order_by(Event.id))
 
 
-def _awaiting_confirmation(complaint_id: int) -> bool:
-    """The complaint's first mails still wait for a staff member's #confirm (see plan.AWAITING_CONFIRMATION)."""
-    return OutgoingMail.select(OutgoingMail.id).where(
-        (OutgoingMail.complaint == complaint_id) & (OutgoingMail.state == "held")
-        & (OutgoingMail.last_error == AWAITING_CONFIRMATION)).exists()
 
 
 def _bouncing(address: str) -> bool:

@@ -13,6 +13,7 @@ import peewee as pw
 
 from gateway.desk import deadlines
 from gateway.desk import tracking as tracking_numbers
+from gateway.desk.plan import AWAITING_CONFIRMATION
 from gateway.desk.view import ComplaintView, Thread, aware, naive
 from gateway.store import prebuilt
 from gateway.store.models import Complaint, Customer, Event, Message, OutgoingMail, db
@@ -86,7 +87,15 @@ def complaint_view(complaint: Complaint, staff_addresses: tuple[str, ...] = ()) 
         resolved_at=aware(complaint.resolved_at), closed_at=aware(complaint.closed_at), paused_at=aware(complaint.paused_at),
         status_before_wait=before_wait, customer_message_ids=ids,
         staff_addresses=staff_addresses, customer_name=customer.name, customer_phone=customer.phone,
-        last_auto_answer=aware(last_answer), sensitive=complaint.sensitive)
+        last_auto_answer=aware(last_answer), sensitive=complaint.sensitive,
+        awaiting_confirmation=awaiting_confirmation(complaint.id))
+
+
+def awaiting_confirmation(complaint_id: int) -> bool:
+    """The complaint's first mails still wait for a staff member's #confirm (see plan.AWAITING_CONFIRMATION)."""
+    return OutgoingMail.select(OutgoingMail.id).where(
+        (OutgoingMail.complaint == complaint_id) & (OutgoingMail.state == "held")
+        & (OutgoingMail.last_error == AWAITING_CONFIRMATION)).exists()
 
 
 def customer_of(complaint: Complaint) -> Customer:
