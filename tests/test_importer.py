@@ -110,3 +110,37 @@ def test_a_1970_date_in_imported_history_takes_its_neighbours_date(tmp_path):
     gateway(config, "import", "--now", NOW, str(tmp_path / "old.mbox"))
     ivan = next(c for c in listing(config) if c["customer"]["email"] == "ivan@example.ru")
     assert ivan["created_at"].startswith("2026-11-02T06:00") and ivan["due"]["acknowledge"] > "2026-11-02"
+
+
+def test_ctrl_c_stops_after_the_batch_in_hand_and_running_again_resumes(tmp_path):
+    """SIGINT: exit 130, one line saying how far it got and to run it again; no traceback. The
+    second run adds exactly the rest, and the past deadlines of both parts stay settled (no mail)."""
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+    config = write_config(tmp_path)
+    raws = [dated(mail(sender=f"c{i}@example.az", subject="Sifariş gecikir", body=f"Sifariş {i} gəlmir.",
+                       message_id=f"<bulk-{i}@example.az>"), f"Mon, 2 Nov 2026 {8 + i // 60:02d}:{i % 60:02d}:00 +0400")
+            for i in range(400)]
+    write_mbox(tmp_path / "old.mbox", raws)
+    gateway(config, "migrate")
+    database = tmp_path / "storage" / "gateway.db"
+    process = subprocess.Popen([sys.executable, "-m", "gateway", "--config", str(config), "import", "--now", NOW,
+                                str(tmp_path / "old.mbox")], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    with sqlite3.connect(database) as reader:
+        while process.poll() is None and not reader.execute("SELECT count(*) FROM message").fetchone()[0]:
+            time.sleep(0.02)  # until the first batch is committed
+    process.send_signal(signal.SIGINT)
+    err = process.communicate(timeout=300)[1]
+    text = err.decode()
+    assert process.returncode == 130 and "Traceback" not in text, text
+    assert "interrupted after " in text and " of 400 message(s)" in text and "run the same command again" in text
+    stored = len(listing(config))
+    assert 0 < stored < 400
+    again = gateway(config, "import", "--now", NOW, str(tmp_path / "old.mbox")).stdout.decode()
+    assert f"{stored} duplicate, {400 - stored} processed" in again, again
+    assert len(listing(config)) == 400
+    gateway(config, "tick", "--now", NOW)
+    assert outgoing(config) == []

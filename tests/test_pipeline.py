@@ -116,6 +116,18 @@ def test_deadlines_run_from_when_we_received_the_mail_never_its_date_header(tmp_
         assert "2026-11-23T06:00:00Z" < data["due"]["acknowledge"] < data["due"]["resolve"] < "2026-12-31"
 
 
+def test_a_mail_of_nul_bytes_is_quarantined_and_nobody_is_mailed(tmp_path):
+    config = write_config(tmp_path)
+    raw = (b"From: aysel@example.az\r\nTo: care@shop.test\r\nSubject: \x01\x02\r\n"
+           b"Message-ID: <nul-1@example.az>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0400\r\n\r\n" + b"\x00" * 400 + b"\r\n")
+    line = ingest(config, raw)
+    assert line.split()[1] == "quarantined" and "unreadable" in line
+    gateway(config, "tick", "--now", NOW)
+    assert outgoing(config) == []
+    assert [r["status"] for r in listing(config)] == ["quarantined"]
+    assert "unreadable" in gateway(config, "quarantine", "list").stdout.decode()
+
+
 def test_two_processes_ingesting_the_same_file_at_once(tmp_path):
     config = write_config(tmp_path)
     ingest(config, mail(sender="warmup@example.az"))  # schema exists before the race

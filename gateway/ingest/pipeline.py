@@ -47,6 +47,7 @@ from gateway.ingest.staff import Identity, StaffPolicy, claims_staff, identify
 from gateway.mail import bounces, forward, hygiene
 from gateway.mail.identity import content_key, legacy_key
 from gateway.mail.parse import Mail, Unprocessable
+from gateway.mail.readable import unreadable
 from gateway.outbound.enqueue import dedupe_key, queue
 from gateway.store import lookup
 from gateway.store.archive import Archive
@@ -91,6 +92,7 @@ class Arrival:
     source: str
     mail: Mail | None = None
     problem: str = ""
+    whole: bool = True  # `mail` was read from all of the bytes (a mail too large: from its header only)
     notice: OutMail | None = None
     stored_as: tuple[int, str] | None = None  # (row id, Message-ID) of these very bytes, stored already:
     # never read again (a poison mail a sender retries meets its quarantined copy, not the parser)
@@ -102,7 +104,7 @@ def arrival_keys(arrival: Arrival) -> tuple[str | None, str | None]:
     mail = arrival.mail
     if mail is None or not mail.message_id:
         return None, None
-    return (None if arrival.problem else content_key(mail)), legacy_key(mail.message_id, mail.sender)
+    return (content_key(mail) if arrival.whole else None), legacy_key(mail.message_id, mail.sender)
 
 
 class Pipeline:
@@ -148,6 +150,9 @@ class Pipeline:
             mail = self.reader(raw)
         except Unprocessable as exc:
             return Arrival(raw, digest, source, problem=str(exc))
+        nothing = unreadable(mail)
+        if nothing:  # quarantined: no complaint, no acknowledgement of nothing
+            return Arrival(raw, digest, source, mail, problem=nothing)
         for part in mail.attachments:
             self.archive.store_blob(part.payload)
         return Arrival(raw, digest, source, mail)
@@ -262,7 +267,7 @@ class Pipeline:
         if mail and not hygiene.assess(mail, self.own_addresses).automatic:
             language = self.policy.detect_language(mail.subject)
             notice = OutMail("too_large", mail.sender, "customer", language, threaded=False)
-        return Arrival(raw, digest, source, mail, f"message larger than {limit} bytes", notice)
+        return Arrival(raw, digest, source, mail, f"message larger than {limit} bytes", notice, whole=False)
 
     def quarantine(self, arrival: Arrival, now: datetime, reason: str, notes: list[Note]) -> IngestOutcome:
         """Keep the raw bytes and the reason; `quarantine retry` reprocesses it."""

@@ -28,12 +28,17 @@ HISTORY_YEARS = 20  # an imported message's Date counts when it lies this far ba
 class Summary:
     total: int = 0
     counts: dict[str, int] = field(default_factory=dict)
+    stopped: bool = False  # asked to stop (Ctrl-C) before the last batch: what is stored stays
 
     def add(self, state: str) -> None:
         self.counts[state] = self.counts.get(state, 0) + 1
 
     def line(self, source: Path) -> str:
         parts = ", ".join(f"{n} {state}" for state, n in sorted(self.counts.items()))
+        if self.stopped:
+            return (f"{source}: interrupted after {sum(self.counts.values())} of {self.total} message(s) "
+                    f"({parts or 'nothing stored'}); what is stored stays: run the same command again to "
+                    "import the rest")
         return f"{source}: {self.total} message(s): {parts or 'nothing'}"
 
 
@@ -100,8 +105,11 @@ def progress(total: int, stream=sys.stderr) -> Callable[[int], None]:
     return bar.update
 
 
-def run_import(pipeline, path: Path, now: datetime, notify: bool = False) -> Summary:
-    """Store every message of the mailbox at its own date; return the counts by outcome."""
+def run_import(pipeline, path: Path, now: datetime, notify: bool = False,
+               stop: Callable[[], bool] = lambda: False) -> Summary:
+    """Store every message of the mailbox at its own date; return the counts by outcome.
+    `stop` is asked before each batch (Ctrl-C): a batch is stored and its past deadlines settled
+    together or not at all, so the same import run again adds exactly the rest."""
     box = open_box(path)
     order = in_date_order(box, now)
     summary = Summary(total=len(order))
@@ -110,6 +118,9 @@ def run_import(pipeline, path: Path, now: datetime, notify: bool = False) -> Sum
     trackings: set[str] = set()
     try:
         for raws, nows in batches(box, order):
+            if stop():
+                summary.stopped = True
+                break
             for outcome in pipeline.ingest_batch(raws, "import", nows):
                 summary.add(outcome.state)
                 if outcome.tracking:
