@@ -267,7 +267,7 @@ class Pipeline:
         if mail and not hygiene.assess(mail, self.own_addresses).automatic:
             language = self.policy.detect_language(mail.subject)
             notice = OutMail("too_large", mail.sender, "customer", language, threaded=False)
-        return Arrival(raw, digest, source, mail, f"message larger than {limit} bytes", notice, whole=False)
+        return Arrival(raw, digest, source, mail, f"message larger than {limit} bytes", notice=notice, whole=False)
 
     def quarantine(self, arrival: Arrival, now: datetime, reason: str, notes: list[Note]) -> IngestOutcome:
         """Keep the raw bytes and the reason; `quarantine retry` reprocesses it."""
