@@ -138,7 +138,7 @@ def run(args: argparse.Namespace, root: Path) -> None:
                 sent += 1
         if n % SWEEP_EVERY == 0:
             daemon.sweep()
-            daemon.upkeep.publish()
+            daemon.periodic.publish()
         if n % args.step == 0:
             gc.collect()
             reader = daemon.reader._child.pid if daemon.reader and daemon.reader._child else child

@@ -1,4 +1,4 @@
-"""`gateway check` and `gateway preview`: find an admin's mistake before a customer does.
+"""`gateway check`: find an admin's mistake before a customer does.
 
 Every template is rendered against a full sample context with StrictUndefined,
 so a misspelt variable is reported as file:line here, never sent as a blank.
@@ -6,7 +6,7 @@ so a misspelt variable is reported as file:line here, never sent as a blank.
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, Callable
 
 import jinja2
 
@@ -41,7 +41,7 @@ def template_problems(config: Config) -> list[str]:
         kind, lang = path.name.split(".")[0], path.name.split(".")[1] if path.name.count(".") >= 2 else "?"
         env = templates.html_env if path.suffix == ".html" else templates.text_env
         told: list[tuple[str, str]] = []
-        context = {**sample_context(lang), "reply_word": lambda intent, word: told.append((intent, word)) or word}  # noqa: B023 (rendered before the loop moves on)
+        context = {**sample_context(lang), "reply_word": _noting(told)}
         try:
             text = env.get_template(path.name).render(context)
         except jinja2.TemplateSyntaxError as exc:
@@ -63,6 +63,14 @@ def template_problems(config: Config) -> list[str]:
         if not any(directory.glob(f"{kind}.*.txt")):
             problems.append(f"{directory / f'{kind}.en.txt'}:0: missing staff template")
     return problems
+
+
+def _noting(told: list[tuple[str, str]]) -> Callable[[str, str], str]:
+    """The check's reply_word: writes the word, as compose's does, and notes (decision, word)."""
+    def reply_word(intent: str, word: str) -> str:
+        told.append((intent, word))
+        return word
+    return reply_word
 
 
 def _rules(config: Config) -> Rules | None:
@@ -126,16 +134,3 @@ def run_checks(config: Config) -> int:
     print(f"{len(problems)} problem(s)" if problems else f"ok: {config.source}", file=sys.stderr)
     return 2 if problems else 0  # bad config, rules or templates: what `run` refuses to start with
 
-
-def preview(runtime: Any, kind: str, lang: str, tracking: str = "") -> str:
-    from gateway.outbound.outbox import mail_context
-    from gateway.store.models import Complaint
-    if tracking:
-        complaint = Complaint.get_or_none(Complaint.tracking == tracking.upper())
-        if complaint is None:
-            raise SystemExit(f"gateway: no complaint {tracking}")
-        context = mail_context(runtime.policy, complaint, lang, {"message": "(preview)"})
-    else:
-        context = sample_context(lang)
-    rendered = runtime.templates.render(kind, lang, context)
-    return f"Subject: {rendered.subject}\n\n{rendered.text}"

@@ -393,8 +393,13 @@ def cmd_outbox(runtime, args) -> int:
 
 
 def cmd_preview(runtime, args) -> int:
-    from gateway.checks import preview
-    print(preview(runtime, args.kind, args.lang or runtime.config.gateway.default_language, args.complaint))
+    from gateway.outbound.preview import NoSuchComplaint, preview
+    try:
+        text = preview(runtime.policy, runtime.templates, args.kind,
+                       args.lang or runtime.config.gateway.default_language, args.complaint)
+    except NoSuchComplaint as exc:
+        raise SystemExit(f"gateway: {exc}") from None
+    print(text)
     return 0
 
 
@@ -407,7 +412,7 @@ def cmd_status(runtime, args) -> int:
 
 def cmd_report(runtime, args) -> int:
     from gateway.jobs.report import build, last_days
-    from gateway.jobs.report_html import FORMATS
+    from gateway.jobs.report_formats import FORMATS
     now = datetime.now(timezone.utc)
     since, until = last_days(now)
     try:

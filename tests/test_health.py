@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 
 from gateway.config import ImapInbound
-from gateway.service.health import MetricsServer, SourceBoard, prometheus_text, read_health, render_text
+from gateway.service.health import read_health, render_text
+from gateway.service.metrics import prometheus_text
+from gateway.service.metricsserver import MetricsServer
+from gateway.service.sourceboard import SourceBoard
 from gateway.service.sources.imap import ImapWatcher
 from gateway.service.sources.smtp import SmtpListener
 from gateway.store.migrate import open_database

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import quopri
 from datetime import timezone
 from email.message import EmailMessage
 
@@ -385,3 +386,65 @@ def test_a_cc_of_20000_addresses_is_read_up_to_the_cap() -> None:
     mail = parse(raw_mail(b"Late.", extra=f"Cc: {cc}\r\n".encode()))
     assert mail.cc[:2] == ("p0@example.az", "p1@example.az") and 1000 < len(mail.cc) < 20_000
     assert all(a.startswith("p") and a.endswith("@example.az") for a in mail.cc)
+
+
+# --- long text: read up to TEXT_MAX, the mail marked shortened -------------------------------
+
+_LONG_LINES = {"az": AZ, "ru": RU, "tr": TR, "en": "Hello, my parcel arrived damaged. Please refund me, thank you."}
+
+
+def _multipart(text: bytes, charset: str) -> bytes:
+    return (b"From: Aysel <aysel@example.az>\r\nTo: care@example.com\r\nSubject: long\r\nMIME-Version: 1.0\r\n"
+            b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n--b\r\nContent-Type: text/plain; charset='
+            + charset.encode() + b"\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" + text
+            + b"\r\n--b\r\nContent-Type: application/pdf; name=a.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            + base64.encodebytes(b"%PDF" * 1000) + b"--b--\r\n")
+
+
+@pytest.mark.parametrize("lang", sorted(_LONG_LINES))
+@pytest.mark.parametrize("shape", ["8bit", "base64", "quoted-printable", "multipart", "koi8-r"])
+def test_a_long_text_is_read_up_to_the_cap_in_its_own_charset(lang: str, shape: str) -> None:
+    from gateway.mail.parse import TEXT_MAX
+    line = _LONG_LINES[lang] + "\n"
+    charset = "koi8-r" if shape == "koi8-r" and lang == "ru" else "utf-8"
+    text = (line * (3 * TEXT_MAX // len(line))).encode(charset, "replace")
+    if shape == "base64":
+        raw = raw_mail(base64.encodebytes(text), charset=charset, cte=b"base64")
+    elif shape == "quoted-printable":
+        raw = raw_mail(quopri.encodestring(text), charset=charset, cte=b"quoted-printable")
+    elif shape == "multipart":
+        raw = _multipart(text, charset)
+    else:
+        raw = raw_mail(text, charset=charset)
+    mail = parse(raw)
+    assert mail.shortened and any("only its start read" in d for d in mail.defects)
+    assert len(mail.text.encode(charset, "replace")) <= TEXT_MAX
+    expected = text.decode(charset).replace("\r\n", "\n").strip("\n")
+    assert len(mail.text) > 0.9 * TEXT_MAX / 2 and expected.startswith(mail.text)  # whole lines, right charset
+    if shape == "multipart":
+        assert [a.filename for a in mail.attachments] == ["a.pdf"] and mail.attachments[0].size == 4000
+
+
+@pytest.mark.parametrize("lang", sorted(_LONG_LINES))
+def test_a_text_under_the_cap_is_whole_and_not_marked(lang: str) -> None:
+    text = (_LONG_LINES[lang] + "\n") * 2000
+    mail = parse(raw_mail(base64.encodebytes(text.encode()), charset="utf-8", cte=b"base64"))
+    assert mail.text == text.strip("\n") and not mail.shortened
+
+
+def test_a_cut_never_splits_a_character_of_one_endless_word() -> None:
+    from gateway.mail.parse import TEXT_MAX, cut_text
+    for word in (("я" * TEXT_MAX).encode(), ("a" + "я" * TEXT_MAX).encode(), ("ab" + "я" * TEXT_MAX).encode()):
+        head = cut_text(word, TEXT_MAX)
+        assert TEXT_MAX - 4096 < len(head) <= TEXT_MAX and word.startswith(head)
+        head.decode("utf-8")  # whole characters only
+    spaced = ("ğ " * TEXT_MAX).encode()
+    assert cut_text(spaced, TEXT_MAX).endswith(b" ") and cut_text(spaced, TEXT_MAX).decode("utf-8")
+
+
+def test_a_long_text_attachment_is_kept_whole() -> None:
+    from gateway.mail.parse import TEXT_MAX
+    log_file = b"line of a log\n" * (2 * TEXT_MAX // 14)
+    raw = raw_mail(log_file, ctype=b"text/plain; name=app.log", extra=b"Content-Disposition: attachment; filename=app.log\r\n")
+    mail = parse(raw)
+    assert not mail.shortened and mail.attachments[0].payload == log_file

@@ -42,7 +42,7 @@ ACCEPT_REJECT = {
 CONTRACT_KEYS = {
     "lang", "tracking", "gateway", "complaint", "customer", "due", "message", "reason",
     "new_date", "missing", "linked", "errors", "commands_help", "actor", "events", "secret", "portal",
-    "planned", "asked", "remedies", "after_close", "reopen_days", "held",
+    "planned", "asked", "remedies", "after_close", "reopen_days", "held", "shortened",
 }
 
 
@@ -85,6 +85,7 @@ def full_context(lang: str = "az") -> dict:
             "resolve": "2 dekabr 2026, 18:00",
         },
         "message": "Birinci sətir.\nİkinci sətir.",
+        "shortened": True,
         "reason": "Təchizatçıdan cavab gözlənilir.",
         "new_date": "9 dekabr 2026",
         "planned": True,
@@ -115,7 +116,7 @@ def empty_context(lang: str = "az") -> dict:
     )
     ctx["customer"].update(name="", phone="")
     ctx["due"] = {"acknowledge": "", "stage": "", "resolve": ""}
-    ctx.update(message="", reason="", new_date="", planned=False, held=False, asked="", after_close=False, reopen_days=0, missing=[], linked="", errors=[],
+    ctx.update(message="", shortened=False, reason="", new_date="", planned=False, held=False, asked="", after_close=False, reopen_days=0, missing=[], linked="", errors=[],
                commands_help="", actor="", events=[], secret="", portal="", remedies=[])
     return ctx
 

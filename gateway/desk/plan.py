@@ -23,6 +23,24 @@ class OutMail:
     hold: str = ""  # queued held, with this reason (AWAITING_CONFIRMATION), until a plan releases it
 
 
+# Characters of a mail's text a staff notice carries. Staff read a complaint, not a megabyte; a
+# longer text (or one parse already cut: Mail.shortened) goes out with its start and a note that
+# the whole mail is in the archive. The notice's params are stored as JSON in its outbox row, so
+# this also keeps a hostile 18 MB body from being written (and rendered) once more per notice.
+STAFF_TEXT_MAX = 64 * 1024
+_CUT_LOOKBACK = 2000  # characters searched back from the cap for a line end or a space
+
+
+def staff_message(text: str, shortened: bool = False) -> dict[str, Any]:
+    """The params a staff notice quotes a mail's text with: its start, and whether it is only that."""
+    if len(text) <= STAFF_TEXT_MAX:
+        return {"message": text, "shortened": shortened}
+    head = text[:STAFF_TEXT_MAX]
+    at = head.rfind("\n", STAFF_TEXT_MAX - _CUT_LOOKBACK)
+    at = at if at > 0 else head.rfind(" ", STAFF_TEXT_MAX - _CUT_LOOKBACK)
+    return {"message": (head[:at] if at > 0 else head).rstrip() + "\n[...]", "shortened": True}
+
+
 # Why a customer's mail waits: the complaint was registered by a staff From nothing vouched for
 # ([staff] require_authentication off, not a reply to the desk's mail), so the customer hears
 # from the desk only once a staff member confirms it from a proven mailbox (#confirm).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import overload
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class ComplaintView:
     sensitive: bool = False  # special-category data mentioned (the customer was warned once)
     customer_name: str = ""  # what we know of the customer (the acknowledgement asked for what is missing)
     customer_phone: str = ""
+    awaiting_confirmation: bool = False  # its customer mails wait for a staff #confirm (plan.AWAITING_CONFIRMATION)
 
 
 @dataclass(frozen=True)
@@ -48,11 +50,27 @@ class Thread:
     tracking_in_subject: str = ""
 
 
+@overload
+def aware(value: datetime) -> datetime: ...
+
+
+@overload
+def aware(value: datetime | None) -> datetime | None: ...
+
+
 def aware(value: datetime | None) -> datetime | None:
     """Database datetimes are naive UTC; the pure steps speak aware UTC."""
     if value is None:
         return None
     return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+@overload
+def naive(value: datetime) -> datetime: ...
+
+
+@overload
+def naive(value: datetime | None) -> datetime | None: ...
 
 
 def naive(value: datetime | None) -> datetime | None:

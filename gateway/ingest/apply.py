@@ -18,7 +18,7 @@ from gateway.ingest import digest
 from gateway.mail.parse import Attachment
 from gateway.outbound.enqueue import customer_thread, deliverable, queue
 from gateway.outbound.sms import SMS_KINDS
-from gateway.store import lookup, statements
+from gateway.store import lookup, prebuilt
 from gateway.store.models import AttachmentRecord, Complaint, ComplaintSecret, Customer, Event, Message, OutgoingMail
 
 
@@ -35,15 +35,21 @@ class Incoming:
     human: bool  # a person wrote it (not automatic mail)
     attachments: tuple[Attachment, ...] = ()  # bytes already in the archive
     content_key: str | None = None  # mail/identity.py: what makes another copy of this mail a duplicate
+    shortened: bool = False  # its text was cut by parse (TEXT_MAX); the archived raw mail is whole
+
+
+# Ends the stored text of a mail parse cut, so `show` and the portal never pass its start off as all of it.
+SHORTENED_MARK = "\n\n[...] (shortened: the whole mail is in the archive under this message's sha256)"
 
 
 def apply(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) -> Complaint | None:
     complaint = _complaint(plan, incoming, now, policy)
-    message = statements.insert(
+    message = prebuilt.insert(
         Message, complaint=complaint, direction="in", message_id=incoming.message_id or None, sha256=incoming.sha256,
         content_key=incoming.content_key,
         size=incoming.size, source=incoming.source, sender=incoming.sender, subject=incoming.subject[:500],
-        kind=plan.message_kind, state="processed", text=plan.text, received_at=naive(now))
+        kind=plan.message_kind, state="processed",
+        text=plan.text + SHORTENED_MARK if incoming.shortened and plan.text else plan.text, received_at=naive(now))
     if incoming.attachments:
         AttachmentRecord.insert_many([
             {"message": message, "filename": part.filename, "content_type": part.content_type,
@@ -51,19 +57,20 @@ def apply(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) -> Comp
     if incoming.human and complaint is None:
         Customer.update(bouncing=False).where(Customer.email == incoming.sender).execute()
     if plan.events:
-        statements.insert_many(Event, [
+        prebuilt.insert_many(Event, [
             {"complaint": complaint, "at": naive(now), "actor": spec.actor, "kind": spec.kind, "detail": spec.detail,
              "from_status": spec.from_status, "to_status": spec.to_status, "key": spec.key}
             for spec in plan.events])
     thread: tuple[str, ...] = ()
     if any(m.threaded for m in plan.outgoing):
         # a new complaint's thread is the mail that opened it: no need to ask the database
-        fresh = plan.create is not None and incoming.sender == complaint.customer.email
+        fresh = plan.create is not None and complaint is not None and incoming.sender == complaint.customer.email
         if plan.create is not None and plan.create.thread:
             thread = plan.create.thread  # a forwarded original: the customer's client threads our ack under it
         else:
             thread = (incoming.message_id,) if fresh and incoming.message_id else customer_thread(complaint)
-    outgoing = _with_secret(plan, complaint) if plan.create is not None else plan.outgoing
+    created = complaint if plan.create is not None else None  # a new complaint's mail carries its secret
+    outgoing = _with_secret(plan, created) if created is not None else plan.outgoing
     outgoing += _texts(outgoing, complaint, policy)
     staff = policy.staff_addresses_for(complaint) if complaint else ()
     for wanted in outgoing:
@@ -87,7 +94,7 @@ SECRET_BEARERS = frozenset({"ack", "stranger"})
 def _with_secret(plan: Plan, complaint: Complaint) -> tuple:
     """A new complaint gets its web secret: stored hashed, told once in the acknowledgement."""
     value = secret.make()
-    statements.insert(ComplaintSecret, complaint=complaint.id, digest=secret.digest(value))
+    prebuilt.insert(ComplaintSecret, complaint=complaint.id, digest=secret.digest(value))
     return tuple(replace(m, params={**m.params, "secret": value})
                  if m.kind in SECRET_BEARERS and m.audience == "customer" else m for m in plan.outgoing)
 
@@ -105,9 +112,9 @@ def _texts(outgoing: tuple, complaint: Complaint | None, policy: Policy) -> tupl
 
 def _complaint(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) -> Complaint | None:
     """The complaint the mail belongs to, created or updated in one statement."""
-    if plan.create is None and not plan.complaint_id:
-        return None
     if plan.create is None:
+        if not plan.complaint_id:
+            return None
         complaint = lookup.complaint_by_id(plan.complaint_id)
         customer = complaint.customer
     else:
@@ -121,20 +128,20 @@ def _complaint(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) ->
     complaint.updated_at = naive(now)
     complaint.next_action_at = lookup.next_action_for(complaint, policy)
     if plan.create is None:
-        statements.update(complaint)
+        prebuilt.update(complaint)
     else:
-        complaint.id = statements.insert(Complaint, **statements.values_of(complaint))
+        complaint.id = prebuilt.insert(Complaint, **prebuilt.values_of(complaint))
     _fill_customer(customer, plan, incoming)
     return complaint
 
 
 def _customer(address: str, plan: Plan) -> Customer:
     """The sender's customer row; a new one is inserted with what the plan knows of them."""
-    found = statements.select(Customer, "by_email", [address, 1],
-                              lambda: Customer.select().where(Customer.email == address).limit(1))
+    found = prebuilt.select(Customer, "by_email", [address, 1],
+                            lambda: Customer.select().where(Customer.email == address).limit(1))
     if found:
         return found[0]
-    return statements.insert_instance(Customer(email=address, **_fit(plan.customer)))
+    return prebuilt.insert_instance(Customer(email=address, **_fit(plan.customer)))
 
 
 # The complaint's channel by the source its first mail came from.

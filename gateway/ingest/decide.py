@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from gateway.desk import deadlines, lifecycle
-from gateway.desk.plan import EventSpec, NewComplaint, OutMail, Plan, PlanBuilder
+from gateway.desk.plan import EventSpec, NewComplaint, OutMail, Plan, PlanBuilder, staff_message
 from gateway.desk.policy import Policy
 from gateway.desk.view import ComplaintView
 from gateway.ingest import register
@@ -79,7 +79,7 @@ def away_reply(plan: Plan, inputs: Inputs, policy: Policy) -> Plan:
     complaint = inputs.match.complaint
     if complaint is not None and not any(o.audience == "staff" for o in kept):  # e.g. a status question
         b = PlanBuilder(plan.message_kind, complaint.id)
-        notify_staff(b, complaint, policy, "staff_update", inputs.mail.new_text)
+        notify_staff(b, complaint, policy, "staff_update", inputs.mail)
         kept += b.build().outgoing
     return replace(plan, outgoing=kept, events=plan.events + (note,))
 
@@ -149,7 +149,7 @@ def new_complaint(inputs: Inputs, policy: Policy, linked: ComplaintView | None =
         b.send(digest_mail(staff_to, policy.staff_language, mail.sender, inputs.new_tracking, mail.subject, now))
     elif staff_to:
         b.send(OutMail("staff_new", staff_to, "staff", policy.staff_language, threaded=False, params={
-            "message": mail.new_text, "linked": linked.tracking if linked else ""}))
+            **staff_message(mail.new_text, mail.shortened), "linked": linked.tracking if linked else ""}))
     return b.build()
 
 
@@ -198,7 +198,7 @@ def customer_reply(inputs: Inputs, policy: Policy) -> Plan:
         if answered_recently(complaint, now, policy):
             b.event("status_request", mail.sender, "not answered: the customer was answered automatically "
                     f"less than {policy.config.outbound.auto_answer_hours:g} h ago; staff were told")
-            notify_staff(b, complaint, policy, "staff_update", mail.new_text)
+            notify_staff(b, complaint, policy, "staff_update", mail)
             return b.build()
         b.event("status_request", mail.sender)
         b.send(OutMail("status", mail.sender, "customer", complaint.language))
@@ -210,7 +210,7 @@ def customer_reply(inputs: Inputs, policy: Policy) -> Plan:
         back = complaint.status_before_wait or "in_review"
         b.transition("waiting_customer", back, mail.sender, "the customer answered our question")
         b.update(paused_at=None, **policy.resumed_dues(complaint, now))
-    notify_staff(b, complaint, policy, "staff_update", mail.new_text)
+    notify_staff(b, complaint, policy, "staff_update", mail)
     return b.build()
 
 
@@ -225,7 +225,7 @@ def reply_to_closed(b: PlanBuilder, complaint: ComplaintView, inputs: Inputs, po
     b.update(due_stage=due.stage, due_resolve=due.resolve, closed_at=None, resolved_at=None)
     b.event("customer_message", inputs.mail.sender)
     b.send(OutMail("reopened", inputs.mail.sender, "customer", complaint.language, params={"after_close": True}))
-    notify_staff(b, complaint, policy, "staff_update", inputs.mail.new_text)
+    notify_staff(b, complaint, policy, "staff_update", inputs.mail)
     return b.build()
 
 
@@ -282,7 +282,7 @@ def customer_decision(b: PlanBuilder, complaint: ComplaintView, intent: str, dec
     # staff read the customer's own words (not the deadline template); an escalation also reaches
     # whoever escalations go to
     extra = policy.escalation_addresses_for(complaint) if new_status == "escalated" else ()
-    notify_staff(b, complaint, policy, "staff_update", inputs.mail.new_text, extra)
+    notify_staff(b, complaint, policy, "staff_update", inputs.mail, extra)
     return b.build()
 
 
@@ -299,16 +299,17 @@ def undecided(b: PlanBuilder, complaint: ComplaintView, intent: str | None, inpu
     if intent == "status":
         b.set(message_kind="status_request")
         b.send(OutMail("status", mail.sender, "customer", complaint.language))
-    notify_staff(b, complaint, policy, "staff_update", mail.new_text)
+    notify_staff(b, complaint, policy, "staff_update", mail)
     return b.build()
 
 
-def notify_staff(b: PlanBuilder, complaint: ComplaintView, policy: Policy, kind: str, message: str,
+def notify_staff(b: PlanBuilder, complaint: ComplaintView, policy: Policy, kind: str, mail: Mail,
                  also: tuple[str, ...] = ()) -> None:
+    """Staff are told of `mail`; its new text is quoted up to STAFF_TEXT_MAX (plan.staff_message)."""
     usual = complaint.staff_addresses or ((policy.notify_address,) if policy.notify_address else ())
     for address in dict.fromkeys(usual + also):
         b.send(OutMail(kind, address, "staff", policy.staff_language, threaded=False,
-                       params={"message": message}))
+                       params=staff_message(mail.new_text, mail.shortened)))
 
 
 def staff_reply(inputs: Inputs, policy: Policy) -> Plan:

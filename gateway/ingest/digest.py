@@ -15,7 +15,7 @@ import peewee as pw
 from gateway.desk.plan import OutMail
 from gateway.desk.view import naive
 from gateway.outbound.enqueue import dedupe_key, new_message_id
-from gateway.store import statements
+from gateway.store import prebuilt
 from gateway.store.models import Complaint, Customer, OutgoingMail, db
 
 WINDOW = timedelta(hours=1)
@@ -59,7 +59,7 @@ def add(mail: OutMail, complaint: Complaint | None, now: datetime, gateway_addre
         key = dedupe_key(mail, f"{mail.key}:{mail.params['digest'][0][0]}")
     until = datetime.fromisoformat(mail.params["digest_until"])
     domain = gateway_address.rsplit("@", 1)[-1]
-    statements.insert(
+    prebuilt.insert(
         OutgoingMail, complaint=complaint, kind=mail.kind, language=mail.language, recipient=mail.recipient,
         audience=mail.audience, message_id=new_message_id(domain), in_reply_to="", references="",
         params=_params(list(mail.params["digest"]), 1, mail.params), dedupe_key=key, state="queued",

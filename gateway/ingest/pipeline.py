@@ -224,7 +224,7 @@ class Pipeline:
                         attachments = forwarded.original.attachments  # the customer's, not the .eml around them
                     incoming = Incoming(digest, mail.message_id, len(arrival.raw), arrival.source, mail.sender,
                                         mail.subject, human=not verdict.automatic, attachments=attachments,
-                                        content_key=keys[0])
+                                        content_key=keys[0], shortened=mail.shortened)
                     complaint = apply(plan, incoming, now, self.policy)
             except pw.IntegrityError as exc:
                 if lookup.already_stored(digest, keys):  # another process stored it meanwhile

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from gateway.desk.plan import AWAITING_CONFIRMATION, NewComplaint, OutMail, Plan, PlanBuilder
+from gateway.desk.plan import AWAITING_CONFIRMATION, NewComplaint, OutMail, Plan, PlanBuilder, staff_message
 from gateway.desk.policy import Policy
 from gateway.desk.staffcommands import Command
 from gateway.desk.view import ComplaintView
@@ -74,6 +74,9 @@ def _commands(text: str, policy: Policy) -> tuple[tuple[Command, ...], str, list
             errors.append(f"#{command.name} cannot be used when registering a complaint (allowed: "
                           f"{', '.join('#' + n for n in sorted(ALLOWED))}); reply to the staff notice "
                           f"of the new complaint to use it")
+        elif command.name == "assign" and not policy.is_staff_address(command.argument):
+            errors.append(f"#assign {command.argument}: not a staff address; a complaint is assigned to staff only "
+                          f"(staff: {policy.staff_described()})")
         elif command.name == "category" and command.argument not in policy.rules.category_names:
             errors.append(f"#category {command.argument}: unknown category (known: "
                           f"{', '.join(policy.rules.category_names)})")
@@ -180,7 +183,7 @@ def registered(registrar: str, r: Registration, tracking: str, now: datetime, po
     staff_to = given.get("assign") or verdict.department_address or policy.notify_address
     if staff_to and staff_to != registrar:
         b.send(OutMail("staff_new", staff_to, "staff", policy.staff_language, threaded=False,
-                       params={"message": original.new_text, "linked": ""}))
+                       params={**staff_message(original.new_text, original.shortened), "linked": ""}))
     return b.build()
 
 

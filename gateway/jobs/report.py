@@ -4,8 +4,8 @@ Three layers, so the arithmetic can be tested on a data set with known answers:
 `collect` reads the anonymous facts of each complaint from the database (no
 text, no address: a purged complaint reports exactly like a fresh one),
 `compute` is pure (facts, period, `now`, calendar -> Report), and the
-renderers turn a Report into text or CSV (HTML: report_html; the weekly mail:
-report_mail).
+renderers turn a Report into text or CSV (HTML: report_html; every format by
+name: report_formats; the weekly mail: report_mail).
 
 Definitions, stated once:
 - received: complaints created in [since, until).

@@ -7,12 +7,12 @@ admin-edited text).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import jinja2
 from markupsafe import Markup, escape
 
-from gateway.jobs.report import Rate, Report, WeekCounts, render_csv, render_text, summary_rows
+from gateway.jobs.report import Rate, Report, WeekCounts, summary_rows
 
 PALETTE = ("#2f6db5", "#e07b39", "#3a9d5d", "#c94a4a", "#8a63b8", "#7f7f7f")
 BAR_HEIGHT, BAR_GAP, LABEL_WIDTH, CHART_WIDTH = 22, 8, 170, 560
@@ -118,6 +118,3 @@ def week_chart(weeks: Sequence[WeekCounts], names: Sequence[str]) -> Markup:
 def _svg_open(width: int, height: int, title: str) -> str:
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
             f'viewBox="0 0 {width} {height}" role="img"><title>{escape(title)}</title>')
-
-
-FORMATS: dict[str, Callable[[Report], str]] = {"text": render_text, "csv": render_csv, "html": render_html}

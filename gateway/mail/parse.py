@@ -88,6 +88,7 @@ class Mail:
     content_type: str = "text/plain"
     defects: tuple[str, ...] = ()
     quoted: str = ""  # the quoted history split off text (for display, never acted on)
+    shortened: bool = False  # the body's text was over TEXT_MAX: only its start was read (the archive keeps all)
 
     def header(self, name: str) -> str:
         """First value of a header, "" when absent."""
@@ -114,6 +115,12 @@ _BOM = b"\xef\xbb\xbf"
 _OWN_DEFECTS = ("CharsetDecodeDefect",)
 _HEADER_LINE = re.compile(rb"^(From |[\x21-\x39\x3b-\x7e]+:)")
 MAX_PARTS = 500  # MIME parts of one mail read (text, attachments); no person's mail has that many
+# Bytes of body text (text and HTML parts together, after transfer decoding) read from one mail.
+# A person's own words are never near it (a long book is 1 MB); past it every step after parse
+# (quotes, storing, the staff notice) would work on megabytes for nobody: an 18 MB body cost
+# 350 MB and seconds. The text is cut at a space or line end below it and Mail.shortened says
+# so; the raw mail in the archive keeps every byte.
+TEXT_MAX = 1024 * 1024
 FILENAME_MAX = 150  # characters; leaves room under NAME_MAX for a hash prefix
 _FILENAME_RESERVED = re.compile(r'[<>:"/\\|?*]')
 
@@ -180,6 +187,7 @@ def _parse(raw: bytes, languages: tuple[str, ...]) -> Mail:
         headers=headers,
         content_type=msg.get_content_type(),
         defects=tuple(dict.fromkeys(envelope.defects + body.notes)),
+        shortened=body.shortened,
     )
 
 
@@ -282,6 +290,10 @@ def _single_part(raw: bytes) -> tuple[email.message.Message, bytes | None] | Non
     body = memoryview(raw)[match.end():]
     msg.set_payload("")
     cte = str(msg.get("content-transfer-encoding", "")).lower()
+    if _is_body_text(msg):
+        start = _text_start(body, cte)
+        if start is not None:
+            return msg, start
     if cte == "base64":
         try:  # lenient like get_payload's: line breaks and stray characters skipped, in one pass
             return msg, binascii.a2b_base64(body)
@@ -293,6 +305,34 @@ def _single_part(raw: bytes) -> tuple[email.message.Message, bytes | None] | Non
         return msg, bytes(body)
     msg.set_payload(bytes(body).decode("ascii", "surrogateescape"))
     return msg, None
+
+
+_BASE64_SPACE = b" \t\r\n"
+_WINDOW_SLACK = 64 * 1024  # encoded bytes read past the estimate (line breaks, soft breaks)
+
+
+def _text_start(body: memoryview, cte: str) -> bytes | None:
+    """The first bytes of a long text body, decoded: more than TEXT_MAX of them, so _Body
+    cuts it and marks the mail shortened, without decoding megabytes it will not read.
+    None when the body is short (decoded whole as before) or its start does not decode
+    cleanly (broken base64: the whole body is decoded, leniently, as before)."""
+    encoded = {"base64": TEXT_MAX * 4 // 3, "quoted-printable": TEXT_MAX * 3}.get(cte, TEXT_MAX) + _WINDOW_SLACK
+    if len(body) <= encoded:
+        return None
+    window = bytes(body[:encoded])
+    if cte == "base64":
+        clean = window.translate(None, _BASE64_SPACE)
+        try:
+            decoded = binascii.a2b_base64(clean[: len(clean) // 4 * 4])
+        except binascii.Error:
+            return None
+    elif cte == "quoted-printable":
+        decoded = quopri.decodestring(window[: window.rfind(b"\n") + 1] or window)
+    elif cte in _DECODED_CTES:
+        return None
+    else:
+        decoded = window
+    return decoded if len(decoded) > TEXT_MAX else None
 
 
 def _message_id(value: str) -> str:
@@ -530,6 +570,8 @@ class _Body:
         self.attachments: list[Attachment] = []
         self.notes: list[str] = []
         self.seen = 0  # parts met, read or not
+        self.budget = TEXT_MAX  # bytes of body text still to be read (see TEXT_MAX)
+        self.shortened = False
 
     def collect(self, part: email.message.Message, payload: bytes | None = None) -> None:
         """Sort `part` and its children; `payload`: the part's decoded bytes when known.
@@ -543,10 +585,10 @@ class _Body:
             for child in part.get_payload():
                 if isinstance(child, email.message.Message):
                     self.collect(child)
-        elif self._is_body_text(part):
+        elif _is_body_text(part):
             self._add_text(part, payload)
         else:
-            self._attach(part, (part.get_payload(decode=True) or b"") if payload is None else payload)
+            self._attach(part, payload_bytes(part) if payload is None else payload)
 
     def text(self) -> str:
         """The plain text the author wrote; converted HTML when that is all there is."""
@@ -555,15 +597,15 @@ class _Body:
             return plain
         return "\n\n".join(html_to_text(h) for h in self.html if h.strip())
 
-    def _is_body_text(self, part: email.message.Message) -> bool:
-        disposition = part.get_content_disposition()
-        return (part.get_content_type() in ("text/plain", "text/html")
-                and disposition != "attachment"
-                and not (part.get_filename() and disposition != "inline"))
-
     def _add_text(self, part: email.message.Message, payload: bytes | None = None) -> None:
         if payload is None:
-            payload = part.get_payload(decode=True) or b""
+            payload = payload_bytes(part)
+        if len(payload) > self.budget:
+            payload = cut_text(payload, self.budget)
+            self.shortened = True
+            self.notes.append(f"{part.get_content_type()}: body text over {TEXT_MAX} bytes: only its start read "
+                              "(the archived mail is whole)")
+        self.budget -= len(payload)
         declared = _param(part, "charset")
         decoded = charsets.decode(payload, declared, self.languages)
         if decoded.note:
@@ -584,6 +626,40 @@ class _Body:
                                            payload=payload))
 
 
+def _is_body_text(part: email.message.Message) -> bool:
+    """A text the author wrote (not a text file attached)."""
+    disposition = part.get_content_disposition()
+    return (part.get_content_type() in ("text/plain", "text/html")
+            and disposition != "attachment"
+            and not (part.get_filename() and disposition != "inline"))
+
+
+_CUT_LOOKBACK = 4096  # bytes searched back from the cap for a place to cut
+
+
+def cut_text(data: bytes, limit: int) -> bytes:
+    """At most `limit` bytes of encoded text, cut after a line end or a space when one is near
+    the cap: those are single ASCII bytes in every charset mail uses (never inside a UTF-8 or a
+    double-byte character), so the start still decodes as the charset it was written in; in one
+    endless word, it is cut before a character."""
+    head = data[:limit]
+    for mark in (b"\n", b" "):
+        at = head.rfind(mark, max(0, limit - _CUT_LOOKBACK))
+        if at >= 0:
+            return head[: at + 1]
+    return head[: _character_start(data, len(head))]
+
+
+def _character_start(data: bytes, at: int) -> int:
+    """`at`, moved back (three bytes at most) off UTF-8 continuation bytes: a cut there never
+    splits a UTF-8 character, and costs a single-byte charset at most three letters."""
+    for _ in range(3):
+        if at <= 0 or at >= len(data) or not 0x80 <= data[at] < 0xC0:
+            break
+        at -= 1
+    return at
+
+
 def _mend_8bit_params(part: email.message.Message, languages: tuple[str, ...]) -> None:
     """Decode raw 8-bit parameter headers in place (the tree is ours, built per call).
 
@@ -600,6 +676,13 @@ def _param(part: email.message.Message, name: str) -> str | None:
     if isinstance(value, tuple):  # RFC 2231 (charset, language, value)
         value = email.utils.collapse_rfc2231_value(value)
     return str(value) if value else None
+
+
+def payload_bytes(part: email.message.Message) -> bytes:
+    """A leaf part's body, transfer-decoded; b"" when it has none. The stubs type
+    get_payload(decode=True) as any payload; on a leaf it is bytes, else None."""
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
 
 
 def _message_bytes(part: email.message.Message) -> bytes:

@@ -14,7 +14,7 @@ from gateway.desk import deadlines
 from gateway.desk.plan import OutMail
 from gateway.desk.view import aware, naive
 from gateway.mail.contact import reachable
-from gateway.store import statements
+from gateway.store import prebuilt
 from gateway.store.lookup import customer_message_ids, customer_of
 from gateway.store.models import Complaint, OutgoingMail
 
@@ -76,7 +76,7 @@ def queue(mail: OutMail, complaint: Complaint | None, now: datetime, gateway_add
     refs: tuple[str, ...] = ()
     if mail.threaded:
         refs = customer_thread(complaint) if thread is None else thread
-    return statements.insert(
+    return prebuilt.insert(
         OutgoingMail, complaint=complaint, kind=mail.kind, language=mail.language, recipient=mail.recipient,
         audience=mail.audience, message_id=new_message_id(domain), in_reply_to=refs[-1] if refs else "",
         references=" ".join(refs), params={**mail.params, "facts": facts_of(complaint)} if complaint else mail.params,

@@ -37,10 +37,10 @@ from gateway.desk.view import aware, naive
 from gateway.mail.contact import reachable
 from gateway.outbound.compose import Envelope, Rendered, Templates, build_message, format_date, sample_context
 from gateway.outbound.transports import PermanentFailure, TemporaryFailure, Transport
-from gateway.store import statements
+from gateway.store import prebuilt
 from gateway.store.archive import Archive
 from gateway.store.lease import database_clock
-from gateway.store.lookup import copy_stored, customer_of
+from gateway.store.lookup import awaiting_confirmation, copy_stored, customer_of
 from gateway.store.models import Complaint, Customer, Event, Message, OutgoingMail, write_transaction
 from gateway.store.packing import PACKER
 from gateway.store.writer import SHARE
@@ -182,12 +182,12 @@ class Outbox:
             if not self.mark(row, "sent", "", now):
                 return self.lost(row)
             if not copy_stored(digest, row.message_id):
-                statements.insert(Message, complaint=row.complaint_id, direction="out", message_id=row.message_id,
-                                  sha256=digest, size=len(raw), source="outbox", sender=self.config.gateway.address,
-                                  recipient=row.recipient, subject=str(message["Subject"])[:500], kind=row.kind,
-                                  text="", packed=PACKER.pack(row.kind, row.language, rendered.text,
-                                                              lambda: self.sample_text(row)),
-                                  received_at=naive(now))
+                prebuilt.insert(Message, complaint=row.complaint_id, direction="out", message_id=row.message_id,
+                                sha256=digest, size=len(raw), source="outbox", sender=self.config.gateway.address,
+                                recipient=row.recipient, subject=str(message["Subject"])[:500], kind=row.kind,
+                                text="", packed=PACKER.pack(row.kind, row.language, rendered.text,
+                                                            lambda: self.sample_text(row)),
+                                received_at=naive(now))
         log.info("sent", extra={"outgoing_id": row.id, "kind": row.kind, "to": _mask(row.recipient),
                                 "message_id": row.message_id, "complaint_id": row.complaint_id})
         return "sent"
@@ -243,16 +243,16 @@ class Outbox:
     def mark(self, row: OutgoingMail, state: str, error: str, now: datetime) -> bool:
         """The row's outcome, written only while our claim is the row's current one (its
         token unchanged): False when another worker took the row over."""
-        token, before = row.claim_token, statements.values_of(row)
+        token, before = row.claim_token, prebuilt.values_of(row)
         row.state, row.last_error, row.attempts = state, error, row.attempts + 1
         row.sent_at = naive(now) if state == "sent" else None
         if token is None:  # a row handed in without a claim (tests, tools): written as before
-            statements.update(row)
+            prebuilt.update(row)
             return True
         row.claim_token = None
-        if statements.update(row, fence={"claim_token": token, "state": "sending"}) == 1:
+        if prebuilt.update(row, fence={"claim_token": token, "state": "sending"}) == 1:
             return True
-        statements.restore(row, before)  # still the claim we lost, not an outcome
+        prebuilt.restore(row, before)  # still the claim we lost, not an outcome
         return False
 
     def lost(self, row: OutgoingMail) -> str:
@@ -303,7 +303,7 @@ class Outbox:
     def hold_reason(self, row: OutgoingMail, now: datetime) -> str:
         """Storm protection: a bouncing address or too many mails in a window."""
         limits = self.config.outbound
-        if row.audience in ("customer", "sms") and row.complaint_id and _awaiting_confirmation(row.complaint_id):
+        if row.audience in ("customer", "sms") and row.complaint_id and awaiting_confirmation(row.complaint_id):
             return AWAITING_CONFIRMATION  # released with the rest by #confirm
         if row.audience == "customer":
             if _bouncing(row.recipient):
@@ -372,6 +372,7 @@ def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params:
                 "stage": when(complaint.due_stage) if complaint else "",
                 "resolve": when(complaint.due_resolve) if complaint else ""},
         "message": params.get("message", ""),
+        "shortened": bool(params.get("shortened")),  # message is the start of a longer mail (plan.staff_message)
         "reason": params.get("reason", "") or (complaint.delay_reason if complaint else ""),
         "new_date": when(datetime.fromisoformat(new_date)) if new_date else "",
         "planned": bool(params.get("planned")),
@@ -393,7 +394,7 @@ def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params:
 
 def _as_it_was(complaint: Complaint, facts: dict[str, Any]) -> Complaint:
     """An unsaved copy of the row with the facts of the queueing time laid over it."""
-    copy = Complaint(**statements.values_of(complaint))
+    copy = Complaint(**prebuilt.values_of(complaint))
     for name, value in facts.items():
         if name.startswith("due_"):
             value = naive(datetime.fromisoformat(value)) if value else None
@@ -407,32 +408,27 @@ def _status_label(policy: Policy, lang: str, status: str) -> str:
 
 
 def _complaint(complaint_id: int) -> Complaint | None:
-    found = statements.select(Complaint, "outbox_by_id", [complaint_id, 1],
-                              lambda: Complaint.select().where(Complaint.id == complaint_id).limit(1))
+    found = prebuilt.select(Complaint, "outbox_by_id", [complaint_id, 1],
+                            lambda: Complaint.select().where(Complaint.id == complaint_id).limit(1))
     return found[0] if found else None
 
 
 def _history(complaint_id: int) -> list[Event]:
-    return statements.select(Event, "history", [complaint_id],
-                             lambda: Event.select().where(Event.complaint == complaint_id).order_by(Event.id))
+    return prebuilt.select(Event, "history", [complaint_id],
+                           lambda: Event.select().where(Event.complaint == complaint_id).order_by(Event.id))
 
 
-def _awaiting_confirmation(complaint_id: int) -> bool:
-    """The complaint's first mails still wait for a staff member's #confirm (see plan.AWAITING_CONFIRMATION)."""
-    return OutgoingMail.select(OutgoingMail.id).where(
-        (OutgoingMail.complaint == complaint_id) & (OutgoingMail.state == "held")
-        & (OutgoingMail.last_error == AWAITING_CONFIRMATION)).exists()
 
 
 def _bouncing(address: str) -> bool:
-    return bool(statements.tuples(Customer, "bouncing", [address, True, 1], lambda: Customer.select(Customer.id).where(
+    return bool(prebuilt.tuples(Customer, "bouncing", [address, True, 1], lambda: Customer.select(Customer.id).where(
         (Customer.email == address) & (Customer.bouncing == True)).limit(1)))
 
 
 def _sent_since(column: pw.Field, value: Any, since: datetime) -> int:
     """Mails sent to `value` of `column` (a recipient, a complaint) since `since`."""
     params = [value, "sent", naive(since)]
-    (count,), = statements.tuples(OutgoingMail, f"sent_since_{column.name}", params, lambda: OutgoingMail.select(
+    (count,), = prebuilt.tuples(OutgoingMail, f"sent_since_{column.name}", params, lambda: OutgoingMail.select(
         pw.fn.COUNT(OutgoingMail.id)).where((column == value) & (OutgoingMail.state == "sent")
                                             & (OutgoingMail.sent_at >= naive(since))))
     return count

@@ -26,12 +26,12 @@ from gateway.ingest.pipeline import IngestOutcome
 from gateway.ingest.staff import staff_warnings
 from gateway.jobs.sweep import sweep
 from gateway.service.notify import SystemdNotifier
+from gateway.service.periodic import PeriodicJobs, every
 from gateway.service.runtime import Runtime
 from gateway.service.sources.imap import (
     SinkUnavailable,  # at start: lazily, the first mail waited ~90 ms for imapclient
 )
 from gateway.service.sources.smtp import SmtpListener
-from gateway.service.upkeep import Upkeep
 from gateway.store.lease import LeasedRunner, Leases, OutageLog, instance_name
 from gateway.store.models import CONNECTION_ERRORS
 from gateway.store.private import clean_stale_temp
@@ -67,7 +67,7 @@ class Daemon:
         self.reader: BudgetReader | None = None
         self.instance = instance_name()  # this daemon among several sharing one database
         self.outage = OutageLog()
-        self.upkeep = Upkeep(runtime, clock, holder=self.instance)  # heartbeat, metrics, report, purge
+        self.periodic = PeriodicJobs(runtime, clock, holder=self.instance)  # heartbeat, metrics, report, purge
 
     # ------------------------------------------------------------ sources
     def ingest(self, raw: bytes, source: str) -> IngestOutcome:
@@ -94,19 +94,19 @@ class Daemon:
     def start_sources(self) -> None:
         config = self.runtime.config
         if config.inbound.smtp.enabled:
-            sink = self.upkeep.board.track("smtp", config.inbound.smtp.listen, self.ingest, self.clock)
+            sink = self.periodic.board.track("smtp", config.inbound.smtp.listen, self.ingest, self.clock)
             listener = SmtpListener(config.inbound.smtp.listen, sink, self.ingest_lock,
                                     data_size_limit=config.storage.max_message_bytes * 2)
             self.start_listener(listener, "inbound.smtp.listen")
         if config.inbound.lmtp.listen:  # the MTA's `lmtp:` transport: per-recipient replies, no queue of ours
-            sink = self.upkeep.board.track("lmtp", config.inbound.lmtp.listen, self.ingest, self.clock)
+            sink = self.periodic.board.track("lmtp", config.inbound.lmtp.listen, self.ingest, self.clock)
             listener = SmtpListener(config.inbound.lmtp.listen, sink, self.ingest_lock, lmtp=True,
                                     data_size_limit=config.storage.max_message_bytes * 2)
             self.start_listener(listener, "inbound.lmtp.listen")
         for mailbox in config.inbound.imap:
             from gateway.service.sources.imap import ImapWatcher, mailbox_key
-            sink = self.upkeep.board.track("imap", mailbox_key(mailbox), self.locked_ingest_batch, self.clock)
-            watcher = ImapWatcher(mailbox, sink, base_dir=config.base_dir)
+            batch_sink = self.periodic.board.track("imap", mailbox_key(mailbox), self.locked_ingest_batch, self.clock)
+            watcher = ImapWatcher(mailbox, batch_sink, base_dir=config.base_dir)
             leases = Leases(self.runtime.database, self.instance, mailbox.lease_seconds)
             runner = LeasedRunner(leases, watcher.key, self.outage)  # one instance per mailbox at a time
             thread = threading.Thread(target=runner.run, args=(watcher.run, self.stop_event),
@@ -144,7 +144,7 @@ class Daemon:
             self.threads.append(thread)
 
     def _maildir_sink(self, kind: str, ident: str) -> Callable[[Sequence[bytes], str], list[IngestOutcome]]:
-        return self.upkeep.board.track(kind, ident, self.locked_ingest_batch, self.clock)
+        return self.periodic.board.track(kind, ident, self.locked_ingest_batch, self.clock)
 
     def start_reader(self) -> None:
         """Mail is read (parsed) in a child process within `[gateway] read_seconds`: a poison
@@ -236,9 +236,9 @@ class Daemon:
                 self.reader.close()
             raise
         scheduler = schedule.Scheduler()
-        scheduler.every(self.runtime.config.sla.sweep_seconds).seconds.do(self.sweep)
-        scheduler.every(OUTBOX_SECONDS).seconds.do(self.deliver)
-        self.upkeep.start(scheduler, self.sources)
+        every(scheduler, self.runtime.config.sla.sweep_seconds).seconds.do(self.sweep)
+        every(scheduler, OUTBOX_SECONDS).seconds.do(self.deliver)
+        self.periodic.start(scheduler, self.sources)
         self.sweep()
         self.deliver()
         self.notifier.notify("READY=1\nSTATUS=running")
@@ -268,7 +268,7 @@ class Daemon:
         flusher = threading.Thread(target=self.deliver, args=(SHUTDOWN_FLUSH_SECONDS,), daemon=True)
         flusher.start()
         flusher.join(SHUTDOWN_FLUSH_SECONDS)
-        self.upkeep.stop()
+        self.periodic.stop()
         if self.reader is not None:
             self.reader.close()
         self.runtime.close()

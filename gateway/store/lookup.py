@@ -7,14 +7,15 @@ the transaction already holds the write lock (BEGIN IMMEDIATE).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
 
 import peewee as pw
 
 from gateway.desk import deadlines
 from gateway.desk import tracking as tracking_numbers
+from gateway.desk.plan import AWAITING_CONFIRMATION
 from gateway.desk.view import ComplaintView, Thread, aware, naive
-from gateway.store import statements
+from gateway.store import prebuilt
 from gateway.store.models import Complaint, Customer, Event, Message, OutgoingMail, db
 
 if TYPE_CHECKING:  # the sweep and the outbox read threads without loading the mail parser
@@ -32,7 +33,10 @@ SUBJECT_SCAN = 2000
 MAX_TRACKING_CANDIDATES = 10
 
 
-def _locked(query: pw.ModelSelect) -> pw.ModelSelect:
+M = TypeVar("M", bound=pw.Model)
+
+
+def _locked(query: pw.ModelSelect[M]) -> pw.ModelSelect[M]:
     return query.for_update() if isinstance(db.obj, pw.PostgresqlDatabase) else query
 
 
@@ -41,10 +45,10 @@ def already_stored(digest: str, keys: Sequence[str | None] = ()) -> Message | No
     content key, and the legacy key that meets rows stored before there were content keys)."""
     wanted = [key for key in keys if key][:2]
     if not wanted:
-        found = statements.select(Message, "by_sha256", [digest, 1],
+        found = prebuilt.select(Message, "by_sha256", [digest, 1],
                                   lambda: Message.select().where(Message.sha256 == digest).limit(1))
     else:
-        found = statements.select(
+        found = prebuilt.select(
             Message, f"by_sha256_or_key{len(wanted)}", [digest, *wanted, 1],
             lambda: Message.select().where((Message.sha256 == digest) | Message.content_key.in_(wanted)).limit(1))
     return found[0] if found else None
@@ -52,7 +56,7 @@ def already_stored(digest: str, keys: Sequence[str | None] = ()) -> Message | No
 
 def copy_stored(digest: str, message_id: str) -> bool:
     """Whether our copy of an outgoing mail is stored (its bytes, or our Message-ID on a row of ours)."""
-    return bool(statements.tuples(
+    return bool(prebuilt.tuples(
         Message, "copy", [digest, message_id, "out", 1],
         lambda: Message.select(Message.id).where(
             (Message.sha256 == digest) | ((Message.message_id == message_id) & (Message.direction == "out"))).limit(1)))
@@ -64,12 +68,12 @@ def stored_digests(digests: Sequence[str]) -> dict[str, tuple[int, str]]:
     if not wanted:
         return {}
     rows = Message.select(Message.sha256, Message.id, Message.message_id).where(Message.sha256.in_(wanted))
-    return {digest: (row, message_id or "") for digest, row, message_id in rows.tuples()}
+    return {digest: (row, message_id or "") for digest, row, message_id in prebuilt.tuples_of(rows)}
 
 
 def customer_language(address: str) -> str:
-    found = statements.tuples(Customer, "language", [address, 1],
-                              lambda: Customer.select(Customer.language).where(Customer.email == address).limit(1))
+    found = prebuilt.tuples(Customer, "language", [address, 1],
+                            lambda: Customer.select(Customer.language).where(Customer.email == address).limit(1))
     return found[0][0] if found else ""
 
 
@@ -94,13 +98,21 @@ def complaint_view(complaint: Complaint, staff_addresses: tuple[str, ...] = ()) 
         resolved_at=aware(complaint.resolved_at), closed_at=aware(complaint.closed_at), paused_at=aware(complaint.paused_at),
         status_before_wait=before_wait, customer_message_ids=ids,
         staff_addresses=staff_addresses, customer_name=customer.name, customer_phone=customer.phone,
-        last_auto_answer=aware(last_answer), sensitive=complaint.sensitive)
+        last_auto_answer=aware(last_answer), sensitive=complaint.sensitive,
+        awaiting_confirmation=awaiting_confirmation(complaint.id))
+
+
+def awaiting_confirmation(complaint_id: int) -> bool:
+    """The complaint's first mails still wait for a staff member's #confirm (see plan.AWAITING_CONFIRMATION)."""
+    return OutgoingMail.select(OutgoingMail.id).where(
+        (OutgoingMail.complaint == complaint_id) & (OutgoingMail.state == "held")
+        & (OutgoingMail.last_error == AWAITING_CONFIRMATION)).exists()
 
 
 def customer_of(complaint: Complaint) -> Customer:
     """The complaint's customer, fetched once and kept on the complaint object."""
-    if not statements.fetched(complaint, "customer"):
-        complaint.customer = statements.select(
+    if not prebuilt.fetched(complaint, "customer"):
+        complaint.customer = prebuilt.select(
             Customer, "by_id", [complaint.customer_id, 1],
             lambda: Customer.select().where(Customer.id == complaint.customer_id).limit(1))[0]
     return complaint.customer
@@ -108,7 +120,7 @@ def customer_of(complaint: Complaint) -> Customer:
 
 def customer_message_ids(complaint_id: int, address: str, last: int = 10_000) -> tuple[str, ...]:
     """Message-IDs of the customer's own mails on a complaint, oldest first (the last `last`)."""
-    rows = statements.tuples(
+    rows = prebuilt.tuples(
         Message, "customer_ids", [complaint_id, "in", address, last],
         lambda: Message.select(Message.message_id).where(
             (Message.complaint == complaint_id) & (Message.direction == "in") & (Message.sender == address)
@@ -153,7 +165,7 @@ def _by_reference(ids: tuple[str, ...]) -> Complaint | None:
     if not ids:
         return None
     for model in (OutgoingMail, Message):  # a Message-ID on two mails (it is not unique): the first stored wins
-        rows = dict(statements.tuples(
+        rows = dict(prebuilt.tuples(
             model, "complaint_by_ids", [*ids],
             lambda: model.select(model.message_id, model.complaint).where(  # noqa: B023 (called before the loop moves on)
                 model.message_id.in_(ids) & model.complaint.is_null(False)).order_by(model.id.desc())))  # noqa: B023 (called before the loop moves on)
@@ -168,13 +180,13 @@ def outgoing_recipients(message_ids: tuple[str, ...]) -> tuple[tuple[str, str], 
     ids = tuple(dict.fromkeys(i for i in message_ids if i))[:50]
     if not ids:
         return ()
-    return tuple(OutgoingMail.select(OutgoingMail.message_id, OutgoingMail.recipient)
-                 .where(OutgoingMail.message_id.in_(ids)).tuples())
+    return tuple(prebuilt.tuples_of(OutgoingMail.select(OutgoingMail.message_id, OutgoingMail.recipient)
+                                    .where(OutgoingMail.message_id.in_(ids))))
 
 
 def _complaint_where(key: str, column: pw.Field, value: object) -> Complaint | None:
-    found = statements.select(Complaint, key, [value, 1],
-                              lambda: _locked(Complaint.select().where(column == value).limit(1)))
+    found = prebuilt.select(Complaint, key, [value, 1],
+                            lambda: _locked(Complaint.select().where(column == value).limit(1)))
     return found[0] if found else None
 
 

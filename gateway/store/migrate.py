@@ -141,11 +141,11 @@ def _message_content_key(database: pw.Database) -> None:
     add_index_if_missing(database, Message, "message_message_id", Message.message_id)
     add_column_if_missing(database, Message, "content_key")
     add_index_if_missing(database, Message, "message_content_key", Message.content_key, unique=True)
-    legacy = (Message.select(Message.id, Message.message_id, Message.sender)
-              .where(Message.content_key.is_null() & Message.message_id.is_null(False) & (Message.direction == "in"))
-              .tuples())
-    for row, message_id, sender in list(legacy):
-        Message.update(content_key=legacy_key(message_id, sender or "")).where(Message.id == row).execute()
+    legacy = Message.select(Message.id, Message.message_id, Message.sender).where(
+        Message.content_key.is_null() & Message.message_id.is_null(False) & (Message.direction == "in"))
+    for row in list(legacy):
+        Message.update(content_key=legacy_key(row.message_id or "", row.sender or "")).where(
+            Message.id == row.id).execute()
 
 
 STEPS: tuple[Step, ...] = (
@@ -220,7 +220,8 @@ def _warn_if_newer(applied: set[int], steps: tuple[Step, ...]) -> None:
 def _applied_when_tables_exist(database: pw.Database, models: tuple[type[pw.Model], ...]) -> set[int] | None:
     """The recorded steps, or None when a table is missing (read-only catalogue queries)."""
     tables = set(database.get_tables())
-    if any(model._meta.table_name not in tables for model in (*models, SchemaVersion)):
+    every: tuple[type[pw.Model], ...] = (*models, SchemaVersion)
+    if any(model._meta.table_name not in tables for model in every):
         return None
     return {row.version for row in SchemaVersion.select(SchemaVersion.version)}
 

@@ -1,10 +1,10 @@
-"""The daemon's service chores: heartbeat, metrics endpoint, weekly report, retention purge.
+"""The daemon's periodic jobs besides mail: heartbeat, metrics endpoint, weekly report, purge.
 
 Kept out of daemon.py so the composition root stays about mail: the daemon
 hands over its scheduler and its list of sources, and calls `stop` on the way
-out. Each chore logs and carries on when it fails: a full disk for the report
+out. Each job logs and carries on when it fails: a full disk for the report
 or a busy database during the purge must never stop mail from being taken in.
-Intervals are read once at start; what a chore does reads the current config,
+Intervals are read once at start; what a job does reads the current config,
 so a SIGHUP that changes [report] mail_to or [retention] days takes effect.
 """
 from __future__ import annotations
@@ -16,15 +16,25 @@ from typing import Any, Callable
 import schedule
 
 from gateway.jobs import report_mail, retention
-from gateway.service.health import MetricsServer, SourceBoard, read_health
+from gateway.service.health import Health, read_health
+from gateway.service.metricsserver import MetricsServer
 from gateway.service.runtime import Runtime
+from gateway.service.sourceboard import SourceBoard
 from gateway.store.lease import instance_name
 
-log = logging.getLogger("gateway.upkeep")
+log = logging.getLogger("gateway.upkeep")  # the name log filters know
 REPORT_CHECK_SECONDS = 300.0
 
 
-class Upkeep:
+def every(scheduler: schedule.Scheduler, interval: float) -> schedule.Job:
+    """`scheduler.every(interval)` for our config's float intervals: schedule annotates the
+    interval as an int, but it only ever becomes a timedelta, which takes a float."""
+    return scheduler.every(interval)  # type: ignore[arg-type]
+
+
+class PeriodicJobs:
+    """Started by the daemon with its scheduler and sources; stopped on its way out."""
+
     def __init__(self, runtime: Runtime, clock: Callable[[], datetime], holder: str | None = None):
         self.runtime, self.clock = runtime, clock
         self.board = SourceBoard(holder or instance_name())
@@ -34,9 +44,9 @@ class Upkeep:
     def start(self, scheduler: schedule.Scheduler, sources: list[Any]) -> None:
         config = self.runtime.config
         self.sources = sources
-        scheduler.every(config.metrics.heartbeat_seconds).seconds.do(self.publish)
-        scheduler.every(REPORT_CHECK_SECONDS).seconds.do(self.mail_report)
-        scheduler.every(config.retention.purge_every_hours).hours.do(self.purge)
+        every(scheduler, config.metrics.heartbeat_seconds).seconds.do(self.publish)
+        every(scheduler, REPORT_CHECK_SECONDS).seconds.do(self.mail_report)
+        every(scheduler, config.retention.purge_every_hours).hours.do(self.purge)
         scheduler.every(1).seconds.do(self.first_purge)  # soon after READY: a daemon that was down catches up
         self.publish()
         if config.metrics.listen:
@@ -54,10 +64,10 @@ class Upkeep:
             log.error("metrics: cannot listen; running without metrics",
                       extra={"listen": listen, "error": exc.strerror or str(exc)})
 
-    def health(self):
+    def health(self) -> Health:
         return read_health(self.clock(), self.runtime.config.metrics.heartbeat_seconds)
 
-    # ------------------------------------------------------------ chores
+    # ------------------------------------------------------------ the jobs
 
     def publish(self, stopping: bool = False) -> None:
         try:
