@@ -371,24 +371,24 @@ def cmd_outbox(runtime, args) -> int:
         print("gateway: outbox retry needs an ID or --failed", file=sys.stderr)
         return 2
     if args.failed:
-        rows = list(OutgoingMail.select().where(OutgoingMail.state == "failed").order_by(OutgoingMail.id))
+        chosen = list(OutgoingMail.select().where(OutgoingMail.state == "failed").order_by(OutgoingMail.id))
     else:
-        rows = list(OutgoingMail.select().where(OutgoingMail.id == args.id))
-        if not rows:
+        chosen = list(OutgoingMail.select().where(OutgoingMail.id == args.id))
+        if not chosen:
             print(f"gateway: no outgoing mail {args.id}", file=sys.stderr)
             return 1
     now, refused = args.now or datetime.now(timezone.utc), 0
-    for row in rows:
-        left = requeue_refusal(row, one_by_one=False) if args.failed else ""
+    for mail in chosen:
+        left = requeue_refusal(mail, one_by_one=False) if args.failed else ""
         if left:  # not a retryable reason (outbox.REQUEUE_RULES): said, and not an error of this command
-            print(f"{row.id}: left {row.state}: {left}", file=sys.stderr)
+            print(f"{mail.id}: left {mail.state}: {left}", file=sys.stderr)
             continue
-        problem = runtime.outbox.requeue(row, now)
+        problem = runtime.outbox.requeue(mail, now)
         if problem:
             refused += 1
-            print(f"{row.id}: not queued: {problem}", file=sys.stderr)
+            print(f"{mail.id}: not queued: {problem}", file=sys.stderr)
         else:
-            print(f"{row.id}: queued {row.kind}.{row.language} to {row.recipient}")
+            print(f"{mail.id}: queued {mail.kind}.{mail.language} to {mail.recipient}")
     return 1 if refused else 0
 
 

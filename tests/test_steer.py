@@ -208,8 +208,9 @@ def test_regression_staff_notice_quoted_under_an_unknown_attribution_is_not_rela
 
 
 @pytest.mark.parametrize("form", ["txt", "html"])
-def test_regression_staff_notice_pasted_without_any_opener_is_refused_and_its_author_told(policy, form):
-    body = f"#resolve\nYour replacement ships tomorrow.\n\n{rendered_notice('en', form)}"
+@pytest.mark.parametrize("command", ["#resolve", "#close", "#ask", ""])
+def test_regression_staff_notice_pasted_without_any_opener_is_refused_and_its_author_told(policy, form, command):
+    body = f"{command}\nYour replacement ships tomorrow.\n\n{rendered_notice('en', form)}"
     plan = steer(reply(body), view("investigating"), NOW, policy)
     assert [(o.kind, o.recipient) for o in plan.outgoing] == [("command_error", "agent@shop.test")]
     assert "desk's notice" in plan.outgoing[0].params["errors"][-1] and plan.status is None

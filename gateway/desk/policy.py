@@ -39,8 +39,12 @@ NAME_CHARS = 500
 
 
 class HasRouting(Protocol):
-    assignee: str
-    department: str
+    """A complaint row or its frozen view: only read here."""
+
+    @property
+    def assignee(self) -> str: ...
+    @property
+    def department(self) -> str: ...
 
 
 @dataclass(frozen=True)

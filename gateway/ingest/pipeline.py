@@ -130,7 +130,7 @@ class Pipeline:
         """Store every message, one outcome each in order; returns only after the commit.
         Raises (storing nothing) when the database is away: the source keeps the mail and retries.
         `now` may be one time per message (`gateway import`: each message at its own date)."""
-        nows = list(now) if isinstance(now, (list, tuple)) else [now] * len(raws)
+        nows = [now] * len(raws) if isinstance(now, datetime) else list(now)
         with self.archive.begin(raws) as archived:  # on disk now; made durable while we work
             seen = lookup.stored_digests(archived.digests)
             arrivals = [Arrival(raw, digest, source, stored_as=seen[digest]) if digest in seen
@@ -169,7 +169,8 @@ class Pipeline:
         except (pw.OperationalError, pw.InterfaceError):
             raise  # the database is away: never quarantine for that
         except Exception as exc:  # a bug or a bad rule must not lose the mail
-            log.exception("processing failed", extra={"sha256": arrival.digest, "message_id": arrival.mail.message_id})
+            log.exception("processing failed", extra={"sha256": arrival.digest,
+                                                      "message_id": arrival.mail.message_id if arrival.mail else ""})
             return self.quarantine(arrival, now, f"processing failed: {type(exc).__name__}: {exc}", notes)
 
     def process(self, arrival: Arrival, now: datetime, notes: list[Note],

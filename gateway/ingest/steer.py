@@ -164,8 +164,8 @@ def steer(mail: Mail, complaint: ComplaintView, now: datetime, policy: Policy) -
     body = parsed.body if s.mode == "note" else relaytext.scrub_staff(
         parsed.body, (mail.sender,), mail.signature, policy.config.gateway.address,
         policy.config.gateway.phone_region, mail.sender_name, policy.config.staff.domains)
-    lost = "" if s.mode in ("note", "closed") else relaytext.lost_answer(
-        body, mail.signature, s.mode, bool(parsed.commands)) or relaytext.internal_text(body)
+    lost = "" if s.mode == "note" else ("" if s.mode == "closed" else relaytext.lost_answer(
+        body, mail.signature, s.mode, bool(parsed.commands))) or relaytext.internal_text(body)
     if mail.shortened and s.mode != "note" and body.strip():
         lost = TOO_LONG  # only its start was read: the customer would get part of an answer
     if s.errors or lost:

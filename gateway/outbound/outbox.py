@@ -117,7 +117,7 @@ class Outbox:
                     SHARE.wait_turn()  # rendering and recording yield to mail being stored
                     totals[self.deliver(row, now) if self.still_ours(claim, row) else "lost"] += 1
                 if len(claim.rows) < batch:
-                    return DeliveryReport(**totals)
+                    return DeliveryReport(**totals, more=False)
                 if ends is not None and time.monotonic() >= ends:
                     return DeliveryReport(**totals, more=True)
         finally:
