@@ -40,7 +40,7 @@ from gateway.outbound.transports import PermanentFailure, TemporaryFailure, Tran
 from gateway.store import prebuilt
 from gateway.store.archive import Archive
 from gateway.store.lease import database_clock
-from gateway.store.lookup import already_stored, awaiting_confirmation, customer_of
+from gateway.store.lookup import awaiting_confirmation, copy_stored, customer_of
 from gateway.store.models import Complaint, Customer, Event, Message, OutgoingMail, write_transaction
 from gateway.store.packing import PACKER
 from gateway.store.writer import SHARE
@@ -181,7 +181,7 @@ class Outbox:
         with write_transaction(self.database):
             if not self.mark(row, "sent", "", now):
                 return self.lost(row)
-            if already_stored(digest, row.message_id) is None:
+            if not copy_stored(digest, row.message_id):
                 prebuilt.insert(Message, complaint=row.complaint_id, direction="out", message_id=row.message_id,
                                 sha256=digest, size=len(raw), source="outbox", sender=self.config.gateway.address,
                                 recipient=row.recipient, subject=str(message["Subject"])[:500], kind=row.kind,

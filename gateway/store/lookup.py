@@ -40,15 +40,26 @@ def _locked(query: pw.ModelSelect[M]) -> pw.ModelSelect[M]:
     return query.for_update() if isinstance(db.obj, pw.PostgresqlDatabase) else query
 
 
-def already_stored(digest: str, message_id: str) -> Message | None:
-    if not message_id:
+def already_stored(digest: str, keys: Sequence[str | None] = ()) -> Message | None:
+    """The stored row this mail repeats: the same bytes, or one of `keys` (mail/identity.py: its
+    content key, and the legacy key that meets rows stored before there were content keys)."""
+    wanted = [key for key in keys if key][:2]
+    if not wanted:
         found = prebuilt.select(Message, "by_sha256", [digest, 1],
-                                lambda: Message.select().where(Message.sha256 == digest).limit(1))
+                                  lambda: Message.select().where(Message.sha256 == digest).limit(1))
     else:
         found = prebuilt.select(
-            Message, "by_sha256_or_id", [digest, message_id, 1],
-            lambda: Message.select().where((Message.sha256 == digest) | (Message.message_id == message_id)).limit(1))
+            Message, f"by_sha256_or_key{len(wanted)}", [digest, *wanted, 1],
+            lambda: Message.select().where((Message.sha256 == digest) | Message.content_key.in_(wanted)).limit(1))
     return found[0] if found else None
+
+
+def copy_stored(digest: str, message_id: str) -> bool:
+    """Whether our copy of an outgoing mail is stored (its bytes, or our Message-ID on a row of ours)."""
+    return bool(prebuilt.tuples(
+        Message, "copy", [digest, message_id, "out", 1],
+        lambda: Message.select(Message.id).where(
+            (Message.sha256 == digest) | ((Message.message_id == message_id) & (Message.direction == "out"))).limit(1)))
 
 
 def stored_digests(digests: Sequence[str]) -> dict[str, tuple[int, str]]:
@@ -153,11 +164,11 @@ def _by_reference(ids: tuple[str, ...]) -> Complaint | None:
     ids = tuple(dict.fromkeys(i for i in ids if i))[:50]
     if not ids:
         return None
-    for model in (OutgoingMail, Message):
+    for model in (OutgoingMail, Message):  # a Message-ID on two mails (it is not unique): the first stored wins
         rows = dict(prebuilt.tuples(
             model, "complaint_by_ids", [*ids],
             lambda: model.select(model.message_id, model.complaint).where(  # noqa: B023 (called before the loop moves on)
-                model.message_id.in_(ids) & model.complaint.is_null(False))))  # noqa: B023 (called before the loop moves on)
+                model.message_id.in_(ids) & model.complaint.is_null(False)).order_by(model.id.desc())))  # noqa: B023 (called before the loop moves on)
         for message_id in ids:
             if message_id in rows:
                 return _complaint_where("by_id", Complaint.id, rows[message_id])
