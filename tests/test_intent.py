@@ -2,7 +2,10 @@
 
 A table of real-looking replies to a resolution: accepts, rejects, negations that
 mean yes, typed without diacritics, under signatures, top-posted; and ordinary
-sentences that contain decision words but decide nothing.
+sentences that contain decision words but decide nothing. An accept closes the
+complaint, so the tables of replies that must never read as one (a hostile
+tester's, and our own attempts in every language) say what they read as instead:
+"reject", or None (unclear: staff read it, nothing closes).
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import pytest
 
 from gateway.desk.intent import MAX_CHARS, clauses, plain, read
 from gateway.desk.rulefiles import load_rules
+from gateway.mail.quotes import split_reply
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 LANGS = ("az", "ru", "tr", "en")
@@ -139,6 +143,174 @@ NOT_DECISIONS = [
     ("az", "Kartla ödəniş qəbul olunmur deyə mağazada nağd pulla ödəməli oldum və çek də vermədilər."),
     ("tr", "Mağazadaki çalışan iadenin kabul edilemez olduğunu söyledi ama bana hiçbir yazılı açıklama vermedi ve fişi de geri almadı."),
 ]
+
+
+# A hostile tester found these read as accepts (the complaint closed on an unsolved problem).
+HOSTILE = [
+    ("en", "Nothing was resolved.", "reject"), ("en", "No problem was solved", "reject"),
+    ("en", "Yes, it is still broken.", None), ("en", "OK. Still waiting for the technician.", None),
+    ("en", "I would be satisfied with a refund", None), ("en", "I agree to nothing", None),
+    ("en", "Far from resolved.", "reject"), ("en", "Fine. Where is my refund?", None),
+    ("en", "I agree to be contacted by phone", None),  # not a decision
+    ("ru", "Ладно, пойду в суд.", None), ("ru", "Я не говорил, что согласен.", None),
+    ("ru", "Проблема решена только наполовину.", None), ("ru", "Всё хорошо, кроме того что курьер нагрубил.", None),
+    ("ru", "Нет проблем с доставкой, проблема с качеством.", None),
+    ("tr", "Evet, hala çalışmıyor.", None),
+    ("az", "Bəli, hələ də işləmir.", None), ("az", "Məmnunam deyə bilmərəm.", "reject"),
+    ("az", "Qəbul edirəm yalnız pul qaytarılsa.", None),
+]
+
+# Our own attempts at a false accept, in every language: a yes before bad news, a negated or
+# narrowed accept phrase, a condition, a demand, a question.
+FALSE_ACCEPT_ATTEMPTS = [
+    ("en", "Yes, but the screen is still cracked.", None), ("en", "OK, the courier never came.", None),
+    ("en", "Accepted? Not at all.", None), ("en", "I accept that you tried, the phone is still dead.", None),
+    ("en", "Resolved on paper, nothing changed in reality.", None), ("en", "I'm satisfied with nothing you did.", None),
+    ("en", "Sure, I am waiting for my refund.", None), ("en", "Fine, I'll see you in court.", None),
+    ("en", "Resolved? No.", None), ("en", "I accept only a full refund.", None), ("en", "No issues were fixed.", None),
+    ("en", "All good except the missing charger.", None), ("en", "I would agree if the device worked.", None),
+    ("en", "Yes, the same fault again.", None), ("en", "It is partially resolved.", None),
+    ("en", "Thanks. Where is the replacement?", None), ("en", "I agree with the technician that it is broken.", None),
+    ("en", "Okay. Why did nobody call me?", None), ("en", "Yes, I still have the problem.", None),
+    ("en", "Nothing is solved, I want my money back.", "reject"),
+    ("ru", "Да, но экран по-прежнему не работает.", None), ("ru", "Ок, до сих пор жду курьера.", None),
+    ("ru", "Согласен? Нет.", None), ("ru", "Хорошо, верните деньги.", None), ("ru", "Решено частично.", None),
+    ("ru", "Принимаю только полный возврат.", None), ("ru", "Претензий нет к курьеру, есть к качеству.", None),
+    ("ru", "Всё хорошо, но звонка так и не было.", None), ("ru", "Да, опять сломался.", None),
+    ("ru", "Ничего не решено, согласиться не могу.", "reject"),
+    ("ru", "Я был бы доволен, если бы вернули деньги.", None),
+    ("ru", "Где мои деньги? Всё устраивает, кроме этого.", None), ("ru", "Ладно, напишу в Роспотребнадзор.", None),
+    ("ru", "Нисколько не доволен.", "reject"), ("ru", "Доволен? Нет.", None),
+    ("tr", "Evet ama ekran hâlâ kırık.", None), ("tr", "Tamam, kurye hiç gelmedi.", None),
+    ("tr", "Kabul ediyorum ama param nerede?", None), ("tr", "Sorun yok dediniz ama sorun devam ediyor.", None),
+    ("tr", "Sadece iade yapılırsa kabul ederim.", None), ("tr", "Çözüldü mü? Hayır.", None),
+    ("tr", "Kısmen çözüldü.", None), ("tr", "Memnunum diyemem.", "reject"), ("tr", "Evet, yine bozuldu.", None),
+    ("tr", "Tamam, avukatıma ileteceğim.", None), ("tr", "Hiçbir şey çözülmedi.", "reject"),
+    ("tr", "Olur, paramı bekliyorum.", None), ("tr", "Kargoyla ilgili sorun yok, ürün bozuk.", None),
+    ("tr", "Teşekkürler, neden kimse aramadı?", None),
+    ("az", "Bəli, amma ekran hələ də sınıqdır.", None), ("az", "Oldu, kuryer heç gəlmədi.", None),
+    ("az", "Qəbul edirəm, amma pulum haradadır?", None),
+    ("az", "Problem yoxdur dediniz, amma problem davam edir.", None), ("az", "Yalnız pul qaytarılsa razıyam.", None),
+    ("az", "Həll olundu? Xeyr.", None), ("az", "Qismən həll olundu.", None), ("az", "Razıyam deyə bilmərəm.", "reject"),
+    ("az", "Hə, yenə xarab oldu.", None), ("az", "Yaxşı, məhkəməyə müraciət edəcəyəm.", None),
+    ("az", "Heç nə həll olunmadı.", "reject"), ("az", "Oldu, pulumu gözləyirəm.", None),
+    ("az", "Çatdırılma ilə problem yoxdur, məhsul xarabdır.", None),
+    ("az", "Təşəkkürlər, niyə heç kim zəng etmədi?", None),
+    # bad news in the next sentence, sarcasm, a "no" before the accept
+    ("en", "Accepted, thanks. The engineer did not show up.", None), ("en", "Resolved. NOT!", None),
+    ("en", "I accept your apology, not the solution.", None), ("en", "I'm not going to say I accept.", None),
+    ("en", "I accept. Just kidding.", None), ("en", "Everything is fine, said nobody ever.", None),
+    ("en", "OK whatever", None), ("en", "Yes.\nThe screen flickers.", None), ("en", "No, no, I accept", None),
+    ("en", "Yes please, close it when the new one arrives.", "status"),
+    ("ru", "Принимаю. Курьер не приехал.", None), ("ru", "Согласен только на возврат денег.", None),
+    ("ru", "Всё в порядке? Нет.", None), ("ru", "Принимаю ваши извинения, но не решение.", "reject"),
+    ("ru", "Да, да, конечно. Шучу.", None),
+    ("tr", "Kabul ediyorum. Kurye gelmedi.", None), ("tr", "Tamam, özrünüzü kabul ediyorum ama ürün yok.", None),
+    ("tr", "Çözüldü, şaka şaka.", None), ("tr", "Kabul, fatura hâlâ gelmedi.", None),
+    ("az", "Qəbul edirəm. Kuryer gəlmədi.", None), ("az", "Razıyam, amma çek verilmədi.", None),
+    ("az", "Hə, zarafat edirəm.", None), ("az", "Həll olundu deyirsiniz, pul yoxdur.", None),
+]
+
+# Ordinary accepts that must stay accepts beside the rules above ("|" is a line break).
+ORDINARY_ACCEPTS = [
+    ("en", "Yes, thank you, it works now."), ("en", "Problem solved, thanks!"), ("en", "OK, thanks"), ("en", "Yes"),
+    ("en", "Yes, thank you very much!"), ("en", "I accept, thank you for your help."),
+    ("en", "Thanks, everything works now."), ("en", "I got my refund, thank you. I accept."),
+    ("en", "All good now, thanks."), ("en", "Thank you, the issue is resolved."), ("en", "I have no further questions."),
+    ("en", "Accept.|John"), ("en", "Yes, thanks.|Anna Brown"), ("en", "I'm satisfied with the solution, thanks a lot."),
+    ("en", "Hi, I accept your answer. Have a nice day!"), ("en", "Everything is fine, thank you."),
+    ("ru", "Спасибо, всё решено, согласен."), ("ru", "Да"), ("ru", "Да, спасибо большое."), ("ru", "Согласна, спасибо."),
+    ("ru", "Принимаю, спасибо за помощь."), ("ru", "Всё работает, спасибо!"), ("ru", "Проблема решена, претензий нет."),
+    ("ru", "Деньги вернули, спасибо, вопрос решён."), ("ru", "Ок, спасибо"),
+    ("ru", "Здравствуйте! Принимаю решение. Хорошего дня."), ("ru", "Да, спасибо.|Иван Петров"),
+    ("ru", "Всё в порядке, спасибо."), ("ru", "Претензий больше нет, спасибо."),
+    ("tr", "Evet, sorun çözüldü, teşekkürler."), ("tr", "Tamam"), ("tr", "Tamam, çok teşekkür ederim."),
+    ("tr", "Sorun çözüldü, teşekkür ederim."), ("tr", "Artık çalışıyor, teşekkürler."),
+    ("tr", "Paramı aldım, teşekkürler, sorun yok."), ("tr", "Evet, memnunum."),
+    ("tr", "Merhaba, kabul ediyorum. İyi günler."), ("tr", "Hiçbir sorunum kalmadı, teşekkürler."), ("tr", "Evet|Ayşe"),
+    ("tr", "Teşekkürler, her şey yolunda."),
+    ("az", "Bəli, razıyam, təşəkkür edirəm."), ("az", "Hə, razıyam"), ("az", "Bəli"),
+    ("az", "Qəbul edirəm, çox sağ olun."), ("az", "Problem həll olundu, təşəkkürlər."),
+    ("az", "Artıq işləyir, təşəkkür edirəm."), ("az", "Pulumu geri aldım, razıyam."),
+    ("az", "Salam, qəbul edirəm. Xoş günlər."), ("az", "Heç bir problemim yoxdur, təşəkkürlər."), ("az", "Hə|Aysel"),
+    ("az", "Təşəkkürlər, hər şey qaydasındadır."), ("az", "Oldu, çox sağ olun."),
+]
+
+ORDINARY_REJECTS = [
+    ("en", "No, the phone still does not work."), ("en", "I do not accept, the screen is still broken."),
+    ("en", "Not resolved."), ("en", "I reject your answer, I want a refund."), ("en", "Nothing was solved."),
+    ("ru", "Нет, не согласен."), ("ru", "Нет не согласен"), ("ru", "Не принимаю, телефон до сих пор не работает."),
+    ("ru", "Ничего не решено."), ("ru", "Никто ничего не решил, не согласна."),
+    ("tr", "Hayır, kabul etmiyorum."), ("tr", "Ret, ürün hâlâ bozuk."), ("tr", "Asla kabul etmiyorum."),
+    ("tr", "Sorun çözülmedi."),
+    ("az", "Xeyr, razı deyiləm."), ("az", "Rədd edirəm, telefon hələ də işləmir."), ("az", "Heç vaxt qəbul etmərəm."),
+    ("az", "Problem həll olunmayıb."),
+]
+
+# Under the accept: a signature and the quoted resolution, whose own words ("still broken",
+# "не принимаю", "hâlâ") must not count (the parser cuts them, gateway/mail/quotes.py).
+SIGNED = {
+    "en": "\n\nKind regards,\nJohn Smith\nTel. No.: +994 12 555 01 02",
+    "ru": "\n\nС уважением,\nИван Петров\nТел.: +7 495 123-45-67",
+    "tr": "\n\nSaygılarımla,\nAyşe Yılmaz\nTel. No: +90 212 555 01 02",
+    "az": "\n\nHörmətlə,\nAysel Məmmədova\nTel. No.: +994 12 555 01 02",
+}
+HISTORY = {
+    "en": ("\n\nOn Mon, 30 Nov 2026 at 10:00, Care Desk <care@shop.test> wrote:\n"
+           "> Your complaint was resolved: the technician replaced the broken screen.\n"
+           "> Is it still not working? If you do not accept our answer, reply with reject.\n"),
+    "ru": ("\n\nFrom: Служба заботы <care@shop.test>\nSent: Monday, November 30, 2026 10:00 AM\n"
+           "To: Иван Петров <ivan@example.ru>\nSubject: RE: Жалоба\n\n"
+           "Ваша жалоба решена. Если Вы не согласны, напишите «не принимаю». Телефон всё ещё сломан?\n"),
+    "tr": ("\n\n30 Kas 2026 Pzt 10:00 tarihinde Care Desk <care@shop.test> şunu yazdı:\n"
+           "> Şikâyetiniz çözüldü. Ürün hâlâ bozuksa “ret” yazınız; kabul etmiyorsanız nedenini belirtiniz.\n"),
+    "az": ("\n\n30 noy 2026, B.e. 10:00 tarixində Care Desk <care@shop.test> yazdı:\n"
+           "> Şikayətiniz həll olundu. Telefon hələ də işləmirsə, “rədd edirəm” yazın. Niyə?\n"),
+}
+QUOTED = {language: SIGNED[language] + HISTORY[language] for language in LANGS}
+
+
+def own_text(text: str) -> str:
+    """What the parser hands the reader: the reply without its quote and signature."""
+    return split_reply(text)[0]
+
+
+@pytest.mark.parametrize("language, text, expected", HOSTILE + FALSE_ACCEPT_ATTEMPTS)
+def test_no_false_accept(rules, language, text, expected):
+    assert read(rules, text, language) == expected
+
+
+@pytest.mark.parametrize("language, text", ORDINARY_ACCEPTS)
+def test_ordinary_accepts_stay_accepts(rules, language, text):
+    text = text.replace("|", "\n")
+    assert read(rules, text, language) == "accept"
+    assert read(rules, own_text(text + QUOTED[language]), language) == "accept"
+
+
+@pytest.mark.parametrize("language, text", ORDINARY_REJECTS)
+def test_ordinary_rejects(rules, language, text):
+    assert read(rules, text, language) == "reject"
+    assert read(rules, own_text(text + QUOTED[language]), language) == "reject"
+
+
+def test_a_quote_the_parser_missed_holds_the_accept_back(rules):
+    """Had the parser kept the quoted resolution, its own words ("still", "ещё", "hâlâ", "hələ")
+    would hold a bare yes back: the mistake is an unclear reply, never a close."""
+    for language, history in HISTORY.items():
+        assert read(rules, own_text("OK" + history), language) == "accept"
+        assert read(rules, "OK" + history, language) != "accept"
+
+
+def test_each_language_has_ten_false_accept_attempts():
+    for language in LANGS:
+        assert sum(1 for lang, _, _ in FALSE_ACCEPT_ATTEMPTS if lang == language) >= 10
+
+
+def test_courtesy_and_a_signed_name_keep_a_bare_yes(rules):
+    assert read(rules, "Yes, thank you very much.\nBest regards", "en") == "accept"
+    assert read(rules, "Да.\nИван Петров", "ru") == "accept"
+    assert read(rules, "Yes.\nThe courier broke my door", "en") is None  # a sentence, not a name
+    assert read(rules, "Yes.\nJohn\nStill Broken", "en") is None  # a doubt word counts wherever it stands
 
 
 @pytest.mark.parametrize("language, text", ACCEPTS)

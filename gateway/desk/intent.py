@@ -3,54 +3,74 @@
 Why it is careful: an accept closes the complaint and a reject reopens it, while
 customers write prose, sign with "Tel. No.", say yes with a negation ("претензий
 нет", "no further questions", "sorunum kalmadı") and type Azerbaijani without
-ə/ç/ş/ğ/ı/ö/ü. When nothing is clear the reply is a plain message to staff, which
-is the safe outcome: staff read it, nothing closes.
+ə/ç/ş/ğ/ı/ö/ü. The costs are not equal: an accept that was not one files an
+unsolved problem as solved, the worst error this desk can make; a reply read as
+nothing clear goes to staff and holds the automatic close, which is the safe
+outcome. So an accept must be unambiguous, and anything in the reply that says
+the problem goes on makes it unclear (or a rejection, when it rejects).
 
 Everything tunable is data in rules/40-intents.toml; this module is the reader:
 
-- only the reply's own text is read (the parser cut the quote), and only its
+- only the reply's own text is read (the parser cut the quote; a signature block
+  left under it is cut here the same way, gateway/mail/quotes.py), and only its
   first MAX_CHARS characters / MAX_LINES lines: a decision comes first;
 - the text is cut into clauses at . ! ? ; : , … and line ends; a clause ending
   in "?" decides nothing ("Is it resolved?"), it may still ask for the status;
-- region: a short reply ([defaults] short_reply_words) is read whole; a longer
-  one only through its opening clause (greetings and thanks skipped) when that
-  is short ([defaults] opening_clause_words);
-- at each word the longest phrase of [intents.accept|reject|status] wins, so
-  "do not accept" hides "accept" and "претензий нет" hides "нет";
+- region: a short reply ([defaults] short_reply_words) decides through all of it;
+  a longer one only through its opening clause (greetings and thanks skipped)
+  when that is short ([defaults] opening_clause_words);
+- at each word the longest phrase of [intents.accept|accept_alone|reject|status]
+  wins, so "do not accept" hides "accept" and "претензий нет" hides "нет";
 - a word of [intents.negation] up to NEGATION_WINDOW words before an accept
   phrase, or of [intents.negation_after] just after it (az "deyil", tr "değil"),
-  makes it a rejection ("not fully satisfied"); a negated rejection decides
-  nothing;
-- bare answers ([intents.yes], [intents.no]: "Yes", "Нет", "Xeyr") decide only
-  when they are the whole first clause and no accept/reject phrase occurs:
-  "No" of a signature's "Tel. No." never outvotes "I accept";
-- an accept followed by a word of [intents.contrast] ("Согласен, но ...",
-  "OK, but ...") or, in the same sentence, of [intents.condition] ("I would accept
-  if ...") decides nothing: staff read it;
+  makes it a rejection ("not fully satisfied", "Nothing was resolved"); a
+  negation further away in its sentence, or after it in its clause ("Я не
+  говорил, что согласен", "I agree to nothing") makes it unclear; a negated
+  rejection decides nothing;
+- a phrase of [intents.accept_alone] ("no problem", "нет проблем", "sorun yok")
+  accepts only as its whole clause with courtesy words: "No problem was solved",
+  "Нет проблем с доставкой" say something narrower;
+- an accept stands only when the reply's own text holds no doubt: a word of
+  [intents.doubt] (still, broken, refund, court, half ...) or [intents.contrast]
+  anywhere, a question anywhere, a rejection phrase anywhere, or a word of
+  [intents.condition] in the accept's own sentence ("I accept. If you need
+  anything, call me." stays an accept);
 - a rejection after a word of [intents.condition] in its own clause ("If it is
-  not OK, I'll write again") decides nothing either;
+  not OK, I'll write again") decides nothing;
+- bare answers ([intents.yes], [intents.no]: "Yes", "Нет", "Xeyr") decide only as
+  the whole first clause; a bare yes moreover only when everything else is
+  courtesy ([intents.greeting], [intents.courtesy]) or a name signed under it:
+  "Yes, it is still broken" and "Ладно, пойду в суд" are no accepts;
 - reject beats accept beats status: reviewing again is the safe mistake;
 - words are compared without diacritics ("Qebul edirem" = "qəbul edirəm");
-  the reply's language is tried first, then every configured language.
+  the reply's language is tried first for the decision phrases, then every
+  configured language; the words that cast doubt count in every language.
 
-Every step is a pass over a bounded list of words: linear in the text.
+Every step is a pass over a bounded list of words with the phrases whose first
+letters occur in it: linear in the text.
 """
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import Iterable
 
-from gateway.desk.rules import INTENTS, Phrase, Rules, WordLists, fold, heads
+from gateway.desk.rules import INTENTS, KEY_LENGTH, Phrase, Rules, WordLists, fold
+from gateway.mail.quotes import is_name, split_signature
 
 MAX_CHARS = 4000
 MAX_LINES = 40
-NEGATION_WINDOW = 2  # words between a negation and the accept phrase it turns
-CONTRAST_LOOKAHEAD = 2  # words of the clause after the region searched for "but"
+NEGATION_WINDOW = 2  # words between a negation and the accept phrase it turns into a rejection
+NAME_LINES = 2  # lines of a name a bare yes may be signed with ("Да\nИван Петров")
+MEMO_WORDS = 10_000  # distinct words a lookup remembers the candidate phrases of
 _CLAUSE = re.compile(r"([^.!?;:,\n…]*)([.!?;:,\n…]*)")
 _WORD = re.compile(r"\w+(?:'\w+)*")
 _SENTENCE_END = re.compile(r"[.!?\n…]")
 DECISIONS = ("reject", "accept")
+# The phrase lists whose longest match at a word is a hit; accept_alone's hits are accepts.
+HIT_LISTS: tuple[tuple[str, str], ...] = tuple((name, name) for name in INTENTS) + (("accept_alone", "accept"),)
+SIGNALS = ("negation", "nothing", "negation_after", "condition", "doubt", "contrast")
 _SPELLING = str.maketrans({"ə": "e", "ı": "i", "ß": "ss"})
 
 
@@ -71,172 +91,282 @@ class Clause:
     words: tuple[str, ...]
     question: bool
     sentence: int = 0  # which sentence (cut at . ! ? and line ends) the clause belongs to
+    line: int = 0  # which line of the reply it stands on
+    text: str = ""  # as written (for telling a name signed under the reply)
 
 
 @dataclass(frozen=True)
 class Hit:
     intent: str
-    clause: int  # index in the region
+    clause: int  # index in the reply's clauses
     start: int
     end: int
+    alone: bool = False  # an [intents.accept_alone] phrase
 
 
 def clauses(text: str) -> list[Clause]:
     """The non-empty clauses of the bounded reply, in order."""
     bounded = "\n".join(text[:MAX_CHARS].splitlines()[:MAX_LINES])
     found = []
-    sentence = 0
+    sentence = line = 0
     for match in _CLAUSE.finditer(bounded):
         words = tuple(_WORD.findall(plain(match.group(1))))
         if words:
-            found.append(Clause(words, "?" in match.group(2), sentence))
+            found.append(Clause(words, "?" in match.group(2), sentence, line, match.group(1).strip()))
         if _SENTENCE_END.search(match.group(2)):
             sentence += 1
+        line += match.group(2).count("\n")
     return found
+
+
+def own_text(text: str) -> str:
+    """The bounded reply without a signature block under it ("Kind regards,\\nJohn\\nTel. No.: ...")."""
+    return split_signature(text[:MAX_CHARS].splitlines()[:MAX_LINES])[0]
 
 
 def read(rules: Rules, text: str, language: str) -> str | None:
     """"status", "accept", "reject" or None for what a customer's reply says."""
     if not text.strip():
         return "status"
-    fillers = Fillers(tuple(_phrases(rules, "greeting", rules.languages)))
-    region, after = _region(rules, clauses(text), fillers)
+    reply = Reply(lists_of(rules), clauses(own_text(text)), rules)
     for languages in ((language,), rules.languages):
-        verdict = _verdict(rules, languages, region, after, fillers)
+        verdict = reply.verdict(languages)
         if verdict is not None:
             return verdict or None
     return None
 
 
-def _phrases(rules: Rules, name: str, languages: tuple[str, ...]) -> list[Phrase]:
+def _phrases(rules: Rules, name: str, languages: Iterable[str]) -> list[Phrase]:
     group = rules.intents.get(name)
     return [p for lang in languages for p in group.words.get(lang, ())] if group else []
 
 
-@dataclass(frozen=True)
-class Fillers:
-    """Greetings and thanks ([intents.greeting]): skipped when looking for the opening clause."""
+class Lookup:
+    """Phrases by the first letters of their first word (Phrase.key): at each word of a reply only
+    the few phrases that can start there are tried, so a pass is linear in the words."""
 
-    phrases: tuple[Phrase, ...]
+    def __init__(self, phrases: Iterable[Phrase]) -> None:
+        self.by_key: dict[str, list[Phrase]] = {}
+        for phrase in phrases:
+            self.by_key.setdefault(phrase.key, []).append(phrase)
+        self.seen: dict[str, tuple[Phrase, ...]] = {}  # word -> the phrases it may start (bounded memo)
 
-    def starts(self, words: tuple[str, ...]) -> bool:
-        keys = heads(words[:1])
-        return any(p.key in keys and p.length_at(words, 0) for p in self.phrases)
+    def at(self, word: str) -> tuple[Phrase, ...]:
+        found = self.seen.get(word)
+        if found is None:
+            if len(self.seen) > MEMO_WORDS:
+                self.seen.clear()
+            keys = dict.fromkeys(word[:n] for n in range(1, KEY_LENGTH + 1))  # "не"[:3] is "не"[:2]
+            found = self.seen[word] = tuple(p for key in keys for p in self.by_key.get(key, ()))
+        return found
 
+    def longest(self, words: tuple[str, ...], position: int) -> tuple[int, Phrase | None]:
+        """The longest phrase starting at `position` and its length (0, None when none); the
+        first listed wins a tie."""
+        best: tuple[int, Phrase | None] = (0, None)
+        for phrase in self.at(words[position]):
+            length = phrase.length_at(words, position)
+            if length > best[0]:
+                best = (length, phrase)
+        return best
 
-def _region(rules: Rules, every: list[Clause], fillers: Fillers) -> tuple[list[Clause], Clause | None]:
-    """The clauses that may decide, and the first words of the clause after them (for a "but")."""
-    if sum(len(c.words) for c in every) <= rules.defaults.short_reply_words:
-        return every, None
-    at = next((i for i, c in enumerate(every) if not fillers.starts(c.words)), len(every))
-    if at == len(every) or len(every[at].words) > rules.defaults.opening_clause_words:
-        return [], None
-    following = every[at + 1] if at + 1 < len(every) else None
-    return [every[at]], replace(following, words=following.words[:CONTRAST_LOOKAHEAD]) if following else None
-
-
-def _hits(rules: Rules, languages: tuple[str, ...], region: list[Clause]) -> list[Hit]:
-    """Longest phrase at each word, in every clause of the region."""
-    present = heads(w for c in region for w in c.words)
-    candidates = [(name, p) for name in INTENTS for p in _phrases(rules, name, languages) if p.key in present]
-    hits = []
-    for index, clause in enumerate(region):
-        position = 0
-        while position < len(clause.words):
-            length, rank = max(((p.length_at(clause.words, position), -INTENTS.index(n)) for n, p in candidates),
-                               default=(0, 0))
-            if length:
-                hits.append(Hit(INTENTS[-rank], index, position, position + length))
+    def spans(self, words: tuple[str, ...]) -> list[tuple[int, int, Phrase]]:
+        """(start, end, phrase) of the longest phrase at each word, left to right, not overlapping."""
+        found, position = [], 0
+        while position < len(words):
+            length, phrase = self.longest(words, position)
+            if phrase is not None:
+                found.append((position, position + length, phrase))
             position += max(length, 1)
-    return hits
+        return found
 
 
-def _negated(rules: Rules, languages: tuple[str, ...], clause: Clause, hit: Hit) -> bool:
-    before = clause.words[max(0, hit.start - NEGATION_WINDOW - 2):hit.start]
-    after = clause.words[hit.end:hit.end + NEGATION_WINDOW]
-    for name, words, window in (("negation", before, NEGATION_WINDOW), ("negation_after", after, NEGATION_WINDOW)):
-        for phrase in _phrases(rules, name, languages):
-            for i in range(len(words)):
-                length = phrase.length_at(words, i)
-                if length and _within(name, i, length, len(words), window):
-                    return True
-    return False
+class Lists:
+    """The word lists of one Rules as lookups, built once: the decision phrases per set of
+    languages (reject first, so it wins a tie), the signal lists in every language."""
+
+    def __init__(self, rules: Rules) -> None:
+        self.rules = rules
+        everywhere = rules.languages
+        self.signals = {name: Lookup(_phrases(rules, name, everywhere)) for name in SIGNALS}
+        self.fillers = Lookup(_phrases(rules, "greeting", everywhere))
+        self.courtesy = Lookup(p for name in ("greeting", "courtesy", "yes") for p in _phrases(rules, name, everywhere))
+        self.decisions: dict[tuple[str, ...], tuple[Lookup, dict[Phrase, tuple[str, bool]]]] = {}
+
+    def decision(self, languages: tuple[str, ...]) -> tuple[Lookup, dict[Phrase, tuple[str, bool]]]:
+        """The decision/status phrases of these languages and what each means (intent, alone)."""
+        if languages not in self.decisions:
+            meaning: dict[Phrase, tuple[str, bool]] = {}
+            for name, intent in HIT_LISTS:  # in precedence order: a phrase keeps its first meaning
+                for phrase in _phrases(self.rules, name, languages):
+                    meaning.setdefault(phrase, (intent, name == "accept_alone"))
+            self.decisions[languages] = (Lookup(meaning), meaning)
+        return self.decisions[languages]
 
 
-def _within(name: str, i: int, length: int, size: int, window: int) -> bool:
-    """A negation before the phrase must end at most `window` words before it; one after, start so close."""
-    return size - (i + length) <= window if name == "negation" else i < window
+_LISTS: dict[int, Lists] = {}
 
 
-def _contrasted(rules: Rules, languages: tuple[str, ...], region: list[Clause], after: Clause | None,
-                hit: Hit) -> bool:
-    """A "but" anywhere after the accept, or an "if" in its own sentence ("I accept. If you need
-    anything, call me." stays an accept)."""
-    clause = region[hit.clause]
-    rest = [replace(clause, words=clause.words[hit.end:])] + region[hit.clause + 1:] + ([after] if after else [])
-    for name in ("contrast", "condition"):
-        phrases = _phrases(rules, name, languages)
-        for other in rest:
-            if name == "condition" and other.sentence != clause.sentence:
-                continue
-            if _mentions(phrases, other.words):
-                return True
-    return False
+def lists_of(rules: Rules) -> Lists:
+    """The lookups of these rules (kept for the last few Rules objects seen)."""
+    found = _LISTS.get(id(rules))
+    if found is None or found.rules is not rules:
+        if len(_LISTS) > 8:
+            _LISTS.clear()
+        found = _LISTS[id(rules)] = Lists(rules)
+    return found
 
 
-def _conditional(rules: Rules, languages: tuple[str, ...], clause: Clause, hit: Hit) -> bool:
-    """A rejection under an "if" of its own clause is a possibility, not a decision: "If it's not
-    OK, I'll write again", "Если не устроит, напишу". Only the clause: "Если честно, не согласен"
-    ("to be honest, I disagree") still rejects."""
-    return _mentions(_phrases(rules, "condition", languages), clause.words[:hit.start])
+class Reply:
+    """One reply's clauses, its region, and the signal words found in it (once, in every language)."""
+
+    def __init__(self, lists: Lists, every: list[Clause], rules: Rules) -> None:
+        self.lists, self.every, self.rules = lists, every, rules
+        self.region = self._region()
+        self.signals = {name: [(index, start, end) for index, clause in enumerate(every)
+                               for start, end, _ in lookup.spans(clause.words)]
+                        for name, lookup in lists.signals.items()}
+
+    def starts_with_filler(self, words: tuple[str, ...]) -> bool:
+        return bool(words) and self.lists.fillers.longest(words, 0)[0] > 0
+
+    def _region(self) -> range:
+        """The clauses that may decide: all of a short reply, else its short opening clause."""
+        every = self.every
+        if sum(len(c.words) for c in every) <= self.rules.defaults.short_reply_words:
+            return range(len(every))
+        at = next((i for i, c in enumerate(every) if not self.starts_with_filler(c.words)), len(every))
+        if at == len(every) or len(every[at].words) > self.rules.defaults.opening_clause_words:
+            return range(0)
+        return range(at, at + 1)
+
+    def hits(self, languages: tuple[str, ...]) -> list[Hit]:
+        """Longest decision/status phrase at each word, in every clause (deciding or not)."""
+        lookup, meaning = self.lists.decision(languages)
+        return [Hit(meaning[phrase][0], index, start, end, meaning[phrase][1])
+                for index, clause in enumerate(self.every) for start, end, phrase in lookup.spans(clause.words)]
+
+    def verdict(self, languages: tuple[str, ...]) -> str | None:
+        """The intent, "" for "something decision-like was said but nothing clear", None for nothing at all."""
+        hits = self.hits(languages)
+        taken: dict[int, set[int]] = {}
+        for hit in hits:
+            taken.setdefault(hit.clause, set()).update(range(hit.start, hit.end))
+        kept = [h for h in hits if not h.alone or _covered(self.every[h.clause].words, self.lists.courtesy,
+                                                            taken[h.clause])]
+        unclear = len(kept) < len(hits)  # "Нет проблем с доставкой": narrower than a decision
+        words = Words(self, kept)
+        found: set[str] = set()
+        for hit in kept:
+            if hit.clause in self.region:
+                judged = words.judge(hit)
+                unclear = unclear or not judged
+                found.add(judged)
+        if "reject" in found:
+            return "reject"
+        doubt = unclear or words.doubt()
+        if "accept" in found:
+            return "" if doubt else "accept"
+        spoken = any(h.intent in DECISIONS and h.clause in self.region for h in kept)  # "No, no, I accept"
+        bare = "" if spoken else self.bare(languages)
+        if bare == "reject" or (bare == "accept" and not doubt and self.courteous_rest()):
+            return bare
+        if "status" in found:
+            return "status"
+        return "" if unclear or bare else None
+
+    def first_said(self) -> int | None:
+        """The first clause of the region that is not a greeting."""
+        return next((i for i in self.region if not self.starts_with_filler(self.every[i].words)), None)
+
+    def bare(self, languages: tuple[str, ...]) -> str:
+        """"accept"/"reject" when the first clause (after greetings) is only a yes or a no: a no
+        may go on with thanks ("Нет, спасибо"), a yes only with courtesy words."""
+        at = self.first_said()
+        if at is None or self.every[at].question:
+            return ""
+        first = self.every[at].words
+        for name, intent in (("no", "reject"), ("yes", "accept")):
+            for phrase in _phrases(self.rules, name, languages):
+                length = phrase.length_at(first, 0)
+                rest = first[length:]
+                if length and (not rest or (self.starts_with_filler(rest) if intent == "reject"
+                                            else _covered(rest, self.lists.courtesy, set()))):
+                    return intent
+        return ""
+
+    def courteous_rest(self) -> bool:
+        """After the bare yes, every clause is thanks, greetings, a yes and courtesy, but for a name
+        signed at the end ("Да, спасибо.\nИван Петров")."""
+        every, first = self.every, self.first_said()
+        assert first is not None
+        names = 0
+        while names < min(NAME_LINES, len(every) - first - 1) and self.signed(len(every) - 1 - names):
+            names += 1
+        return all(_covered(c.words, self.lists.courtesy, set()) for c in every[first + 1:len(every) - names])
+
+    def signed(self, index: int) -> bool:
+        """A clause alone on its line that is a name ("Ali", "Иван Петров")."""
+        clause = self.every[index]
+        alone = all(c.line != clause.line for i, c in enumerate(self.every) if i != index)
+        return alone and is_name(clause.text)
 
 
-def _mentions(phrases: list[Phrase], words: tuple[str, ...]) -> bool:
-    """Whether any of the phrases starts at any of the words."""
-    return any(p.length_at(words, i) for i in range(len(words)) for p in phrases)
+def _covered(words: tuple[str, ...], phrases: Lookup, taken: set[int]) -> bool:
+    """Whether every word not in `taken` lies in one of the phrases."""
+    covered = set(taken)
+    for start, end, _ in phrases.spans(words):
+        covered.update(range(start, end))
+    return all(i in covered for i in range(len(words)))
 
 
-def _bare(rules: Rules, languages: tuple[str, ...], region: list[Clause], fillers: Fillers) -> Hit | None:
-    """An accept/reject when the first clause (after greetings) is only a yes or a no (and thanks)."""
-    at = next((i for i, c in enumerate(region) if not fillers.starts(c.words)), len(region))
-    if at == len(region) or region[at].question:
-        return None
-    first = region[at].words
-    for name, intent in (("no", "reject"), ("yes", "accept")):
-        for phrase in _phrases(rules, name, languages):
-            length = phrase.length_at(first, 0)
-            if length and (length == len(first) or fillers.starts(first[length:])):
-                return Hit(intent, at, 0, length)
-    return None
+class Words:
+    """The signal words of a reply that count beside these hits: those outside the decision
+    phrases that contain them ("no further questions", "received the refund")."""
 
+    def __init__(self, reply: Reply, hits: list[Hit]) -> None:
+        self.reply, self.hits = reply, hits
+        taken: dict[int, set[int]] = {}
+        for hit in hits:
+            taken.setdefault(hit.clause, set()).update(range(hit.start, hit.end))
+        self.found = {name: [(c, s, e) for c, s, e in spans if not all(i in taken.get(c, ()) for i in range(s, e))]
+                      for name, spans in reply.signals.items()}
 
-def _verdict(rules: Rules, languages: tuple[str, ...], region: list[Clause], after: Clause | None,
-             fillers: Fillers) -> str | None:
-    """The intent, "" for "something decision-like was said but nothing clear", None for nothing at all."""
-    found: set[str] = set()
-    unclear = False
-    for hit in _hits(rules, languages, region):
-        clause = region[hit.clause]
-        if hit.intent in DECISIONS and clause.question:
-            unclear = True
-            continue
-        if hit.intent in DECISIONS and _negated(rules, languages, clause, hit):
-            if hit.intent == "reject":
-                unclear = True
-                continue
-            hit = Hit("reject", hit.clause, hit.start, hit.end)
-        if hit.intent == "accept" and _contrasted(rules, languages, region, after, hit):
-            unclear = True
-            continue
-        if hit.intent == "reject" and _conditional(rules, languages, clause, hit):
-            unclear = True
-            continue
-        found.add(hit.intent)
-    if "reject" in found or "accept" in found:
-        return "reject" if "reject" in found else "accept"
-    bare = _bare(rules, languages, region, fillers)
-    if bare is not None:
-        return "" if bare.intent == "accept" and _contrasted(rules, languages, region, after, bare) else bare.intent
-    if "status" in found:
-        return "status"
-    return "" if unclear else None
+    def judge(self, hit: Hit) -> str:
+        """What one deciding hit says: its intent, the reverse, or "" (nothing clear)."""
+        clause = self.reply.every[hit.clause]
+        if hit.intent not in DECISIONS:
+            return hit.intent
+        if clause.question:
+            return ""
+        if hit.intent == "reject":  # "Heç nə həll olunmadı": the pronoun agrees with the verb's negation
+            if self.near(hit, "negation") or self.any_in("condition", hit.clause, 0, hit.start):
+                return ""
+            return "reject"
+        if self.near(hit, "negation", "nothing"):
+            return "reject"
+        if self.found["negation"] or any(self.in_sentence(name, hit) for name in ("nothing", "negation_after",
+                                                                                  "condition")):
+            return ""  # "Принимаю. Курьер не приехал.": a "not" anywhere; a "no" (of "Tel. No.") nearby
+        return "accept"
+
+    def near(self, hit: Hit, *before: str) -> bool:
+        """A negation ending at most NEGATION_WINDOW words before the phrase, or one of
+        [intents.negation_after] starting right after it, in its clause."""
+        ahead = any(c == hit.clause and e <= hit.start and hit.start - e <= NEGATION_WINDOW
+                    for name in before for c, _, e in self.found[name])
+        after = any(c == hit.clause and s >= hit.end and s - hit.end < NEGATION_WINDOW
+                    for c, s, _ in self.found["negation_after"])
+        return ahead or after
+
+    def any_in(self, name: str, clause: int, start: int, end: int) -> bool:
+        return any(c == clause and s >= start and e <= end for c, s, e in self.found[name])
+
+    def in_sentence(self, name: str, hit: Hit) -> bool:
+        sentence = self.reply.every[hit.clause].sentence
+        return any(self.reply.every[c].sentence == sentence for c, _, _ in self.found[name])
+
+    def doubt(self) -> bool:
+        """Anything in the reply's own text that says the problem goes on, asks, or rejects."""
+        return (any(c.question for c in self.reply.every) or bool(self.found["doubt"])
+                or bool(self.found["contrast"]) or any(h.intent == "reject" for h in self.hits))

@@ -136,13 +136,15 @@ class _Loader:
         whole = _Entry(source, source.keys.first_of(section) or 1, section, value, "")
         if section in LISTED:
             if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-                return self.problem(whole, section, f"[[{section}]] must be an array of tables")
+                self.problem(whole, section, f"[[{section}]] must be an array of tables")
+                return
             for nth, table in enumerate(value):
                 key = f"{section}.{nth}"
                 self.listed[section].append(_Entry(source, source.keys.first_of(key) or 1, "", table, key))
         elif section in NAMED + KEYED:
             if not isinstance(value, dict):
-                return self.problem(whole, section, f"[{section}] must be a table")
+                self.problem(whole, section, f"[{section}] must be a table")
+                return
             for name, table in value.items():
                 key = f"{section}.{name}"
                 line = source.keys.first_of(key) or source.keys.first_of(section) or 1
@@ -156,18 +158,21 @@ class _Loader:
     def text(self, entry: _Entry, key: str, raw: Any) -> str | None:
         if isinstance(raw, str):
             return raw
-        return self.problem(entry, key, f"{key} must be a string")
+        self.problem(entry, key, f"{key} must be a string")
+        return None
 
     def email(self, entry: _Entry, key: str, raw: Any) -> str | None:
         value = self.text(entry, key, raw)
         if value is not None and email_address(value):
-            return self.problem(entry, key, f"{key}: {value!r} is not an email address")
+            self.problem(entry, key, f"{key}: {value!r} is not an email address")
+            return None
         return value
 
     def strings(self, entry: _Entry, key: str, raw: Any) -> tuple[str, ...] | None:
         if isinstance(raw, list) and all(isinstance(v, str) and v.strip() for v in raw):
             return tuple(raw)
-        return self.problem(entry, key, f"{key} must be a list of non-empty strings")
+        self.problem(entry, key, f"{key} must be a list of non-empty strings")
+        return None
 
     def patterns(self, entry: _Entry, key: str, raw: Any) -> tuple[str, ...] | None:
         values = self.strings(entry, key, raw)
@@ -178,7 +183,8 @@ class _Loader:
 
     def words(self, entry: _Entry, key: str, raw: Any) -> WordLists | None:
         if not isinstance(raw, dict):
-            return self.problem(entry, key, f"{key or entry.name} must be a table of language = [words]")
+            self.problem(entry, key, f"{key or entry.name} must be a table of language = [words]")
+            return None
         missing = [lang for lang in self.languages if lang not in raw]
         if missing:
             self.problem(entry, key, f"{entry.name}: no words for language {', '.join(missing)}")
@@ -195,17 +201,20 @@ class _Loader:
     def choice(self, entry: _Entry, key: str, raw: Any, choices: tuple[str, ...]) -> str | None:
         if raw in choices:
             return raw
-        return self.problem(entry, key, f"{key} must be one of {', '.join(choices)}, not {raw!r}")
+        self.problem(entry, key, f"{key} must be one of {', '.join(choices)}, not {raw!r}")
+        return None
 
     def count(self, entry: _Entry, key: str, raw: Any) -> int | None:
         if isinstance(raw, int) and not isinstance(raw, bool) and raw > 0:
             return raw
-        return self.problem(entry, key, f"{key} must be a positive integer")
+        self.problem(entry, key, f"{key} must be a positive integer")
+        return None
 
     def boolean(self, entry: _Entry, key: str, raw: Any) -> bool | None:
         if isinstance(raw, bool):
             return raw
-        return self.problem(entry, key, f"{key} must be true or false")
+        self.problem(entry, key, f"{key} must be true or false")
+        return None
 
     CONVERTERS: ClassVar[dict[str, Callable[..., Any]]] = {
         "text": text, "email": email, "names": strings, "patterns": patterns, "words": words,

@@ -35,7 +35,8 @@ LEVELS: tuple[str, ...] = ("high", "normal", "low")  # most urgent first
 INTENTS: tuple[str, ...] = ("reject", "accept", "status")  # precedence when several match
 REQUIRED_INTENTS: tuple[str, ...] = INTENTS
 # Word lists the reply reader (gateway/desk/intent.py) uses beside the intents themselves.
-OPTIONAL_INTENTS: tuple[str, ...] = ("greeting", "yes", "no", "negation", "negation_after", "contrast", "condition")
+OPTIONAL_INTENTS: tuple[str, ...] = ("accept_alone", "greeting", "courtesy", "yes", "no", "negation", "nothing",
+                                     "negation_after", "contrast", "condition", "doubt")
 
 _WORD = re.compile(r"\w+(?:'\w+)*")
 _PATTERN_WORD = re.compile(r"\w+(?:'\w+)*\*?")
@@ -84,7 +85,7 @@ class Phrase:
         """How many words this phrase covers at `start` (0 when it does not match)."""
         if not self.tokens or start + len(self.tokens) > len(found):
             return 0
-        for token, word in zip(self.tokens, found[start:]):
+        for token, word in zip(self.tokens, found[start:start + len(self.tokens)]):  # not a copy of the rest
             if not (word.startswith(token[:-1]) if token.endswith("*") else word == token):
                 return 0
         return len(self.tokens)

@@ -62,12 +62,13 @@ def apply(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) -> Comp
     thread: tuple[str, ...] = ()
     if any(m.threaded for m in plan.outgoing):
         # a new complaint's thread is the mail that opened it: no need to ask the database
-        fresh = plan.create is not None and incoming.sender == complaint.customer.email
+        fresh = plan.create is not None and complaint is not None and incoming.sender == complaint.customer.email
         if plan.create is not None and plan.create.thread:
             thread = plan.create.thread  # a forwarded original: the customer's client threads our ack under it
         else:
             thread = (incoming.message_id,) if fresh and incoming.message_id else customer_thread(complaint)
-    outgoing = _with_secret(plan, complaint) if plan.create is not None else plan.outgoing
+    created = complaint if plan.create is not None else None  # a new complaint's mail carries its secret
+    outgoing = _with_secret(plan, created) if created is not None else plan.outgoing
     outgoing += _texts(outgoing, complaint, policy)
     staff = policy.staff_addresses_for(complaint) if complaint else ()
     for wanted in outgoing:
@@ -109,9 +110,9 @@ def _texts(outgoing: tuple, complaint: Complaint | None, policy: Policy) -> tupl
 
 def _complaint(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) -> Complaint | None:
     """The complaint the mail belongs to, created or updated in one statement."""
-    if plan.create is None and not plan.complaint_id:
-        return None
     if plan.create is None:
+        if not plan.complaint_id:
+            return None
         complaint = lookup.complaint_by_id(plan.complaint_id)
         customer = complaint.customer
     else:

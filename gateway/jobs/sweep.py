@@ -178,6 +178,8 @@ def _delay_notice(policy: Policy, complaint: Complaint, action: deadlines.Action
     if _told_a_date(complaint):
         return
     missed = aware(complaint.due_resolve)
+    if missed is None:  # a delay action comes from a resolution date that passed
+        raise ValueError(f"complaint {complaint.id}: a delay notice without a resolution date")
     new_due = deadlines.extended_resolve_due(missed, now, complaint.priority, policy.config.sla, policy.calendar)
     complaint.due_resolve = naive(new_due)
     if complaint.due_stage is not None and aware(complaint.due_stage) >= missed:

@@ -107,8 +107,9 @@ def decode(data: bytes, declared: str | None = None,
     if declared_codec is None and data.isascii():
         return Decoded(data.decode("ascii"), "ascii")
     scores = _Scores(declared_codec, "".join(LANGUAGE_ALPHABETS.get(lang, "") for lang in languages))
-    for trusted in (declared_codec if declared_codec not in WEAK_LABELS else None, "utf-8"):
-        text = _strict(data, trusted) if trusted else None
+    trusted_first = (declared_codec if declared_codec not in WEAK_LABELS else None, "utf-8")
+    for trusted in [codec for codec in trusted_first if codec]:
+        text = _strict(data, trusted)
         if text is not None and scores.reads_well(text) and (trusted == declared_codec or not text.isascii()):
             return Decoded(text, trusted, _note(declared, declared_codec, trusted))
     order = [c for c in (declared_codec, "utf-8", *likely_charsets(languages)) if c]

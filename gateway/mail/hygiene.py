@@ -18,7 +18,7 @@ from typing import Callable
 
 from gateway.mail import autoreply
 from gateway.mail.oneline import one_line
-from gateway.mail.parse import Mail, message_ids
+from gateway.mail.parse import Mail, message_ids, payload_bytes
 
 KINDS = ("", "autoreply", "bounce", "list", "bulk", "loop", "self")
 
@@ -311,7 +311,7 @@ def _dsn_fields(tree: email.message.Message, raw: bytes) -> list[dict[str, str]]
     """
     blocks = [block for part in tree.walk()
               if part.get_content_type() in DSN_TYPES and isinstance(part.get_payload(), list)
-              for block in part.get_payload()]
+              for block in part.get_payload() if isinstance(block, email.message.Message)]
     if not blocks:
         text = raw.decode("latin-1").replace("\r\n", "\n")
         blocks = [email.message_from_string(chunk.strip() + "\n")
@@ -326,9 +326,11 @@ def _returned_ids(tree: email.message.Message) -> tuple[str, ...]:
     for part in tree.walk():
         ctype = part.get_content_type()
         if ctype in ("message/rfc822", "message/global") and isinstance(part.get_payload(), list):
-            found += message_ids(str(part.get_payload(0).get("Message-ID", "")))
+            returned = part.get_payload(0)
+            if isinstance(returned, email.message.Message):  # always, in a list payload
+                found += message_ids(str(returned.get("Message-ID", "")))
         elif ctype == "text/rfc822-headers":
-            headers = email.message_from_bytes(part.get_payload(decode=True) or b"")
+            headers = email.message_from_bytes(payload_bytes(part))
             found += message_ids(str(headers.get("Message-ID", "")))
     return tuple(found)
 

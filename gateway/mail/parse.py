@@ -588,7 +588,7 @@ class _Body:
         elif _is_body_text(part):
             self._add_text(part, payload)
         else:
-            self._attach(part, (part.get_payload(decode=True) or b"") if payload is None else payload)
+            self._attach(part, payload_bytes(part) if payload is None else payload)
 
     def text(self) -> str:
         """The plain text the author wrote; converted HTML when that is all there is."""
@@ -599,7 +599,7 @@ class _Body:
 
     def _add_text(self, part: email.message.Message, payload: bytes | None = None) -> None:
         if payload is None:
-            payload = part.get_payload(decode=True) or b""
+            payload = payload_bytes(part)
         if len(payload) > self.budget:
             payload = cut_text(payload, self.budget)
             self.shortened = True
@@ -676,6 +676,13 @@ def _param(part: email.message.Message, name: str) -> str | None:
     if isinstance(value, tuple):  # RFC 2231 (charset, language, value)
         value = email.utils.collapse_rfc2231_value(value)
     return str(value) if value else None
+
+
+def payload_bytes(part: email.message.Message) -> bytes:
+    """A leaf part's body, transfer-decoded; b"" when it has none. The stubs type
+    get_payload(decode=True) as any payload; on a leaf it is bytes, else None."""
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
 
 
 def _message_bytes(part: email.message.Message) -> bytes:

@@ -139,7 +139,7 @@ def build_message(envelope: Envelope, rendered: Rendered) -> Message:
         subject = f"[{envelope.tracking}] {subject}"
     msg["From"] = email.utils.formataddr((one_line(envelope.sender_name), envelope.sender), charset="utf-8")
     msg["To"] = one_line(envelope.recipient)
-    msg["Subject"] = _header_text("Subject", one_line(subject))
+    msg["Subject"] = _header_text("Subject", one_line(subject))  # type: ignore[assignment]  # a Header is a value too
     msg["Date"] = email.utils.format_datetime(envelope.date or datetime.now().astimezone())
     msg["Message-ID"] = f"<{envelope.message_id}>"
     if envelope.in_reply_to:
@@ -160,8 +160,10 @@ def _text_part(body: str, subtype: str) -> MIMEText:
     """A UTF-8 text part: 8bit (7bit when ASCII) while every line fits SMTP, else quoted-printable."""
     charset = email.charset.Charset("utf-8")
     fits = all(len(line.encode("utf-8")) <= SMTP_LINE_OCTETS for line in body.splitlines())
-    charset.body_encoding = None if fits else email.charset.QP
-    part = MIMEText(body, subtype, charset, policy=SMTP_POLICY)
+    # The stubs want an int encoding and a charset's name; None (8bit) and a Charset object are
+    # what the stdlib documents for both.
+    charset.body_encoding = None if fits else email.charset.QP  # type: ignore[assignment]
+    part = MIMEText(body, subtype, charset, policy=SMTP_POLICY)  # type: ignore[arg-type]
     del part["MIME-Version"]  # once, on the message, not on every part
     return part
 

@@ -105,8 +105,8 @@ class Daemon:
             self.start_listener(listener, "inbound.lmtp.listen")
         for mailbox in config.inbound.imap:
             from gateway.service.sources.imap import ImapWatcher, mailbox_key
-            sink = self.periodic.board.track("imap", mailbox_key(mailbox), self.locked_ingest_batch, self.clock)
-            watcher = ImapWatcher(mailbox, sink, base_dir=config.base_dir)
+            batch_sink = self.periodic.board.track("imap", mailbox_key(mailbox), self.locked_ingest_batch, self.clock)
+            watcher = ImapWatcher(mailbox, batch_sink, base_dir=config.base_dir)
             leases = Leases(self.runtime.database, self.instance, mailbox.lease_seconds)
             runner = LeasedRunner(leases, watcher.key, self.outage)  # one instance per mailbox at a time
             thread = threading.Thread(target=runner.run, args=(watcher.run, self.stop_event),

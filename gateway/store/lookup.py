@@ -7,7 +7,7 @@ the transaction already holds the write lock (BEGIN IMMEDIATE).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence, TypeVar
 
 import peewee as pw
 
@@ -32,7 +32,10 @@ SUBJECT_SCAN = 2000
 MAX_TRACKING_CANDIDATES = 10
 
 
-def _locked(query: pw.ModelSelect) -> pw.ModelSelect:
+M = TypeVar("M", bound=pw.Model)
+
+
+def _locked(query: pw.ModelSelect[M]) -> pw.ModelSelect[M]:
     return query.for_update() if isinstance(db.obj, pw.PostgresqlDatabase) else query
 
 
@@ -53,7 +56,7 @@ def stored_digests(digests: Sequence[str]) -> dict[str, tuple[int, str]]:
     if not wanted:
         return {}
     rows = Message.select(Message.sha256, Message.id, Message.message_id).where(Message.sha256.in_(wanted))
-    return {digest: (row, message_id or "") for digest, row, message_id in rows.tuples()}
+    return {digest: (row, message_id or "") for digest, row, message_id in prebuilt.tuples_of(rows)}
 
 
 def customer_language(address: str) -> str:
@@ -157,8 +160,8 @@ def outgoing_recipients(message_ids: tuple[str, ...]) -> tuple[tuple[str, str], 
     ids = tuple(dict.fromkeys(i for i in message_ids if i))[:50]
     if not ids:
         return ()
-    return tuple(OutgoingMail.select(OutgoingMail.message_id, OutgoingMail.recipient)
-                 .where(OutgoingMail.message_id.in_(ids)).tuples())
+    return tuple(prebuilt.tuples_of(OutgoingMail.select(OutgoingMail.message_id, OutgoingMail.recipient)
+                                    .where(OutgoingMail.message_id.in_(ids))))
 
 
 def outgoing_rows(row_ids: tuple[int, ...]) -> tuple[tuple[str, str], ...]:

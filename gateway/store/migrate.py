@@ -199,7 +199,8 @@ def _warn_if_newer(applied: set[int], steps: tuple[Step, ...]) -> None:
 def _applied_when_tables_exist(database: pw.Database, models: tuple[type[pw.Model], ...]) -> set[int] | None:
     """The recorded steps, or None when a table is missing (read-only catalogue queries)."""
     tables = set(database.get_tables())
-    if any(model._meta.table_name not in tables for model in (*models, SchemaVersion)):
+    every: tuple[type[pw.Model], ...] = (*models, SchemaVersion)
+    if any(model._meta.table_name not in tables for model in every):
         return None
     return {row.version for row in SchemaVersion.select(SchemaVersion.version)}
 

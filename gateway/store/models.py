@@ -244,7 +244,7 @@ MODELS: tuple[type[BaseModel], ...] = (Customer, Complaint, Message, AttachmentR
 # A database that is unreachable or dropped the connection; never a reason to quarantine mail.
 CONNECTION_ERRORS: tuple[type[Exception], ...] = (pw.OperationalError, pw.InterfaceError)
 # libpq: give up connecting after 10 s; notice a silently dead server in about 25 s.
-PG_CONNECTION_OPTIONS = {"connect_timeout": 10, "keepalives": 1, "keepalives_idle": 10,
+PG_CONNECTION_OPTIONS: dict[str, Any] = {"connect_timeout": 10, "keepalives": 1, "keepalives_idle": 10,
                          "keepalives_interval": 5, "keepalives_count": 3}
 
 

@@ -13,7 +13,7 @@ peewee's, so a change in peewee cannot silently misplace a value.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, Callable, Sequence, TypeVar, cast
 
 import peewee as pw
 
@@ -41,6 +41,13 @@ def _comparable(param: Any) -> Any:
 def _database(model: type[pw.Model]) -> pw.Database:
     database = model._meta.database
     return database.obj if isinstance(database, pw.DatabaseProxy) else database
+
+
+def _primary_key(model: type[pw.Model]) -> pw.Field:
+    key = model._meta.primary_key
+    if key is False:
+        raise TypeError(f"{model.__name__} has no primary key")
+    return key
 
 
 def _row(model: type[pw.Model], values: dict[str, Any]) -> dict[pw.Field, Any]:
@@ -91,15 +98,15 @@ def update(instance: pw.Model, fence: dict[str, Any] | None = None) -> int:
     """UPDATE every column of a loaded row (what Model.save() does, built once); with `fence`,
     only while the stored row still has those values (a claim token): the rows changed, 0 or 1."""
     model = type(instance)
-    pk = model._meta.primary_key
+    pk = _primary_key(model)
     data = instance.__data__  # a foreign key's raw id: getattr would fetch the related row
     row = {field: data.get(field.name) for field in model._meta.sorted_fields if field is not pk}
     guards = [(model._meta.fields[name], value) for name, value in sorted((fence or {}).items())]
-    params = ([field.db_value(value) for field, value in row.items()] + [pk.db_value(instance._pk)]
+    params = ([field.db_value(value) for field, value in row.items()] + [pk.db_value(instance.get_id())]
               + [field.db_value(value) for field, value in guards])
 
     def build() -> pw.Query:
-        where = pk == instance._pk
+        where = pk == instance.get_id()
         for field, value in guards:
             where &= field == value
         return model.update(row).where(where)
@@ -127,9 +134,20 @@ def tuples(model: type[pw.Model], key: str, params: list[Any], build: Callable[[
 def insert_instance(instance: M) -> M:
     """INSERT an unsaved model instance (every column it holds); it gets its new id and is
     no longer "dirty", as after Model.save()."""
-    instance.id = insert(type(instance), **instance.__data__)
-    instance._dirty.clear()
+    new_id = insert(type(instance), **instance.__data__)
+    setattr(instance, _primary_key(type(instance)).name, new_id)
+    instance._dirty.clear()  # type: ignore[attr-defined]  # peewee's own set; it has no public clear
     return instance
+
+
+def tuples_of(query: pw.BaseQuery) -> list[tuple[Any, ...]]:
+    """The rows of `query.tuples()`: peewee's stubs type them as the query's model."""
+    return cast(list[tuple[Any, ...]], list(query.tuples()))
+
+
+def dicts_of(query: pw.BaseQuery) -> list[dict[str, Any]]:
+    """The rows of `query.dicts()`: peewee's stubs type them as the query's model."""
+    return cast(list[dict[str, Any]], list(query.dicts()))
 
 
 def values_of(instance: pw.Model) -> dict[str, Any]:

@@ -71,12 +71,17 @@ def outgoing_json(view: str = "unsent") -> list[dict[str, Any]]:
     """Outgoing mail not sent (or of one view), oldest first, for an admin deciding what to retry."""
     rows = (OutgoingMail.select(OutgoingMail, Complaint.id, Complaint.tracking).join(Complaint, pw.JOIN.LEFT_OUTER)
             .where(OutgoingMail.state.in_(OUTBOX_VIEWS[view])).order_by(OutgoingMail.id))
-    return [{
+    return [_outgoing(o) for o in rows]
+
+
+def _outgoing(o: OutgoingMail) -> dict[str, Any]:
+    complaint = o.complaint if o.complaint_id else None  # joined above: nothing is fetched
+    return {
         "id": o.id, "state": o.state, "kind": o.kind, "language": o.language, "audience": o.audience,
-        "recipient": o.recipient, "tracking": o.complaint.tracking if o.complaint_id else None,
+        "recipient": o.recipient, "tracking": complaint.tracking if complaint is not None else None,
         "attempts": o.attempts, "error": o.last_error or None, "created_at": _iso(o.created_at),
         "next_attempt_at": _iso(o.next_attempt_at) if o.state == "queued" else None,
-        "message_id": o.message_id} for o in rows]
+        "message_id": o.message_id}
 
 
 # Not overdue whatever the date: answered (resolved, closed), handed on (escalated), or waiting for
@@ -101,5 +106,7 @@ def list_json(status: str | None = None, overdue: bool = False, now: datetime | 
     if status:
         query = query.where(Complaint.status == status)
     if overdue:
+        if now is None:
+            raise ValueError("list_json(overdue=True) needs now: overdue is relative to it")
         query = query.where(overdue_at(now))
     return [_summary(c) for c in query] + rows

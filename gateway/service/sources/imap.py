@@ -55,7 +55,8 @@ class SinkOutcome(Protocol):
     """What the sink says about one message it was offered. Every outcome is durably stored
     (processed, quarantined or a known duplicate); a sink that could not store raises."""
 
-    quarantined: bool
+    @property
+    def quarantined(self) -> bool: ...  # read-only: the pipeline's outcomes are frozen
 
 
 Sink = Callable[[Sequence[bytes], str], Sequence[SinkOutcome]]

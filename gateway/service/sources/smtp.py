@@ -21,7 +21,8 @@ log = logging.getLogger("gateway.smtp")
 
 
 class Outcome(Protocol):
-    state: str
+    @property
+    def state(self) -> str: ...  # read-only: the pipeline's outcomes are frozen
 
 
 Sink = Callable[[bytes, str], Outcome]
@@ -39,6 +40,7 @@ class Handler:
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or envelope.content
+        assert raw is not None, "aiosmtpd fills the content before it calls handle_DATA"
         if isinstance(raw, str):
             raw = raw.encode("utf-8", "surrogateescape")
         raw = with_envelope(raw, envelope.mail_from, envelope.rcpt_tos)

@@ -108,7 +108,8 @@ class Portal:
         return best or (self.config.gateway.default_language if self.config.gateway.default_language
                         in self.languages else self.languages[0])
 
-    def lang_arg(self) -> dict[str, str]:
+    def lang_arg(self) -> dict[str, Any]:
+        """url_for's query values; typed Any, as url_for takes them (a str would also match _external)."""
         return {"lang": self.lang()}
 
     def page(self, name: str, status: int = 200, **context: Any) -> tuple[str, int]:
