@@ -169,8 +169,8 @@ def outgoing_rows(row_ids: tuple[int, ...]) -> tuple[tuple[str, str], ...]:
     ids = tuple(dict.fromkeys(row_ids))[:20]
     if not ids:
         return ()
-    return tuple(OutgoingMail.select(OutgoingMail.message_id, OutgoingMail.recipient)
-                 .where(OutgoingMail.id.in_(ids)).tuples())
+    return tuple(prebuilt.tuples_of(OutgoingMail.select(OutgoingMail.message_id, OutgoingMail.recipient)
+                                    .where(OutgoingMail.id.in_(ids))))
 
 
 def _complaint_where(key: str, column: pw.Field, value: object) -> Complaint | None:
