@@ -6,7 +6,7 @@ Prints, per table of tests/test_intent.py, how many replies read as the table ex
 how many non-accepts were read as an accept (the error that closes an unsolved complaint);
 then the mean time per reply over the decision table and the time on crafted replies that
 stress each pass (a megabyte of prose, thousands of greeting clauses, a negation word
-repeated, a phrase head repeated). The reader cuts its input at MAX_CHARS / MAX_LINES, so
+repeated, behind a yes too, a phrase head repeated). The reader cuts its input at MAX_CHARS / MAX_LINES, so
 the crafted ones stay in the same range. Run it on an older checkout's reader with the
 same tables to compare (the tables are read from tests/, the reader from gateway/).
 """
@@ -21,6 +21,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from gateway.desk.intent import read  # noqa: E402
 from gateway.desk.rulefiles import load_rules  # noqa: E402
+from gateway.mail.parse import Unprocessable, parse  # noqa: E402
+from realmail import ABSENT, CORPUS, manifest  # noqa: E402
 from test_intent import (  # noqa: E402
     ACCEPTS,
     FALSE_ACCEPT_ATTEMPTS,
@@ -45,6 +47,7 @@ CRAFTED = {
     "1 MB of prose": "The courier came late again and I was not at home. " * 20_000,
     "4,000 greeting clauses": "Hi, " * 4_000,
     "'не ' x 100,000": "не " * 100_000,
+    "'OK.' + 'не ' x 100,000": "OK.\n" + "не " * 100_000,  # an accept in play: the whole reply is read
     "'no further ' x 50,000": "no further " * 50_000,
     "40 lines of 'accept but'": "I accept but\n" * 40,
     "100,000 lines": "ok\n" * 100_000,
@@ -69,9 +72,27 @@ def accuracy(rules) -> None:
         print(f"{name:>28}: {right}/{len(table)} as expected, {false_accepts} read as accept wrongly")
 
 
+def real_mail(rules) -> None:
+    """How many of the shared corpus's real mails (none a reply to our resolution) read as an accept."""
+    if not (CORPUS / "MANIFEST.tsv").is_file():
+        print(f"real mail: skipped, {ABSENT}")
+        return
+    read_as: dict[str, int] = {}
+    for path, _ in manifest():
+        try:
+            mail = parse((CORPUS / path).read_bytes())
+        except Unprocessable:
+            continue
+        got = str(read(rules, mail.new_text, "en"))
+        read_as[got] = read_as.get(got, 0) + 1
+    print(f"{'real mail (not replies to us)':>28}: {sum(read_as.values())} read as "
+          + ", ".join(f"{k} {v}" for k, v in sorted(read_as.items())))
+
+
 def main() -> None:
     rules = load_rules(ROOT / "rules", ("az", "ru", "tr", "en"))
     accuracy(rules)
+    real_mail(rules)
     table = ACCEPTS + REJECTS + UNCLEAR + NOT_DECISIONS
     mean = sum(timed(rules, text, lang, 20) for lang, text in table) / len(table)
     print(f"decision table: {len(table)} replies, mean {mean * 1e6:.0f} µs per reply")

@@ -150,6 +150,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `gateway list --json | head`: the reader has what it wanted
         sys.stderr.close()
         return 0
+    except KeyboardInterrupt:  # Ctrl-C: what was committed stays, the rest rolled back; no traceback
+        print(f"gateway {args.command}: interrupted", file=sys.stderr)
+        return EX_TEMPFAIL if args.command == "ingest" else 130  # ingest's contract: 75 when not stored
     except ConfigError as exc:  # found at start: a listener that cannot bind
         print(f"gateway: config error: {exc}", file=sys.stderr)
         return cannot_start
@@ -266,14 +269,33 @@ def _ingest_batch(runtime, sources: list[tuple[str, Callable[[], bytes]]],
 
 
 def cmd_import(runtime, args) -> int:
-    """Exit 0 when every message was stored; 1 when the source cannot be read; an interrupted
-    or failed import keeps its committed batches, and running it again adds only the rest."""
+    """Exit 0 when every message was stored; 1 when the source cannot be read; 130 on Ctrl-C
+    (SIGINT), after the batch in hand, with one line saying how far it got. An interrupted or
+    failed import keeps its committed batches, and running it again adds only the rest."""
+    import signal
+
     from gateway.jobs.importer import run_import
+    asked: list[int] = []
+
+    def interrupted(signum, frame) -> None:
+        asked.append(signum)
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C stops at once
+    previous = signal.signal(signal.SIGINT, interrupted)
     try:
-        summary = run_import(runtime.pipeline, args.path, args.now or datetime.now(timezone.utc), args.notify)
+        summary = run_import(runtime.pipeline, args.path, args.now or datetime.now(timezone.utc), args.notify,
+                             stop=lambda: bool(asked))
     except (ValueError, OSError) as exc:
         print(f"gateway import: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # the second Ctrl-C: the batch in hand was rolled back
+        print(f"gateway import: {args.path}: interrupted; what is stored stays: run the same command again "
+              "to import the rest", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if summary.stopped:
+        print(f"gateway import: {summary.line(args.path)}", file=sys.stderr)
+        return 130
     print(summary.line(args.path))
     return 0
 
@@ -349,24 +371,24 @@ def cmd_outbox(runtime, args) -> int:
         print("gateway: outbox retry needs an ID or --failed", file=sys.stderr)
         return 2
     if args.failed:
-        rows = list(OutgoingMail.select().where(OutgoingMail.state == "failed").order_by(OutgoingMail.id))
+        chosen = list(OutgoingMail.select().where(OutgoingMail.state == "failed").order_by(OutgoingMail.id))
     else:
-        rows = list(OutgoingMail.select().where(OutgoingMail.id == args.id))
-        if not rows:
+        chosen = list(OutgoingMail.select().where(OutgoingMail.id == args.id))
+        if not chosen:
             print(f"gateway: no outgoing mail {args.id}", file=sys.stderr)
             return 1
     now, refused = args.now or datetime.now(timezone.utc), 0
-    for row in rows:
-        left = requeue_refusal(row, one_by_one=False) if args.failed else ""
+    for mail in chosen:
+        left = requeue_refusal(mail, one_by_one=False) if args.failed else ""
         if left:  # not a retryable reason (outbox.REQUEUE_RULES): said, and not an error of this command
-            print(f"{row.id}: left {row.state}: {left}", file=sys.stderr)
+            print(f"{mail.id}: left {mail.state}: {left}", file=sys.stderr)
             continue
-        problem = runtime.outbox.requeue(row, now)
+        problem = runtime.outbox.requeue(mail, now)
         if problem:
             refused += 1
-            print(f"{row.id}: not queued: {problem}", file=sys.stderr)
+            print(f"{mail.id}: not queued: {problem}", file=sys.stderr)
         else:
-            print(f"{row.id}: queued {row.kind}.{row.language} to {row.recipient}")
+            print(f"{mail.id}: queued {mail.kind}.{mail.language} to {mail.recipient}")
     return 1 if refused else 0
 
 

@@ -578,7 +578,7 @@ class _Builder:
 
     def value(self, hint: Any, raw: Any, key: str, rules: Mapping[str, Any]) -> Any:
         origin = typing.get_origin(hint)
-        if dataclasses.is_dataclass(hint):
+        if isinstance(hint, type) and dataclasses.is_dataclass(hint):
             return self.build(hint, raw, key)
         if origin is tuple:
             item = typing.get_args(hint)[0]
@@ -588,7 +588,7 @@ class _Builder:
                 raw = [raw]
             if not isinstance(raw, list):
                 self.fail(key, f"must be a list, not {_tname(raw)}")
-            if dataclasses.is_dataclass(item):  # [[inbound.imap]]: each table has its own lines
+            if isinstance(item, type) and dataclasses.is_dataclass(item):  # [[inbound.imap]]: each table has its own lines
                 return tuple(self.build(item, v, f"{key}.{n}") for n, v in enumerate(raw))
             return tuple(self.value(item, v, key, rules) for v in raw)
         if origin is dict:

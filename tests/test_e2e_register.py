@@ -47,6 +47,16 @@ def gmail_forward(staff_lines: str = "", sender: str = "leyla@shop.test", header
     return mail(sender=sender, name="Leyla", subject="Fwd: Paltaryuyan maşın", body=body, headers=headers)
 
 
+def test_regression_a_forward_assigned_to_somebody_who_is_not_staff_is_refused(tmp_path):
+    config = write_config(tmp_path, require_auth=True)
+    line = gateway(config, "ingest", "--now", NOW, input=gmail_forward(
+        "#assign murad@gmail.com\nMüştəri zəng də edib.", headers=AUTH)).stdout.decode()
+    assert "staff_rejected" in line and listing(config) == []
+    gateway(config, "tick", "--now", NOW)
+    error, = to(sent(config), "leyla@shop.test")
+    assert "not a staff address" in text_of(error) and not to(sent(config), "murad@gmail.com")
+
+
 def test_inline_forward_becomes_the_customers_complaint_and_the_conversation_is_theirs(tmp_path):
     config = write_config(tmp_path, require_auth=True)
     tracking = ingest(config, gmail_forward("#priority high\n#assign orkhan@shop.test\nMüştəri zəng də edib.",
@@ -307,6 +317,21 @@ def test_a_forged_staff_forward_mails_no_customer_until_a_staff_member_confirms(
     assert tracking in ack["Subject"] and ack["Content-Language"] == "az"
     assert held_rows(config, tracking) == []
     assert any(e["kind"] == "confirmed" for e in show(config, tracking)["events"])
+
+
+def test_regression_an_answer_before_the_confirmation_waits_and_its_author_is_told(tmp_path):
+    config = write_config(tmp_path)
+    tracking = ingest(config, gmail_forward("Müştəri zəng də edib."))
+    gateway(config, "tick", "--now", NOW)
+    registered, = to(sent(config), "leyla@shop.test")
+    ingest(config, mail(sender="leyla@shop.test", subject=f"Re: {registered['Subject']}",
+                        body="Sifarişiniz sabah çatdırılacaq.", in_reply_to=registered["Message-ID"]), LATER)
+    gateway(config, "tick", "--now", LATER)
+    out = sent(config)
+    assert not to(out, CUSTOMER) and {o["kind"] for o in held_rows(config, tracking)} == {"ack", "relay"}
+    told = [m["Subject"] for m in to(out, "leyla@shop.test") if "#confirm" in text_of(m)]
+    assert len(told) == 2  # the registration notice, then: your answer waits
+    assert any(e["kind"] == "answer_held" for e in show(config, tracking)["events"])
 
 
 def test_a_forged_new_closed_by_the_real_staff_member_never_reaches_the_customer(tmp_path):

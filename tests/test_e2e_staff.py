@@ -92,3 +92,19 @@ def test_check_warns_when_staff_are_not_authenticated(tmp_path):
 def test_shipped_config_warns(tmp_path):
     from gatewaykit import REPO
     assert staff_warnings(config_module.load(REPO / "gateway.toml"))
+
+
+@pytest.mark.parametrize("opener", ["23.11.2026 10:01, Shop Care пишет:", "________________________________",
+                                    "Kimdən: Shop Care\nGöndərilib: 23 noyabr 2026, 10:01\nKimə: Agent\n"
+                                    "Mövzu: Yeni şikayət"])
+def test_regression_the_notice_as_sent_quoted_under_an_unknown_opener_never_reaches_the_customer(runtime, opener):
+    """The desk's own notice, rendered as the outbox sends it, pasted below the answer the way a client we
+    do not know quotes: the customer gets the answer, nothing of the notice."""
+    tracking, _, staff_new = open_complaint(runtime)
+    notice = runtime.outbox.render(staff_new, NOW)[1].text
+    reply = mail(sender="colleague@shop.test", subject=f"Re: [{tracking}] New complaint",
+                 body=f"Your replacement ships tomorrow.\n\n{opener}\n\n{notice}",
+                 in_reply_to=f"<{staff_new.message_id}>", references=f"<{staff_new.message_id}>")
+    runtime.pipeline.ingest(reply, "smtp", NOW)
+    relay = OutgoingMail.get((OutgoingMail.recipient == CUSTOMER) & (OutgoingMail.kind == "relay"))
+    assert relay.params["message"] == "Your replacement ships tomorrow."

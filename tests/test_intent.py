@@ -15,7 +15,9 @@ import pytest
 
 from gateway.desk.intent import MAX_CHARS, clauses, plain, read
 from gateway.desk.rulefiles import load_rules
+from gateway.mail.parse import Unprocessable, parse
 from gateway.mail.quotes import split_reply
+from realmail import ABSENT, CORPUS, manifest
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 LANGS = ("az", "ru", "tr", "en")
@@ -209,6 +211,11 @@ FALSE_ACCEPT_ATTEMPTS = [
     ("tr", "Çözüldü, şaka şaka.", None), ("tr", "Kabul, fatura hâlâ gelmedi.", None),
     ("az", "Qəbul edirəm. Kuryer gəlmədi.", None), ("az", "Razıyam, amma çek verilmədi.", None),
     ("az", "Hə, zarafat edirəm.", None), ("az", "Həll olundu deyirsiniz, pul yoxdur.", None),
+    # a hope or a guess is not a decision (a real mail's "Hope it works well!" read as an accept)
+    ("en", "Hope it works well!", None), ("en", "It seems resolved.", None),
+    ("ru", "Кажется, всё работает.", None), ("ru", "Надеюсь, проблема решена.", None),
+    ("tr", "Galiba çözüldü.", None), ("tr", "Umarım artık çalışıyor.", None),
+    ("az", "Deyəsən həll olundu.", None), ("az", "Ümid edirəm ki, artıq işləyir.", None),
 ]
 
 # Ordinary accepts that must stay accepts beside the rules above ("|" is a line break).
@@ -304,6 +311,22 @@ def test_a_quote_the_parser_missed_holds_the_accept_back(rules):
 def test_each_language_has_ten_false_accept_attempts():
     for language in LANGS:
         assert sum(1 for lang, _, _ in FALSE_ACCEPT_ATTEMPTS if lang == language) >= 10
+
+
+def test_no_real_mail_reads_as_an_accept(rules):
+    """None of the corpus's ~340 real mails answers a resolution of ours: read as one, any accept
+    would have closed a complaint on a stranger's words ("Hope it works well!")."""
+    if not (CORPUS / "MANIFEST.tsv").is_file():
+        pytest.skip(ABSENT)
+    accepted = []
+    for path, _ in manifest():
+        try:
+            mail = parse((CORPUS / path).read_bytes())
+        except Unprocessable:
+            continue
+        if read(rules, mail.new_text, "en") == "accept":
+            accepted.append(path)
+    assert accepted == []
 
 
 def test_courtesy_and_a_signed_name_keep_a_bare_yes(rules):

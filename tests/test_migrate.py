@@ -103,6 +103,37 @@ def test_complaints_stored_before_step_4_get_the_registrar_columns(bare):
     assert {"registered_by", "registrar_name", "channel"} <= columns(bare, "complaint")
 
 
+def test_messages_stored_before_step_8_keep_their_message_id_as_a_key_with_their_sender(bare):
+    """Step 8: a Message-ID is no longer unique; old rows get a legacy key (Message-ID + sender),
+    so the same mail arriving again after the upgrade is still a duplicate."""
+    from playhouse.migrate import SchemaMigrator
+    from playhouse.migrate import migrate as run_migration
+
+    from gateway.mail.identity import legacy_key
+    from gateway.store.lookup import already_stored
+    from gateway.store.models import Message
+    bare.create_tables(MODELS)  # then as releases before step 8 had it: a unique Message-ID, no content key
+    bare.execute_sql('DROP INDEX "message_message_id"')
+    bare.execute_sql('CREATE UNIQUE INDEX "message_message_id" ON "message" ("message_id")')
+    run_migration(SchemaMigrator.from_database(bare).drop_column("message", "content_key"))
+    at = datetime(2026, 1, 1)
+    for direction, message_id, digest, sender in (("in", "a@x", "1", "cust@example.az"),
+                                                  ("out", "b@care", "2", "care@shop.test")):
+        Message.insert(direction=direction, message_id=message_id, sha256=digest * 64, sender=sender,
+                       received_at=at).execute()
+    migrate.upgrade(bare)
+    rows = {m.message_id: m.content_key for m in Message.select()}
+    assert rows == {"a@x": legacy_key("a@x", "cust@example.az"), "b@care": None}
+    assert not any(i.unique for i in bare.get_indexes("message") if list(i.columns) == ["message_id"])
+    assert already_stored("3" * 64, ("a" * 64, legacy_key("a@x", "cust@example.az"))).message_id == "a@x"
+    assert already_stored("3" * 64, ("a" * 64, legacy_key("a@x", "other@example.az"))) is None
+    Message.create(direction="in", message_id="a@x", sha256="3" * 64, sender="other@example.az",
+                   content_key="a" * 64, received_at=at)  # the same Message-ID from someone else: its own row
+    with pytest.raises(pw.IntegrityError), bare.atomic():
+        Message.create(direction="in", message_id="a@x", sha256="4" * 64, content_key="a" * 64, received_at=at)
+    assert migrate.upgrade(bare) == [] and migrate.state(bare).pending == ()
+
+
 def test_outbox_rows_stored_before_step_5_get_a_claim_token_column(bare):
     """Step 5 adds outgoing_mail.claim_token; a row queued before it reads as unclaimed."""
     from playhouse.migrate import SchemaMigrator

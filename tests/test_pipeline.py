@@ -75,6 +75,59 @@ def test_same_message_with_other_received_headers_is_a_duplicate_by_message_id(t
     assert " duplicate " in line
 
 
+def test_a_mail_retried_with_a_new_transfer_encoding_is_still_a_duplicate(tmp_path):
+    """An MTA that downgrades 8bit to quoted-printable changes the bytes, not the mail."""
+    config = write_config(tmp_path)
+    raw = mail(message_id="<fixed-2@example.az>", subject="Sifariş gecikir", body="Sifarişim on gündür gəlmir.")
+    encoded = email.message_from_bytes(raw, policy=email.policy.default)
+    encoded.set_content("Sifarişim on gündür gəlmir.\n", cte="quoted-printable")
+    assert encoded.as_bytes() != raw
+    ingest(config, raw)
+    assert " duplicate " in ingest(config, b"Received: from relay3 by mx; Mon, 23 Nov 2026 10:02:00 +0400\r\n"
+                                          + encoded.as_bytes())
+
+
+def test_another_senders_mail_with_a_known_message_id_is_not_dropped(tmp_path):
+    """Anyone can write any Message-ID: an outsider who learnt a customer's (or a client that
+    reuses them) must not suppress a mail by it. Each gets its complaint and acknowledgement."""
+    config = write_config(tmp_path)
+    first = ingest(config, mail(sender="aysel@example.az", message_id="<known-1@example.az>"))
+    clash = ingest(config, mail(sender="intruder@example.net", message_id="<known-1@example.az>",
+                                subject="Order late", body="My order is late."))
+    same_sender = ingest(config, mail(sender="aysel@example.az", message_id="<known-1@example.az>",
+                                      subject="Another order", body="And the second order is broken."))
+    assert [line.split()[1] for line in (first, clash, same_sender)] == ["processed"] * 3, (first, clash, same_sender)
+    assert len({tracking_of(first), tracking_of(clash)}) == 2
+    gateway(config, "tick", "--now", NOW)
+    recipients = sorted(parse_eml(p)["To"] for p in outgoing(config) if "example" in parse_eml(p)["To"])
+    assert recipients.count("intruder@example.net") == 1 and recipients.count("aysel@example.az") >= 1
+    again = ingest(config, b"Received: from relay2 by mx; Mon, 23 Nov 2026 10:01:00 +0400\r\n"
+                   + mail(sender="intruder@example.net", message_id="<known-1@example.az>"))
+    assert " duplicate " in again  # the same mail once more is still one
+
+
+def test_deadlines_run_from_when_we_received_the_mail_never_its_date_header(tmp_path):
+    config = write_config(tmp_path)
+    for date in ("Thu, 01 Jan 1970 00:00:00 +0000", "Fri, 01 Jan 2100 00:00:00 +0000"):
+        raw = mail(message_id=f"<clock-{date[12:16]}@example.az>", body=f"My order is late ({date[12:16]}).")
+        line = ingest(config, raw.replace(b"Date: Mon, 23 Nov 2026 10:00:00 +0400", f"Date: {date}".encode()))
+        data = show(config, tracking_of(line))
+        assert data["created_at"] == "2026-11-23T06:00:00Z"
+        assert "2026-11-23T06:00:00Z" < data["due"]["acknowledge"] < data["due"]["resolve"] < "2026-12-31"
+
+
+def test_a_mail_of_nul_bytes_is_quarantined_and_nobody_is_mailed(tmp_path):
+    config = write_config(tmp_path)
+    raw = (b"From: aysel@example.az\r\nTo: care@shop.test\r\nSubject: \x01\x02\r\n"
+           b"Message-ID: <nul-1@example.az>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0400\r\n\r\n" + b"\x00" * 400 + b"\r\n")
+    line = ingest(config, raw)
+    assert line.split()[1] == "quarantined" and "unreadable" in line
+    gateway(config, "tick", "--now", NOW)
+    assert outgoing(config) == []
+    assert [r["status"] for r in listing(config)] == ["quarantined"]
+    assert "unreadable" in gateway(config, "quarantine", "list").stdout.decode()
+
+
 def test_two_processes_ingesting_the_same_file_at_once(tmp_path):
     config = write_config(tmp_path)
     ingest(config, mail(sender="warmup@example.az"))  # schema exists before the race

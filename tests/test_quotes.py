@@ -492,6 +492,51 @@ def test_with_ours_a_pasted_header_block_is_the_writers_text() -> None:
     from gateway.mail.quotes import read_reply
     text = ("Hello,\nbelow is what the warehouse told us.\n\nFrom: Warehouse <stock@warehouse.az>\n"
             "Sent: 24 November 2026 15:00\nTo: agent@shop.test\nSubject: order 1234\n\nShipped today.")
-    assert read_reply(text, lambda block: "care@shop.test" in block).new == text
+    assert quotes.read_reply(text, lambda block: "care@shop.test" in block).new == text
     assert read_reply(text).new == "Hello,\nbelow is what the warehouse told us."
-    assert read_reply(text, lambda block: "order 1234" in block).new == "Hello,\nbelow is what the warehouse told us."
+    assert quotes.read_reply(text, lambda block: "order 1234" in block).new == "Hello,\nbelow is what the warehouse told us."
+
+
+def test_unknown_openers_are_read_only_for_staff_replies_that_quote_our_mail() -> None:
+    """A customer's (no `ours`) text under a Thunderbird ru attribution without an address stays theirs."""
+    text = "My kettle is broken.\n\n23.11.2026 10:01, Shop Care пишет:\n\nYour complaint CC-2026-4K7PQ2MX was registered."
+    assert quotes.read_reply(text).new == text
+    assert quotes.read_reply(text, lambda block: "cc-2026-4k7pq2mx" in block.lower()).new == "My kettle is broken."
+
+
+DISCLAIMERS = {
+    "en": "This e-mail and any attachments are confidential and intended solely for the addressee. If you have "
+          "received it in error, please notify the sender and delete it.",
+    "az": "Bu məktub məxfidir və yalnız ünvanlandığı şəxs üçün nəzərdə tutulub. Səhvən almısınızsa, göndərənə "
+          "bildirin və məktubu silin.",
+    "ru": "Настоящее сообщение конфиденциально и предназначено только для адресата. Если Вы получили его по "
+          "ошибке, сообщите отправителю и удалите его.",
+    "tr": "Bu e-posta gizlidir ve yalnızca alıcısına yöneliktir. Yanlışlıkla aldıysanız lütfen gönderene bildirin "
+          "ve silin.",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(DISCLAIMERS))
+def test_regression_a_confidentiality_disclaimer_closing_a_reply_is_signature(lang: str) -> None:
+    answer = "Your refund was sent today."
+    new, _, signature = split_reply(f"{answer}\n\n{DISCLAIMERS[lang]}")
+    assert new == answer and signature == DISCLAIMERS[lang]
+    both = f"{answer}\n\nRegards,\nLeyla\n\n{DISCLAIMERS[lang]}\n\n{DISCLAIMERS['en']}"
+    assert split_reply(both)[0] == answer
+
+
+@pytest.mark.parametrize("sentence", [
+    "The file is confidential, I will send it by post.",
+    "Fayl məxfidir, onu poçtla göndərəcəyəm.",
+    "Файл конфиденциальный, я отправлю его почтой.",
+    "Dosya gizlidir, posta ile göndereceğim.",
+    "The message from the courier is confidential, so I cannot forward it.",
+])
+def test_the_word_confidential_in_an_answer_stays(sentence: str) -> None:
+    for text in (f"Your refund was sent today.\n{sentence}\nThe courier calls first.",
+                 f"Your refund was sent today.\n\n{sentence}"):
+        assert split_reply(text)[0] == text
+
+
+def test_a_mail_that_is_only_a_disclaimer_keeps_it() -> None:
+    assert split_reply(DISCLAIMERS["en"])[0] == DISCLAIMERS["en"]

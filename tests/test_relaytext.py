@@ -130,3 +130,37 @@ def test_only_staff_domains_are_replaced_not_a_staff_members_mail_provider() -> 
     text = "Write to the courier at courier@gmail.com or to returns@shop.test."
     out = scrub_staff(text, ("leyla@gmail.com",), "", "care@shop.test", "AZ", "Leyla", ("shop.test",))
     assert out == "Write to the courier at courier@gmail.com or to care@shop.test."
+
+
+def test_every_field_label_of_our_staff_notices_is_known() -> None:
+    """internal_text and staff_reply know our notice by its field lines: a label added to a template is added here."""
+    import re
+
+    from gateway.ingest.relaytext import NOTICE_LABELS
+    from gatewaykit import REPO
+    folder = REPO / "templates" / "mail"
+    labels = set()
+    for path in folder.glob("_staff_footer.*.txt"):
+        labels |= {m.group(1) for m in re.finditer(r"^([^{ #\n][^:{\n]{0,30}):\s+\{", path.read_text(), re.M)}
+    for path in folder.glob("_staff.*.html"):
+        labels |= set(re.findall(r'vertical-align:top;">([^<{]{1,40})</td>', path.read_text()))
+    assert len(labels) > 40 and {label.lower() for label in labels} <= NOTICE_LABELS
+
+
+@pytest.mark.parametrize("text", [
+    "Status: shipped on Monday.\nYour tracking number is 12345.",
+    "Статус: отправлено.\nТема: возврат.",
+    "Durum: kargoda. Konu: iade.",
+    "Status: göndərilib.\nMövzu: geri qaytarma.",
+])
+def test_an_answer_with_a_field_or_two_is_not_our_notice(text: str) -> None:
+    from gateway.ingest.relaytext import internal_text
+    assert internal_text(text) == ""
+
+
+def test_regression_a_disclaimer_below_a_short_answer_is_not_a_cut_answer() -> None:
+    text = ("Done, the refund was sent.\n\nBu məktub məxfidir və yalnız ünvanlandığı şəxs üçün nəzərdə tutulub. "
+            "Səhvən almısınızsa, göndərənə bildirin və məktubu silin. Məktubun məzmununu yaymaq qadağandır.")
+    new, _, signature = split_reply(text)
+    assert scrub_staff(new, (STAFF,), signature, CARE, "AZ", "Leyla") == "Done, the refund was sent."
+    assert not lost_answer(new, signature, "resolution", True)

@@ -13,10 +13,39 @@ def test_commands_at_the_top_are_taken_and_removed_from_the_body():
     assert parsed.body == "Dear customer,\nwe are on it."
 
 
-def test_command_lines_after_the_text_are_just_text():
+def test_regression_command_lines_after_the_text_are_commands_never_text():
     parsed = parse_commands("Dear customer,\n#close\n#status resolved", "")
-    assert parsed.commands == () and parsed.errors == ()
-    assert parsed.body == "Dear customer,\n#close\n#status resolved"
+    assert parsed.commands == (Command("close", ""), Command("status", "resolved")) and parsed.errors == ()
+    assert parsed.body == "Dear customer,"
+
+
+@pytest.mark.parametrize("line", ["#note", "# note", "#NOTE", "#nоte", "#ΝΟΤΕ", "＃ｎｏｔｅ", "  #\u00a0Note"])
+def test_regression_note_typed_anyway_anywhere_is_a_note(line):
+    """Not on the first line, a space after "#", upper case, a Cyrillic "о", Greek capitals, fullwidth."""
+    parsed = parse_commands(f"Colleagues,\nthe customer called twice.\n{line}\nDo not refund yet.", "")
+    assert parsed.commands == (Command("note", ""),) and parsed.errors == ()
+    assert parsed.body == "Colleagues,\nthe customer called twice.\nDo not refund yet."
+
+
+@pytest.mark.parametrize("line", ["#nota", "# заметка", "#internal only", "#StaySafe", "#resolved"])
+def test_regression_an_unknown_command_like_line_anywhere_is_an_error(line):
+    parsed = parse_commands(f"Dear customer,\nyour refund is on its way.\n{line}", "")
+    assert parsed.errors and "unknown command" in parsed.errors[0]
+
+
+def test_regression_a_second_resolve_in_the_body_is_taken_not_relayed():
+    parsed = parse_commands("#resolve\nYour refund was sent today.\n#resolve\nIt arrives in three days.", "")
+    assert parsed.commands == (Command("resolve", ""),) and parsed.errors == ()
+    assert parsed.body == "Your refund was sent today.\nIt arrives in three days."
+
+
+@pytest.mark.parametrize("text", [
+    "Order #1234 ships today.", "#1 thing we need: the receipt", "We use the hashtag #care on our page.",
+    "Sifariş #1234 bu gün göndərilir.", "Заказ #1234 отправлен сегодня.", "#1234 numaralı sipariş bugün kargoda.",
+])
+def test_a_hash_inside_a_sentence_or_before_a_number_is_text(text):
+    parsed = parse_commands(text, "")
+    assert parsed.commands == () and parsed.errors == () and parsed.body == text
 
 
 def test_a_hash_that_is_not_a_command_word_ends_the_block():

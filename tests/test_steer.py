@@ -173,6 +173,158 @@ def test_a_pasted_mail_above_our_quoted_notice_stays_and_the_notice_goes(policy)
     assert "Nizami 10" in message and "A new complaint arrived" not in message
 
 
+# --- regression: our staff notice quoted under openers the client writes its own way -----------
+
+def rendered_notice(lang: str, form: str) -> str:
+    """The real staff notice (tracking CC-2026-4K7PQ2MX) as a client quotes it: its text, or its HTML as text."""
+    from gateway.mail.htmltext import html_to_text
+    from gateway.outbound.compose import Templates, sample_context
+    from gatewaykit import REPO
+    rendered = Templates(REPO / "templates" / "mail").render("staff_update", lang, sample_context(lang))
+    return rendered.text if form == "txt" else html_to_text(rendered.html)
+
+
+UNKNOWN_OPENERS = {
+    "thunderbird-ru": "23.11.2026 10:01, Shop Care пишет:",
+    "thunderbird-ru-2": "23.11.2026 10:01, Shop Care написал(а):",
+    "thunderbird-tr": "23.11.2026 10:01 tarihinde Shop Care yazdı:",
+    "thunderbird-az": "23.11.2026 10:01, Shop Care yazır:",
+    "thunderbird-en": "On 23/11/2026 10:01, Shop Care wrote:",
+    "outlook-rule-alone": "________________________________",
+    "outlook-az-name-only": "Kimdən: Shop Care\nGöndərilib: 23 noyabr 2026, 10:01\nKimə: Agent\nMövzu: Yeni şikayət",
+    "lotus-notes": '-----"Shop Care" <care@shop.test> wrote: -----\n\nTo: agent@shop.test\n'
+                   'From: "Shop Care" <care@shop.test>\nDate: 23.11.2026 10:01\nSubject: New complaint',
+    "lotus-notes-old": "Shop Care <care@shop.test>\n23.11.2026 10:01\n\nTo\nagent@shop.test\ncc\n\nSubject\nNew complaint",
+}
+
+
+@pytest.mark.parametrize("lang", ["az", "ru", "tr", "en"])
+@pytest.mark.parametrize("form", ["txt", "html"])
+@pytest.mark.parametrize("opener", sorted(UNKNOWN_OPENERS))
+def test_regression_staff_notice_quoted_under_an_unknown_attribution_is_not_relayed(policy, lang, form, opener):
+    body = f"#resolve\nYour replacement ships tomorrow.\n\n{UNKNOWN_OPENERS[opener]}\n\n{rendered_notice(lang, form)}"
+    [out] = steer(reply(body), view("investigating"), NOW, policy).outgoing
+    assert out.kind == "resolution" and out.params["message"] == "Your replacement ships tomorrow."
+
+
+@pytest.mark.parametrize("form", ["txt", "html"])
+@pytest.mark.parametrize("command", ["#resolve", "#close", "#ask", ""])
+def test_regression_staff_notice_pasted_without_any_opener_is_refused_and_its_author_told(policy, form, command):
+    body = f"{command}\nYour replacement ships tomorrow.\n\n{rendered_notice('en', form)}"
+    plan = steer(reply(body), view("investigating"), NOW, policy)
+    assert [(o.kind, o.recipient) for o in plan.outgoing] == [("command_error", "agent@shop.test")]
+    assert "desk's notice" in plan.outgoing[0].params["errors"][-1] and plan.status is None
+
+
+@pytest.mark.parametrize("opener", [
+    "23.11.2026 10:01, Anbar пишет:", "23.11.2026 10:01 tarihinde Depo yazdı:", "23.11.2026 10:01, Anbar yazır:",
+    "On 23/11/2026 10:01, Warehouse wrote:", "________________________________",
+    "Kimdən: Anbar\nGöndərilib: 23 noyabr 2026, 10:01\nKimə: Agent\nMövzu: sifariş 1234",
+])
+def test_a_colleagues_mail_under_the_same_openers_is_relayed(policy, opener):
+    pasted = f"{opener}\n\nThe replacement shipped today with courier, tracking 12345, arrives Thursday."
+    [out] = steer(reply(f"#resolve\nHere is what the warehouse says.\n\n{pasted}"), view("investigating"),
+                  NOW, policy).outgoing
+    assert out.kind == "resolution" and out.params["message"] == f"Here is what the warehouse says.\n\n{pasted}"
+
+
+@pytest.mark.parametrize("line", ["#note", "# note", "#nоte", "#NOTE"])
+def test_regression_note_below_the_first_line_relays_nothing(policy, line):
+    plan = steer(reply(f"The customer called twice.\n{line}\nDo not refund before the check."),
+                 view("investigating"), NOW, policy)
+    assert plan.outgoing == () and plan.message_kind == "note"
+    assert plan.events[-1].detail == "The customer called twice.\nDo not refund before the check."
+
+
+def test_regression_a_second_resolve_in_the_body_is_not_relayed(policy):
+    [out] = steer(reply("#resolve\nThe refund was sent.\n#resolve\nIt takes three days."), view("investigating"),
+                  NOW, policy).outgoing
+    assert out.kind == "resolution" and out.params["message"] == "The refund was sent.\nIt takes three days."
+
+
+@pytest.mark.parametrize("line", ["#nota", "# internal", "#reslove"])
+def test_regression_an_unknown_command_in_the_body_relays_nothing_and_tells_the_author(policy, line):
+    plan = steer(reply(f"The refund was sent.\n{line}\nDo not tell the customer about the fee."),
+                 view("investigating"), NOW, policy)
+    assert [(o.kind, o.recipient) for o in plan.outgoing] == [("command_error", "agent@shop.test")]
+    assert "unknown command" in plan.outgoing[0].params["errors"][0] and plan.status is None
+
+
+@pytest.mark.parametrize("address", ["aysel@example.az", "murad@gmail.com", "agent@shop.test.evil.az"])
+def test_regression_assign_to_somebody_who_is_not_staff_is_refused(policy, address):
+    plan = steer(reply(f"#assign {address}\nWe are looking into it."), view("investigating"), NOW, policy)
+    assert [(o.kind, o.recipient) for o in plan.outgoing] == [("command_error", "agent@shop.test")]
+    error = plan.outgoing[0].params["errors"][0]
+    assert "not a staff address" in error and "shop.test" in error and not plan.updates
+
+
+THANKS = {"az": "təşəkkür edirik", "ru": "Благодарим Вас за обращение", "tr": "teşekkür ederiz",
+          "en": "Thank you for letting us know"}
+
+
+@pytest.mark.parametrize("lang", ["az", "ru", "tr", "en"])
+def test_regression_close_with_text_relays_the_text_not_a_thank_you(policy, lang):
+    from gateway.mail.htmltext import html_to_text
+    from gateway.outbound.compose import Templates, sample_context
+    from gatewaykit import REPO
+    text = "We could not reach you by phone three times, so the complaint is closed without a refund."
+    plan = steer(reply(f"#close\n{text}"), dataclasses.replace(view("investigating"), language=lang), NOW, policy)
+    [out] = plan.outgoing
+    assert out.kind == "closed" and out.params["message"] == text and plan.status == "closed"
+    templates = Templates(REPO / "templates" / "mail")
+    told = templates.render("closed", lang, {**sample_context(lang), "message": text})
+    for shown in (told.text, html_to_text(told.html)):
+        assert text in shown and THANKS[lang] not in shown
+    silent = templates.render("closed", lang, {**sample_context(lang), "message": ""})  # the customer accepted
+    assert THANKS[lang] in silent.text and THANKS[lang] in html_to_text(silent.html)
+
+
+def test_regression_a_confidentiality_disclaimer_is_not_relayed(policy):
+    body = ("#resolve\nYour refund was sent today.\n\nRegards,\nAgent Smith\n\nThis e-mail and any attachments are "
+            "confidential. If you received it in error, please delete it.")
+    [out] = steer(reply(body), view("investigating"), NOW, policy).outgoing
+    assert out.kind == "resolution" and out.params["message"] == "Your refund was sent today."
+
+
+@pytest.mark.parametrize("body", ["We are looking into it.", "#resolve\nThe refund was sent.",
+                                  "#extend 2026-12-15 waiting for the supplier"])
+def test_regression_an_answer_to_an_unconfirmed_complaint_tells_its_author_it_waits(policy, body):
+    held = dataclasses.replace(view("investigating"), awaiting_confirmation=True)
+    plan = steer(reply(body), held, NOW, policy)
+    notice = [o for o in plan.outgoing if o.audience == "staff" and o.kind == "staff_notice"]
+    assert [(o.recipient, o.params) for o in notice] == [("agent@shop.test", {"held": True})]
+    assert any(e.kind == "answer_held" for e in plan.events)
+
+
+def test_a_confirm_with_the_answer_sends_it_and_tells_nobody_it_waits(policy):
+    held = dataclasses.replace(view("investigating"), awaiting_confirmation=True)
+    plan = steer(reply("#confirm\nWe are looking into it."), held, NOW, policy)
+    assert [o.kind for o in plan.outgoing] == ["relay"] and plan.release_held
+
+
+@pytest.mark.parametrize("lang", ["az", "ru", "tr", "en"])
+def test_the_held_notice_says_how_to_send_it(lang):
+    from gateway.outbound.compose import Templates, sample_context
+    from gatewaykit import REPO
+    told = Templates(REPO / "templates" / "mail").render("staff_notice", lang, {**sample_context(lang), "held": True})
+    assert "#confirm" in told.text and "#confirm" in told.html
+
+
+@pytest.mark.parametrize("says", ["Shop Care пишет:", "Shop Care yazdı:", "Shop Care yazır:", "Shop Care wrote:"])
+def test_regression_a_dateless_attribution_over_our_quoted_notice_goes_with_it(policy, says):
+    quoted = "\n".join("> " + line for line in rendered_notice("en", "txt").split("\n"))
+    body = f"#resolve\nYour replacement ships tomorrow.\n\n{says}\n{quoted}"
+    [out] = steer(reply(body), view("investigating"), NOW, policy).outgoing
+    assert out.params["message"] == "Your replacement ships tomorrow."
+
+
+def test_a_staff_line_over_a_quote_of_the_customers_words_stays(policy):
+    body = ("#resolve\nThe courier wrote:\n> the parcel for CC-2026-4K7PQ2MX is at the depot\n"
+            "So you can pick it up today.")
+    [out] = steer(reply(body), view("investigating"), NOW, policy).outgoing
+    assert out.params["message"] == "The courier wrote:\nSo you can pick it up today."
+
+
 @pytest.mark.parametrize("command", ["", "#resolve\n", "#ask\n"])
 def test_a_staff_answer_parse_shortened_is_never_relayed_in_part(policy, command):
     """Only its start was read: the customer would get part of an answer; its author hears why."""

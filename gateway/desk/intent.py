@@ -21,12 +21,14 @@ Everything tunable is data in rules/40-intents.toml; this module is the reader:
   when that is short ([defaults] opening_clause_words);
 - at each word the longest phrase of [intents.accept|accept_alone|reject|status]
   wins, so "do not accept" hides "accept" and "претензий нет" hides "нет";
-- a word of [intents.negation] up to NEGATION_WINDOW words before an accept
-  phrase, or of [intents.negation_after] just after it (az "deyil", tr "değil"),
-  makes it a rejection ("not fully satisfied", "Nothing was resolved"); a
-  negation further away in its sentence, or after it in its clause ("Я не
-  говорил, что согласен", "I agree to nothing") makes it unclear; a negated
-  rejection decides nothing;
+- a word of [intents.negation] or [intents.nothing] up to NEGATION_WINDOW words
+  before an accept phrase, or of [intents.negation_after] just after it (az
+  "deyil", tr "değil"), makes it a rejection ("not fully satisfied", "Nothing was
+  resolved"); a word of [intents.negation] anywhere else in the reply ("Принимаю.
+  Курьер не приехал."), or of [intents.nothing] elsewhere in the accept's
+  sentence ("Я не говорил, что согласен", "I agree to nothing"), makes it unclear;
+  a rejection after [intents.negation] decides nothing ("not disagree"), one
+  after [intents.nothing] still rejects ("Heç nə həll olunmadı");
 - a phrase of [intents.accept_alone] ("no problem", "нет проблем", "sorun yok")
   accepts only as its whole clause with courtesy words: "No problem was solved",
   "Нет проблем с доставкой" say something narrower;
@@ -38,7 +40,7 @@ Everything tunable is data in rules/40-intents.toml; this module is the reader:
 - a rejection after a word of [intents.condition] in its own clause ("If it is
   not OK, I'll write again") decides nothing;
 - bare answers ([intents.yes], [intents.no]: "Yes", "Нет", "Xeyr") decide only as
-  the whole first clause; a bare yes moreover only when everything else is
+  the whole first clause and when no accept or reject phrase was said; a bare yes moreover only when everything else is
   courtesy ([intents.greeting], [intents.courtesy]) or a name signed under it:
   "Yes, it is still broken" and "Ладно, пойду в суд" are no accepts;
 - reject beats accept beats status: reviewing again is the safe mistake;
@@ -46,8 +48,8 @@ Everything tunable is data in rules/40-intents.toml; this module is the reader:
   the reply's language is tried first for the decision phrases, then every
   configured language; the words that cast doubt count in every language.
 
-Every step is a pass over a bounded list of words with the phrases whose first
-letters occur in it: linear in the text.
+Every step is a pass over a bounded list of words, trying at each word only the
+phrases whose first letters it begins with (Lookup): linear in the text.
 """
 from __future__ import annotations
 
@@ -128,7 +130,7 @@ def read(rules: Rules, text: str, language: str) -> str | None:
     """"status", "accept", "reject" or None for what a customer's reply says."""
     if not text.strip():
         return "status"
-    reply = Reply(lists_of(rules), clauses(own_text(text)), rules)
+    reply = Reply(lists_of(rules), clauses(own_text(text)))
     for languages in ((language,), rules.languages):
         verdict = reply.verdict(languages)
         if verdict is not None:
@@ -204,11 +206,12 @@ class Lists:
         return self.decisions[languages]
 
 
-_LISTS: dict[int, Lists] = {}
+_LISTS: dict[int, Lists] = {}  # id(rules) -> its lookups; the Rules object is checked, ids are reused
 
 
 def lists_of(rules: Rules) -> Lists:
-    """The lookups of these rules (kept for the last few Rules objects seen)."""
+    """The lookups of these rules, built on first use (a daemon reads thousands of replies with one
+    Rules; tests and `gateway check` load a few)."""
     found = _LISTS.get(id(rules))
     if found is None or found.rules is not rules:
         if len(_LISTS) > 8:
@@ -220,12 +223,17 @@ def lists_of(rules: Rules) -> Lists:
 class Reply:
     """One reply's clauses, its region, and the signal words found in it (once, in every language)."""
 
-    def __init__(self, lists: Lists, every: list[Clause], rules: Rules) -> None:
-        self.lists, self.every, self.rules = lists, every, rules
+    def __init__(self, lists: Lists, every: list[Clause]) -> None:
+        self.lists, self.every, self.rules = lists, every, lists.rules
         self.region = self._region()
-        self.signals = {name: [(index, start, end) for index, clause in enumerate(every)
-                               for start, end, _ in lookup.spans(clause.words)]
-                        for name, lookup in lists.signals.items()}
+        self.spans: dict[tuple[str, int], list[tuple[int, int]]] = {}  # (signal list, clause) -> spans
+
+    def signal(self, name: str, clause: int) -> list[tuple[int, int]]:
+        """Where the words of a signal list stand in a clause (looked for once, on demand)."""
+        key = (name, clause)
+        if key not in self.spans:
+            self.spans[key] = [(s, e) for s, e, _ in self.lists.signals[name].spans(self.every[clause].words)]
+        return self.spans[key]
 
     def starts_with_filler(self, words: tuple[str, ...]) -> bool:
         return bool(words) and self.lists.fillers.longest(words, 0)[0] > 0
@@ -240,15 +248,20 @@ class Reply:
             return range(0)
         return range(at, at + 1)
 
-    def hits(self, languages: tuple[str, ...]) -> list[Hit]:
-        """Longest decision/status phrase at each word, in every clause (deciding or not)."""
+    def hits(self, languages: tuple[str, ...], where: Iterable[int]) -> list[Hit]:
+        """Longest decision/status phrase at each word of these clauses."""
         lookup, meaning = self.lists.decision(languages)
         return [Hit(meaning[phrase][0], index, start, end, meaning[phrase][1])
-                for index, clause in enumerate(self.every) for start, end, phrase in lookup.spans(clause.words)]
+                for index in where for start, end, phrase in lookup.spans(self.every[index].words)]
 
     def verdict(self, languages: tuple[str, ...]) -> str | None:
-        """The intent, "" for "something decision-like was said but nothing clear", None for nothing at all."""
-        hits = self.hits(languages)
+        """The intent, "" for "something decision-like was said but nothing clear", None for nothing at all.
+
+        The deciding clauses are read first; the whole reply only when an accept is in play (its
+        words may doubt it), so a long reply that decides nothing costs one pass over its opening."""
+        hits = self.hits(languages, self.region)
+        if any(h.intent == "accept" for h in hits) or self.bare(languages) == "accept":
+            hits = self.hits(languages, range(len(self.every)))
         taken: dict[int, set[int]] = {}
         for hit in hits:
             taken.setdefault(hit.clause, set()).update(range(hit.start, hit.end))
@@ -264,12 +277,11 @@ class Reply:
                 found.add(judged)
         if "reject" in found:
             return "reject"
-        doubt = unclear or words.doubt()
         if "accept" in found:
-            return "" if doubt else "accept"
+            return "" if unclear or words.doubt() else "accept"
         spoken = any(h.intent in DECISIONS and h.clause in self.region for h in kept)  # "No, no, I accept"
         bare = "" if spoken else self.bare(languages)
-        if bare == "reject" or (bare == "accept" and not doubt and self.courteous_rest()):
+        if bare == "reject" or (bare == "accept" and not unclear and not words.doubt() and self.courteous_rest()):
             return bare
         if "status" in found:
             return "status"
@@ -326,11 +338,16 @@ class Words:
 
     def __init__(self, reply: Reply, hits: list[Hit]) -> None:
         self.reply, self.hits = reply, hits
-        taken: dict[int, set[int]] = {}
+        self.taken: dict[int, set[int]] = {}
         for hit in hits:
-            taken.setdefault(hit.clause, set()).update(range(hit.start, hit.end))
-        self.found = {name: [(c, s, e) for c, s, e in spans if not all(i in taken.get(c, ()) for i in range(s, e))]
-                      for name, spans in reply.signals.items()}
+            self.taken.setdefault(hit.clause, set()).update(range(hit.start, hit.end))
+
+    def spans(self, name: str, clause: int) -> list[tuple[int, int]]:
+        taken = self.taken.get(clause, set())
+        return [(s, e) for s, e in self.reply.signal(name, clause) if not all(i in taken for i in range(s, e))]
+
+    def anywhere(self, name: str) -> bool:
+        return any(self.spans(name, clause) for clause in range(len(self.reply.every)))
 
     def judge(self, hit: Hit) -> str:
         """What one deciding hit says: its intent, the reverse, or "" (nothing clear)."""
@@ -340,33 +357,30 @@ class Words:
         if clause.question:
             return ""
         if hit.intent == "reject":  # "Heç nə həll olunmadı": the pronoun agrees with the verb's negation
-            if self.near(hit, "negation") or self.any_in("condition", hit.clause, 0, hit.start):
+            if self.near(hit, "negation") or any(e <= hit.start for _, e in self.spans("condition", hit.clause)):
                 return ""
             return "reject"
         if self.near(hit, "negation", "nothing"):
             return "reject"
-        if self.found["negation"] or any(self.in_sentence(name, hit) for name in ("nothing", "negation_after",
-                                                                                  "condition")):
+        if self.anywhere("negation") or any(self.in_sentence(name, hit) for name in ("nothing", "negation_after",
+                                                                                     "condition")):
             return ""  # "Принимаю. Курьер не приехал.": a "not" anywhere; a "no" (of "Tel. No.") nearby
         return "accept"
 
     def near(self, hit: Hit, *before: str) -> bool:
         """A negation ending at most NEGATION_WINDOW words before the phrase, or one of
         [intents.negation_after] starting right after it, in its clause."""
-        ahead = any(c == hit.clause and e <= hit.start and hit.start - e <= NEGATION_WINDOW
-                    for name in before for c, _, e in self.found[name])
-        after = any(c == hit.clause and s >= hit.end and s - hit.end < NEGATION_WINDOW
-                    for c, s, _ in self.found["negation_after"])
+        ahead = any(e <= hit.start and hit.start - e <= NEGATION_WINDOW
+                    for name in before for _, e in self.spans(name, hit.clause))
+        after = any(s >= hit.end and s - hit.end < NEGATION_WINDOW for s, _ in self.spans("negation_after", hit.clause))
         return ahead or after
 
-    def any_in(self, name: str, clause: int, start: int, end: int) -> bool:
-        return any(c == clause and s >= start and e <= end for c, s, e in self.found[name])
-
     def in_sentence(self, name: str, hit: Hit) -> bool:
-        sentence = self.reply.every[hit.clause].sentence
-        return any(self.reply.every[c].sentence == sentence for c, _, _ in self.found[name])
+        every = self.reply.every
+        sentence = every[hit.clause].sentence
+        return any(self.spans(name, c) for c in range(len(every)) if every[c].sentence == sentence)
 
     def doubt(self) -> bool:
         """Anything in the reply's own text that says the problem goes on, asks, or rejects."""
-        return (any(c.question for c in self.reply.every) or bool(self.found["doubt"])
-                or bool(self.found["contrast"]) or any(h.intent == "reject" for h in self.hits))
+        return (any(c.question for c in self.reply.every) or self.anywhere("doubt") or self.anywhere("contrast")
+                or any(h.intent == "reject" for h in self.hits))

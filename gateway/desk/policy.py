@@ -39,8 +39,12 @@ NAME_CHARS = 500
 
 
 class HasRouting(Protocol):
-    assignee: str
-    department: str
+    """A complaint row or its frozen view: only read here."""
+
+    @property
+    def assignee(self) -> str: ...
+    @property
+    def department(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,21 @@ class Policy:
         """Staff members and department addresses: a department mailbox answering counts as staff."""
         return frozenset([m.address.lower() for m in self.rules.staff]
                          + [d.address.lower() for d in self.rules.departments if d.address])
+
+    def is_staff_address(self, address: str) -> bool:
+        """Whether mail from `address` would be staff's ([staff] addresses and domains, the rules'
+        staff and departments): a complaint is assigned only to somebody who can answer it."""
+        address = address.lower()
+        return (address in self.rules_staff_addresses or address in {a.lower() for a in self.config.staff.addresses}
+                or address.rpartition("@")[2].rstrip(".") in {d.lower() for d in self.config.staff.domains})
+
+    def staff_described(self) -> str:
+        """Who counts as staff, in one line for a staff member's error mail."""
+        named = sorted({a.lower() for a in self.config.staff.addresses} | self.rules_staff_addresses)
+        domains = sorted(d.lower() for d in self.config.staff.domains)
+        return "; ".join(part for part in (
+            ("addresses at " + ", ".join(domains)) if domains else "",
+            (", ".join(named[:10]) + (" ..." if len(named) > 10 else "")) if named else "") if part) or "none configured"
 
     def staff_addresses_for(self, complaint: "HasRouting") -> tuple[str, ...]:
         """Who hears about a complaint: its assignee, else its department, else [staff] notify."""

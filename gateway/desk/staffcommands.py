@@ -1,10 +1,16 @@
 """Staff commands written in a reply: "#status investigating", "[priority=high]".
 
 Staff steer a complaint from their ordinary mail client, so commands are plain
-lines at the TOP of the reply (before any other text, blank lines allowed) or
-"[name=value]" tags in the subject. Anything that looks like a command but is
-not a valid one is an error, never ignored: a mistyped "#reslove" must not
-relay a half-finished answer to the customer. The caller mails the staff member
+lines of the reply or "[name=value]" tags in the subject. The help (and every
+staff notice) asks for them on the first lines; but a line that LOOKS like a
+command anywhere in the staff member's own text (above the quoted history) is
+read as one, never relayed: "#note" under a first paragraph, "# note", "#NOTE",
+"#nоte" with a Cyrillic "о", "＃note" all mean #note, so internal text can never
+reach the customer because of where or how the command was typed. A line looks
+like a command when, after NFKC and folding Cyrillic/Greek look-alike letters to
+Latin, it starts with "#" and a letter. Anything that looks like a command but is
+not a valid one is an error, never ignored: a mistyped "#reslove" must not relay
+a half-finished answer to the customer. The caller mails the staff member
 COMMAND_HELP with the errors and relays nothing.
 
 Pure: this module only reads text; whether a category exists or a transition is
@@ -13,6 +19,7 @@ allowed is decided by the caller, which knows the rules and the complaint.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Callable
@@ -21,7 +28,20 @@ from gateway.config import LANGUAGES, email_address
 from gateway.desk.lifecycle import STATUSES
 from gateway.desk.rules import LEVELS as PRIORITIES
 
-_COMMAND_LINE = re.compile(r"^#([a-z][a-z_-]*)\b[ \t]*(.*)$", re.IGNORECASE)
+# On the folded line: "#", spaces allowed, then the command word; the argument is read unfolded.
+_COMMAND_LINE = re.compile(r"^[ \t]*#[ \t]*([^\W\d_][\w-]{0,40})[ \t]*")
+LINE_CAP = 1000  # characters of one line read for a command
+# Cyrillic and Greek letters drawn like Latin ones (Unicode confusables, lower and upper case).
+CONFUSABLES = str.maketrans({
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
+    "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "ԛ": "q", "ԝ": "w",
+    "ɡ": "g", "ı": "i",
+    "А": "A", "В": "B", "Е": "E", "Ё": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C",
+    "Т": "T", "У": "Y", "Х": "X", "І": "I", "Ї": "I", "Ј": "J", "Ѕ": "S", "Ԛ": "Q", "Ԝ": "W", "İ": "I",
+    "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u",
+    "χ": "x", "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N",
+    "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
+})
 # A tag's value stops at the next "[" too: a subject of many "[a=" is read once, not once per tag.
 _SUBJECT_TAG = re.compile(r"\[\s*+([a-z][a-z_-]*+)\s*+=\s*+([^\[\]]*+)\]", re.IGNORECASE)
 _CATEGORY = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -105,10 +125,11 @@ def command_table(languages: tuple[str, ...] = LANGUAGES) -> dict[str, tuple[Val
 def _help(table: dict[str, tuple[Validator, str, str]]) -> str:
     lines = [f"  #{name} {syntax}".rstrip().ljust(40) + f" {what}" for name, (_, syntax, what) in table.items()]
     return "\n".join([
-        "Commands go on lines of their own at the very top of your reply, before any other text:",
+        "Commands go on lines of their own, best at the very top of your reply, before any other text:",
         *lines,
         "The subject form works too: [status=resolved], [priority=high], [category=delivery].",
-        "Everything below the commands is relayed to the customer (unless #note).",
+        "A line of your own text starting with # is always read as a command, wherever it stands, and is never",
+        "sent to the customer; everything else is relayed to the customer (nothing at all with #note).",
     ])
 
 
@@ -116,27 +137,27 @@ COMMAND_HELP: str = _help(command_table())
 
 
 def parse_commands(new_text: str, subject: str, languages: tuple[str, ...] = LANGUAGES) -> CommandParse:
-    """Commands from the subject tags and the top lines of a staff reply."""
+    """Commands from the subject tags and every command-like line of a staff reply's own text."""
     table = command_table(languages)
     raw = [(n, a, "subject") for n, a in _SUBJECT_TAG.findall(subject)]
-    lines = new_text.splitlines()
-    top = _command_block_length(lines)
-    for line in lines[:top]:
-        found = _COMMAND_LINE.match(line.strip())
-        if found:
-            raw.append((found.group(1), found.group(2).strip(), "line"))
+    body = []
+    for line in new_text.splitlines():
+        found = command_line(line)
+        if found is None:
+            body.append(line)
+        else:
+            raw.append((found[0], found[1], "line"))
     commands, errors = _validate(raw, table)
-    return CommandParse(commands, errors, "\n".join(lines[top:]).strip("\n"))
+    return CommandParse(commands, errors, "\n".join(body).strip("\n"))
 
 
-def _command_block_length(lines: list[str]) -> int:
-    """How many leading lines are commands or blank (trailing blanks included)."""
-    count = 0
-    for line in lines:
-        if line.strip() and not _COMMAND_LINE.match(line.strip()):
-            break
-        count += 1
-    return count
+def command_line(line: str) -> tuple[str, str] | None:
+    """(name, argument) when the line looks like a command, whether or not it is a valid one."""
+    shown = unicodedata.normalize("NFKC", line[:LINE_CAP])
+    found = _COMMAND_LINE.match(shown.translate(CONFUSABLES))  # one letter for one: the offsets stay
+    if found is None:
+        return None
+    return found.group(1).lower(), shown[found.end():].strip()
 
 
 def _validate(raw: list[tuple[str, str, str]],

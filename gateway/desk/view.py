@@ -38,6 +38,7 @@ class ComplaintView:
     sensitive: bool = False  # special-category data mentioned (the customer was warned once)
     customer_name: str = ""  # what we know of the customer (the acknowledgement asked for what is missing)
     customer_phone: str = ""
+    awaiting_confirmation: bool = False  # its customer mails wait for a staff #confirm (plan.AWAITING_CONFIRMATION)
 
 
 @dataclass(frozen=True)

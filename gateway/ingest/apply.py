@@ -34,6 +34,7 @@ class Incoming:
     subject: str
     human: bool  # a person wrote it (not automatic mail)
     attachments: tuple[Attachment, ...] = ()  # bytes already in the archive
+    content_key: str | None = None  # mail/identity.py: what makes another copy of this mail a duplicate
     shortened: bool = False  # its text was cut by parse (TEXT_MAX); the archived raw mail is whole
 
 
@@ -45,6 +46,7 @@ def apply(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) -> Comp
     complaint = _complaint(plan, incoming, now, policy)
     message = prebuilt.insert(
         Message, complaint=complaint, direction="in", message_id=incoming.message_id or None, sha256=incoming.sha256,
+        content_key=incoming.content_key,
         size=incoming.size, source=incoming.source, sender=incoming.sender, subject=incoming.subject[:500],
         kind=plan.message_kind, state="processed",
         text=plan.text + SHORTENED_MARK if incoming.shortened and plan.text else plan.text, received_at=naive(now))

@@ -329,7 +329,7 @@ def forwarded_customer_mail(inputs: Inputs, forwarded: Forwarded, policy: Policy
     staff = inputs.mail.sender
     note = (EventSpec("forwarded", staff, "the customer's mail, forwarded by staff"),) + (
         (EventSpec("note", staff, forwarded.staff_text[:2000]),) if forwarded.staff_text else ())
-    told = ()
+    told: tuple[OutMail, ...] = ()
     if forwarded.staff_text:  # what they wrote is not relayed: they must know, or an answer vanishes
         told = (OutMail("staff_notice", staff, "staff", policy.staff_language, threaded=False, key="forwarded", params={
             "message": "The customer's mail you forwarded was added to this complaint as the customer's message. "

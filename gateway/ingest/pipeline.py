@@ -5,7 +5,7 @@
     hygiene      Mail -> Verdict               pure
     identify     Mail -> staff or not          pure
     -- one database transaction --
-    dedupe       Message-ID / sha256 seen?     a duplicate changes nothing
+    dedupe       sha256 / content key seen?    a duplicate changes nothing (mail/identity.py)
     lookup       the complaints it may join    read, locked
     match        -> role + complaint           pure
     decide       -> Plan                       pure
@@ -21,7 +21,7 @@ pipe) acknowledge it.
 transaction: a backlog pays for one commit per batch, not per message. Each
 message runs in its own savepoint, so one that fails is rolled back alone and
 quarantined in the same batch; a database error aborts the whole batch, which
-is then retried as a whole (dedupe by Message-ID/sha256 makes that exact).
+is then retried as a whole (dedupe by sha256 and content key makes that exact).
 `ingest` is a batch of one.
 """
 from __future__ import annotations
@@ -45,7 +45,9 @@ from gateway.ingest.match import match
 from gateway.ingest.reader import Reader, read_inline
 from gateway.ingest.staff import Identity, StaffPolicy, claims_staff, identify
 from gateway.mail import bounces, forward, hygiene, verp
+from gateway.mail.identity import content_key, legacy_key
 from gateway.mail.parse import Mail, Unprocessable
+from gateway.mail.readable import unreadable
 from gateway.outbound.enqueue import dedupe_key, queue
 from gateway.store import lookup
 from gateway.store.archive import Archive
@@ -91,9 +93,19 @@ class Arrival:
     source: str
     mail: Mail | None = None
     problem: str = ""
+    whole: bool = True  # `mail` was read from all of the bytes (a mail too large: from its header only)
     notice: OutMail | None = None
     stored_as: tuple[int, str] | None = None  # (row id, Message-ID) of these very bytes, stored already:
     # never read again (a poison mail a sender retries meets its quarantined copy, not the parser)
+
+
+def arrival_keys(arrival: Arrival) -> tuple[str | None, str | None]:
+    """(its content key, the legacy key of a row stored before content keys): what else, besides
+    its bytes, makes a stored row the same mail. A mail too large to read has no content key."""
+    mail = arrival.mail
+    if mail is None or not mail.message_id:
+        return None, None
+    return (content_key(mail) if arrival.whole else None), legacy_key(mail.message_id, mail.sender)
 
 
 class Pipeline:
@@ -121,7 +133,7 @@ class Pipeline:
         """Store every message, one outcome each in order; returns only after the commit.
         Raises (storing nothing) when the database is away: the source keeps the mail and retries.
         `now` may be one time per message (`gateway import`: each message at its own date)."""
-        nows = list(now) if isinstance(now, (list, tuple)) else [now] * len(raws)
+        nows = [now] * len(raws) if isinstance(now, datetime) else list(now)
         with self.archive.begin(raws) as archived:  # on disk now; made durable while we work
             seen = lookup.stored_digests(archived.digests)
             arrivals = [Arrival(raw, digest, source, stored_as=seen[digest]) if digest in seen
@@ -141,6 +153,9 @@ class Pipeline:
             mail = self.reader(raw)
         except Unprocessable as exc:
             return Arrival(raw, digest, source, problem=str(exc))
+        nothing = unreadable(mail)
+        if nothing:  # quarantined: no complaint, no acknowledgement of nothing
+            return Arrival(raw, digest, source, mail, problem=nothing)
         for part in mail.attachments:
             self.archive.store_blob(part.payload)
         return Arrival(raw, digest, source, mail)
@@ -157,7 +172,8 @@ class Pipeline:
         except (pw.OperationalError, pw.InterfaceError):
             raise  # the database is away: never quarantine for that
         except Exception as exc:  # a bug or a bad rule must not lose the mail
-            log.exception("processing failed", extra={"sha256": arrival.digest, "message_id": arrival.mail.message_id})
+            log.exception("processing failed", extra={"sha256": arrival.digest,
+                                                      "message_id": arrival.mail.message_id if arrival.mail else ""})
             return self.quarantine(arrival, now, f"processing failed: {type(exc).__name__}: {exc}", notes)
 
     def process(self, arrival: Arrival, now: datetime, notes: list[Note],
@@ -171,12 +187,13 @@ class Pipeline:
         who = identify(mail, self.staff_policy)
         if arrival.source == "web" and who.is_staff:  # the portal's forms speak for customers, never for staff
             who = Identity(False, True, "written on the customer portal")
+        keys = arrival_keys(arrival)
         for attempt in range(3):
             try:
                 with self.database.atomic():  # a savepoint: a failure rolls back this message only
                     if replacing:
                         Message.delete_by_id(replacing)
-                    seen = lookup.already_stored(digest, mail.message_id)
+                    seen = lookup.already_stored(digest, keys)
                     if seen:
                         return IngestOutcome("duplicate", digest, mail.message_id, reason=f"same as message {seen.id}")
                     returned = tuple(bounces.Sent(*row) for row in lookup.outgoing_rows(returned_to))
@@ -215,10 +232,10 @@ class Pipeline:
                         attachments = forwarded.original.attachments  # the customer's, not the .eml around them
                     incoming = Incoming(digest, mail.message_id, len(arrival.raw), arrival.source, mail.sender,
                                         mail.subject, human=not verdict.automatic, attachments=attachments,
-                                        shortened=mail.shortened)
+                                        content_key=keys[0], shortened=mail.shortened)
                     complaint = apply(plan, incoming, now, self.policy)
             except pw.IntegrityError as exc:
-                if lookup.already_stored(digest, mail.message_id):  # another process stored it meanwhile
+                if lookup.already_stored(digest, keys):  # another process stored it meanwhile
                     return IngestOutcome("duplicate", digest, mail.message_id, reason="stored concurrently")
                 if attempt < 2:
                     continue  # a tracking number collision: draw another
@@ -258,17 +275,19 @@ class Pipeline:
         if mail and not hygiene.assess(mail, self.own_addresses).automatic:
             language = self.policy.detect_language(mail.subject)
             notice = OutMail("too_large", mail.sender, "customer", language, threaded=False)
-        return Arrival(raw, digest, source, mail, f"message larger than {limit} bytes", notice)
+        return Arrival(raw, digest, source, mail, f"message larger than {limit} bytes", notice=notice, whole=False)
 
     def quarantine(self, arrival: Arrival, now: datetime, reason: str, notes: list[Note]) -> IngestOutcome:
         """Keep the raw bytes and the reason; `quarantine retry` reprocesses it."""
         mail, digest = arrival.mail, arrival.digest
         message_id = mail.message_id if mail else ""
+        keys = arrival_keys(arrival)
         with self.database.atomic():
-            seen = lookup.already_stored(digest, message_id)
+            seen = lookup.already_stored(digest, keys)
             if seen:
                 return IngestOutcome("duplicate", digest, message_id, reason=f"same as message {seen.id}")
-            Message.create(direction="in", message_id=message_id[:998] or None, sha256=digest, size=len(arrival.raw),
+            Message.create(direction="in", message_id=message_id[:998] or None, sha256=digest, content_key=keys[0],
+                           size=len(arrival.raw),
                            source=arrival.source, sender=(mail.sender if mail else "")[:320],
                            subject=(mail.subject if mail else "")[:500], kind="quarantined", state="quarantined",
                            reason=reason, received_at=naive(now))

@@ -74,6 +74,9 @@ def _commands(text: str, policy: Policy) -> tuple[tuple[Command, ...], str, list
             errors.append(f"#{command.name} cannot be used when registering a complaint (allowed: "
                           f"{', '.join('#' + n for n in sorted(ALLOWED))}); reply to the staff notice "
                           f"of the new complaint to use it")
+        elif command.name == "assign" and not policy.is_staff_address(command.argument):
+            errors.append(f"#assign {command.argument}: not a staff address; a complaint is assigned to staff only "
+                          f"(staff: {policy.staff_described()})")
         elif command.name == "category" and command.argument not in policy.rules.category_names:
             errors.append(f"#category {command.argument}: unknown category (known: "
                           f"{', '.join(policy.rules.category_names)})")

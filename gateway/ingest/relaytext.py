@@ -60,10 +60,61 @@ def staff_reply(text: str, marks: Iterable[str]) -> quotes.Reply:
     A pasted "From: Warehouse ... Subject: order 1234" block is what the staff
     member wants the customer to read; cutting it as history would send a cut
     answer without telling anyone. Our mail is known by `marks` (our address,
-    the complaint's tracking number) in its headers or text.
+    the complaint's tracking number, with or without its dashes, any case) or by
+    our staff notice's field lines in its headers or text; with that proof,
+    quotes.py also takes the openers of clients it does not know (a Thunderbird
+    "23.11.2026 10:01, Shop Care пишет:", Outlook's "_____" alone, Lotus Notes).
     """
     wanted = tuple(m.lower() for m in marks if m and len(m) >= 3)
-    return quotes.read_reply(text, lambda block: any(m in block.lower() for m in wanted))
+    compact = tuple(m.replace("-", "") for m in wanted if "-" in m and "@" not in m)
+
+    def ours(block: str) -> bool:
+        lowered = block.lower()
+        return (any(m in lowered for m in wanted) or any(m in lowered.replace("-", "") for m in compact)
+                or notice_fields(block) >= NOTICE_FIELDS)
+    return quotes.read_reply(text, ours)
+
+
+# The field labels of our staff notices (templates/mail/_staff_footer.*.txt and _staff.*.html;
+# tests/test_relaytext.py checks they are all here): lines of our notice, never of an answer.
+NOTICE_LABELS = frozenset(label.lower() for label in (
+    "Tracking", "Subject", "Customer", "Phone", "Status", "Priority", "Category", "Department", "Assignee",
+    "Registered", "Acknowledge by", "Stage due", "Resolve by", "Rejected", "Rejected by the customer", "Sensitive",
+    "Номер", "Тема", "Клиент", "Телефон", "Статус", "Приоритет", "Категория", "Отдел", "Ответственный",
+    "Зарегистрирована", "Подтвердить до", "Срок этапа", "Решить до", "Отклонено", "Отклонено клиентом (раз)",
+    "Особые данные",
+    "Takip numarası", "Konu", "Müşteri", "Telefon", "Durum", "Öncelik", "Kategori", "Birim", "Sorumlu", "Kayıt tarihi",
+    "Teyit son tarihi", "Aşama süresi", "Çözüm son tarihi", "Reddedildi", "Müşterinin ret sayısı", "Hassas veri",
+    "Qeydiyyat nömrəsi", "Mövzu", "Müştəri", "Prioritet", "Kateqoriya", "Şöbə", "İcraçı", "Qeydə alınıb",
+    "Təsdiq müddəti", "Mərhələ müddəti", "Həll müddəti", "Rədd sayı", "Həssas məlumat"))
+NOTICE_FIELDS = 4  # distinct field lines: a staff answer may say "Status: shipped", not four of these
+_FIELD = re.compile(r"^[ \t>*]{0,8}([^\W\d_][^:|\n]{0,30}?)[ \t]*[:|][ \t]*\S")
+NOTICE_CHARS = 50_000  # of a text searched for our notice's field lines
+
+
+def notice_fields(text: str) -> int:
+    """How many distinct field labels of our staff notice start lines of `text`."""
+    seen = set()
+    for line in text[:NOTICE_CHARS].split("\n"):
+        found = _FIELD.match(line[:LINE_CAP])
+        if found and found.group(1).lower() in NOTICE_LABELS:
+            seen.add(found.group(1).lower())
+    return len(seen)
+
+
+def internal_text(body: str) -> str:
+    """Why `body` must not reach the customer because our staff notice is in it; "" when it may.
+
+    quotes.py cuts our notice quoted under any opener it can tell; a notice pasted
+    with none (an unknown client quoting by indentation alone) leaves no line to cut
+    at, and guessing would relay its complaint facts and history: nothing goes, and
+    the author is told.
+    """
+    if notice_fields(body) < NOTICE_FIELDS:
+        return ""
+    return ("your reply holds the desk's notice (the complaint's fields and history) and it could not be told "
+            "where your answer ends (nothing was sent; write the answer above the quoted mail, or delete the quoted "
+            "notice)")
 
 
 def lost_answer(body: str, signature: str, mode: str, has_commands: bool) -> str:
@@ -195,8 +246,8 @@ def _prose(signature: str) -> bool:
         return False  # name, title, company, contacts: a signature whatever its punctuation
     for line in lines:
         line = line.strip()
-        if quotes.CONTACT.search(line[:200]) or quotes.is_footer(line):
-            return False
+        if quotes.CONTACT.search(line[:200]) or quotes.is_footer(line) or quotes.is_disclaimer(line):
+            return False  # a disclaimer is the mail server's prose, not a cut answer
         words = len(line.split())
         if words >= PROSE_WORDS or (words >= 3 and line.endswith((".", "!", "?"))):
             return True

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Callable
 
 from gateway.desk import lifecycle
-from gateway.desk.plan import OutMail, Plan, PlanBuilder
+from gateway.desk.plan import EventSpec, OutMail, Plan, PlanBuilder
 from gateway.desk.policy import Policy
 from gateway.desk.view import ComplaintView
 from gateway.ingest import relaytext
@@ -76,6 +76,11 @@ def _category(s: Steering, arg: str) -> None:
 
 
 def _assign(s: Steering, arg: str) -> None:
+    """Only to staff: the assignee gets the complaint's mail, internal fields and history included."""
+    if not s.policy.is_staff_address(arg):
+        s.errors.append(f"#assign {arg}: not a staff address; a complaint is assigned to staff only "
+                        f"(staff: {s.policy.staff_described()})")
+        return
     s.builder.update(assignee=arg.lower())
     s.builder.event("assign", s.actor, arg.lower())
 
@@ -146,9 +151,8 @@ TOO_LONG = (f"the text of your mail is over {TEXT_MAX // 1024} KB, so only its s
 
 
 def steer(mail: Mail, complaint: ComplaintView, now: datetime, policy: Policy) -> Plan:
-    if mail.quoted:
-        reply = relaytext.staff_reply(mail.text, (policy.config.gateway.address, complaint.tracking))
-        mail = dataclasses.replace(mail, new_text=reply.new, quoted=reply.quoted, signature=reply.signature)
+    reply = relaytext.staff_reply(mail.text, (policy.config.gateway.address, complaint.tracking))
+    mail = dataclasses.replace(mail, new_text=reply.new, quoted=reply.quoted, signature=reply.signature)
     parsed = policy.commands(mail.new_text, mail.subject)
     b = PlanBuilder("staff", complaint.id, parsed.body)
     s = Steering(complaint, mail.sender, now, policy, b, complaint.status, errors=list(parsed.errors))
@@ -160,14 +164,26 @@ def steer(mail: Mail, complaint: ComplaintView, now: datetime, policy: Policy) -
     body = parsed.body if s.mode == "note" else relaytext.scrub_staff(
         parsed.body, (mail.sender,), mail.signature, policy.config.gateway.address,
         policy.config.gateway.phone_region, mail.sender_name, policy.config.staff.domains)
-    lost = "" if s.mode in ("note", "closed") else relaytext.lost_answer(
-        body, mail.signature, s.mode, bool(parsed.commands))
+    lost = "" if s.mode == "note" else ("" if s.mode == "closed" else relaytext.lost_answer(
+        body, mail.signature, s.mode, bool(parsed.commands))) or relaytext.internal_text(body)
     if mail.shortened and s.mode != "note" and body.strip():
         lost = TOO_LONG  # only its start was read: the customer would get part of an answer
     if s.errors or lost:
         return refused(mail, complaint, s.errors + ([lost] if lost else []), policy, understood=body)
     finish(s, kind, body)
-    return b.build()
+    return told_if_held(b.build(), s)
+
+
+def told_if_held(plan: Plan, s: Steering) -> Plan:
+    """An answer to a complaint whose customer mails wait for a staff #confirm waits with them
+    (the outbox holds it): its author learns that it did not go out, and how to send it."""
+    to_customer = [o.kind for o in plan.outgoing if o.audience == "customer"]
+    if not to_customer or not s.complaint.awaiting_confirmation or plan.release_held:
+        return plan
+    notice = OutMail("staff_notice", s.actor, "staff", s.policy.staff_language, threaded=False, key="held",
+                     params={"held": True})
+    return dataclasses.replace(plan, outgoing=plan.outgoing + (notice,), events=plan.events + (
+        EventSpec("answer_held", s.actor, f"{', '.join(to_customer)}: waits for a staff #confirm; its author was told"),))
 
 
 def finish(s: Steering, kind: str, body: str) -> None:

@@ -14,7 +14,14 @@ those words ("Отправлено со склада 24 ноября.", "The cou
 - signature: a "-- " delimiter, known client footers ("Sent from my iPhone",
   "Get Outlook for iOS" and their translations) as the last lines, or a closing
   ("Regards,", "С уважением,", "Saygılarımla,", "Hörmətlə,") followed by a short
-  name/title/contact block at the end.
+  name/title/contact block at the end, and confidentiality disclaimers closing
+  the mail ("This e-mail and any attachments are confidential...", "Bu məktub
+  məxfidir...", "Настоящее сообщение конфиденциально...", "Bu e-posta gizlidir...").
+
+A staff reply is read with `ours` (is this block our own mail?): then history is
+only our mail quoted back, and openers too weak alone are taken when our mail is
+below them (an attribution without an address, a bare "Shop Care пишет:" over
+"> " lines, Outlook's "_____" alone, a partial header block, Lotus Notes' shapes).
 
 Where the structure is ambiguous the text is kept: a relayed signature is a
 blemish, a lost answer is a failure. Every regular expression here reads one
@@ -59,8 +66,14 @@ HEADER_ANY = re.compile(HEADER_WHEN.pattern + "|" + HEADER_SUBJECT.pattern + "|"
     r"^\s*\*?(to|cc|bcc|кому|копия|kime|bilgi|kimə|surət|an|à|para|a|aan|importance|важность|önem|vacib)\s*:"), _I)
 OURS_LINES = 60  # lines from a header block or attribution read for signs of our own mail
 OURS_CHARS = 20_000
+OURS_CHECKS = 200  # blocks of one reply read for our mail: a real reply quotes a few mails, not thousands
 HEADER_BLOCK_SPAN = 12  # lines after "From:" (blank ones included) read for the other header lines
 RULE_LINE = re.compile(r"^\s*(_{8,}|-{8,}|={8,})\s*$")  # Outlook's line above the block
+OUTLOOK_RULE = re.compile(r"^\s*_{8,}\s*$")  # Outlook's "_____" alone: a quoted mail below it
+# Lotus Notes: '-----"Shop Care" <care@shop.test> wrote: -----' above its To/From/Date/Subject lines.
+LOTUS_ATTRIBUTION = re.compile(r"^\s*-{3,}[^-\n]{1,300}:\s*-{3,}\s*$")
+# Lotus Notes (older): "Shop Care <care@shop.test>" alone, the date on the next line.
+NAME_ADDRESS_LINE = re.compile(r"^[^<>:]{0,80}<\s?[\w.+'-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}\s?>\s*$")
 
 QUOTED_LINE = re.compile(r"^\s*>")
 # An address, found only from the start of a run of address characters (the look-behind),
@@ -76,7 +89,7 @@ _WHEN = re.compile(
 # What an attribution ends with before its colon (lower-cased, trailing ":" removed).
 WROTE = ("wrote", "writes", "schrieb", "a écrit", "escribió", "ha scritto", "schreef", "napisał",
          "написал", "написала", "написал(а)", "написал(-а)", "пишет", "написав", "написала(в)", "пише",
-         "yazdı", "şunu yazdı", "şunları yazdı", "yazıb", "yazmışdır", "yazmışdır", "yazdi", "yazib")
+         "yazdı", "şunu yazdı", "şunları yazdı", "yazıb", "yazır", "yazmışdır", "yazdi", "yazib", "yazir")
 # How the line above a wrapped attribution may begin and still be part of it.
 ATTRIBUTION_START = re.compile(r"^[->\s]*((on|am|le|el|il|op|в|во)\s|\d)", _I)
 
@@ -123,6 +136,22 @@ SIGNATURE_BLOCK_MAX = 12  # lines below the closing
 SIGNATURE_TITLE_LINES = 3  # name/title/company lines above a signature's first contact line
 CONTACT = re.compile(r"@|https?://|www\.|\+?\d[\d ()./-]{6,}\d|^\s*(tel|phone|mob|fax|тел|моб|факс|telefon|"
                       r"cep|faks|e-?mail|e-?poçt|эл|web)\b", _I)
+# The first words of a confidentiality disclaimer a mail server or a company signature appends.
+# Read only on the last lines of a text (DISCLAIMER_LINES), a paragraph of its own running to the
+# end: "The file is confidential, I will send it by post." in an answer is no mail's disclaimer.
+DISCLAIMER = re.compile(
+    r"^[\W_]{0,3}(?:"
+    r"(?:confidentiality|privacy|legal) (?:notice|note|statement|disclaimer)|disclaimer\b|"
+    r"(?:this|the information (?:contained )?in this) (?:e-?mail|message|electronic mail|communication|"
+    r"transmission)\b[^.]{0,160}?"
+    r"\b(?:confidential|privileged)|"
+    r"(?:bu|həmin|işbu) (?:məktub|e-?poçt|elektron məktub|mesaj|ismarış)\b[^.]{0,160}?\bməxfi|"
+    r"məxfilik (?:bildirişi|qeydi|xəbərdarlığı)|"
+    r"(?:настоящее|данное|это) (?:сообщение|письмо|электронное письмо)\b[^.]{0,160}?\bконфиденциальн|"
+    r"(?:уведомление о конфиденциальности|конфиденциальность)\b|"
+    r"(?:bu|işbu) (?:e-?posta|ileti|mesaj|elektronik posta)\b[^.]{0,160}?\bgizli|"
+    r"gizlilik (?:uyarısı|notu|bildirimi|beyanı)|yasal uyarı\b)", _I)
+DISCLAIMER_LINES = 40  # a disclaimer (in two or three languages) starts among the last lines
 _IMAGE = re.compile(r"^\[[^\[\]]{1,80}\]$")  # an image's alt text, as htmltext writes it (a logo)
 _POSTSCRIPT = re.compile(r"^p\.?\s?s\b", _I)  # "P.S. ..." is part of the letter
 _NAME_TOKEN = re.compile(r"^[^\W\d_][\w.'’-]*$")
@@ -185,10 +214,13 @@ class _Scan:
     def __init__(self, lines: list[str], ours: Callable[[str], bool] | None = None) -> None:
         self.lines = lines
         self.ours = ours
+        self.ours_checks = 0
         self.quoted = [line.lstrip()[:1] == ">" for line in lines]
         self.ends_colon = [i for i, line in enumerate(lines) if line.rstrip().endswith(":")]
+        first = _SEPARATOR_FIRST | {"_"} if ours is not None else _SEPARATOR_FIRST
         self.candidates = sorted(set(self.ends_colon).union(
-            i for i, line in enumerate(lines) if line.lstrip()[:1] in _SEPARATOR_FIRST or ":" in line[:24]))
+            i for i, line in enumerate(lines) if line.lstrip()[:1] in first or ":" in line[:24]
+            or (ours is not None and line.rstrip().endswith(">"))))
 
     def blank(self, i: int) -> bool:
         return not self.lines[i].strip()
@@ -206,20 +238,63 @@ class _Scan:
                 return _include_rule_line(lines, i)
             if i in ends_colon:
                 start = _attribution_start(lines, self, i)
-                if start is not None and not self.quote_follows(i + 1) and BRACKETED_ADDRESS.search(
-                        " ".join(lines[start:i + 1])[:ATTRIBUTION_MAX_CHARS]) and self.quoting_us(start):
-                    return start
+                if start is not None and not self.quote_follows(i + 1) and (
+                        self.ours is not None or BRACKETED_ADDRESS.search(
+                            " ".join(lines[start:i + 1])[:ATTRIBUTION_MAX_CHARS])) and self.quoting_us(start):
+                    return start  # with `ours`, what follows being our own mail is proof enough
+            if self.ours is not None and self.ours_checks < OURS_CHECKS and not self.quote_follows(i + 1) \
+                    and self.loose_opener(i) \
+                    and self.quoting_us(i):  # a "> " quote below is an inline quote, taken apart below
+                return _include_rule_line(lines, i)
         return len(lines)
+
+    def loose_opener(self, i: int) -> bool:
+        """A line that may open a quoted mail, read only when `ours` confirms the mail is ours.
+
+        Clients we do not know write their own shapes: Outlook's "_____" alone, a partial
+        or reordered header block, Lotus Notes' '-----"Name" <address> wrote: -----' or its
+        "Name <address>" over a date. Alone any of these is too weak (a staff member may paste
+        a colleague's mail); our own mail below it is not. A "wrote:" without a date stays text
+        ("The courier wrote:" above a quote of ours is the staff member's own sentence).
+        """
+        line = self.lines[i][:LINE_CAP]
+        if OUTLOOK_RULE.match(line) or LOTUS_ATTRIBUTION.match(line):
+            return True
+        if NAME_ADDRESS_LINE.match(line):
+            following = self.next_filled(i + 1)
+            return following is not None and bool(_WHEN.search(self.lines[following][:LINE_CAP]))
+        return self.header_run_at(i) >= 3
+
+    def next_filled(self, j: int) -> int | None:
+        while j < len(self.lines) and self.blank(j):
+            j += 1
+        return j if j < len(self.lines) else None
+
+    def header_run_at(self, i: int) -> int:
+        """How many header lines (From, To, Sent/Date, Subject, Cc ...) run from line i on."""
+        count = 0
+        for line in self.lines[i:i + HEADER_BLOCK_SPAN]:
+            line = line[:LINE_CAP]
+            if ":" not in line[:40] or not (HEADER_FROM.match(line) or HEADER_ANY.match(line)):
+                break
+            count += 1
+        return count
 
     def quoting_us(self, i: int) -> bool:
         """Whether the mail quoted from line i is ours (always, when nobody told us what ours is)."""
         if self.ours is None:
             return True
+        self.ours_checks += 1
+        if self.ours_checks > OURS_CHECKS:
+            return False  # a bomb of openers: the rest is the writer's text (relaytext.internal_text still reads it)
         block = [self.lines[i][:LINE_CAP]]
+        in_headers = True  # the block's own header lines (Lotus writes To: above From:)
         for line in self.lines[i + 1:i + OURS_LINES]:
             line = line[:LINE_CAP]
-            if HEADER_FROM.match(line) or RULE_LINE.match(line) or (_may_separate(line) and SEPARATOR.match(line)):
-                break  # the next quoted mail down the thread is not this one
+            in_headers = in_headers and ":" in line[:40] and bool(HEADER_FROM.match(line) or HEADER_ANY.match(line))
+            if not in_headers and (HEADER_FROM.match(line) or OUTLOOK_RULE.match(line) or (
+                    _may_separate(line) and SEPARATOR.match(line))):
+                break  # the next quoted mail down the thread is not this one (our notices draw "-----" lines)
             block.append(line)
         return self.ours("\n".join(block)[:OURS_CHARS])
 
@@ -246,6 +321,22 @@ class _Scan:
             j += 1
         return j < len(self.lines) and self.quoted[j]
 
+    def names_our_quote(self, i: int) -> bool:
+        """A short "Shop Care пишет:" (no date: no attribution alone) over "> " lines of our own mail."""
+        line = ADDRESS.sub(" ", self.lines[i].strip()[:LINE_CAP]).replace("<", " ").replace(">", " ")
+        said = line.rstrip(":").rstrip()
+        verb = next((w for w in sorted(WROTE, key=len, reverse=True) if said.lower().endswith(w)), "")
+        if self.ours is None or self.ours_checks >= OURS_CHECKS or not verb or not is_name(
+                said[:-len(verb)].strip(" ,\"'")):
+            return False  # "The courier wrote:" is the writer's own line, whatever they quote below it
+        j = self.next_filled(i + 1)
+        run: list[str] = []
+        while j is not None and j < len(self.lines) and self.quoted[j] and len(run) < OURS_LINES:
+            run.append(self.lines[j][:LINE_CAP])
+            j += 1
+        self.ours_checks += 1
+        return self.ours("\n".join(run)[:OURS_CHARS])
+
     def drop_inline_quotes(self, cut: int) -> tuple[list[str], list[str]]:
         """Separate "> " lines (and the attribution introducing them) above cut from own text."""
         quoted_at = self.quoted[:cut]
@@ -254,6 +345,8 @@ class _Scan:
                 break
             if not quoted_at[i] and self.quote_follows(i + 1):
                 start = _attribution_start(self.lines, self, i)
+                if start is None and self.names_our_quote(i):
+                    start = i
                 if start is not None:
                     quoted_at[start:i + 1] = [True] * (i + 1 - start)
         own = [line for line, q in zip(self.lines[:cut], quoted_at) if not q]
@@ -321,8 +414,35 @@ def split_signature(lines: list[str]) -> tuple[str, str]:
         cut -= 1
     while cut < end and not lines[cut].strip():
         cut += 1
+    cut = _disclaimer_block(lines, cut)
     cut = min(_closing_block(lines, cut), _delimited_block(lines, cut))
     return "\n".join(lines[:cut]), "\n".join(lines[cut:end])
+
+
+def is_disclaimer(line: str) -> bool:
+    return bool(DISCLAIMER.match(line.strip()[:LINE_CAP]))
+
+
+def _disclaimer_block(lines: list[str], end: int) -> int:
+    """Where the confidentiality disclaimers closing the text start (blank lines above them
+    dropped too); `end` when the text does not end in one.
+
+    Each is a paragraph of its own whose first line opens like a disclaimer; the
+    text above must hold something else (a mail that is only a disclaimer keeps it).
+    """
+    cut = end
+    while True:
+        start = cut
+        while start and lines[start - 1].strip():
+            start -= 1
+        if start == cut or end - start > DISCLAIMER_LINES or not is_disclaimer(lines[start]):
+            return cut
+        above = start
+        while above and not lines[above - 1].strip():
+            above -= 1
+        if not above:
+            return cut
+        cut = above
 
 
 def is_footer(line: str) -> bool:

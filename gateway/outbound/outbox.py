@@ -41,7 +41,7 @@ from gateway.outbound.transports import PermanentFailure, TemporaryFailure, Tran
 from gateway.store import prebuilt
 from gateway.store.archive import Archive
 from gateway.store.lease import database_clock
-from gateway.store.lookup import already_stored, customer_of
+from gateway.store.lookup import awaiting_confirmation, copy_stored, customer_of
 from gateway.store.models import Complaint, Customer, Event, Message, OutgoingMail, write_transaction
 from gateway.store.packing import PACKER
 from gateway.store.private import secret_key
@@ -126,7 +126,7 @@ class Outbox:
                     SHARE.wait_turn()  # rendering and recording yield to mail being stored
                     totals[self.deliver(row, now) if self.still_ours(claim, row) else "lost"] += 1
                 if len(claim.rows) < batch:
-                    return DeliveryReport(**totals)
+                    return DeliveryReport(**totals, more=False)
                 if ends is not None and time.monotonic() >= ends:
                     return DeliveryReport(**totals, more=True)
         finally:
@@ -190,7 +190,7 @@ class Outbox:
         with write_transaction(self.database):
             if not self.mark(row, "sent", "", now):
                 return self.lost(row)
-            if already_stored(digest, row.message_id) is None:
+            if not copy_stored(digest, row.message_id):
                 prebuilt.insert(Message, complaint=row.complaint_id, direction="out", message_id=row.message_id,
                                 sha256=digest, size=len(raw), source="outbox", sender=self.config.gateway.address,
                                 recipient=row.recipient, subject=str(message["Subject"])[:500], kind=row.kind,
@@ -312,7 +312,7 @@ class Outbox:
     def hold_reason(self, row: OutgoingMail, now: datetime) -> str:
         """Storm protection: a bouncing address or too many mails in a window."""
         limits = self.config.outbound
-        if row.audience in ("customer", "sms") and row.complaint_id and _awaiting_confirmation(row.complaint_id):
+        if row.audience in ("customer", "sms") and row.complaint_id and awaiting_confirmation(row.complaint_id):
             return AWAITING_CONFIRMATION  # released with the rest by #confirm
         if row.audience == "customer":
             if _bouncing(row.recipient):
@@ -427,11 +427,6 @@ def _history(complaint_id: int) -> list[Event]:
                            lambda: Event.select().where(Event.complaint == complaint_id).order_by(Event.id))
 
 
-def _awaiting_confirmation(complaint_id: int) -> bool:
-    """The complaint's first mails still wait for a staff member's #confirm (see plan.AWAITING_CONFIRMATION)."""
-    return OutgoingMail.select(OutgoingMail.id).where(
-        (OutgoingMail.complaint == complaint_id) & (OutgoingMail.state == "held")
-        & (OutgoingMail.last_error == AWAITING_CONFIRMATION)).exists()
 
 
 def _bouncing(address: str) -> bool:

@@ -13,6 +13,7 @@ import peewee as pw
 
 from gateway.desk import deadlines
 from gateway.desk import tracking as tracking_numbers
+from gateway.desk.plan import AWAITING_CONFIRMATION
 from gateway.desk.view import ComplaintView, Thread, aware, naive
 from gateway.store import prebuilt
 from gateway.store.models import Complaint, Customer, Event, Message, OutgoingMail, db
@@ -39,15 +40,26 @@ def _locked(query: pw.ModelSelect[M]) -> pw.ModelSelect[M]:
     return query.for_update() if isinstance(db.obj, pw.PostgresqlDatabase) else query
 
 
-def already_stored(digest: str, message_id: str) -> Message | None:
-    if not message_id:
+def already_stored(digest: str, keys: Sequence[str | None] = ()) -> Message | None:
+    """The stored row this mail repeats: the same bytes, or one of `keys` (mail/identity.py: its
+    content key, and the legacy key that meets rows stored before there were content keys)."""
+    wanted = [key for key in keys if key][:2]
+    if not wanted:
         found = prebuilt.select(Message, "by_sha256", [digest, 1],
-                                lambda: Message.select().where(Message.sha256 == digest).limit(1))
+                                  lambda: Message.select().where(Message.sha256 == digest).limit(1))
     else:
         found = prebuilt.select(
-            Message, "by_sha256_or_id", [digest, message_id, 1],
-            lambda: Message.select().where((Message.sha256 == digest) | (Message.message_id == message_id)).limit(1))
+            Message, f"by_sha256_or_key{len(wanted)}", [digest, *wanted, 1],
+            lambda: Message.select().where((Message.sha256 == digest) | Message.content_key.in_(wanted)).limit(1))
     return found[0] if found else None
+
+
+def copy_stored(digest: str, message_id: str) -> bool:
+    """Whether our copy of an outgoing mail is stored (its bytes, or our Message-ID on a row of ours)."""
+    return bool(prebuilt.tuples(
+        Message, "copy", [digest, message_id, "out", 1],
+        lambda: Message.select(Message.id).where(
+            (Message.sha256 == digest) | ((Message.message_id == message_id) & (Message.direction == "out"))).limit(1)))
 
 
 def stored_digests(digests: Sequence[str]) -> dict[str, tuple[int, str]]:
@@ -86,7 +98,15 @@ def complaint_view(complaint: Complaint, staff_addresses: tuple[str, ...] = ()) 
         resolved_at=aware(complaint.resolved_at), closed_at=aware(complaint.closed_at), paused_at=aware(complaint.paused_at),
         status_before_wait=before_wait, customer_message_ids=ids,
         staff_addresses=staff_addresses, customer_name=customer.name, customer_phone=customer.phone,
-        last_auto_answer=aware(last_answer), sensitive=complaint.sensitive)
+        last_auto_answer=aware(last_answer), sensitive=complaint.sensitive,
+        awaiting_confirmation=awaiting_confirmation(complaint.id))
+
+
+def awaiting_confirmation(complaint_id: int) -> bool:
+    """The complaint's first mails still wait for a staff member's #confirm (see plan.AWAITING_CONFIRMATION)."""
+    return OutgoingMail.select(OutgoingMail.id).where(
+        (OutgoingMail.complaint == complaint_id) & (OutgoingMail.state == "held")
+        & (OutgoingMail.last_error == AWAITING_CONFIRMATION)).exists()
 
 
 def customer_of(complaint: Complaint) -> Customer:
@@ -144,11 +164,11 @@ def _by_reference(ids: tuple[str, ...]) -> Complaint | None:
     ids = tuple(dict.fromkeys(i for i in ids if i))[:50]
     if not ids:
         return None
-    for model in (OutgoingMail, Message):
+    for model in (OutgoingMail, Message):  # a Message-ID on two mails (it is not unique): the first stored wins
         rows = dict(prebuilt.tuples(
             model, "complaint_by_ids", [*ids],
             lambda: model.select(model.message_id, model.complaint).where(  # noqa: B023 (called before the loop moves on)
-                model.message_id.in_(ids) & model.complaint.is_null(False))))  # noqa: B023 (called before the loop moves on)
+                model.message_id.in_(ids) & model.complaint.is_null(False)).order_by(model.id.desc())))  # noqa: B023 (called before the loop moves on)
         for message_id in ids:
             if message_id in rows:
                 return _complaint_where("by_id", Complaint.id, rows[message_id])

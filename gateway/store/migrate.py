@@ -77,8 +77,9 @@ def add_column_if_missing(database: pw.Database, model: type[pw.Model], field_na
     SchemaMigrator.from_database(database).add_column(table, field.column_name, field).run()
 
 
-def add_index_if_missing(database: pw.Database, model: type[pw.Model], name: str, *fields: pw.Field) -> None:
-    database.execute(pw.ModelIndex(model, fields, safe=True, name=name))
+def add_index_if_missing(database: pw.Database, model: type[pw.Model], name: str, *fields: pw.Field,
+                         unique: bool = False) -> None:
+    database.execute(pw.ModelIndex(model, fields, unique=unique, safe=True, name=name))
 
 
 def _outbox_claim_index(database: pw.Database) -> None:
@@ -128,6 +129,25 @@ def _packed_outgoing_copies(database: pw.Database) -> None:
                  extra={"count": packed})
 
 
+def _message_content_key(database: pw.Database) -> None:
+    """A Message-ID is no longer unique (a clashing one hid another sender's mail): its unique
+    index becomes a plain one, and message.content_key (mail/identity.py) is the unique key
+    instead; rows stored before get the legacy key (Message-ID and sender)."""
+    from gateway.mail.identity import legacy_key
+    table = Message._meta.table_name
+    for index in database.get_indexes(table):
+        if index.unique and list(index.columns) == ["message_id"]:
+            database.execute_sql(f'DROP INDEX "{index.name}"')
+    add_index_if_missing(database, Message, "message_message_id", Message.message_id)
+    add_column_if_missing(database, Message, "content_key")
+    add_index_if_missing(database, Message, "message_content_key", Message.content_key, unique=True)
+    legacy = Message.select(Message.id, Message.message_id, Message.sender).where(
+        Message.content_key.is_null() & Message.message_id.is_null(False) & (Message.direction == "in"))
+    for row in list(legacy):
+        Message.update(content_key=legacy_key(row.message_id or "", row.sender or "")).where(
+            Message.id == row.id).execute()
+
+
 STEPS: tuple[Step, ...] = (
     Step(1, "index outgoing_mail(state, next_attempt_at) for the outbox claim", _outbox_claim_index),
     Step(2, "lease.acquired_at", _lease_acquired_at),
@@ -137,6 +157,7 @@ STEPS: tuple[Step, ...] = (
     Step(5, "outgoing_mail.claim_token", _outbox_claim_token),
     Step(6, "message.packed: outgoing copies' text compressed", _packed_outgoing_copies),
     Step(7, "complaint.sweep_failures", _complaint_sweep_failures),
+    Step(8, "message.message_id not unique; message.content_key unique", _message_content_key),
 )
 
 

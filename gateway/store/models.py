@@ -2,8 +2,10 @@
 
 One DatabaseProxy is bound to every model; `open_database(url)` points it at
 SQLite (WAL, the embedded default) or PostgreSQL. Unique keys, not luck, keep
-processing idempotent: a message is unique by sha256 and by Message-ID, an
-outgoing mail by its dedupe key, an event that must happen once by its key.
+processing idempotent: a message is unique by sha256 and by its content key
+(Message-ID, sender and content: the same mail over another route), an outgoing
+mail by its dedupe key, an event that must happen once by its key. A Message-ID
+alone is not unique: anyone can write any, and a clashing one must not hide a mail.
 """
 from __future__ import annotations
 
@@ -97,8 +99,13 @@ class Message(BaseModel):
 
     complaint = pw.ForeignKeyField(Complaint, null=True, backref="messages", on_delete="SET NULL")
     direction = pw.CharField(max_length=3)  # in | out
-    message_id = pw.CharField(max_length=998, null=True, unique=True)
+    message_id = pw.CharField(max_length=998, null=True, index=True)  # not unique (migrate step 8)
     sha256 = pw.CharField(max_length=64, unique=True)
+    # A mail in: sha256 of its Message-ID, sender and content (ingest/pipeline.py content_key); "legacy:..."
+    # (Message-ID and sender) for rows stored before migrate step 8; null without a Message-ID, and for ours.
+    # Unique: the index is made by migrate step 8 only (create_tables runs before the steps and would
+    # index a column an older table does not have yet).
+    content_key = pw.CharField(max_length=72, null=True)
     size = pw.IntegerField(default=0)
     source = pw.CharField(max_length=16, default="")  # smtp | imap | pipe | outbox
     sender = pw.CharField(max_length=320, default="")

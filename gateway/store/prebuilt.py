@@ -145,11 +145,6 @@ def tuples_of(query: pw.BaseQuery) -> list[tuple[Any, ...]]:
     return cast(list[tuple[Any, ...]], list(query.tuples()))
 
 
-def dicts_of(query: pw.BaseQuery) -> list[dict[str, Any]]:
-    """The rows of `query.dicts()`: peewee's stubs type them as the query's model."""
-    return cast(list[dict[str, Any]], list(query.dicts()))
-
-
 def values_of(instance: pw.Model) -> dict[str, Any]:
     """The raw column values of a row (a foreign key as its id: nothing is fetched)."""
     return dict(instance.__data__)

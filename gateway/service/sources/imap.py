@@ -3,7 +3,7 @@
 Why it is shaped this way:
 - The folder itself is the queue. A message leaves it (MOVE to the processed or
   quarantine folder) only after the sink says it is durably stored, so a crash at
-  any point means "offer it again", and the sink's dedupe (Message-ID/sha256)
+  any point means "offer it again", and the sink's dedupe (sha256/content key)
   turns that into exactly-once. \\Seen is never read or set (BODY.PEEK[]), so a
   person reading the mailbox cannot hide mail from us.
 - A backlog costs round trips and commits per batch, not per message: one FETCH
