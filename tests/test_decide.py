@@ -111,6 +111,17 @@ def test_a_reply_to_the_answer_that_decides_nothing_goes_to_staff_and_holds_the_
     assert [e.kind for e in plan.events] == ["customer_message", "decision_unclear"]
 
 
+@pytest.mark.parametrize("text", ["Yes, it is still broken.", "Fine. Where is my refund?", "Ладно, пойду в суд.",
+                                  "Всё хорошо, кроме того что курьер нагрубил.", "Evet, hala çalışmıyor.",
+                                  "Qəbul edirəm yalnız pul qaytarılsa.", "Bəli, hələ də işləmir."])
+def test_a_yes_that_is_no_decision_never_closes(policy, text):
+    """The hostile tester's replies (tests/test_intent.py): staff read them, the auto-close waits."""
+    plan = run(policy, mail(text), role="customer", view=complaint("resolved", resolved_at=NOW))
+    assert plan.status != "closed" and "closed_at" not in plan.updates
+    assert "decision_unclear" in [e.kind for e in plan.events] or plan.status == "reopened"
+    assert ("staff_update", "agent@shop.test") in kinds(plan)
+
+
 def test_a_status_question_to_the_answer_gets_the_status_and_staff_read_it(policy):
     plan = run(policy, mail("When will the refund arrive?"), role="customer", view=complaint("resolved"))
     assert plan.status is None and plan.message_kind == "status_request"

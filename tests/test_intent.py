@@ -216,6 +216,16 @@ FALSE_ACCEPT_ATTEMPTS = [
     ("ru", "Кажется, всё работает.", None), ("ru", "Надеюсь, проблема решена.", None),
     ("tr", "Galiba çözüldü.", None), ("tr", "Umarım artık çalışıyor.", None),
     ("az", "Deyəsən həll olundu.", None), ("az", "Ümid edirəm ki, artıq işləyir.", None),
+    # agreeing that the problem is there, or having thought it was solved
+    ("en", "I thought it was resolved.", None), ("en", "I agree there is a problem.", None),
+    ("en", "I was satisfied until it broke again.", None), ("en", "I agree that nothing works.", None),
+    ("en", "Satisfied? Not really.", None),
+    ("ru", "Я думал, что всё решено.", None), ("ru", "Я согласен, что проблема есть.", None),
+    ("ru", "Согласен с тем, что вы ничего не сделали.", None), ("ru", "Вроде решено.", None),
+    ("tr", "Çözüldü sanıyordum.", None), ("tr", "Kabul ediyorum, çünkü başka seçeneğim yok.", None),
+    ("tr", "Sorun devam ediyor, kabul etmek zorundayım.", None), ("tr", "Evet, sorun var.", None),
+    ("az", "Həll olundu elə bilirdim.", None), ("az", "Razıyam ki, problem var.", None),
+    ("az", "Qəbul edirəm, çünki başqa yolum yoxdur.", None), ("az", "Problem davam edir, amma razıyam.", None),
 ]
 
 # Ordinary accepts that must stay accepts beside the rules above ("|" is a line break).

@@ -149,8 +149,10 @@ class Lookup:
 
     def __init__(self, phrases: Iterable[Phrase]) -> None:
         self.by_key: dict[str, list[Phrase]] = {}
+        self.rank: dict[Phrase, int] = {}  # the order given: the earlier wins a tie
         for phrase in phrases:
             self.by_key.setdefault(phrase.key, []).append(phrase)
+            self.rank.setdefault(phrase, len(self.rank))
         self.seen: dict[str, tuple[Phrase, ...]] = {}  # word -> the phrases it may start (bounded memo)
 
     def at(self, word: str) -> tuple[Phrase, ...]:
@@ -164,13 +166,13 @@ class Lookup:
 
     def longest(self, words: tuple[str, ...], position: int) -> tuple[int, Phrase | None]:
         """The longest phrase starting at `position` and its length (0, None when none); the
-        first listed wins a tie."""
-        best: tuple[int, Phrase | None] = (0, None)
+        earlier given wins a tie (reject before accept before status)."""
+        length, best = 0, None
         for phrase in self.at(words[position]):
-            length = phrase.length_at(words, position)
-            if length > best[0]:
-                best = (length, phrase)
-        return best
+            size = phrase.length_at(words, position)
+            if size > length or (size and size == length and best and self.rank[phrase] < self.rank[best]):
+                length, best = size, phrase
+        return length, best
 
     def spans(self, words: tuple[str, ...]) -> list[tuple[int, int, Phrase]]:
         """(start, end, phrase) of the longest phrase at each word, left to right, not overlapping."""
