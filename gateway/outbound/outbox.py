@@ -34,6 +34,7 @@ from gateway.desk import history
 from gateway.desk.plan import AWAITING_CONFIRMATION
 from gateway.desk.policy import Policy
 from gateway.desk.view import aware, naive
+from gateway.mail import verp
 from gateway.mail.contact import reachable
 from gateway.outbound.compose import Envelope, Rendered, Templates, build_message, format_date, sample_context
 from gateway.outbound.files import StaffFile, files_of, listing
@@ -44,6 +45,7 @@ from gateway.store.lease import database_clock
 from gateway.store.lookup import awaiting_confirmation, copy_stored, customer_of
 from gateway.store.models import Complaint, Customer, Event, Message, OutgoingMail, write_transaction
 from gateway.store.packing import PACKER
+from gateway.store.private import secret_key
 from gateway.store.writer import SHARE
 
 log = logging.getLogger("gateway.outbox")
@@ -104,6 +106,13 @@ class Outbox:
         self.config = policy.config
         self.clock = clock or database_clock(database)  # naive UTC, the clock every worker shares
         self.lease = timedelta(seconds=self.config.outbound.claim_seconds)
+        outbound = self.config.outbound
+        self.verp_key = secret_key(self.config.resolve(outbound.verp_key_file)) if outbound.verp else b""
+
+    def envelope_sender(self, row: OutgoingMail) -> str:
+        """MAIL FROM: the gateway's address, or with VERP its return path for this row (mail/verp.py)."""
+        address = self.config.gateway.address
+        return verp.return_path(address, row.id, self.verp_key) if self.verp_key else address
 
     def deliver_due(self, now: datetime, batch: int = CLAIM_BATCH, budget: float | None = None) -> DeliveryReport:
         """Send everything due at `now`, in claimed batches, until none is left, or stop after
@@ -169,7 +178,7 @@ class Outbox:
         try:
             message, rendered = self.render(row, now)
             raw = message.as_bytes()
-            self.transport.send(raw, row.message_id, row.recipient, self.config.gateway.address)
+            self.transport.send(raw, row.message_id, row.recipient, self.envelope_sender(row))
         except TemporaryFailure as exc:
             return self.retry(row, str(exc), now)
         except PermanentFailure as exc:
