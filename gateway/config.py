@@ -253,6 +253,11 @@ class OutboundSection:
     # How long a claimed row is this worker's alone, on the database's clock; renewed at half.
     # One send (connect, TLS, DATA) must finish within half of it.
     claim_seconds: float = key(180.0, check=at_least(2))
+    # VERP (gateway/mail/verp.py): each mail's envelope sender is <local>+<row>-<signature>@<domain>
+    # of the gateway address, so a bounce to it fails exactly that mail's recipient. The key that
+    # signs it is made on first use (keep it, and share it between hosts sending for one desk).
+    verp: bool = False
+    verp_key_file: str = key("storage/verp.key", check=path)
 
 
 @dataclass(frozen=True)
@@ -282,6 +287,9 @@ class StaffSection:
         choices=("contact", "name", "surname", "patronymic", "channel", "staff_name"))
     # the language of every mail to staff; empty: [gateway] default_language
     language: str = key("", choices=("",) + LANGUAGES)
+    # the customer's files a staff notice carries, in all (MB); past it they are listed with
+    # name, type and size and fetched with `gateway show` / `gateway export`; 0: always listed
+    attach_max_mb: float = key(10.0, check=NOT_NEGATIVE)
 
 
 @dataclass(frozen=True)
@@ -462,6 +470,9 @@ def load(path: Path | str | None = None) -> Config:
         builder.fail("staff.authserv_id", "required with require_authentication = true: the authserv-id "
                      "(RFC 8601) your receiving server writes in Authentication-Results, e.g. \"mx.shop.example\"")
     _one_zone(values, builder)
+    if values.outbound.verp and "+" in values.gateway.address.rpartition("@")[0]:
+        builder.fail("outbound.verp", f"needs a gateway.address without '+' in its local part ({values.gateway.address}): "
+                     "VERP adds '+<token>' to it, and bounces could not be told from mail to the address itself")
     _deadlines_computable(values, builder)
     if values.gateway.default_language not in values.gateway.languages:
         builder.fail("gateway.default_language", f"{values.gateway.default_language!r} is not one of "

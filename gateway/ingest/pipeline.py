@@ -44,7 +44,7 @@ from gateway.ingest.digest import recent_complaints_from
 from gateway.ingest.match import match
 from gateway.ingest.reader import Reader, read_inline
 from gateway.ingest.staff import Identity, StaffPolicy, claims_staff, identify
-from gateway.mail import bounces, forward, hygiene
+from gateway.mail import bounces, forward, hygiene, verp
 from gateway.mail.identity import content_key, legacy_key
 from gateway.mail.parse import Mail, Unprocessable
 from gateway.mail.readable import unreadable
@@ -52,6 +52,7 @@ from gateway.outbound.enqueue import dedupe_key, queue
 from gateway.store import lookup
 from gateway.store.archive import Archive
 from gateway.store.models import Message, OutgoingMail, write_transaction
+from gateway.store.private import secret_key
 
 log = logging.getLogger("gateway.pipeline")
 
@@ -116,6 +117,8 @@ class Pipeline:
         self.own_addresses = frozenset({policy.address})
         self.reader: Reader = read_inline(self.languages)  # the daemon's reads within a budget (gateway/ingest/reader.py)
         self.quiet = False  # `gateway import` of history: store and decide, but queue no mail to anyone
+        # a bounce to a VERP return path of ours names its outbox row (gateway/mail/verp.py)
+        self.verp_key = secret_key(config.resolve(config.outbound.verp_key_file)) if config.outbound.verp else b""
         self.staff_policy = StaffPolicy(
             addresses=frozenset(a.lower() for a in config.staff.addresses) | policy.rules_staff_addresses,
             domains=frozenset(d.lower() for d in config.staff.domains),
@@ -178,7 +181,9 @@ class Pipeline:
         mail, digest = arrival.mail, arrival.digest
         assert mail is not None
         verdict = hygiene.assess(mail, self.own_addresses)
-        bounce = hygiene.bounce_report(mail, arrival.raw) if verdict.kind == "bounce" else None
+        returned_to = verp.rows_returned_to(mail, self.policy.address, self.verp_key) \
+            if verdict.kind == "bounce" and self.verp_key else ()
+        bounce = hygiene.bounce_report(mail, arrival.raw, bool(returned_to)) if verdict.kind == "bounce" else None
         who = identify(mail, self.staff_policy)
         if arrival.source == "web" and who.is_staff:  # the portal's forms speak for customers, never for staff
             who = Identity(False, True, "written on the customer portal")
@@ -191,12 +196,14 @@ class Pipeline:
                     seen = lookup.already_stored(digest, keys)
                     if seen:
                         return IngestOutcome("duplicate", digest, mail.message_id, reason=f"same as message {seen.id}")
+                    returned = tuple(bounces.Sent(*row) for row in lookup.outgoing_rows(returned_to))
                     by_tracking, by_reference, found = lookup.find_thread(
-                        mail, self.prefix, bounce.original_message_ids if bounce else ())
+                        mail, self.prefix, tuple(r.message_id for r in returned) + bounce.original_message_ids
+                        if bounce else ())
                     thread = lookup.thread_view(by_tracking, by_reference, found, self.policy.staff_addresses_for)
                     ours = bounces.attribute(bounce, tuple(
                         bounces.Sent(*row) for row in lookup.outgoing_recipients(bounce.original_message_ids)
-                    )) if bounce else bounces.NOTHING
+                    ), returned) if bounce else bounces.NOTHING
                     matched = match(mail.sender, who.is_staff, thread)
                     if who.needs_proof and matched.role == "staff" and matched.complaint is not None \
                             and not lookup.replies_to_staff_mail(mail, matched.complaint.id):

@@ -32,15 +32,22 @@ class Attributed:
 NOTHING = Attributed()
 
 
-def attribute(report: Bounce | None, sent: tuple[Sent, ...]) -> Attributed:
+def attribute(report: Bounce | None, sent: tuple[Sent, ...], returned: tuple[Sent, ...] = ()) -> Attributed:
     """The report's failures restricted to our mails and their own recipients.
 
     A report naming recipients fails a row only when the row's recipient is among the
     failed ones; a report naming none (some plain-text bounces) fails the rows whose
-    Message-ID it returns when it reports a failure at all.
+    Message-ID it returns when it reports a failure at all. `returned`: the rows whose
+    VERP return path the report was sent to (gateway.mail.verp): the signed address
+    proves which mail and recipient it is about, so a failure it reports fails exactly
+    those, whatever recipients it names (a forwarding address, nobody).
     """
     if report is None:
         return NOTHING
+    if returned:
+        hit = returned if report.permanent else ()
+        return Attributed(failed_ids=tuple(dict.fromkeys(row.message_id for row in hit)),
+                          bouncing=tuple(dict.fromkeys(row.recipient.lower() for row in hit)), ours=True)
     wanted = set(report.original_message_ids)
     rows = tuple(row for row in sent if row.message_id in wanted)
     failed = {address.lower() for address in report.failed}

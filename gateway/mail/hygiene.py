@@ -272,10 +272,12 @@ DIAGNOSTIC_MAX = 300
 BOUNCE_SCAN = 1024 * 1024  # bytes of a bounce read for its report (see bounce_report)
 
 
-def bounce_report(mail: Mail, raw: bytes) -> Bounce | None:
-    """What a DSN or plain-text bounce reports; None when it reports nothing usable.
-    Reads the first BOUNCE_SCAN bytes: the report comes first, the returned mail's
-    headers next, and a "bounce" of 20,000 parts must not be parsed twice in full."""
+def bounce_report(mail: Mail, raw: bytes, returned: bool = False) -> Bounce | None:
+    """What a DSN or plain-text bounce reports; None when it reports nothing usable
+    (`returned`: it came back to a VERP return path, which already says which mail: only
+    whether it failed is read). Reads the first BOUNCE_SCAN bytes: the report comes first,
+    the returned mail's headers next, and a "bounce" of 20,000 parts must not be parsed
+    twice in full."""
     raw, text = raw[:BOUNCE_SCAN], mail.text[:BOUNCE_SCAN]
     tree = email.message_from_bytes(raw, policy=email.policy.compat32)
     fields = _dsn_fields(tree, raw)
@@ -289,7 +291,7 @@ def bounce_report(mail: Mail, raw: bytes) -> Bounce | None:
     )) or tuple(a.strip().lower() for a in mail.header("x-failed-recipients").split(",") if "@" in a) \
         or _text_recipients(text)
     recipients = tuple(r for r in recipients if r)
-    if not ids and not recipients:
+    if not ids and not recipients and not returned:
         return None
     permanent = _permanent(fields, text)
     if fields:

@@ -34,8 +34,10 @@ from gateway.desk import history
 from gateway.desk.plan import AWAITING_CONFIRMATION
 from gateway.desk.policy import Policy
 from gateway.desk.view import aware, naive
+from gateway.mail import verp
 from gateway.mail.contact import reachable
 from gateway.outbound.compose import Envelope, Rendered, Templates, build_message, format_date, sample_context
+from gateway.outbound.files import StaffFile, files_of, listing
 from gateway.outbound.transports import PermanentFailure, TemporaryFailure, Transport
 from gateway.store import prebuilt
 from gateway.store.archive import Archive
@@ -43,6 +45,7 @@ from gateway.store.lease import database_clock
 from gateway.store.lookup import awaiting_confirmation, copy_stored, customer_of
 from gateway.store.models import Complaint, Customer, Event, Message, OutgoingMail, write_transaction
 from gateway.store.packing import PACKER
+from gateway.store.private import secret_key
 from gateway.store.writer import SHARE
 
 log = logging.getLogger("gateway.outbox")
@@ -103,6 +106,13 @@ class Outbox:
         self.config = policy.config
         self.clock = clock or database_clock(database)  # naive UTC, the clock every worker shares
         self.lease = timedelta(seconds=self.config.outbound.claim_seconds)
+        outbound = self.config.outbound
+        self.verp_key = secret_key(self.config.resolve(outbound.verp_key_file)) if outbound.verp else b""
+
+    def envelope_sender(self, row: OutgoingMail) -> str:
+        """MAIL FROM: the gateway's address, or with VERP its return path for this row (mail/verp.py)."""
+        address = self.config.gateway.address
+        return verp.return_path(address, row.id, self.verp_key) if self.verp_key else address
 
     def deliver_due(self, now: datetime, batch: int = CLAIM_BATCH, budget: float | None = None) -> DeliveryReport:
         """Send everything due at `now`, in claimed batches, until none is left, or stop after
@@ -168,7 +178,7 @@ class Outbox:
         try:
             message, rendered = self.render(row, now)
             raw = message.as_bytes()
-            self.transport.send(raw, row.message_id, row.recipient, self.config.gateway.address)
+            self.transport.send(raw, row.message_id, row.recipient, self.envelope_sender(row))
         except TemporaryFailure as exc:
             return self.retry(row, str(exc), now)
         except PermanentFailure as exc:
@@ -320,6 +330,8 @@ class Outbox:
     def render(self, row: OutgoingMail, now: datetime) -> tuple[MimeMessage, Rendered]:
         complaint = _complaint(row.complaint_id) if row.complaint_id else None
         context = mail_context(self.policy, complaint, row.language, row.params or {}, row.created_at)
+        files = self.staff_files(row)
+        context["files"] = listing(files)
         rendered = self.templates.render(row.kind, row.language, context)
         gateway = self.config.gateway
         envelope = Envelope(
@@ -327,7 +339,15 @@ class Outbox:
             message_id=row.message_id, in_reply_to=row.in_reply_to,
             references=tuple(row.references.split()), reply_to=gateway.address if row.audience == "staff" else "",
             language=row.language, date=now.astimezone(self.policy.tz), tracking=complaint.tracking if complaint else "")
-        return build_message(envelope, rendered), rendered
+        attached = tuple((f.filename, f.content_type, f.payload) for f in files if f.payload is not None)
+        return build_message(envelope, rendered, attached), rendered
+
+    def staff_files(self, row: OutgoingMail) -> tuple[StaffFile, ...]:
+        """The customer's files a staff notice carries (outbound/files.py); none for anyone else."""
+        source = (row.params or {}).get("files_of")
+        if row.audience != "staff" or not source:
+            return ()
+        return files_of(source, self.archive, self.config.staff.attach_max_mb)
 
 
 def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params: dict[str, Any],
@@ -396,6 +416,7 @@ def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params:
         "portal": policy.config.web.public_url.rstrip("/"),
         "remedies": list(policy.config.remedies.get(lang, ())),
         "events": [{"at": when(e.at), "kind": e.kind, "detail": e.detail} for e in events[-30:]],
+        "files": [],  # the customer's files on a staff notice: filled by Outbox.render (outbound/files.py)
     }
 
 

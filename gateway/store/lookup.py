@@ -184,6 +184,15 @@ def outgoing_recipients(message_ids: tuple[str, ...]) -> tuple[tuple[str, str], 
                                     .where(OutgoingMail.message_id.in_(ids))))
 
 
+def outgoing_rows(row_ids: tuple[int, ...]) -> tuple[tuple[str, str], ...]:
+    """(Message-ID, recipient) of these outbox rows (the ones a VERP return path named)."""
+    ids = tuple(dict.fromkeys(row_ids))[:20]
+    if not ids:
+        return ()
+    return tuple(prebuilt.tuples_of(OutgoingMail.select(OutgoingMail.message_id, OutgoingMail.recipient)
+                                    .where(OutgoingMail.id.in_(ids))))
+
+
 def _complaint_where(key: str, column: pw.Field, value: object) -> Complaint | None:
     found = prebuilt.select(Complaint, key, [value, 1],
                             lambda: _locked(Complaint.select().where(column == value).limit(1)))

@@ -9,6 +9,7 @@ earlier, looser run created is narrowed when it is opened again.
 from __future__ import annotations
 
 import os
+import secrets
 import stat
 import time
 from pathlib import Path
@@ -62,3 +63,18 @@ def clean_stale_temp(root: Path, now: float | None = None, older_than: float = S
             except FileNotFoundError:
                 continue
     return removed
+
+
+def secret_key(path: Path) -> bytes:
+    """A signing key (the portal's cookies, VERP return paths): made once, private to the
+    gateway's user; two processes starting at once end up with the same one."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(path, "xb", opener=lambda p, f: os.open(p, f, 0o600)) as handle:
+                handle.write(secrets.token_bytes(32))
+                handle.flush()
+                os.fsync(handle.fileno())
+        except FileExistsError:
+            pass  # another process made it first
+    return path.read_bytes()

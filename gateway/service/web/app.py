@@ -9,7 +9,6 @@ to the pipeline (see submission.py), so they do exactly what mail does.
 from __future__ import annotations
 
 import hmac
-import os
 import secrets
 import threading
 import tomllib
@@ -27,6 +26,7 @@ from gateway.outbound.compose import format_date
 from gateway.service.web import portal, submission
 from gateway.service.web.throttle import Throttle
 from gateway.store.models import Complaint, Message
+from gateway.store.private import secret_key
 
 if TYPE_CHECKING:
     from gateway.service.runtime import Runtime
@@ -53,7 +53,7 @@ def create_app(runtime: Runtime, clock: Callable[[], datetime] = utc_now) -> Fla
     web = config.web
     directory = config.resolve(web.templates)
     app = Flask(__name__, template_folder=str(directory))
-    app.secret_key = _secret_key(config.resolve(web.secret_key_file))
+    app.secret_key = secret_key(config.resolve(web.secret_key_file))
     app.config.update(
         SESSION_COOKIE_NAME="care_session", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=web.public_url.startswith("https://"),
@@ -311,15 +311,3 @@ def _strings(path: Path, languages: tuple[str, ...],
     return data
 
 
-def _secret_key(path: Path) -> bytes:
-    """The key that signs session cookies: made once, private to the gateway's user."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            with open(path, "xb", opener=lambda p, f: os.open(p, f, 0o600)) as handle:
-                handle.write(secrets.token_bytes(32))
-                handle.flush()
-                os.fsync(handle.fileno())
-        except FileExistsError:
-            pass  # another portal process made it first
-    return path.read_bytes()
