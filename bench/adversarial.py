@@ -74,6 +74,19 @@ def huge_body(size: int) -> bytes:
     return _message(body=line * (size // len(line.encode()))).as_bytes()
 
 
+def huge_multipart(size: int, attached: bool) -> bytes:
+    """The 18 MB text again, inside a multipart: as a text part (read up to parse.TEXT_MAX) or
+    as an attached file (kept whole); either way every line goes through the stdlib's parser."""
+    line = "Sifarişim çatdırılmayıb, zəhmət olmasa kömək edin. Order late. Заказ опаздывает.\n"
+    big = line * (size // len(line.encode()))
+    msg = _message(body="My order is late." if attached else big)
+    if attached:
+        msg.add_attachment(big.encode(), maintype="application", subtype="octet-stream", filename="log.txt")
+    else:
+        msg.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf", filename="a.pdf")
+    return msg.as_bytes()
+
+
 def one_long_line(size: int) -> bytes:
     return _message(body="a" * size).as_bytes()
 
@@ -129,6 +142,8 @@ CASES: dict[str, Callable[[], bytes]] = {
     "quote bomb 400 KB": lambda: quote_bomb(400 * 1024),
     "quote bomb 2 MB": lambda: quote_bomb(2 * MB),
     "text body 18 MB": lambda: huge_body(18 * MB),
+    "text part 18 MB in a multipart": lambda: huge_multipart(18 * MB, attached=False),
+    "attachment 18 MB": lambda: huge_multipart(18 * MB, attached=True),
     "one line of 5 MB": lambda: one_long_line(5 * MB),
     "2 MB of blank lines": lambda: blank_lines(2 * MB),
     "HTML bomb 2 MB (unclosed tags, comments)": lambda: html_bomb(2 * MB),

@@ -42,7 +42,7 @@ ACCEPT_REJECT = {
 CONTRACT_KEYS = {
     "lang", "tracking", "gateway", "complaint", "customer", "due", "message", "reason",
     "new_date", "missing", "linked", "errors", "commands_help", "actor", "events", "secret", "portal",
-    "planned", "asked", "remedies", "after_close", "reopen_days", "held", "shortened",
+    "planned", "asked", "remedies", "after_close", "reopen_days", "held", "shortened", "files",
 }
 
 
@@ -105,6 +105,10 @@ def full_context(lang: str = "az") -> dict:
             {"at": "18 noyabr 2026, 10:15", "kind": "registered", "detail": ""},
             {"at": "19 noyabr 2026, 09:00", "kind": "status", "detail": "in_review -> investigating"},
         ],
+        "files": [{"filename": "çek.pdf", "content_type": "application/pdf", "size": 48213, "size_label": "47 KB",
+                   "attached": True},
+                  {"filename": "foto.jpg", "content_type": "image/jpeg", "size": 14680064, "size_label": "14.0 MB",
+                   "attached": False}],
     }
 
 
@@ -117,7 +121,7 @@ def empty_context(lang: str = "az") -> dict:
     ctx["customer"].update(name="", phone="")
     ctx["due"] = {"acknowledge": "", "stage": "", "resolve": ""}
     ctx.update(message="", shortened=False, reason="", new_date="", planned=False, held=False, asked="", after_close=False, reopen_days=0, missing=[], linked="", errors=[],
-               commands_help="", actor="", events=[], secret="", portal="", remedies=[])
+               commands_help="", actor="", events=[], secret="", portal="", remedies=[], files=[])
     return ctx
 
 
