@@ -91,6 +91,45 @@ def test_extend_before_the_deadline_is_planned_and_a_holiday_moves_to_the_next_b
     assert told.recipient == "agent@shop.test" and told.audience == "staff" and told.params["asked"] == "2026-12-31"
 
 
+def test_extend_to_an_earlier_date_is_good_news_not_a_delay(policy):
+    """Finding 08: an earlier date was told as "it takes longer"; it is told as good news now."""
+    promised = datetime(2026, 12, 20, 14, tzinfo=timezone.utc)
+    later = dataclasses.replace(view("investigating"), due_resolve=promised, due_stage=promised)
+    plan = steer(reply("#extend 2026-12-01 the part arrived early"), later, NOW, policy)
+    delay = next(o for o in plan.outgoing if o.kind == "delay")
+    assert delay.params["earlier"] and delay.params["old_date"] == promised.isoformat()
+    assert plan.updates["due_resolve"].date() == date(2026, 12, 1)
+    assert plan.updates["due_stage"] == plan.updates["due_resolve"]  # no stage ends after the new date
+
+
+def test_extend_to_the_date_already_given_is_refused(policy):
+    given = datetime(2026, 12, 15, 14, tzinfo=timezone.utc)  # 18:00 in Baku, the close of business
+    plan = steer(reply("#extend 2026-12-15 waiting"), dataclasses.replace(view("investigating"), due_resolve=given),
+                 NOW, policy)
+    assert [o.kind for o in plan.outgoing] == ["command_error"] and "due_resolve" not in plan.updates
+
+
+@pytest.mark.parametrize("level", ["high", "low"])
+def test_priority_never_moves_the_date_the_customer_was_given(policy, level):
+    """Finding 05: the promise stands; an earlier priority date becomes the staff's (stage) target."""
+    promised = NOW + timedelta(days=20)
+    plan = steer(reply(f"#priority {level}"), dataclasses.replace(view("investigating"), due_resolve=promised,
+                                                                  due_stage=promised), NOW, policy)
+    assert plan.updates["priority"] == level and "due_resolve" not in plan.updates and plan.outgoing == ()
+    target = policy.initial_due(NOW, level).resolve
+    assert plan.updates.get("due_stage") == (target if target < promised else None)
+
+
+def test_staff_ending_the_wait_restart_the_clock_with_the_time_it_had_left(policy):
+    """#ask pauses the clock; when staff (not the customer) end the wait, the paused days do not count."""
+    asked = NOW - timedelta(days=14)
+    due = NOW - timedelta(days=2)  # would be past now, had the clock run through the pause
+    waiting = dataclasses.replace(view("waiting_customer"), paused_at=asked, due_resolve=due, due_stage=due)
+    plan = steer(reply("#status in_review"), waiting, NOW, policy)
+    assert plan.updates["paused_at"] is None
+    assert plan.updates["due_resolve"] == policy.resumed_dues(waiting, NOW)["due_resolve"] > NOW
+
+
 @pytest.mark.parametrize("day", ["2026-11-20", "2028-01-10"])
 def test_extend_to_the_past_or_years_ahead_is_refused(policy, day):
     plan = steer(reply(f"#extend {day} waiting"), view("investigating"), NOW, policy)
