@@ -161,8 +161,8 @@ class Policy:
     def commands_help(self) -> str:
         return staff_commands.COMMAND_HELP
 
-    def commands(self, text: str, subject: str) -> staff_commands.CommandParse:
-        return staff_commands.parse_commands(text, subject[:SUBJECT_CHARS])
+    def commands(self, text: str, subject: str, signature: str = "") -> staff_commands.CommandParse:
+        return staff_commands.parse_commands(text, subject[:SUBJECT_CHARS], signature=signature)
 
     def contact(self, mail: Mail, language: str = "") -> contacts.Contact:
         return contacts.extract_contact(mail.sender_name[:NAME_CHARS], mail.new_text[:CONTACT_CHARS],

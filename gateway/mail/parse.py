@@ -36,7 +36,6 @@ import logging
 import mimetypes
 import quopri
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
@@ -46,6 +45,7 @@ from mailparser.const import ADDRESSES_HEADERS
 from mailparser.utils import get_addresses
 
 from gateway.mail import charsets, mimesplit
+from gateway.mail.filenames import safe_filename
 from gateway.mail.flowed import unflow
 from gateway.mail.htmltext import html_to_text
 from gateway.mail.oneline import one_line
@@ -121,8 +121,6 @@ MAX_PARTS = 500  # MIME parts of one mail read (text, attachments); no person's 
 # 350 MB and seconds. The text is cut at a space or line end below it and Mail.shortened says
 # so; the raw mail in the archive keeps every byte.
 TEXT_MAX = 1024 * 1024
-FILENAME_MAX = 150  # characters; leaves room under NAME_MAX for a hash prefix
-_FILENAME_RESERVED = re.compile(r'[<>:"/\\|?*]')
 
 
 def message_ids(value: str) -> tuple[str, ...]:
@@ -762,22 +760,3 @@ def _extension(content_type: str) -> str:
     if content_type.startswith("message/"):
         return ".eml" if content_type in ("message/rfc822", "message/global") else ".txt"
     return mimetypes.guess_extension(content_type, strict=False) or ".bin"
-
-
-def safe_filename(name: str, fallback: str = "attachment.bin") -> str:
-    """A name safe to show and to store: no directories, controls or hidden dots.
-
-    Format characters are dropped too: a right-to-left override can make
-    "invoice\u202etxt.exe" display as "invoiceexe.txt".
-    """
-    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    name = _FILENAME_RESERVED.sub("_", name).strip(" .")
-    if not name:
-        return fallback
-    if len(name) <= FILENAME_MAX:
-        return name
-    stem, dot, ext = name.rpartition(".")
-    if not dot or len(ext) > 16:
-        return name[:FILENAME_MAX]
-    return stem[: FILENAME_MAX - len(ext) - 1] + "." + ext
