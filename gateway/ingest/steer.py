@@ -175,7 +175,7 @@ TOO_LONG = (f"the text of your mail is over {TEXT_MAX // 1024} KB, so only its s
 def steer(mail: Mail, complaint: ComplaintView, now: datetime, policy: Policy) -> Plan:
     reply = relaytext.staff_reply(mail.text, (policy.config.gateway.address, complaint.tracking))
     mail = dataclasses.replace(mail, new_text=reply.new, quoted=reply.quoted, signature=reply.signature)
-    parsed = policy.commands(mail.new_text, mail.subject)
+    parsed = policy.commands(mail.new_text, mail.subject, mail.signature)
     b = PlanBuilder("staff", complaint.id, parsed.body)
     s = Steering(complaint, mail.sender, now, policy, b, complaint.status, errors=list(parsed.errors))
     for command in parsed.commands:
@@ -193,7 +193,21 @@ def steer(mail: Mail, complaint: ComplaintView, now: datetime, policy: Policy) -
     if s.errors or lost:
         return refused(mail, complaint, s.errors + ([lost] if lost else []), policy, understood=body)
     finish(s, kind, body)
+    if s.mode == "note" and "note" in parsed.irregular:
+        kept_internal(s)
     return told_if_held(b.build(), s)
+
+
+KEPT_INTERNAL = ("your reply was read as an internal note (a \"#note\" was found in it, e.g. a heading \"# Note\", "
+                 "a bullet or a line below your text) and kept on the complaint; nothing was sent to the customer. "
+                 "If it was meant for the customer, send it again without that line.")
+
+
+def kept_internal(s: Steering) -> None:
+    """A #note not written plainly at the top may be a heading over an answer: its author is
+    told it stayed internal, so an answer meant for the customer is never dropped unnoticed."""
+    s.builder.send(OutMail("staff_notice", s.actor, "staff", s.policy.staff_language, threaded=False,
+                           key="kept_internal", params={"message": KEPT_INTERNAL}))
 
 
 def told_if_held(plan: Plan, s: Steering) -> Plan:
