@@ -408,3 +408,32 @@ def test_regression_a_note_not_written_plainly_tells_its_author_nothing_was_sent
 def test_a_plain_note_at_the_top_is_recorded_without_a_notice(policy):
     plan = steer(reply(f"#note\n{SECRET}"), view("investigating"), NOW, policy)
     assert plan.message_kind == "note" and plan.outgoing == ()
+
+
+NOTICE_TOPS = {  # the first lines of our staff_new notice, pasted without its field lines
+    "en": "A new complaint has been registered.\n\nThe customer wrote:",
+    "az": "Yeni şikayət qeydə alındı.\n\nMüştərinin məktubu:",
+    "ru": "Зарегистрирована новая жалоба.\n\nКлиент написал:",
+    "tr": "Yeni bir şikâyet kaydedildi.\n\nMüşterinin yazdığı:",
+}
+CUSTOMER_WORDS = f"\n\n{'-' * 40}\nMy card ending 4417 was charged twice. My home address is Nizami 12, apt 5.\n{'-' * 40}\n"
+OUTLOOK_NAME_ONLY = {
+    "en": "From: Shop Care\nSent: Saturday, November 23, 2026 10:01 AM\nTo: Agent\nSubject: New complaint",
+    "az": "Kimdən: Shop Care\nGöndərilib: 23 noyabr 2026, 10:01\nKimə: Agent\nMövzu: Yeni şikayət",
+    "ru": "От: Shop Care\nОтправлено: 23 ноября 2026 г. 10:01\nКому: Agent\nТема: Новая жалоба",
+    "tr": "Kimden: Shop Care\nGönderildi: 23 Kasım 2026 Cumartesi 10:01\nKime: Agent\nKonu: Yeni şikâyet",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(NOTICE_TOPS))
+def test_regression_our_notice_top_pasted_without_an_opener_is_refused(policy, lang):
+    body = f"Dear Aysel, we refunded the second charge today.\n\n{NOTICE_TOPS[lang]}{CUSTOMER_WORDS}"
+    plan = steer(reply(body), view("investigating"), NOW, policy)
+    assert [(o.kind, o.recipient) for o in plan.outgoing] == [("command_error", "agent@shop.test")]
+
+
+@pytest.mark.parametrize("lang", sorted(NOTICE_TOPS))
+def test_regression_our_notice_top_under_a_name_only_outlook_block_is_cut(policy, lang):
+    body = f"Dear Aysel, we refunded the second charge today.\n\n{OUTLOOK_NAME_ONLY[lang]}\n\n{NOTICE_TOPS[lang]}"
+    [out] = steer(reply(body + CUSTOMER_WORDS), view("investigating"), NOW, policy).outgoing
+    assert out.kind == "relay" and out.params["message"] == "Dear Aysel, we refunded the second charge today."
