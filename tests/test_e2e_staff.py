@@ -49,7 +49,7 @@ def test_forged_staff_from_naming_the_tracking_number_is_refused_and_its_owner_t
     complaint = Complaint.get(Complaint.tracking == tracking)
     assert complaint.status == "registered" and to_customer(tracking) == ["ack"]
     notice = OutgoingMail.get((OutgoingMail.recipient == STAFF) & (OutgoingMail.kind == "staff_notice"))
-    assert "NOT acted on" in notice.params["message"] and notice.audience == "staff"
+    assert notice.params["notice"] == "refused" and notice.audience == "staff"
     assert Event.select().where((Event.complaint == complaint) & (Event.kind == "staff_refused")).exists()
     assert Complaint.select().count() == 1  # no complaint is opened in a staff member's name
 

@@ -43,7 +43,7 @@ CONTRACT_KEYS = {
     "lang", "tracking", "gateway", "complaint", "customer", "due", "message", "reason",
     "new_date", "missing", "linked", "errors", "commands_help", "actor", "events", "secret", "portal",
     "planned", "asked", "remedies", "after_close", "reopen_days", "held", "shortened", "files",
-    "old_date", "missed", "reopened_on", "earlier", "deadline",
+    "old_date", "missed", "reopened_on", "earlier", "deadline", "notice", "notice_args",
 }
 
 
@@ -111,6 +111,7 @@ def full_context(lang: str = "az") -> dict:
             {"at": "18 noyabr 2026, 10:15", "kind": "registered", "detail": ""},
             {"at": "19 noyabr 2026, 09:00", "kind": "status", "detail": "in_review -> investigating"},
         ],
+        "notice": "by_phone_said", "notice_args": {"phone": "994501234567", "kind": "ack", "secret": "K7PQ2-MXA4R"},
         "files": [{"filename": "çek.pdf", "content_type": "application/pdf", "size": 48213, "size_label": "47 KB",
                    "attached": True},
                   {"filename": "foto.jpg", "content_type": "image/jpeg", "size": 14680064, "size_label": "14.0 MB",
@@ -128,7 +129,8 @@ def empty_context(lang: str = "az") -> dict:
     ctx["due"] = {"acknowledge": "", "stage": "", "resolve": ""}
     ctx.update(message="", shortened=False, reason="", new_date="", planned=False, old_date="", missed="",
                reopened_on="", earlier=False, deadline="", held=False, asked="", after_close=False, reopen_days=0, missing=[], linked="", errors=[],
-               commands_help="", actor="", events=[], secret="", portal="", remedies=[], files=[])
+               commands_help="", actor="", events=[], secret="", portal="", remedies=[], files=[], notice="",
+               notice_args={})
     return ctx
 
 
@@ -346,7 +348,7 @@ def test_templates_use_only_contract_variables(env):
     """Static check: no template names a top-level variable outside the contract."""
     from jinja2 import meta
 
-    imported = {"STATUS", "PRIORITY", "m", "reply_word"}
+    imported = {"STATUS", "PRIORITY", "m", "reply_word", "notice_text"}
     for name in all_templates():
         source = (MAIL_DIR / name).read_text(encoding="utf-8")
         undeclared = meta.find_undeclared_variables(env.parse(source))
@@ -423,3 +425,33 @@ def test_registered_held_without_email_still_says_to_phone_the_number(env, lang)
     for ext in ("txt", "html"):
         out = env.get_template(f"registered.{lang}.{ext}").render(ctx)
         assert "#confirm" in out and out.count("#confirm") == 1, (lang, ext)
+
+
+NOTICE_ARGS = {"phone": "994501234567", "kind": "ack", "secret": "K7PQ2-MXA4R", "why": "unproven",
+               "reason": "the sender's address was not authenticated", "to": "aysel@example.az"}
+# Words of the shipped English notices that must not reach an az/ru/tr desk's staff.
+ENGLISH_WORDS = re.compile(r"\b(?:the|customer|mail|please|was|sent|your|address|complaint|reply)\b", re.IGNORECASE)
+
+
+def notice_codes(env) -> list[str]:
+    return sorted(env.get_template("_notices.j2").module.NOTICE["en"])
+
+
+@pytest.mark.parametrize("lang", ["az", "ru", "tr", "en"])
+def test_every_staff_notice_code_renders_in_every_language_and_only_in_it(env, lang):
+    """Tester finding 04: what the desk tells staff is in the staff's language, never English
+    written in Python; each code (templates/mail/_notices.j2) in all four languages."""
+    module = env.get_template("_notices.j2").module
+    assert set(module.NOTICE[lang]) == set(module.NOTICE["en"]) and set(module.WHY[lang]) == set(module.WHY["en"])
+    for code in notice_codes(env):
+        ctx = empty_context(lang)
+        ctx.update(notice=code, notice_args=NOTICE_ARGS, message="")
+        for ext in ("txt", "html"):
+            out = env.get_template(f"staff_notice.{lang}.{ext}").render(ctx)
+            assert "%(" not in out and "994501234567" in out or code not in ("by_phone", "by_phone_said"), (code, ext)
+            if lang != "en":
+                body = out.split("\n", 1)[1] if ext == "txt" else out
+                body = body.split("Shop")[0]
+                notice = str(module.notice_text(code, NOTICE_ARGS, lang))
+                assert not ENGLISH_WORDS.search(notice), (lang, code, ENGLISH_WORDS.findall(notice))
+                assert notice.split(".")[0][:30] in body.replace("&#39;", "'"), (lang, code)

@@ -109,9 +109,9 @@ def automatic(inputs: Inputs, policy: Policy) -> Plan:
         if complaint and inputs.bounce_permanent:
             b.event("bounce", "gateway", f"permanent failure for {', '.join(inputs.bounce_recipients)}")
             for address in complaint.staff_addresses:
+                to = ", ".join(inputs.bounce_recipients) or complaint.customer_email
                 b.send(OutMail("staff_notice", address, "staff", policy.staff_language, threaded=False, params={
-                    "message": f"Mail to {', '.join(inputs.bounce_recipients) or 'the customer'} bounced "
-                               f"permanently; no more mail is sent there until the customer writes again."}))
+                    "notice": "bounced", "notice_args": {"to": to}}))
     return b.build()
 
 
@@ -162,10 +162,9 @@ def stranger(inputs: Inputs, policy: Policy) -> Plan:
     return new_complaint(inputs, policy, linked=inputs.match.linked)
 
 
-REFUSED_STAFF = ("Your mail about this complaint was NOT acted on and nothing was sent to the customer: {reason}. "
-                 "To answer the customer or steer the complaint, reply to the notification the desk sent "
-                 "you about it. If you did not write this mail, somebody used your address; tell your "
-                 "administrator.")
+def why_args(inputs: Inputs) -> dict[str, str]:
+    """Why a staff From was not believed, as a staff notice says it (templates/mail/_notices.j2 WHY)."""
+    return {"why": inputs.identity.code, "reason": inputs.identity.reason}
 
 
 def refused_staff(inputs: Inputs, policy: Policy) -> Plan:
@@ -177,7 +176,7 @@ def refused_staff(inputs: Inputs, policy: Policy) -> Plan:
     b = PlanBuilder("staff_refused", complaint.id, inputs.mail.new_text)
     b.event("staff_refused", inputs.mail.sender, inputs.identity.reason)
     b.send(OutMail("staff_notice", inputs.mail.sender, "staff", policy.staff_language, threaded=False,
-                   key="refused", params={"message": REFUSED_STAFF.format(reason=inputs.identity.reason)}))
+                   key="refused", params={"notice": "refused", "notice_args": why_args(inputs)}))
     return b.build()
 
 
@@ -348,13 +347,6 @@ def customers_forward(inputs: Inputs, complaint: ComplaintView) -> Forwarded | N
     return None
 
 
-UNPROVEN_FORWARD = ("The customer's mail you forwarded was added to this complaint as the customer's message. "
-                    "Your address was not proven ({reason}), so nothing else was done: no status changed, "
-                    "no command was read and nothing was sent to the customer. To answer the customer or steer "
-                    "the complaint, reply to this mail or to the desk's notice. If you did not forward this "
-                    "mail, somebody used your address; tell your administrator.")
-
-
 def unproven_forward(inputs: Inputs, complaint: ComplaintView, forwarded: Forwarded, policy: Policy) -> Plan:
     """A staff From nothing vouched for forwards the complaint's own customer's mail: adding the
     customer's words sends the customer nothing, so it is safe to accept. Only that: their text is
@@ -367,9 +359,9 @@ def unproven_forward(inputs: Inputs, complaint: ComplaintView, forwarded: Forwar
     if forwarded.staff_text:
         b.event("note", staff, forwarded.staff_text[:2000])
     notify_staff(b, complaint, policy, "staff_update", original)
-    told = UNPROVEN_FORWARD.format(reason=inputs.identity.reason)
     b.send(OutMail("staff_notice", staff, "staff", policy.staff_language, threaded=False, key="forwarded",
-                   params={"message": told + ("\n\n" + forwarded.staff_text[:2000] if forwarded.staff_text else "")}))
+                   params={"notice": "unproven_forward", "notice_args": why_args(inputs),
+                           "message": forwarded.staff_text[:2000]}))
     return b.build()
 
 
@@ -383,9 +375,7 @@ def forwarded_customer_mail(inputs: Inputs, forwarded: Forwarded, policy: Policy
     told: tuple[OutMail, ...] = ()
     if forwarded.staff_text:  # what they wrote is not relayed: they must know, or an answer vanishes
         told = (OutMail("staff_notice", staff, "staff", policy.staff_language, threaded=False, key="forwarded", params={
-            "message": "The customer's mail you forwarded was added to this complaint as the customer's message. "
-                       "Your own text above it was kept as an internal note and NOT sent to the customer; "
-                       "to answer the customer, reply to this mail.\n\n" + forwarded.staff_text[:2000]}),)
+            "notice": "forwarded", "notice_args": {}, "message": forwarded.staff_text[:2000]}),)
     return replace(plan, message_kind="forwarded_customer", events=plan.events + note,
                    outgoing=plan.outgoing + told)
 

@@ -60,7 +60,7 @@ log = logging.getLogger("gateway.pipeline")
 # only act on a complaint (answer the customer, change its status) by replying to a mail the
 # desk sent staff about it, whose Message-ID an outsider never saw.
 UNPROVEN = Identity(False, True, "the sender's address was not authenticated and the mail is not a reply to "
-                                 "the desk's mail to staff about this complaint")
+                                 "the desk's mail to staff about this complaint", code="unproven")
 
 Note = Callable[[], None]  # a log line that may only be written once its transaction has committed
 
@@ -186,7 +186,7 @@ class Pipeline:
         bounce = hygiene.bounce_report(mail, arrival.raw, bool(returned_to)) if verdict.kind == "bounce" else None
         who = identify(mail, self.staff_policy)
         if arrival.source == "web" and who.is_staff:  # the portal's forms speak for customers, never for staff
-            who = Identity(False, True, "written on the customer portal")
+            who = Identity(False, True, "written on the customer portal", code="portal")
         keys = arrival_keys(arrival)
         for attempt in range(3):
             try:

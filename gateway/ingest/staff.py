@@ -45,6 +45,7 @@ class Identity:
     claims_staff: bool  # From says staff, whether or not we believe it
     reason: str
     needs_proof: bool = False  # staff by From alone: may act on a complaint only by replying to our staff mail
+    code: str = ""  # why, as staff mail says it in their language (templates/mail/_notices.j2 WHY)
 
 
 def domain_of(address: str) -> str:
@@ -170,7 +171,7 @@ def identify(mail: Mail, policy: StaffPolicy) -> Identity:
     if authenticated(mail, policy):
         return Identity(True, True, "staff address, authenticated by the receiving server")
     return Identity(False, True, "staff From without an aligned DKIM/SPF/DMARC pass from a trusted "
-                                 "authserv-id in Authentication-Results")
+                                 "authserv-id in Authentication-Results", code="unauthenticated")
 
 
 def staff_warnings(config: Config) -> list[str]:

@@ -226,7 +226,7 @@ def sample_context(lang: str, zone: str = "Asia/Baku", close: str = "18:00") -> 
                       "reject_count": 0},
         "customer": {"email": "aysel@example.az", "name": "Aysel Məmmədova", "phone": "+994501234567"},
         "due": {"acknowledge": day(11, 26), "stage": day(11, 26), "resolve": day(12, 7)},
-        "message": "Sample text of the message.", "shortened": False, "reason": "", "new_date": day(12, 10), "planned": False,
+        "message": "Sample text of the message.", "notice": "", "notice_args": {}, "shortened": False, "reason": "", "new_date": day(12, 10), "planned": False,
         "old_date": day(12, 7), "missed": day(12, 7), "reopened_on": "", "earlier": False,
         "deadline": "resolve", "held": False,
         "asked": "2026-12-09",

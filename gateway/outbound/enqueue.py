@@ -52,12 +52,10 @@ def deliverable(mail: OutMail, staff: tuple[str, ...], staff_language: str) -> t
         return (mail,)
     phone = mail.recipient.split("@", 1)[0]
     said = mail.params.get("message", "")
-    text = (f"This customer has no e-mail address; please tell them by phone (+{phone}). "
-            f"The gateway would have sent them: {mail.kind}" + (f":\n\n{said}" if said else "."))
-    if mail.params.get("secret"):
-        text += f"\n\nTheir secret for following the complaint on the web portal: {mail.params['secret']}"
+    args = {"phone": phone, "kind": mail.kind, "secret": mail.params.get("secret", "")}
+    params = {"notice": "by_phone_said" if said else "by_phone", "notice_args": args, "message": said}
     return tuple(OutMail("staff_notice", address, "staff", staff_language, threaded=False, hold=mail.hold,
-                         key=f"{mail.key}:by-phone:{mail.kind}", params={"message": text}) for address in staff)
+                         key=f"{mail.key}:by-phone:{mail.kind}", params=params) for address in staff)
 
 
 def customer_thread(complaint: Complaint | None) -> tuple[str, ...]:

@@ -395,6 +395,8 @@ def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params:
                 "stage": when(complaint.due_stage) if complaint else "",
                 "resolve": when(complaint.due_resolve) if complaint else ""},
         "message": params.get("message", ""),
+        "notice": params.get("notice", ""),  # a staff notice's words by code (templates/mail/_notices.j2)
+        "notice_args": dict(params.get("notice_args", {})),
         "shortened": bool(params.get("shortened")),  # message is the start of a longer mail (plan.staff_message)
         "reason": params.get("reason", ""),  # only the reason its sender gave: never the stored one of an older date
         "new_date": on("new_date"),
