@@ -437,3 +437,26 @@ def test_regression_our_notice_top_under_a_name_only_outlook_block_is_cut(policy
     body = f"Dear Aysel, we refunded the second charge today.\n\n{OUTLOOK_NAME_ONLY[lang]}\n\n{NOTICE_TOPS[lang]}"
     [out] = steer(reply(body + CUSTOMER_WORDS), view("investigating"), NOW, policy).outgoing
     assert out.kind == "relay" and out.params["message"] == "Dear Aysel, we refunded the second charge today."
+
+
+FORWARD_LINES = {"en": "-------- Forwarded Message --------", "gmail": "---------- Forwarded message ---------",
+                 "tr": "-------- İletilen Mesaj --------", "ru": "-------- Пересланное сообщение --------",
+                 "az": "-------- Yönləndirilmiş məktub --------"}
+THUNDERBIRD_FORWARD = "Subject: \tNew complaint\nDate: \tMon, 23 Nov 2026 10:01\nFrom: \tShop Care <care@shop.test>\n"
+
+
+@pytest.mark.parametrize("lang", ["az", "ru", "tr", "en"])
+@pytest.mark.parametrize("line", sorted(FORWARD_LINES))
+def test_regression_the_forward_line_over_our_notice_goes_with_it(policy, lang, line):
+    body = (f"Dear Aysel, we refunded the second charge today.\n\n{FORWARD_LINES[line]}\n{THUNDERBIRD_FORWARD}\n"
+            f"{rendered_notice(lang, 'txt')}")
+    [out] = steer(reply(body), view("investigating"), NOW, policy).outgoing
+    assert out.kind == "relay" and out.params["message"] == "Dear Aysel, we refunded the second charge today."
+
+
+@pytest.mark.parametrize("line", sorted(FORWARD_LINES))
+def test_a_colleagues_mail_forwarded_under_the_answer_reaches_the_customer_whole(policy, line):
+    pasted = (f"{FORWARD_LINES[line]}\nSubject: \torder 1234\nDate: \tMon, 23 Nov 2026 10:01\n"
+              "From: \tWarehouse <depo@example.az>\n\nThe replacement shipped today, tracking 12345, arrives Thursday.")
+    [out] = steer(reply(f"Here is what the warehouse says.\n\n{pasted}"), view("investigating"), NOW, policy).outgoing
+    assert out.kind == "relay" and out.params["message"] == f"Here is what the warehouse says.\n\n{pasted}"

@@ -74,6 +74,11 @@ HEADER_BLOCK_SPAN = 12  # lines after "From:" (blank ones included) read for the
 RULE_LINE = re.compile(r"^\s*(_{8,}|-{8,}|={8,})\s*$")  # Outlook's line above the block
 OUTLOOK_RULE = re.compile(r"^\s*_{8,}\s*$")  # Outlook's "_____" alone: a quoted mail below it
 # Lotus Notes: '-----"Shop Care" <care@shop.test> wrote: -----' above its To/From/Date/Subject lines.
+# A client's forward line (Thunderbird, Gmail, Outlook.com, in our languages): a forwarded mail below.
+FORWARD_LINE = re.compile(
+    r"^\s*-{2,}\s*(?:forwarded message|weitergeleitete nachricht|message transféré|переадресованное сообщение|"
+    r"пересланное сообщение|iletilen (?:ileti|mesaj)|yönlendirilen (?:ileti|mesaj)|yönlendirilmiş (?:ileti|mesaj)|"
+    r"yönləndirilmiş (?:məktub|mesaj)|yönləndirilən (?:məktub|mesaj)|göndərilən məktub)\s*-{2,}\s*$", _I)
 LOTUS_ATTRIBUTION = re.compile(r"^\s*-{3,}[^-\n]{1,300}:\s*-{3,}\s*$")
 # Lotus Notes (older): "Shop Care <care@shop.test>" alone, the date on the next line.
 NAME_ADDRESS_LINE = re.compile(r"^[^<>:]{0,80}<\s?[\w.+'-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}\s?>\s*$")
@@ -260,6 +265,8 @@ class _Scan:
     def loose_opener(self, i: int) -> bool:
         """A line that may open a quoted mail, read only when `ours` confirms the mail is ours.
 
+        A forward line ("-------- Forwarded Message --------") over our own mail is our mail
+        forwarded back: it goes with it, never left dangling at the end of the answer.
         Clients we do not know write their own shapes: Outlook's "_____" alone, a partial
         or reordered header block, Lotus Notes' '-----"Name" <address> wrote: -----' or its
         "Name <address>" over a date. Alone any of these is too weak (a staff member may paste
@@ -267,7 +274,7 @@ class _Scan:
         ("The courier wrote:" above a quote of ours is the staff member's own sentence).
         """
         line = self.lines[i][:LINE_CAP]
-        if OUTLOOK_RULE.match(line) or LOTUS_ATTRIBUTION.match(line):
+        if OUTLOOK_RULE.match(line) or LOTUS_ATTRIBUTION.match(line) or FORWARD_LINE.match(line):
             return True
         if NAME_ADDRESS_LINE.match(line):
             following = self.next_filled(i + 1)
@@ -414,7 +421,30 @@ def is_attribution(joined: str) -> bool:
 # --- signatures ----------------------------------------------------------------
 
 def split_signature(lines: list[str]) -> tuple[str, str]:
-    """(text, signature): client footers at the end, a closing block, a "-- " block."""
+    """(text, signature): client footers at the end, a closing block, a "-- " block.
+
+    A P.S. written under the whole signature, its disclaimer included ("Regards, / name /
+    disclaimer / P.S. bring the box"), is the letter's: the signature is read above it and
+    the P.S. joins the text, so neither the sign-off goes to the reader nor the P.S. is lost.
+    """
+    postscript = _closing_postscript(lines)
+    if postscript:
+        text, signature = _split_signature(lines[:postscript])
+        if signature:
+            after, own = _split_signature(lines[postscript:])  # a P.S. signed again keeps that signature out
+            return text.rstrip("\n") + "\n\n" + after.strip("\n"), "\n\n".join(filter(None, (signature, own)))
+    return _split_signature(lines)
+
+
+def _closing_postscript(lines: list[str]) -> int:
+    """The line a P.S. paragraph starts at among the last lines of the text; 0 when none."""
+    for i in range(max(1, len(lines) - DISCLAIMER_LINES), len(lines)):
+        if not lines[i - 1].strip() and POSTSCRIPT_LINE.match(lines[i].strip()[:LINE_CAP]):
+            return i
+    return 0
+
+
+def _split_signature(lines: list[str]) -> tuple[str, str]:
     end = len(lines)
     while end and not lines[end - 1].strip():
         end -= 1

@@ -403,6 +403,7 @@ def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params:
         "reopened_on": on("reopened_on"),  # delay: when the customer's rejection reopened the review
         "planned": bool(params.get("planned")),
         "earlier": bool(params.get("earlier")),  # delay: #extend moved the date earlier (good news)
+        "deadline": params.get("deadline", ""),  # reminder/escalation: "stage" or "resolve", the one it is about
         "held": bool(params.get("held")),  # registered: the customer's mails wait for a staff #confirm  # a delay notice for a date staff moved before it passed
         "asked": params.get("asked", ""),
         "after_close": bool(params.get("after_close")),  # reopened by a reply to the closed complaint
