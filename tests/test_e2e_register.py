@@ -150,6 +150,15 @@ def test_phone_complaint_without_email_tells_the_staff_member_and_never_mails_th
     assert show(config, tracking)["status"] == "resolved"
 
 
+def test_phone_complaint_from_an_unproven_staff_from_still_says_to_phone_the_customer(tmp_path):
+    config = write_config(tmp_path)  # the shipped default: staff mail is not authenticated
+    tracking = ingest(config, new_mail("Telefon: +994 55 765 43 21", "Ad: Olga", "Soyad: Petrova", "Kanal: zəng"))
+    gateway(config, "tick", "--now", NOW)
+    registered, = to(sent(config), "leyla@shop.test")
+    text = text_of(registered)
+    assert "+994557654321" in text and tracking in text and "#confirm" in text
+
+
 def test_visit_complaint_with_email_acknowledges_the_customer(tmp_path):
     config = write_config(tmp_path, require_auth=True)
     tracking = ingest(config, new_mail("Email: Alice@Example.com", "Name: Alice", "Surname: Brown",

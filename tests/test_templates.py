@@ -407,3 +407,19 @@ def test_an_escalation_names_the_missed_deadline_and_the_step(env, lang):
     assert "(#status, #ask" in stage and full_context(lang)["complaint"]["last_step"] in stage
     resolve = env.get_template(f"escalation.{lang}.txt").render({**full_context(lang), "deadline": "resolve"})
     assert "(#resolve)" in resolve and resolve.count("#extend") == stage.count("#extend") + 1
+
+
+@pytest.mark.parametrize("lang", ["az", "ru", "tr", "en"])
+def test_registered_held_without_email_still_says_to_phone_the_number(env, lang):
+    """Tester finding 07: a #new by phone from an unproven staff From (auth off) must still tell
+    the staff member to pass the number on by phone, and how to #confirm or #close it."""
+    ctx = empty_context(lang)
+    ctx["customer"].update(email="", phone="+994557654321")
+    ctx["held"] = True
+    for ext in ("txt", "html"):
+        out = env.get_template(f"registered.{lang}.{ext}").render(ctx)
+        assert "+994557654321" in out and TRACKING in out and "#confirm" in out and "#close" in out, (lang, ext)
+    ctx["customer"].update(email="rauf@example.org")  # with an address: the acknowledgement waits for #confirm
+    for ext in ("txt", "html"):
+        out = env.get_template(f"registered.{lang}.{ext}").render(ctx)
+        assert "#confirm" in out and out.count("#confirm") == 1, (lang, ext)
