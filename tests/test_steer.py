@@ -460,3 +460,9 @@ def test_a_colleagues_mail_forwarded_under_the_answer_reaches_the_customer_whole
               "From: \tWarehouse <depo@example.az>\n\nThe replacement shipped today, tracking 12345, arrives Thursday.")
     [out] = steer(reply(f"Here is what the warehouse says.\n\n{pasted}"), view("investigating"), NOW, policy).outgoing
     assert out.kind == "relay" and out.params["message"] == f"Here is what the warehouse says.\n\n{pasted}"
+
+
+def test_the_resolution_mail_carries_the_day_it_closes_by_itself(policy):
+    plan = steer(reply("#resolve\nThe refund was sent today."), view("investigating"), NOW, policy)
+    resolution = next(o for o in plan.outgoing if o.kind == "resolution")
+    assert resolution.params["closes_on"] == policy.auto_close_at(NOW).isoformat()

@@ -273,9 +273,15 @@ def _interim_actions(snapshot: DeadlineSnapshot, sla: SlaSection, cal: BusinessC
         yield Action("interim", action_key(snapshot.tracking, "interim", at), at)
 
 
+def auto_close_at(resolved_at: datetime, sla: SlaSection, cal: BusinessCalendar) -> datetime | None:
+    """When an answer given at `resolved_at` closes without the customer's decision (None: never);
+    the resolution mail names this date and the sweep keeps it."""
+    return cal.add_business_days(resolved_at, sla.auto_close_after) if sla.auto_close_after > 0 else None
+
+
 def _auto_close_actions(snapshot: DeadlineSnapshot, sla: SlaSection, cal: BusinessCalendar) -> Iterator[Action]:
-    if sla.auto_close_after > 0 and snapshot.resolved_at is not None:
-        at = cal.add_business_days(snapshot.resolved_at, sla.auto_close_after)
+    at = auto_close_at(snapshot.resolved_at, sla, cal) if snapshot.resolved_at is not None else None
+    if at is not None and snapshot.resolved_at is not None:
         yield Action("auto_close", action_key(snapshot.tracking, "auto_close", snapshot.resolved_at), at)
 
 

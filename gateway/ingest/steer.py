@@ -246,8 +246,9 @@ def finish(s: Steering, kind: str, body: str) -> None:
         s.move("in_review", "first staff answer")
     if kind:
         b.event("relayed", s.actor, kind)
+        closes = s.policy.auto_close_at(now) if kind == "resolution" else None  # told as a date, not "some time"
         b.send(OutMail(kind, s.complaint.customer_email, "customer", s.language or s.complaint.language,
-                       params={"message": body}))
+                       params={"message": body, **({"closes_on": closes.isoformat()} if closes else {})}))
 
 
 def refused(mail: Mail, complaint: ComplaintView, errors: list[str], policy: Policy,
