@@ -409,6 +409,20 @@ def test_an_escalation_names_the_missed_deadline_and_the_step(env, lang):
     assert "(#resolve)" in resolve and resolve.count("#extend") == stage.count("#extend") + 1
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("ext", ["txt", "html"])
+@pytest.mark.parametrize("status", ["resolved", "waiting_customer", "closed", "escalated"])
+def test_the_status_mail_shows_no_expected_date_while_no_clock_runs(env, lang, ext, status):
+    """Finding 11b: after #resolve, or while #ask pauses the clock, the status mail showed an
+    expected resolution date as if the clock ran."""
+    ctx = full_context(lang)
+    ctx["complaint"] = {**ctx["complaint"], "status": status}
+    text = env.get_template(f"status.{lang}.{ext}").render(ctx)
+    assert ctx["due"]["resolve"] not in text
+    running = env.get_template(f"status.{lang}.{ext}").render(full_context(lang))
+    assert full_context(lang)["due"]["resolve"] in running
+
+
 @pytest.mark.parametrize("lang", ["az", "ru", "tr", "en"])
 def test_registered_held_without_email_still_says_to_phone_the_number(env, lang):
     """Tester finding 07: a #new by phone from an unproven staff From (auth off) must still tell

@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -222,6 +222,14 @@ def next_action_at(snapshot: DeadlineSnapshot, sla: SlaSection, cal: BusinessCal
     """
     times = [a.due_at for a in _candidates(snapshot, sla, cal) if after is None or a.due_at > after]
     return min(times, default=None)
+
+
+def describe(action: Action, zone: tzinfo) -> str:
+    """The history line of a done action: a deadline action names its deadline's date (a
+    reminder's own time is not "due"), in the desk's time zone as staff read every other time."""
+    if action.deadline and action.deadline_at is not None:
+        return f"{action.deadline} due {action.deadline_at.astimezone(zone).isoformat()}"
+    return f"{action.kind} at {action.due_at.astimezone(zone).isoformat()}"
 
 
 def action_key(tracking: str, kind: str, instance: datetime, deadline: str = "") -> str:
