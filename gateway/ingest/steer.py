@@ -198,7 +198,7 @@ def steer(mail: Mail, complaint: ComplaintView, now: datetime, policy: Policy) -
     return told_if_held(b.build(), s)
 
 
-KEPT_INTERNAL = ("your reply was read as an internal note (a \"#note\" was found in it, e.g. a heading \"# Note\", "
+KEPT_INTERNAL = ("Your reply was read as an internal note (a \"#note\" was found in it, e.g. a heading \"# Note\", "
                  "a bullet or a line below your text) and kept on the complaint; nothing was sent to the customer. "
                  "If it was meant for the customer, send it again without that line.")
 
