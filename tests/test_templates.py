@@ -43,6 +43,7 @@ CONTRACT_KEYS = {
     "lang", "tracking", "gateway", "complaint", "customer", "due", "message", "reason",
     "new_date", "missing", "linked", "errors", "commands_help", "actor", "events", "secret", "portal",
     "planned", "asked", "remedies", "after_close", "reopen_days", "held", "shortened", "files",
+    "old_date", "missed", "reopened_on", "earlier", "deadline",
 }
 
 
@@ -89,6 +90,11 @@ def full_context(lang: str = "az") -> dict:
         "reason": "Təchizatçıdan cavab gözlənilir.",
         "new_date": "9 dekabr 2026",
         "planned": True,
+        "old_date": "2 dekabr 2026, 18:00",
+        "missed": "2 dekabr 2026, 18:00",
+        "reopened_on": "25 noyabr 2026, 11:00",
+        "earlier": False,
+        "deadline": "stage",
         "held": True,
         "after_close": True,
         "reopen_days": 30,
@@ -120,7 +126,8 @@ def empty_context(lang: str = "az") -> dict:
     )
     ctx["customer"].update(name="", phone="")
     ctx["due"] = {"acknowledge": "", "stage": "", "resolve": ""}
-    ctx.update(message="", shortened=False, reason="", new_date="", planned=False, held=False, asked="", after_close=False, reopen_days=0, missing=[], linked="", errors=[],
+    ctx.update(message="", shortened=False, reason="", new_date="", planned=False, old_date="", missed="",
+               reopened_on="", earlier=False, deadline="", held=False, asked="", after_close=False, reopen_days=0, missing=[], linked="", errors=[],
                commands_help="", actor="", events=[], secret="", portal="", remedies=[], files=[])
     return ctx
 
@@ -363,3 +370,56 @@ def test_unknown_status_label_is_an_error(env):
     ctx["complaint"]["status"] = "archived"
     with pytest.raises(jinja2.UndefinedError):
         env.get_template("status.en.txt").render(ctx)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("ext", ["txt", "html"])
+def test_a_delay_notice_without_a_reason_states_only_facts(env, lang, ext):
+    """Finding 01: with no reason from staff the notice once invented "additional checks". Now it
+    says the date given passed and names the new one; a reason only when given, in every language."""
+    ctx = {**full_context(lang), "reason": "", "reopened_on": "", "planned": False, "earlier": False}
+    text = env.get_template(f"delay.{lang}.{ext}").render(ctx)
+    invented = {"az": "yoxlama", "ru": "проверк", "tr": "inceleme gerektir", "en": "checks"}[lang]
+    assert invented not in text and ctx["missed"] in text and ctx["new_date"] in text
+    assert full_context(lang)["reason"] not in text
+    assert ctx["reason"] == "" and "Reason:" not in text
+    with_reason = env.get_template(f"delay.{lang}.{ext}").render({**ctx, "reason": "Təchizatçı gecikir"})
+    assert "Təchizatçı gecikir" in with_reason
+    reopened = env.get_template(f"delay.{lang}.{ext}").render({**ctx, "reopened_on": "25 noyabr 2026, 11:00"})
+    assert "25 noyabr 2026, 11:00" in reopened
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_an_earlier_date_is_not_told_as_a_delay(env, lang):
+    """Finding 08: an #extend to an earlier date is good news: no "longer", no apology."""
+    ctx = {**full_context(lang), "earlier": True, "planned": True}
+    text = env.get_template(f"delay.{lang}.txt").render(ctx)
+    longer = {"az": "daha çox vaxt", "ru": "больше времени", "tr": "uzun sürecek", "en": "longer"}[lang]
+    sorry = {"az": "üzr", "ru": "извинения", "tr": "özür", "en": "apologise"}[lang]
+    assert longer not in text and sorry not in text and ctx["new_date"] in text and ctx["old_date"] in text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_an_escalation_names_the_missed_deadline_and_the_step(env, lang):
+    """Finding 11d: management read "passed without the required step" and not which; and for the
+    resolution date staff are told how to give the customer a reason (finding 01)."""
+    stage = env.get_template(f"escalation.{lang}.txt").render({**full_context(lang), "deadline": "stage"})
+    assert "(#status, #ask" in stage and full_context(lang)["complaint"]["last_step"] in stage
+    resolve = env.get_template(f"escalation.{lang}.txt").render({**full_context(lang), "deadline": "resolve"})
+    assert "(#resolve)" in resolve and resolve.count("#extend") == stage.count("#extend") + 1
+
+
+@pytest.mark.parametrize("lang", ["az", "ru", "tr", "en"])
+def test_registered_held_without_email_still_says_to_phone_the_number(env, lang):
+    """Tester finding 07: a #new by phone from an unproven staff From (auth off) must still tell
+    the staff member to pass the number on by phone, and how to #confirm or #close it."""
+    ctx = empty_context(lang)
+    ctx["customer"].update(email="", phone="+994557654321")
+    ctx["held"] = True
+    for ext in ("txt", "html"):
+        out = env.get_template(f"registered.{lang}.{ext}").render(ctx)
+        assert "+994557654321" in out and TRACKING in out and "#confirm" in out and "#close" in out, (lang, ext)
+    ctx["customer"].update(email="rauf@example.org")  # with an address: the acknowledgement waits for #confirm
+    for ext in ("txt", "html"):
+        out = env.get_template(f"registered.{lang}.{ext}").render(ctx)
+        assert "#confirm" in out and out.count("#confirm") == 1, (lang, ext)

@@ -53,6 +53,10 @@ Everything tunable is data in rules/40-intents.toml; this module is the reader:
   other word leaves the reply to staff;
 - a word mixing Cyrillic and Latin letters is read as Cyrillic ("Нe" with a Latin e
   is "не", gateway/desk/confusables.py);
+- a status request is "status only" (status_only) when its status phrases, [intents.status_context],
+  greetings and courtesy cover every word but a name signed under it: anything else ("курьер
+  сказал, что товара нет", a new address, an IBAN) is news staff must read, and a word the lists
+  do not know counts as news (a needless staff mail is cheap, a lost address is not);
 - words are compared without diacritics ("Qebul edirem" = "qəbul edirəm");
   the reply's language is tried first for the decision phrases, then every
   configured language; the words that cast doubt count in every language.
@@ -157,6 +161,14 @@ def whole_accept(lists: Lists, own: str, languages: tuple[str, ...]) -> bool:
     accepting sentences and courtesy only, in words and in marks."""
     text = without_contacts(own)
     return plain_marks(text) and Reply(lists, clauses(text)).wholly_accepts(languages)
+def status_only(rules: Rules, text: str) -> bool:
+    """Whether a reply read as a status request says nothing else: every word is a status phrase,
+    [intents.status_context], a greeting or courtesy, but for a name signed at the end ("Когда
+    будет ответ?\nОльга"). Only then may the canned status mail be all it gets; otherwise
+    staff read it too."""
+    reply = Reply(lists_of(rules), clauses(own_text(text)))
+    said = reply.every[:len(reply.every) - reply.signed_names(0)]
+    return all(_covered(c.words, reply.lists.status_words, set()) for c in said)
 
 
 def _phrases(rules: Rules, name: str, languages: Iterable[str]) -> list[Phrase]:
@@ -219,6 +231,8 @@ class Lists:
         self.accepting = Lookup(p for name in ("greeting", "yes", "signoff", "accept_words")
                                 for p in _phrases(rules, name, everywhere))
         self.signoff = Lookup(p for name in ("greeting", "signoff") for p in _phrases(rules, name, everywhere))
+        self.status_words = Lookup(p for name in ("status", "status_context", "greeting", "courtesy")
+                                   for p in _phrases(rules, name, everywhere))
         self.decisions: dict[tuple[str, ...], tuple[Lookup, dict[Phrase, tuple[str, bool]]]] = {}
 
     def decision(self, languages: tuple[str, ...]) -> tuple[Lookup, dict[Phrase, tuple[str, bool]]]:
@@ -338,9 +352,7 @@ class Reply:
         signed at the end ("Да, спасибо.\nИван Петров")."""
         every, first = self.every, self.first_said()
         assert first is not None
-        names = 0
-        while names < min(NAME_LINES, len(every) - first - 1) and self.signed(len(every) - 1 - names):
-            names += 1
+        names = self.signed_names(first + 1)
         return all(_covered(c.words, self.lists.courtesy, set()) for c in every[first + 1:len(every) - names])
 
     def wholly_accepts(self, languages: tuple[str, ...]) -> bool:
@@ -352,11 +364,11 @@ class Reply:
         for hit in self.hits(languages, range(len(self.every))):
             if hit.intent == "accept":
                 taken.setdefault(hit.clause, set()).update(range(hit.start, hit.end))
-        end = len(self.every) - self.signed_names()
+        end = len(self.every) - self.names_signed_off()
         return all(_covered(clause.words, self.lists.accepting, taken.get(index, set()))
                    for index, clause in enumerate(self.every[:end]))
 
-    def signed_names(self) -> int:
+    def names_signed_off(self) -> int:
         """How many clauses at the end are a name signed alone on its line or after a sign-off ("Best
         regards, Anna", "Спасибо!\nИван Петров"); a name holds no word of a signal list."""
         every = self.every
@@ -367,6 +379,13 @@ class Reply:
                          or _covered(every[names[0] - 1].words, self.lists.signoff, set()))):
                 return count
         return 0
+    def signed_names(self, start: int) -> int:
+        """How many of the last clauses from `start` on (up to NAME_LINES) are a name signed alone
+        on its line."""
+        every, names = self.every, 0
+        while names < min(NAME_LINES, len(every) - start) and self.signed(len(every) - 1 - names):
+            names += 1
+        return names
 
     def signed(self, index: int) -> bool:
         """A clause alone on its line that is a name ("Ali", "Иван Петров")."""

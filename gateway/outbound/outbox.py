@@ -369,7 +369,10 @@ def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params:
     events = _history(complaint.id) if complaint else []
     if as_of is not None:
         events = [e for e in events if e.at <= naive(as_of)]
-    new_date = params.get("new_date") or ""
+
+    def on(name: str) -> str:  # a date a param carries (ISO 8601), in the desk's words
+        value = params.get(name) or ""
+        return when(datetime.fromisoformat(value)) if value else ""
     return {
         "lang": lang,
         "tracking": complaint.tracking if complaint else "",
@@ -393,9 +396,14 @@ def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params:
                 "resolve": when(complaint.due_resolve) if complaint else ""},
         "message": params.get("message", ""),
         "shortened": bool(params.get("shortened")),  # message is the start of a longer mail (plan.staff_message)
-        "reason": params.get("reason", "") or (complaint.delay_reason if complaint else ""),
-        "new_date": when(datetime.fromisoformat(new_date)) if new_date else "",
+        "reason": params.get("reason", ""),  # only the reason its sender gave: never the stored one of an older date
+        "new_date": on("new_date"),
+        "old_date": on("old_date"),  # delay: the date the customer had been given
+        "missed": on("missed"),  # delay: the promised date that passed
+        "reopened_on": on("reopened_on"),  # delay: when the customer's rejection reopened the review
         "planned": bool(params.get("planned")),
+        "earlier": bool(params.get("earlier")),  # delay: #extend moved the date earlier (good news)
+        "deadline": params.get("deadline", ""),  # reminder/escalation: "stage" or "resolve", the one it is about
         "held": bool(params.get("held")),  # registered: the customer's mails wait for a staff #confirm  # a delay notice for a date staff moved before it passed
         "asked": params.get("asked", ""),
         "after_close": bool(params.get("after_close")),  # reopened by a reply to the closed complaint
