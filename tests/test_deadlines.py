@@ -15,6 +15,7 @@ from gateway.desk.deadlines import (
     STATUS_RULES,
     DeadlineSnapshot,
     DueDates,
+    describe,
     extended_resolve_due,
     initial_due,
     next_action_at,
@@ -296,3 +297,12 @@ def test_example_priority_1_3_5(tmp_path, priority, day):
     due = initial_due(received, priority, sla, cal)
     assert due.resolve == datetime(2026, 1, day, 18, 0, tzinfo=ISTANBUL)
     assert due.acknowledge == datetime(2026, 1, 5, 18, 0, tzinfo=ISTANBUL)  # the same day
+
+
+def test_the_history_line_names_the_deadline_in_the_desks_zone(cal):
+    """Finding 11e: a reminder was recorded as "stage due <the reminder's own time>", and
+    escalations in UTC on a Baku desk."""
+    actions = planned_actions(open_complaint(), baku(2026, 1, 14, 18, 0), SLA, cal)
+    reminder = planned_actions(open_complaint(), baku(2026, 1, 14, 9, 0), SLA, cal)[0]
+    assert describe(reminder, cal.zone) == "stage due 2026-01-14T18:00:00+04:00"
+    assert describe(actions[0], cal.zone) == "stage due 2026-01-14T18:00:00+04:00"

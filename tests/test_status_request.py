@@ -113,6 +113,11 @@ NOT_STATUS = [
     ("en", "We are at the stage where I simply want my money back for the broken kettle, please refund it."),
     ("en", "Where are we supposed to send the broken kettle back to, and who pays for the shipping costs?"),
     ("en", "My complaint has been reviewed and I accept the answer."),
+    ("en", "How long the battery lasts is not the point, the screen cracked on the first day."),
+    ("ru", "Курьер сказал, что заказ на этапе сборки, но прошло две недели, верните деньги."),
+    ("tr", "Ürünü incelediniz mi bilmiyorum ama kargo hâlâ gelmedi, paramı iade edin."),
+    ("az", "Kuryer dedi ki, şikayətə baxılıb, amma pul hələ qaytarılmayıb, zəhmət olmasa yoxlayın."),
+    ("az", "Mərhələli ödəniş istəmirəm, pulu bir dəfəyə qaytarın."),
 ]
 
 

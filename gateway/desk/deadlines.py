@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -224,6 +224,14 @@ def next_action_at(snapshot: DeadlineSnapshot, sla: SlaSection, cal: BusinessCal
     return min(times, default=None)
 
 
+def describe(action: Action, zone: tzinfo) -> str:
+    """The history line of a done action: a deadline action names its deadline's date (a
+    reminder's own time is not "due"), in the desk's time zone as staff read every other time."""
+    if action.deadline and action.deadline_at is not None:
+        return f"{action.deadline} due {action.deadline_at.astimezone(zone).isoformat()}"
+    return f"{action.kind} at {action.due_at.astimezone(zone).isoformat()}"
+
+
 def action_key(tracking: str, kind: str, instance: datetime, deadline: str = "") -> str:
     """Deterministic key; the instant is written in UTC to the second, so it survives a database round trip."""
     stamp = instance.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -265,9 +273,15 @@ def _interim_actions(snapshot: DeadlineSnapshot, sla: SlaSection, cal: BusinessC
         yield Action("interim", action_key(snapshot.tracking, "interim", at), at)
 
 
+def auto_close_at(resolved_at: datetime, sla: SlaSection, cal: BusinessCalendar) -> datetime | None:
+    """When an answer given at `resolved_at` closes without the customer's decision (None: never);
+    the resolution mail names this date and the sweep keeps it."""
+    return cal.add_business_days(resolved_at, sla.auto_close_after) if sla.auto_close_after > 0 else None
+
+
 def _auto_close_actions(snapshot: DeadlineSnapshot, sla: SlaSection, cal: BusinessCalendar) -> Iterator[Action]:
-    if sla.auto_close_after > 0 and snapshot.resolved_at is not None:
-        at = cal.add_business_days(snapshot.resolved_at, sla.auto_close_after)
+    at = auto_close_at(snapshot.resolved_at, sla, cal) if snapshot.resolved_at is not None else None
+    if at is not None and snapshot.resolved_at is not None:
         yield Action("auto_close", action_key(snapshot.tracking, "auto_close", snapshot.resolved_at), at)
 
 

@@ -46,7 +46,7 @@ _MARKUP = "-*+•·‣◦▪▫●○■□–—>_~\"'«»“”„‘’`(["
 _MARKUP_END = "*_~\"'»“”’`)]:. \t"
 # On the folded line: markup, "#", spaces allowed, then the command word; the argument is read unfolded.
 _COMMAND_LINE = re.compile(r"^[ \t" + re.escape(_MARKUP) + r"]*+(?:\d{1,3}[.)])?+[ \t" + re.escape(_MARKUP)
-                           + r"]*+#[ \t]*+([^\W\d_][\w-]{0,40}+)[ \t]*+")
+                           + r"]*+#{1,3}+[ \t]*+([^\W\d_][\w-]{0,40}+)[ \t]*+")  # "## Note": a heading
 _PLAIN = re.compile(r"^[ \t]*#[^\W\d_]")  # "#note": no markup, no space after "#"
 _ANYWHERE = re.compile(r"#([^\W\d_][\w-]*+)")  # a "#word" inside a line
 LINE_CAP = 1000  # characters of one line read for a command

@@ -138,7 +138,7 @@ def _due_actions(policy: Policy, complaint: Complaint, now: datetime) -> int:
             continue
         ACTIONS[action.kind](policy, complaint, action, now)
         Event.create(complaint=complaint, at=naive(now), actor="scheduler", kind=action.kind,
-                     detail=f"{action.deadline or action.kind} due {action.due_at.isoformat()}", key=action.key)
+                     detail=deadlines.describe(action, policy.tz), key=action.key)
         log.info("deadline action", extra={"action": action.kind, "tracking": complaint.tracking})
         done += 1
     complaint.next_action_at = lookup.next_action_for(complaint, policy, after=now)

@@ -228,7 +228,7 @@ def sample_context(lang: str, zone: str = "Asia/Baku", close: str = "18:00") -> 
         "due": {"acknowledge": day(11, 26), "stage": day(11, 26), "resolve": day(12, 7)},
         "message": "Sample text of the message.", "shortened": False, "reason": "", "new_date": day(12, 10), "planned": False,
         "old_date": day(12, 7), "missed": day(12, 7), "reopened_on": "", "earlier": False,
-        "deadline": "resolve", "held": False,
+        "deadline": "resolve", "closes_on": day(12, 14), "held": False,
         "asked": "2026-12-09",
         "after_close": False, "reopen_days": 30,
         "missing": ["phone"], "linked": "", "errors": ["unknown command #frobnicate"],
