@@ -390,6 +390,7 @@ def test_courtesy_and_a_signed_name_keep_a_bare_yes(rules):
     assert read(rules, "Да.\nИван Петров", "ru") == "accept"
     assert read(rules, "Yes.\nThe courier broke my door", "en") is None  # a sentence, not a name
     assert read(rules, "Yes.\nJohn\nStill Broken", "en") is None  # a doubt word counts wherever it stands
+    assert read(rules, "Accepted.\nPlease Call", "en") is None  # capitalised words, no name
 
 
 @pytest.mark.parametrize("language, text", ACCEPTS)

@@ -370,12 +370,13 @@ class Reply:
 
     def names_signed_off(self) -> int:
         """How many clauses at the end are a name signed alone on its line or after a sign-off ("Best
-        regards, Anna", "Спасибо!\nИван Петров"); a name holds no word of a signal list."""
+        regards, Anna", "Спасибо!\nИван Петров"); a name holds no word of a signal list, and one
+        alone on its line no courtesy word either ("Accepted.\nPlease Call" is no signature)."""
         every = self.every
         for count in range(min(NAME_LINES, len(every) - 1), 0, -1):
             names = range(len(every) - count, len(every))
             if (all(is_name(every[i].text) and not any(self.signal(n, i) for n in SIGNALS) for i in names)
-                    and (all(self.signed(i) for i in names)
+                    and (all(self.signed(i) and not self.lists.courtesy.spans(every[i].words) for i in names)
                          or _covered(every[names[0] - 1].words, self.lists.signoff, set()))):
                 return count
         return 0
