@@ -97,10 +97,10 @@ def test_a_template_word_becomes_valid_once_the_rules_learn_it(tmp_path):
     config = editable_copy(tmp_path)
     resolution = tmp_path / "templates" / "resolution.en.html"
     resolution.write_text(resolution.read_text().replace('reply_word("accept", "accept")',
-                                                         'reply_word("accept", "fine by me")'))
+                                                         'reply_word("accept", "suits me")'))
     assert gateway(config, "check", check=False).returncode == 2
     (tmp_path / "rules" / "90-local.toml").write_text(
-        '[intents.accept]\naz = ["qəbul edirəm"]\nru = ["принимаю"]\ntr = ["kabul"]\nen = ["accept", "fine by me"]\n')
+        '[intents.accept]\naz = ["qəbul edirəm"]\nru = ["принимаю"]\ntr = ["kabul"]\nen = ["accept", "suits me"]\n')
     result = gateway(config, "check", check=False)
     assert result.returncode == 0, result.stdout.decode()
 

@@ -243,9 +243,23 @@ def test_resolved_complaint_only_runs_the_auto_close_clock(cal):
 def test_nothing_happens_while_paused_or_finished(cal, status):
     snapshot = open_complaint(status=status, paused_at=baku(2026, 1, 13, 10, 0),
                               resolved_at=baku(2026, 1, 12, 10, 0))
-    sla = SlaSection(interim_every=1)
+    sla = SlaSection(interim_every=1, ask_reminder_after=0)
     assert planned_actions(snapshot, baku(2026, 12, 1, 9, 0), sla, cal) == []
     assert next_action_at(snapshot, sla, cal) is None
+
+
+def test_an_unanswered_question_reminds_staff_once_per_pause(cal):
+    """Finding 11i: an #ask never answered paused the complaint for ever, silently."""
+    paused = baku(2026, 1, 13, 10, 0)  # Tuesday
+    snapshot = open_complaint(status="waiting_customer", paused_at=paused)
+    sla = SlaSection(ask_reminder_after=5)
+    # five business days: 20 January is a day off in Azerbaijan (Martyrs' Day)
+    assert planned_actions(snapshot, baku(2026, 1, 21, 9, 59), sla, cal) == []
+    actions = planned_actions(snapshot, baku(2026, 2, 20, 9, 0), sla, cal)
+    assert [(a.kind, a.due_at) for a in actions] == [("ask_reminder", baku(2026, 1, 21, 10, 0))]  # once, however late
+    assert next_action_at(snapshot, sla, cal, after=baku(2026, 1, 21, 10, 0)) is None
+    again = open_complaint(status="waiting_customer", paused_at=baku(2026, 2, 2, 10, 0))  # a later pause: its own
+    assert planned_actions(again, baku(2026, 2, 20, 9, 0), sla, cal)[0].key != actions[0].key
 
 
 def test_next_action_at_walks_the_plan(cal):

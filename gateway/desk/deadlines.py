@@ -28,7 +28,11 @@ What runs in which status is the STATUS_RULES table:
   sla.interim_every business days (0: off).
 - resolved: only the auto-close clock (sla.auto_close_after business days after
   resolved_at without a decision; 0: off).
-- waiting_customer: paused; `remaining`/`resume` carry the time left over.
+- waiting_customer: paused; `remaining`/`resume` carry the time left over. An
+  unanswered question must not pause a complaint for ever: sla.ask_reminder_after
+  business days after the pause staff get one reminder (ask again, move it on or
+  close it; no seed policy says what the customer is owed then, so nothing goes
+  to the customer by itself).
 - closed, escalated, and any status this table does not know: nothing. An
   escalated complaint has been through the internal process twice and the
   customer was told about external remedies; staff close it by hand.
@@ -121,7 +125,7 @@ class Action:
 
 # At one moment, the escalation is written before the delay notice moves the date it is about.
 KIND_ORDER: Mapping[str, int] = MappingProxyType(
-    {"reminder": 0, "escalation": 1, "delay_notice": 2, "interim": 3, "auto_close": 4})
+    {"reminder": 0, "escalation": 1, "delay_notice": 2, "interim": 3, "auto_close": 4, "ask_reminder": 5})
 
 
 # ---------------------------------------------------------------- due dates
@@ -285,12 +289,19 @@ def _auto_close_actions(snapshot: DeadlineSnapshot, sla: SlaSection, cal: Busine
         yield Action("auto_close", action_key(snapshot.tracking, "auto_close", snapshot.resolved_at), at)
 
 
+def _ask_reminder_actions(snapshot: DeadlineSnapshot, sla: SlaSection, cal: BusinessCalendar) -> Iterator[Action]:
+    """One reminder to staff per pause whose question the customer left unanswered."""
+    if sla.ask_reminder_after > 0 and snapshot.paused_at is not None:
+        at = cal.add_business_days(snapshot.paused_at, sla.ask_reminder_after)
+        yield Action("ask_reminder", action_key(snapshot.tracking, "ask_reminder", snapshot.paused_at), at)
+
+
 _Planner = Callable[[DeadlineSnapshot, "SlaSection", BusinessCalendar], Iterator[Action]]
 
 # Which actions each kind of clock plans.
 _PLANNERS: Mapping[str, tuple[_Planner, ...]] = MappingProxyType({
     RUNNING: (_deadline_actions, _interim_actions),
     AUTO_CLOSE: (_auto_close_actions,),
-    PAUSED: (),
+    PAUSED: (_ask_reminder_actions,),
     STOPPED: (),
 })

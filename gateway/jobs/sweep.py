@@ -165,6 +165,13 @@ def _reminder(policy: Policy, complaint: Complaint, action: deadlines.Action, no
                                          params=_deadline_params(action)), action, now)
 
 
+def _ask_reminder(policy: Policy, complaint: Complaint, action: deadlines.Action, now: datetime) -> None:
+    """The customer left our question unanswered: staff decide (ask again, #status, #close)."""
+    for address in policy.staff_addresses_for(complaint):
+        _send(policy, complaint, OutMail("reminder", address, "staff", policy.staff_language, threaded=False,
+                                         params={"deadline": "ask"}), action, now)
+
+
 def _escalation(policy: Policy, complaint: Complaint, action: deadlines.Action, now: datetime) -> None:
     for address in policy.escalation_addresses_for(complaint):
         _send(policy, complaint, OutMail("escalation", address, "staff", policy.staff_language, threaded=False,
@@ -225,6 +232,7 @@ def _customer_replied(complaint: Complaint) -> bool:
 
 ACTIONS: dict[str, Callable[[Policy, Complaint, deadlines.Action, datetime], None]] = {
     "reminder": _reminder,
+    "ask_reminder": _ask_reminder,
     "escalation": _escalation,
     "delay_notice": _delay_notice,
     "interim": _interim,
