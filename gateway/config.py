@@ -287,6 +287,9 @@ class StaffSection:
         choices=("contact", "name", "surname", "patronymic", "channel", "staff_name"))
     # the language of every mail to staff; empty: [gateway] default_language
     language: str = key("", choices=("",) + LANGUAGES)
+    # the customer's files a staff notice carries, in all (MB); past it they are listed with
+    # name, type and size and fetched with `gateway show` / `gateway export`; 0: always listed
+    attach_max_mb: float = key(10.0, check=NOT_NEGATIVE)
 
 
 @dataclass(frozen=True)

@@ -155,9 +155,9 @@ def test_every_deadline_action_once_the_resolution_date_passed(cal):
     ]
     assert len({a.key for a in actions}) == 3
     assert actions[1].deadline_at == baku(2026, 1, 26, 18, 0)
-    # one automatic delay notice per complaint: its key names the complaint, not the deadline instance
-    assert actions[2].key == "CC-2026-ABCDEFGH:delay_notice:" + FRIDAY_EVENING.astimezone(timezone.utc).strftime(
-        "%Y%m%dT%H%M%SZ")
+    # one delay notice per missed promised date: its key names that deadline instance
+    assert actions[2].key == "CC-2026-ABCDEFGH:delay_notice:resolve:" + baku(2026, 1, 26, 18, 0).astimezone(
+        timezone.utc).strftime("%Y%m%dT%H%M%SZ")
 
 
 def test_reminders_come_only_while_the_deadline_is_ahead(cal):
@@ -190,8 +190,8 @@ def test_an_extended_deadline_gets_fresh_keys(cal):
     after = {a.key for a in planned_actions(open_complaint(due_resolve=baku(2026, 2, 9, 18, 0)), now, SLA, cal)}
     assert {k for k in after if ":stage:" in k} == {k for k in before if ":stage:" in k}
     resolve_after = {k for k in after if ":resolve:" in k}
-    assert len(resolve_after) == 1 and not resolve_after & before  # the escalation of the new date
-    assert {k for k in after if ":delay_notice:" in k} == {k for k in before if ":delay_notice:" in k}
+    # the escalation and the delay notice of the new date: a missed #extend date is told too
+    assert len(resolve_after) == 2 and not resolve_after & before
 
 
 def test_a_stage_deadline_at_the_resolution_date_adds_no_second_escalation(cal):

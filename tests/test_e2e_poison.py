@@ -1,8 +1,9 @@
 """End to end (issue 16): the real daemon, sent a poison mail over SMTP, keeps serving.
 
-The poison is a multipart mail of 24 MB (just under `max_message_bytes`) whose every
-line goes through the stdlib's parser (a single-part text that long is read only up to
-parse.TEXT_MAX, in a fraction of a second), which takes longer to read than the daemon's budget (`[gateway] read_seconds`, set to 0.25 s
+The poison is a multipart mail of 24 MB (just under `max_message_bytes`) left unclosed, so
+every line goes through the stdlib's parser (a single-part text that long is read only up to
+parse.TEXT_MAX, a closed multipart's big bodies are taken out first: each in a fraction of a
+second), which takes longer to read than the daemon's budget (`[gateway] read_seconds`, set to 0.25 s
 here; an ordinary mail takes milliseconds). Mail of 50,000 MIME parts, the poison
 before, is now read within a fraction of a second (parse reads the first MAX_PARTS).
 While it is being read the listener still answers, /status still answers, and a
@@ -29,7 +30,7 @@ def poison(size: int = 24 * 1024 * 1024) -> bytes:
             'Content-Type: multipart/mixed; boundary="p"\r\n\r\n--p\r\n'
             "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
     line = "Sifarişim çatdırılmayıb. Заказ опаздывает. My order is late.\r\n".encode()
-    return head.encode() + line * (size // len(line)) + b"--p--\r\n"
+    return head.encode() + line * (size // len(line))  # unclosed: no fast path, the stdlib reads every line
 
 
 def configured(directory: Path, smtp_port: int, metrics_port: int) -> Path:

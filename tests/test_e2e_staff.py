@@ -108,3 +108,24 @@ def test_regression_the_notice_as_sent_quoted_under_an_unknown_opener_never_reac
     runtime.pipeline.ingest(reply, "smtp", NOW)
     relay = OutgoingMail.get((OutgoingMail.recipient == CUSTOMER) & (OutgoingMail.kind == "relay"))
     assert relay.params["message"] == "Your replacement ships tomorrow."
+
+
+WATCHLIST = "Customer is on our fraud watchlist, do not refund."
+
+
+@pytest.mark.parametrize("body", [
+    f"- #note\n{WATCHLIST}", f"*#note* {WATCHLIST}", f"• #note\n{WATCHLIST}", f"\u200b#note\n{WATCHLIST}",
+    f"{WATCHLIST}\n\n-- \nRashad\n#note",
+])
+def test_regression_a_note_written_as_people_write_it_never_reaches_the_customer(runtime: Runtime, body: str) -> None:
+    """The hostile tester's reproducers (a bullet, Markdown, a zero-width space, a "#note" under "-- ")."""
+    tracking, _, staff_new = open_complaint(runtime)
+    reply = mail(sender="colleague@shop.test", subject=f"Re: [{tracking}] New complaint", body=body,
+                 in_reply_to=f"<{staff_new.message_id}>", references=f"<{staff_new.message_id}>")
+    runtime.pipeline.ingest(reply, "smtp", NOW)
+    complaint = Complaint.get(Complaint.tracking == tracking)
+    leaked = [o.kind for o in OutgoingMail.select().where(OutgoingMail.complaint == complaint)
+              if "fraud watchlist" in str(o.params) and o.recipient == CUSTOMER]
+    assert not leaked
+    told = [o.kind for o in OutgoingMail.select().where(OutgoingMail.recipient == "colleague@shop.test")]
+    assert told and set(told) <= {"staff_notice", "command_error"}

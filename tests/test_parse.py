@@ -448,3 +448,54 @@ def test_a_long_text_attachment_is_kept_whole() -> None:
     raw = raw_mail(log_file, ctype=b"text/plain; name=app.log", extra=b"Content-Disposition: attachment; filename=app.log\r\n")
     mail = parse(raw)
     assert not mail.shortened and mail.attachments[0].payload == log_file
+
+
+# --- multipart bodies taken out before the stdlib parses the rest (mail/mimesplit.py) ---------
+
+def _mixed(*parts: bytes, boundary: bytes = b"b", eol: bytes = b"\r\n", close: bool = True) -> bytes:
+    head = (b"From: Aysel <aysel@example.az>\r\nTo: care@example.com\r\nSubject: parts\r\nMIME-Version: 1.0\r\n"
+            b'Content-Type: multipart/mixed; boundary="' + boundary + b'"\r\n\r\npreamble\r\n')
+    body = b"".join(b"--" + boundary + b"\r\n" + part + b"\r\n" for part in parts)
+    return (head + body + (b"--" + boundary + b"--\r\nepilogue\r\n" if close else b"")).replace(b"\r\n", eol)
+
+
+_BIG_AZ = (AZ + "\r\n").encode() * 3000
+_BIG_PDF = base64.encodebytes(bytes(range(256)) * 800).replace(b"\n", b"\r\n")
+_TEXT = b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+_PDF = b"Content-Type: application/pdf; name=a.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+_ALTERNATIVE = (b'Content-Type: multipart/alternative; boundary="alt"\r\n\r\n--alt\r\n'
+                b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+                + quopri.encodestring(_BIG_AZ) + b"\r\n--alt\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+                + b"<p>" + _BIG_AZ + b"</p>\r\n--alt--")
+
+
+@pytest.mark.parametrize("raw", [
+    _mixed(_TEXT + _BIG_AZ, _PDF + _BIG_PDF),
+    _mixed(_ALTERNATIVE, _PDF + _BIG_PDF),
+    _mixed(_TEXT + (RU + "\r\n").encode() * 40_000, _PDF + _BIG_PDF),  # over TEXT_MAX: shortened both ways
+    _mixed(_TEXT + _BIG_AZ + b"--bx is not a delimiter\r\n--b  \t", _PDF + _BIG_PDF),
+    _mixed(_TEXT + _BIG_AZ, _PDF + _BIG_PDF, close=False),
+    _mixed(b"\r\n" + _BIG_AZ, _PDF + _BIG_PDF),  # a part without headers
+    _mixed(_TEXT + _BIG_AZ, _PDF + _BIG_PDF[:-7]),  # broken base64
+    _mixed(_TEXT + _BIG_AZ, _PDF + _BIG_PDF, eol=b"\n"),
+    _mixed(_TEXT + b"short", b"Content-Type: message/rfc822\r\n\r\n" + raw_mail(_BIG_AZ)),
+    _mixed(_ALTERNATIVE.replace(b"<p>", b"<p>\r\n--b\r\n"), _PDF + _BIG_PDF),  # an outer delimiter inside
+    _mixed(_TEXT + _BIG_AZ, b"Content-Type: text/plain; name=x.txt\r\nContent-Disposition: attachment\r\n\r\n" + _BIG_AZ),
+])
+def test_a_multipart_mail_reads_as_the_full_parser_reads_it(monkeypatch: pytest.MonkeyPatch, raw: bytes) -> None:
+    from gateway.mail import mimesplit
+    with monkeypatch.context() as patch:
+        patch.setattr(mimesplit, "hollow", lambda raw: None)
+        expected = parse(raw)
+    found = parse(raw)
+    assert found == expected
+    assert [a.payload for a in found.attachments] == [a.payload for a in expected.attachments]
+
+
+def test_big_leaf_bodies_are_taken_out_and_small_ones_kept() -> None:
+    from gateway.mail.mimesplit import hollow
+    raw = _mixed(_TEXT + _BIG_AZ, _PDF + _BIG_PDF, _TEXT + b"small")
+    found = hollow(raw)
+    assert found is not None and sorted(found.bodies.values(), key=len) == sorted([_BIG_AZ, _BIG_PDF], key=len)
+    assert b"small" in found.raw and len(found.raw) < 1000
+    assert hollow(_mixed(_TEXT + _BIG_AZ, _PDF + _BIG_PDF, close=False)) is None

@@ -164,3 +164,24 @@ def test_regression_a_disclaimer_below_a_short_answer_is_not_a_cut_answer() -> N
     new, _, signature = split_reply(text)
     assert scrub_staff(new, (STAFF,), signature, CARE, "AZ", "Leyla") == "Done, the refund was sent."
     assert not lost_answer(new, signature, "resolution", True)
+
+
+def test_every_fixed_sentence_we_know_our_notices_by_is_in_their_templates() -> None:
+    """A sentence reworded in a template must be reworded here, or pasted notices would reach customers again."""
+    from gateway.ingest.relaytext import NOTICE_SENTENCES
+    from gatewaykit import REPO
+    texts = [p.read_text(encoding="utf-8").casefold() for p in (REPO / "templates" / "mail").glob("staff_*.txt")]
+    assert len(NOTICE_SENTENCES) >= 16
+    for sentence in NOTICE_SENTENCES:
+        assert any(sentence in text for text in texts), sentence
+
+
+@pytest.mark.parametrize("text", [
+    "Müştəri yazdı ki, kartdan iki dəfə pul çıxılıb. Yeni şikayətiniz qeydə alındı və yoxlanılır.",
+    "Клиент написал нам вчера. Ваша новая жалоба зарегистрирована и рассматривается.",
+    "Müşteri dün yazdı. Yeni şikâyetiniz kaydedildi ve inceleniyor.",
+    "The customer wrote to us yesterday. Your new complaint has been registered and is being reviewed.",
+])
+def test_an_answer_mentioning_a_registered_complaint_is_not_our_notice(text: str) -> None:
+    from gateway.ingest.relaytext import internal_text, notice_sentences
+    assert notice_sentences(text) == 0 and internal_text(text) == ""

@@ -45,15 +45,18 @@ def test_004_untouched_high_priority_complaint_gets_one_true_delay_notice(tmp_pa
         (at(2026, 4, 28, 18), "delay"),        # the customer: once, with the policy's date
         (at(2026, 4, 28, 18), "escalation"),   # the deadline missed: staff, once
         (at(2026, 5, 4, 14), "reminder"),      # before the date the customer was given
-        (at(2026, 5, 4, 18), "escalation"),    # that one missed too: staff hear, the customer is not
-    ]                                          # promised yet another invented date
+        (at(2026, 5, 4, 18), "delay"),         # that one missed too: the customer is told again (the
+        (at(2026, 5, 4, 18), "escalation"),    # ack promised it), staff hear once more
+    ]
     delay = desk.mail_of(tracking, "delay")[0]
     # 28 April + 3 business days (resolve = 3; 1 May a holiday, 2-3 May the weekend): 4 May 18:00,
     # and that is the date the complaint now runs to: the notice is true
     assert "4 Mayıs 2026, 18:00" in delay.text and delay.language == "tr"
-    assert "taahhüt ettiğimiz süre içinde sonuçlandıramadık" in delay.text
+    assert "size bildirdiğimiz tarihe (28 Nisan 2026, 18:00) kadar tamamlayamadık" in delay.text
     data = desk.show(tracking)
-    assert data["due"]["resolve"].startswith("2026-05-04T15:00")
+    assert data["due"]["resolve"].startswith("2026-05-07T15:00")  # the second notice's date, 3 days on
+    second = desk.mail_of(tracking, "delay")[1]
+    assert "(4 Mayıs 2026, 18:00)" in second.text and "7 Mayıs 2026, 18:00" in second.text
     # the escalation names the deadline that was missed, as it was when it was missed
     escalation = desk.mail_of(tracking, "escalation")[0]
     assert "28 Nisan 2026, 18:00" in escalation.text and "4 Mayıs" not in escalation.text

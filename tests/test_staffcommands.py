@@ -131,3 +131,52 @@ def test_help_lists_every_command_and_the_subject_form():
                  "#extend YYYY-MM-DD <reason>", "#close", "#language", "[status=resolved]"):
         assert name in COMMAND_HELP
     assert "waiting_customer" in COMMAND_HELP
+
+
+SECRET = "Customer is on our fraud watchlist, do not refund."
+
+
+@pytest.mark.parametrize("line", ["- #note", "* #note", "*#note*", "**#note**", "• #note", "1. #note", "2) #note",
+                                  "\u200b#note", "\ufeff#note", "#\u200bnote", "\"#note\"", "«#note»", "> #note",
+                                  "_#note_", "`#note`", "#note:"])
+def test_regression_note_behind_a_bullet_markup_or_invisible_character_is_a_note(line):
+    parsed = parse_commands(f"{SECRET}\n{line}", "")
+    assert parsed.commands == (Command("note", ""),) and parsed.errors == () and parsed.body == SECRET
+
+
+@pytest.mark.parametrize("text", [
+    f"- #note {SECRET}", f"*#note* {SECRET}", f"• #note {SECRET}", f"1. #note {SECRET}", f"\"#note\" {SECRET}",
+    f"\u200b#note {SECRET}", f"Note: #note {SECRET}", f"{SECRET} #note", f"Please see #resolve below. {SECRET}",
+    f"#status resolved #note {SECRET}", f"{SECRET} #NОTE", f"{SECRET} ＃note",
+])
+def test_regression_a_known_command_anywhere_in_a_line_refuses_the_reply(text):
+    parsed = parse_commands(text, "")
+    assert parsed.errors and not (parsed.commands and not parsed.errors)
+
+
+@pytest.mark.parametrize("text", [
+    # az, ru, tr, en: ordinary sentences holding the command words without "#", or "#" before other words
+    "Qeyd: sifarişiniz (note) sabah göndəriləcək, statusu yoxlayın.", "Примечание: статус заказа — resolve скоро.",
+    "Not: siparişinizin durumu (status) yarın güncellenecek.", "Note: your order status will be resolved tomorrow.",
+    "Sifariş #1234 hazırdır, #təşəkkür edirik.", "Заказ #1234 готов, #спасибо.", "Sipariş #1234 hazır, #teşekkürler.",
+    "We use #care and #notebook tags; order #1234 ships.",
+])
+def test_command_words_without_a_hash_or_other_hashtags_in_sentences_are_text(text):
+    parsed = parse_commands(text, "")
+    assert parsed.commands == () and parsed.errors == () and parsed.body == text
+
+
+def test_regression_a_command_in_the_signature_counts_but_stays_out_of_the_body():
+    parsed = parse_commands(SECRET, "", signature="Rashad\n#note")
+    assert parsed.commands == (Command("note", ""),) and parsed.errors == () and parsed.body == SECRET
+    assert parsed.irregular == ("note",)
+    assert parse_commands(SECRET, "", signature="Rashad\nsee #resolve").errors
+
+
+@pytest.mark.parametrize("text, irregular", [
+    ("#note\n" + SECRET, ()), ("#NOTE\n" + SECRET, ()), ("\n#priority high\n#note\n" + SECRET, ()),
+    ("Dear customer,\n\n# Note\nPlease bring the receipt.", ("note",)), (SECRET + "\n#note", ("note",)),
+    ("- #note\n" + SECRET, ("note",)), ("# note\n" + SECRET, ("note",)), ("#resolve\nDone.", ()),
+])
+def test_a_note_not_written_plainly_at_the_top_is_irregular(text, irregular):
+    assert parse_commands(text, "").irregular == irregular

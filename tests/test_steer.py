@@ -91,6 +91,45 @@ def test_extend_before_the_deadline_is_planned_and_a_holiday_moves_to_the_next_b
     assert told.recipient == "agent@shop.test" and told.audience == "staff" and told.params["asked"] == "2026-12-31"
 
 
+def test_extend_to_an_earlier_date_is_good_news_not_a_delay(policy):
+    """Finding 08: an earlier date was told as "it takes longer"; it is told as good news now."""
+    promised = datetime(2026, 12, 20, 14, tzinfo=timezone.utc)
+    later = dataclasses.replace(view("investigating"), due_resolve=promised, due_stage=promised)
+    plan = steer(reply("#extend 2026-12-01 the part arrived early"), later, NOW, policy)
+    delay = next(o for o in plan.outgoing if o.kind == "delay")
+    assert delay.params["earlier"] and delay.params["old_date"] == promised.isoformat()
+    assert plan.updates["due_resolve"].date() == date(2026, 12, 1)
+    assert plan.updates["due_stage"] == plan.updates["due_resolve"]  # no stage ends after the new date
+
+
+def test_extend_to_the_date_already_given_is_refused(policy):
+    given = datetime(2026, 12, 15, 14, tzinfo=timezone.utc)  # 18:00 in Baku, the close of business
+    plan = steer(reply("#extend 2026-12-15 waiting"), dataclasses.replace(view("investigating"), due_resolve=given),
+                 NOW, policy)
+    assert [o.kind for o in plan.outgoing] == ["command_error"] and "due_resolve" not in plan.updates
+
+
+@pytest.mark.parametrize("level", ["high", "low"])
+def test_priority_never_moves_the_date_the_customer_was_given(policy, level):
+    """Finding 05: the promise stands; an earlier priority date becomes the staff's (stage) target."""
+    promised = NOW + timedelta(days=20)
+    plan = steer(reply(f"#priority {level}"), dataclasses.replace(view("investigating"), due_resolve=promised,
+                                                                  due_stage=promised), NOW, policy)
+    assert plan.updates["priority"] == level and "due_resolve" not in plan.updates and plan.outgoing == ()
+    target = policy.initial_due(NOW, level).resolve
+    assert plan.updates.get("due_stage") == (target if target < promised else None)
+
+
+def test_staff_ending_the_wait_restart_the_clock_with_the_time_it_had_left(policy):
+    """#ask pauses the clock; when staff (not the customer) end the wait, the paused days do not count."""
+    asked = NOW - timedelta(days=14)
+    due = NOW - timedelta(days=2)  # would be past now, had the clock run through the pause
+    waiting = dataclasses.replace(view("waiting_customer"), paused_at=asked, due_resolve=due, due_stage=due)
+    plan = steer(reply("#status in_review"), waiting, NOW, policy)
+    assert plan.updates["paused_at"] is None
+    assert plan.updates["due_resolve"] == policy.resumed_dues(waiting, NOW)["due_resolve"] > NOW
+
+
 @pytest.mark.parametrize("day", ["2026-11-20", "2028-01-10"])
 def test_extend_to_the_past_or_years_ahead_is_refused(policy, day):
     plan = steer(reply(f"#extend {day} waiting"), view("investigating"), NOW, policy)
@@ -232,7 +271,8 @@ def test_a_colleagues_mail_under_the_same_openers_is_relayed(policy, opener):
 def test_regression_note_below_the_first_line_relays_nothing(policy, line):
     plan = steer(reply(f"The customer called twice.\n{line}\nDo not refund before the check."),
                  view("investigating"), NOW, policy)
-    assert plan.outgoing == () and plan.message_kind == "note"
+    assert [(o.kind, o.key) for o in plan.outgoing] == [("staff_notice", "kept_internal")]  # its author is told
+    assert plan.message_kind == "note"
     assert plan.events[-1].detail == "The customer called twice.\nDo not refund before the check."
 
 
@@ -337,3 +377,86 @@ def test_a_staff_answer_parse_shortened_is_never_relayed_in_part(policy, command
 def test_a_shortened_note_is_still_kept(policy):
     mail = dataclasses.replace(reply("#note\nThe customer called twice."), shortened=True)
     assert steer(mail, view("investigating"), NOW, policy).message_kind == "note"
+
+
+SECRET = "Customer is on our fraud watchlist, do not refund."
+
+
+@pytest.mark.parametrize("body", [
+    f"- #note\n{SECRET}", f"*#note* {SECRET}", f"• #note\n{SECRET}", f"\u200b#note\n{SECRET}", f"1. #note {SECRET}",
+    f"Note: #note {SECRET}", f"\"#note\" {SECRET}", f"{SECRET}\n\n-- \nRashad\n#note", f"\ufeff#note {SECRET}",
+])
+def test_regression_internal_text_with_a_note_written_any_way_never_reaches_the_customer(policy, body):
+    plan = steer(reply(body), view("investigating"), NOW, policy)
+    to_customer = [o for o in plan.outgoing if o.audience == "customer"]
+    assert not to_customer and plan.status is None
+    assert plan.message_kind == "note" or [o.kind for o in plan.outgoing] == ["command_error"]
+
+
+@pytest.mark.parametrize("body", [
+    "Dear customer,\n\n# Note\nPlease bring the receipt and the box to our Nizami st. store.\n\nRashad",
+    f"{SECRET}\n#NOTE", f"- #note\n{SECRET}", f"{SECRET}\n\n-- \nRashad\n#note",
+])
+def test_regression_a_note_not_written_plainly_tells_its_author_nothing_was_sent(policy, body):
+    plan = steer(reply(body), view("investigating"), NOW, policy)
+    assert plan.message_kind == "note"
+    [told] = plan.outgoing
+    assert (told.kind, told.recipient, told.audience) == ("staff_notice", "agent@shop.test", "staff")
+    assert "nothing was sent to the customer" in told.params["message"]
+
+
+def test_a_plain_note_at_the_top_is_recorded_without_a_notice(policy):
+    plan = steer(reply(f"#note\n{SECRET}"), view("investigating"), NOW, policy)
+    assert plan.message_kind == "note" and plan.outgoing == ()
+
+
+NOTICE_TOPS = {  # the first lines of our staff_new notice, pasted without its field lines
+    "en": "A new complaint has been registered.\n\nThe customer wrote:",
+    "az": "Yeni şikayət qeydə alındı.\n\nMüştərinin məktubu:",
+    "ru": "Зарегистрирована новая жалоба.\n\nКлиент написал:",
+    "tr": "Yeni bir şikâyet kaydedildi.\n\nMüşterinin yazdığı:",
+}
+CUSTOMER_WORDS = f"\n\n{'-' * 40}\nMy card ending 4417 was charged twice. My home address is Nizami 12, apt 5.\n{'-' * 40}\n"
+OUTLOOK_NAME_ONLY = {
+    "en": "From: Shop Care\nSent: Saturday, November 23, 2026 10:01 AM\nTo: Agent\nSubject: New complaint",
+    "az": "Kimdən: Shop Care\nGöndərilib: 23 noyabr 2026, 10:01\nKimə: Agent\nMövzu: Yeni şikayət",
+    "ru": "От: Shop Care\nОтправлено: 23 ноября 2026 г. 10:01\nКому: Agent\nТема: Новая жалоба",
+    "tr": "Kimden: Shop Care\nGönderildi: 23 Kasım 2026 Cumartesi 10:01\nKime: Agent\nKonu: Yeni şikâyet",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(NOTICE_TOPS))
+def test_regression_our_notice_top_pasted_without_an_opener_is_refused(policy, lang):
+    body = f"Dear Aysel, we refunded the second charge today.\n\n{NOTICE_TOPS[lang]}{CUSTOMER_WORDS}"
+    plan = steer(reply(body), view("investigating"), NOW, policy)
+    assert [(o.kind, o.recipient) for o in plan.outgoing] == [("command_error", "agent@shop.test")]
+
+
+@pytest.mark.parametrize("lang", sorted(NOTICE_TOPS))
+def test_regression_our_notice_top_under_a_name_only_outlook_block_is_cut(policy, lang):
+    body = f"Dear Aysel, we refunded the second charge today.\n\n{OUTLOOK_NAME_ONLY[lang]}\n\n{NOTICE_TOPS[lang]}"
+    [out] = steer(reply(body + CUSTOMER_WORDS), view("investigating"), NOW, policy).outgoing
+    assert out.kind == "relay" and out.params["message"] == "Dear Aysel, we refunded the second charge today."
+
+
+FORWARD_LINES = {"en": "-------- Forwarded Message --------", "gmail": "---------- Forwarded message ---------",
+                 "tr": "-------- İletilen Mesaj --------", "ru": "-------- Пересланное сообщение --------",
+                 "az": "-------- Yönləndirilmiş məktub --------"}
+THUNDERBIRD_FORWARD = "Subject: \tNew complaint\nDate: \tMon, 23 Nov 2026 10:01\nFrom: \tShop Care <care@shop.test>\n"
+
+
+@pytest.mark.parametrize("lang", ["az", "ru", "tr", "en"])
+@pytest.mark.parametrize("line", sorted(FORWARD_LINES))
+def test_regression_the_forward_line_over_our_notice_goes_with_it(policy, lang, line):
+    body = (f"Dear Aysel, we refunded the second charge today.\n\n{FORWARD_LINES[line]}\n{THUNDERBIRD_FORWARD}\n"
+            f"{rendered_notice(lang, 'txt')}")
+    [out] = steer(reply(body), view("investigating"), NOW, policy).outgoing
+    assert out.kind == "relay" and out.params["message"] == "Dear Aysel, we refunded the second charge today."
+
+
+@pytest.mark.parametrize("line", sorted(FORWARD_LINES))
+def test_a_colleagues_mail_forwarded_under_the_answer_reaches_the_customer_whole(policy, line):
+    pasted = (f"{FORWARD_LINES[line]}\nSubject: \torder 1234\nDate: \tMon, 23 Nov 2026 10:01\n"
+              "From: \tWarehouse <depo@example.az>\n\nThe replacement shipped today, tracking 12345, arrives Thursday.")
+    [out] = steer(reply(f"Here is what the warehouse says.\n\n{pasted}"), view("investigating"), NOW, policy).outgoing
+    assert out.kind == "relay" and out.params["message"] == f"Here is what the warehouse says.\n\n{pasted}"

@@ -42,7 +42,8 @@ ACCEPT_REJECT = {
 CONTRACT_KEYS = {
     "lang", "tracking", "gateway", "complaint", "customer", "due", "message", "reason",
     "new_date", "missing", "linked", "errors", "commands_help", "actor", "events", "secret", "portal",
-    "planned", "asked", "remedies", "after_close", "reopen_days", "held", "shortened",
+    "planned", "asked", "remedies", "after_close", "reopen_days", "held", "shortened", "files",
+    "old_date", "missed", "reopened_on", "earlier",
 }
 
 
@@ -89,6 +90,10 @@ def full_context(lang: str = "az") -> dict:
         "reason": "Təchizatçıdan cavab gözlənilir.",
         "new_date": "9 dekabr 2026",
         "planned": True,
+        "old_date": "2 dekabr 2026, 18:00",
+        "missed": "2 dekabr 2026, 18:00",
+        "reopened_on": "25 noyabr 2026, 11:00",
+        "earlier": False,
         "held": True,
         "after_close": True,
         "reopen_days": 30,
@@ -105,6 +110,10 @@ def full_context(lang: str = "az") -> dict:
             {"at": "18 noyabr 2026, 10:15", "kind": "registered", "detail": ""},
             {"at": "19 noyabr 2026, 09:00", "kind": "status", "detail": "in_review -> investigating"},
         ],
+        "files": [{"filename": "çek.pdf", "content_type": "application/pdf", "size": 48213, "size_label": "47 KB",
+                   "attached": True},
+                  {"filename": "foto.jpg", "content_type": "image/jpeg", "size": 14680064, "size_label": "14.0 MB",
+                   "attached": False}],
     }
 
 
@@ -116,8 +125,9 @@ def empty_context(lang: str = "az") -> dict:
     )
     ctx["customer"].update(name="", phone="")
     ctx["due"] = {"acknowledge": "", "stage": "", "resolve": ""}
-    ctx.update(message="", shortened=False, reason="", new_date="", planned=False, held=False, asked="", after_close=False, reopen_days=0, missing=[], linked="", errors=[],
-               commands_help="", actor="", events=[], secret="", portal="", remedies=[])
+    ctx.update(message="", shortened=False, reason="", new_date="", planned=False, old_date="", missed="",
+               reopened_on="", earlier=False, held=False, asked="", after_close=False, reopen_days=0, missing=[], linked="", errors=[],
+               commands_help="", actor="", events=[], secret="", portal="", remedies=[], files=[])
     return ctx
 
 
@@ -359,3 +369,30 @@ def test_unknown_status_label_is_an_error(env):
     ctx["complaint"]["status"] = "archived"
     with pytest.raises(jinja2.UndefinedError):
         env.get_template("status.en.txt").render(ctx)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("ext", ["txt", "html"])
+def test_a_delay_notice_without_a_reason_states_only_facts(env, lang, ext):
+    """Finding 01: with no reason from staff the notice once invented "additional checks". Now it
+    says the date given passed and names the new one; a reason only when given, in every language."""
+    ctx = {**full_context(lang), "reason": "", "reopened_on": "", "planned": False, "earlier": False}
+    text = env.get_template(f"delay.{lang}.{ext}").render(ctx)
+    invented = {"az": "yoxlama", "ru": "проверк", "tr": "inceleme gerektir", "en": "checks"}[lang]
+    assert invented not in text and ctx["missed"] in text and ctx["new_date"] in text
+    assert full_context(lang)["reason"] not in text
+    assert ctx["reason"] == "" and "Reason:" not in text
+    with_reason = env.get_template(f"delay.{lang}.{ext}").render({**ctx, "reason": "Təchizatçı gecikir"})
+    assert "Təchizatçı gecikir" in with_reason
+    reopened = env.get_template(f"delay.{lang}.{ext}").render({**ctx, "reopened_on": "25 noyabr 2026, 11:00"})
+    assert "25 noyabr 2026, 11:00" in reopened
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_an_earlier_date_is_not_told_as_a_delay(env, lang):
+    """Finding 08: an #extend to an earlier date is good news: no "longer", no apology."""
+    ctx = {**full_context(lang), "earlier": True, "planned": True}
+    text = env.get_template(f"delay.{lang}.txt").render(ctx)
+    longer = {"az": "daha çox vaxt", "ru": "больше времени", "tr": "uzun sürecek", "en": "longer"}[lang]
+    sorry = {"az": "üzr", "ru": "извинения", "tr": "özür", "en": "apologise"}[lang]
+    assert longer not in text and sorry not in text and ctx["new_date"] in text and ctx["old_date"] in text

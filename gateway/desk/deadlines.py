@@ -16,11 +16,16 @@ What runs in which status is the STATUS_RULES table:
   the due date, in sla.unit; only while the deadline is still ahead: "the
   deadline is near" after it passed would be untrue), escalations (once per
   missed deadline instance) and, for the resolution deadline, the customer's
-  delay notice: ONE automatic notice per complaint, whose date
-  (`delay_date`: sla.extend_by business days, else one more resolution period)
-  becomes the resolution deadline, so the customer is never told a second,
-  invented date; after it only staff move the date (#extend). Interim updates
-  every sla.interim_every business days (0: off).
+  delay notice: one per missed promised date (its key names that date), whose
+  new date (`extended_resolve_due`: sla.extend_by business days, else one more
+  resolution period) becomes the resolution deadline. The ack and every notice
+  promise "if not by then, we tell you why and the nearest date", so a date
+  missed again (the notice's own, or a staff #extend date) gets its notice too;
+  each moves the date forward by a whole period, so it is one mail per missed
+  date, never a loop. Its reason is only one staff gave (the reminder asks for
+  `#extend DATE reason` before the date) or a fact the desk knows; else it
+  says only that the date passed and the new one. Interim updates every
+  sla.interim_every business days (0: off).
 - resolved: only the auto-close clock (sla.auto_close_after business days after
   resolved_at without a decision; 0: off).
 - waiting_customer: paused; `remaining`/`resume` carry the time left over.
@@ -108,7 +113,7 @@ class DeadlineSnapshot:
 @dataclass(frozen=True)
 class Action:
     kind: str  # reminder | escalation | delay_notice | interim | auto_close
-    key: str  # unique per complaint, action and deadline instance (delay_notice: per complaint)
+    key: str  # unique per complaint, action and deadline instance
     due_at: datetime
     deadline: str = ""  # "stage" | "resolve" for deadline actions
     deadline_at: datetime | None = None  # the deadline instance a deadline action is about
@@ -242,9 +247,7 @@ def _deadline_actions(snapshot: DeadlineSnapshot, sla: SlaSection, cal: Business
             at = _reminder_at(due, snapshot, sla, cal) if kind == "reminder" else due
             if at is None:
                 continue
-            key = (action_key(snapshot.tracking, kind, snapshot.created_at) if kind == "delay_notice"
-                   else action_key(snapshot.tracking, kind, due, name))
-            yield Action(kind, key, at, name, due)
+            yield Action(kind, action_key(snapshot.tracking, kind, due, name), at, name, due)
 
 
 def _reminder_at(due: datetime, snapshot: DeadlineSnapshot, sla: SlaSection,

@@ -44,6 +44,10 @@ Everything tunable is data in rules/40-intents.toml; this module is the reader:
   courtesy ([intents.greeting], [intents.courtesy]) or a name signed under it:
   "Yes, it is still broken" and "Ладно, пойду в суд" are no accepts;
 - reject beats accept beats status: reviewing again is the safe mistake;
+- a status request is "status only" (status_only) when its status phrases, [intents.status_context],
+  greetings and courtesy cover every word but a name signed under it: anything else ("курьер
+  сказал, что товара нет", a new address, an IBAN) is news staff must read, and a word the lists
+  do not know counts as news (a needless staff mail is cheap, a lost address is not);
 - words are compared without diacritics ("Qebul edirem" = "qəbul edirəm");
   the reply's language is tried first for the decision phrases, then every
   configured language; the words that cast doubt count in every language.
@@ -138,6 +142,16 @@ def read(rules: Rules, text: str, language: str) -> str | None:
     return None
 
 
+def status_only(rules: Rules, text: str) -> bool:
+    """Whether a reply read as a status request says nothing else: every word is a status phrase,
+    [intents.status_context], a greeting or courtesy, but for a name signed at the end ("Когда
+    будет ответ?\nОльга"). Only then may the canned status mail be all it gets; otherwise
+    staff read it too."""
+    reply = Reply(lists_of(rules), clauses(own_text(text)))
+    said = reply.every[:len(reply.every) - reply.signed_names(0)]
+    return all(_covered(c.words, reply.lists.status_words, set()) for c in said)
+
+
 def _phrases(rules: Rules, name: str, languages: Iterable[str]) -> list[Phrase]:
     group = rules.intents.get(name)
     return [p for lang in languages for p in group.words.get(lang, ())] if group else []
@@ -195,6 +209,8 @@ class Lists:
         self.signals = {name: Lookup(_phrases(rules, name, everywhere)) for name in SIGNALS}
         self.fillers = Lookup(_phrases(rules, "greeting", everywhere))
         self.courtesy = Lookup(p for name in ("greeting", "courtesy", "yes") for p in _phrases(rules, name, everywhere))
+        self.status_words = Lookup(p for name in ("status", "status_context", "greeting", "courtesy")
+                                   for p in _phrases(rules, name, everywhere))
         self.decisions: dict[tuple[str, ...], tuple[Lookup, dict[Phrase, tuple[str, bool]]]] = {}
 
     def decision(self, languages: tuple[str, ...]) -> tuple[Lookup, dict[Phrase, tuple[str, bool]]]:
@@ -314,10 +330,16 @@ class Reply:
         signed at the end ("Да, спасибо.\nИван Петров")."""
         every, first = self.every, self.first_said()
         assert first is not None
-        names = 0
-        while names < min(NAME_LINES, len(every) - first - 1) and self.signed(len(every) - 1 - names):
-            names += 1
+        names = self.signed_names(first + 1)
         return all(_covered(c.words, self.lists.courtesy, set()) for c in every[first + 1:len(every) - names])
+
+    def signed_names(self, start: int) -> int:
+        """How many of the last clauses from `start` on (up to NAME_LINES) are a name signed alone
+        on its line."""
+        every, names = self.every, 0
+        while names < min(NAME_LINES, len(every) - start) and self.signed(len(every) - 1 - names):
+            names += 1
+        return names
 
     def signed(self, index: int) -> bool:
         """A clause alone on its line that is a name ("Ali", "Иван Петров")."""

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from gateway.config import Config
-from gateway.desk import deadlines, rulefiles
+from gateway.desk import deadlines, rulefiles, tracking
 from gateway.desk import intent as replies
 from gateway.desk import rules as rulebook
 from gateway.desk import staffcommands as staff_commands
@@ -157,12 +157,18 @@ class Policy:
     def intent(self, text: str, language: str) -> str | None:
         return replies.read(self.rules, text[:INTENT_CHARS], language)
 
+    def status_only(self, text: str) -> bool:
+        """Whether a status request says nothing else (intent.status_only); a tracking number in
+        it ("Status of CC-2026-4K7PQ2MX?") names the complaint and adds nothing."""
+        numbers = tracking.pattern(self.config.gateway.tracking_prefix)
+        return replies.status_only(self.rules, numbers.sub(" ", text[:INTENT_CHARS]))
+
     @property
     def commands_help(self) -> str:
         return staff_commands.COMMAND_HELP
 
-    def commands(self, text: str, subject: str) -> staff_commands.CommandParse:
-        return staff_commands.parse_commands(text, subject[:SUBJECT_CHARS])
+    def commands(self, text: str, subject: str, signature: str = "") -> staff_commands.CommandParse:
+        return staff_commands.parse_commands(text, subject[:SUBJECT_CHARS], signature=signature)
 
     def contact(self, mail: Mail, language: str = "") -> contacts.Contact:
         return contacts.extract_contact(mail.sender_name[:NAME_CHARS], mail.new_text[:CONTACT_CHARS],

@@ -7,11 +7,23 @@ command anywhere in the staff member's own text (above the quoted history) is
 read as one, never relayed: "#note" under a first paragraph, "# note", "#NOTE",
 "#nоte" with a Cyrillic "о", "＃note" all mean #note, so internal text can never
 reach the customer because of where or how the command was typed. A line looks
-like a command when, after NFKC and folding Cyrillic/Greek look-alike letters to
-Latin, it starts with "#" and a letter. Anything that looks like a command but is
-not a valid one is an error, never ignored: a mistyped "#reslove" must not relay
-a half-finished answer to the customer. The caller mails the staff member
-COMMAND_HELP with the errors and relays nothing.
+like a command when, after NFKC, removing zero-width and other format characters
+(a BOM, U+200B, "&#8203;") and folding Cyrillic/Greek look-alike letters to
+Latin, it starts with "#" and a letter once its list bullet, number or Markdown
+markup is set aside ("- #note", "1. #note", "*#note*", "• #note"). Anything that
+looks like a command but is not a valid one is an error, never ignored: a
+mistyped "#reslove" must not relay a half-finished answer to the customer.
+
+A known command name written anywhere else in a line ("Note: #note ...",
+"\"#note\" ...", "#status resolved #note") is an error too: the writer meant a
+command, and relaying the line could send internal text; refusing tells them and
+costs one resend. Unknown "#words" inside a sentence ("#care", "#1234") are text.
+The caller scans the signature the same way (a "#note" under "-- " is a command)
+and mails the staff member COMMAND_HELP with the errors, relaying nothing.
+
+A #note recorded from any but its plain form (first lines, "#note" alone) is
+listed in `irregular`: the caller tells its author that nothing was sent, so a
+Markdown heading "# Note" over an answer cannot swallow it silently.
 
 Pure: this module only reads text; whether a category exists or a transition is
 allowed is decided by the caller, which knows the rules and the complaint.
@@ -28,8 +40,14 @@ from gateway.config import LANGUAGES, email_address
 from gateway.desk.lifecycle import STATUSES
 from gateway.desk.rules import LEVELS as PRIORITIES
 
-# On the folded line: "#", spaces allowed, then the command word; the argument is read unfolded.
-_COMMAND_LINE = re.compile(r"^[ \t]*#[ \t]*([^\W\d_][\w-]{0,40})[ \t]*")
+# List bullets, numbers and Markdown/quote markup a command may stand behind (or be wrapped in).
+_MARKUP = "-*+•·‣◦▪▫●○■□–—>_~\"'«»“”„‘’`(["
+_MARKUP_END = "*_~\"'»“”’`)]:. \t"
+# On the folded line: markup, "#", spaces allowed, then the command word; the argument is read unfolded.
+_COMMAND_LINE = re.compile(r"^[ \t" + re.escape(_MARKUP) + r"]*+(?:\d{1,3}[.)])?+[ \t" + re.escape(_MARKUP)
+                           + r"]*+#[ \t]*+([^\W\d_][\w-]{0,40}+)[ \t]*+")
+_PLAIN = re.compile(r"^[ \t]*#[^\W\d_]")  # "#note": no markup, no space after "#"
+_ANYWHERE = re.compile(r"#([^\W\d_][\w-]*+)")  # a "#word" inside a line
 LINE_CAP = 1000  # characters of one line read for a command
 # Cyrillic and Greek letters drawn like Latin ones (Unicode confusables, lower and upper case).
 CONFUSABLES = str.maketrans({
@@ -58,6 +76,7 @@ class CommandParse:
     commands: tuple[Command, ...]
     errors: tuple[str, ...]
     body: str  # the reply without its command lines
+    irregular: tuple[str, ...] = ()  # names of commands never written plainly at the top (see the docstring)
 
 
 Validator = Callable[[str], str]  # raw argument -> normalised argument, or ValueError(reason)
@@ -128,36 +147,71 @@ def _help(table: dict[str, tuple[Validator, str, str]]) -> str:
         "Commands go on lines of their own, best at the very top of your reply, before any other text:",
         *lines,
         "The subject form works too: [status=resolved], [priority=high], [category=delivery].",
-        "A line of your own text starting with # is always read as a command, wherever it stands, and is never",
-        "sent to the customer; everything else is relayed to the customer (nothing at all with #note).",
+        "A line of your own text starting with # (after a list bullet too) is always read as a command, wherever it",
+        "stands, and is never sent to the customer; a command name inside a line (\"see #note\") is refused.",
+        "Everything else is relayed to the customer (nothing at all with #note).",
     ])
 
 
 COMMAND_HELP: str = _help(command_table())
 
 
-def parse_commands(new_text: str, subject: str, languages: tuple[str, ...] = LANGUAGES) -> CommandParse:
-    """Commands from the subject tags and every command-like line of a staff reply's own text."""
+def parse_commands(new_text: str, subject: str, languages: tuple[str, ...] = LANGUAGES,
+                   signature: str = "") -> CommandParse:
+    """Commands from the subject tags and every command-like line of a staff reply's own text.
+
+    `signature` (what quotes.py took for the writer's signature) is read for commands too but is
+    not part of the body: a "#note" typed under "-- " keeps the text above it internal.
+    """
     table = command_table(languages)
     raw = [(n, a, "subject") for n, a in _SUBJECT_TAG.findall(subject)]
-    body = []
-    for line in new_text.splitlines():
-        found = command_line(line)
-        if found is None:
-            body.append(line)
-        else:
+    body: list[str] = []
+    plain: set[str] = set()
+    top = True  # still in the reply's first lines (blank or commands only)
+    for part, text in (("text", new_text), ("signature", signature)):
+        for line in text.splitlines():
+            found = command_line(line)
+            inside = _named_inside(line, table, found)
+            raw.extend((name, shown, "inside") for name, shown in inside)
+            if found is None:
+                if part == "text":
+                    body.append(line)
+                top = top and not line.strip()
+                continue
             raw.append((found[0], found[1], "line"))
+            if top and part == "text" and _PLAIN.match(line):
+                plain.add(found[0])
     commands, errors = _validate(raw, table)
-    return CommandParse(commands, errors, "\n".join(body).strip("\n"))
+    irregular = tuple(c.name for c in commands if c.name not in plain and c.name == "note")
+    return CommandParse(commands, errors, "\n".join(body).strip("\n"), irregular)
+
+
+def _fold(line: str) -> str:
+    """NFKC without format characters (zero-width spaces, BOM, bidi marks): what the reader sees."""
+    shown = unicodedata.normalize("NFKC", line)
+    if shown.isascii():
+        return shown
+    return "".join(c for c in shown if unicodedata.category(c) != "Cf")
 
 
 def command_line(line: str) -> tuple[str, str] | None:
     """(name, argument) when the line looks like a command, whether or not it is a valid one."""
-    shown = unicodedata.normalize("NFKC", line[:LINE_CAP])
+    shown = _fold(line[:LINE_CAP])
     found = _COMMAND_LINE.match(shown.translate(CONFUSABLES))  # one letter for one: the offsets stay
     if found is None:
         return None
-    return found.group(1).lower(), shown[found.end():].strip()
+    return found.group(1).lower().rstrip("_-"), shown[found.end():].strip(_MARKUP_END).strip()
+
+
+def _named_inside(line: str, table: dict[str, tuple[Validator, str, str]],
+                  at_start: tuple[str, str] | None) -> list[tuple[str, str]]:
+    """Known command names written inside `line` (not the one it starts with): (name, the line)."""
+    folded = _fold(line).translate(CONFUSABLES)
+    found = [m.group(1).lower().rstrip("_-") for m in _ANYWHERE.finditer(folded)]
+    if at_start is not None and found and found[0] == at_start[0]:
+        found = found[1:]
+    shown = " ".join(line.split())[:120]
+    return [(name, shown) for name in found if name in table]
 
 
 def _validate(raw: list[tuple[str, str, str]],
@@ -167,6 +221,10 @@ def _validate(raw: list[tuple[str, str, str]],
     for name, argument, where in raw:
         name = name.lower()
         shown = f"[{name}={argument}]" if where == "subject" else f"#{name} {argument}".rstrip()
+        if where == "inside":
+            errors.append(f"{argument!r}: #{name} is written inside a line; a command goes at the start of a "
+                          "line of its own, and a line holding one is never sent to the customer")
+            continue
         if name not in table:
             errors.append(f"{shown}: unknown command (known: {', '.join('#' + n for n in table)})")
             continue

@@ -72,6 +72,7 @@ def apply(plan: Plan, incoming: Incoming, now: datetime, policy: Policy) -> Comp
     created = complaint if plan.create is not None else None  # a new complaint's mail carries its secret
     outgoing = _with_secret(plan, created) if created is not None else plan.outgoing
     outgoing += _texts(outgoing, complaint, policy)
+    outgoing = _with_files(outgoing, incoming)
     staff = policy.staff_addresses_for(complaint) if complaint else ()
     for wanted in outgoing:
         for mail in deliverable(wanted, staff, policy.staff_language):
@@ -97,6 +98,21 @@ def _with_secret(plan: Plan, complaint: Complaint) -> tuple:
     prebuilt.insert(ComplaintSecret, complaint=complaint.id, digest=secret.digest(value))
     return tuple(replace(m, params={**m.params, "secret": value})
                  if m.kind in SECRET_BEARERS and m.audience == "customer" else m for m in plan.outgoing)
+
+
+# Staff notices that relay the incoming mail to staff: they carry its files too (outbox.files_for).
+FILE_BEARERS = frozenset({"staff_new", "staff_update"})
+
+
+def _with_files(outgoing: tuple, incoming: Incoming) -> tuple:
+    """A staff notice relaying a mail with files names that mail by its sha256: the outbox attaches
+    the files from the archive when it renders the row (the row stores a key, never the bytes).
+    Its own author does not get their files back."""
+    if not incoming.attachments:
+        return outgoing
+    return tuple(replace(m, params={**m.params, "files_of": incoming.sha256})
+                 if m.kind in FILE_BEARERS and m.audience == "staff" and m.recipient != incoming.sender else m
+                 for m in outgoing)
 
 
 def _texts(outgoing: tuple, complaint: Complaint | None, policy: Policy) -> tuple:

@@ -194,15 +194,12 @@ def customer_reply(inputs: Inputs, policy: Policy) -> Plan:
     if complaint.status == "resolved" and mail.new_text.strip():
         return undecided(b, complaint, intent, inputs, policy)
     if intent == "status":
-        b.set(message_kind="status_request")
-        if answered_recently(complaint, now, policy):
-            b.event("status_request", mail.sender, "not answered: the customer was answered automatically "
-                    f"less than {policy.config.outbound.auto_answer_hours:g} h ago; staff were told")
-            notify_staff(b, complaint, policy, "staff_update", mail)
+        if policy.status_only(mail.new_text):
+            status_request(b, complaint, inputs, policy)
             return b.build()
-        b.event("status_request", mail.sender)
-        b.send(OutMail("status", mail.sender, "customer", complaint.language))
-        return b.build()
+        if complaint.status != "closed":  # news with the question: answered, and read on as the customer's message
+            status_request(b, complaint, inputs, policy, staff_told=True)
+            b.set(message_kind="customer")
     if complaint.status == "closed" and intent != "accept":  # a late "I accept" needs no answer
         return reply_to_closed(b, complaint, inputs, policy)
     b.event("customer_message", mail.sender)
@@ -212,6 +209,23 @@ def customer_reply(inputs: Inputs, policy: Policy) -> Plan:
         b.update(paused_at=None, **policy.resumed_dues(complaint, now))
     notify_staff(b, complaint, policy, "staff_update", mail)
     return b.build()
+
+
+def status_request(b: PlanBuilder, complaint: ComplaintView, inputs: Inputs, policy: Policy,
+                   staff_told: bool = False) -> None:
+    """The status mail, once per auto_answer_hours window; a second question within it reaches
+    staff instead. `staff_told`: the caller tells staff of the mail anyway (it carries news
+    beside the question: "yeni adresim ... Ne zaman?"), so no second notice goes from here."""
+    mail = inputs.mail
+    b.set(message_kind="status_request")
+    if answered_recently(complaint, inputs.now, policy):
+        b.event("status_request", mail.sender, "not answered: the customer was answered automatically "
+                f"less than {policy.config.outbound.auto_answer_hours:g} h ago; staff were told")
+        if not staff_told:
+            notify_staff(b, complaint, policy, "staff_update", mail)
+        return
+    b.event("status_request", mail.sender)
+    b.send(OutMail("status", mail.sender, "customer", complaint.language))
 
 
 def reply_to_closed(b: PlanBuilder, complaint: ComplaintView, inputs: Inputs, policy: Policy) -> Plan:

@@ -61,7 +61,7 @@ def staff_reply(text: str, marks: Iterable[str]) -> quotes.Reply:
     member wants the customer to read; cutting it as history would send a cut
     answer without telling anyone. Our mail is known by `marks` (our address,
     the complaint's tracking number, with or without its dashes, any case) or by
-    our staff notice's field lines in its headers or text; with that proof,
+    our staff notice's field lines or fixed sentences in its headers or text; with that proof,
     quotes.py also takes the openers of clients it does not know (a Thunderbird
     "23.11.2026 10:01, Shop Care пишет:", Outlook's "_____" alone, Lotus Notes).
     """
@@ -71,7 +71,7 @@ def staff_reply(text: str, marks: Iterable[str]) -> quotes.Reply:
     def ours(block: str) -> bool:
         lowered = block.lower()
         return (any(m in lowered for m in wanted) or any(m in lowered.replace("-", "") for m in compact)
-                or notice_fields(block) >= NOTICE_FIELDS)
+                or notice_fields(block) >= NOTICE_FIELDS or bool(notice_sentences(block)))
     return quotes.read_reply(text, ours)
 
 
@@ -102,6 +102,29 @@ def notice_fields(text: str) -> int:
     return len(seen)
 
 
+# The fixed sentences our staff notices open with (templates/mail/staff_new, staff_update, staff_notice in
+# every language; tests/test_relaytext.py checks they are there): a line starting with one is our mail
+# pasted back, whether or not its field lines came with it. Nobody writes them to a customer.
+NOTICE_SENTENCES = tuple(sentence.casefold() for sentence in (
+    "A new complaint has been registered", "The customer wrote:", "The gateway reports about this complaint:",
+    "They neither accepted nor rejected our answer",
+    "Yeni şikayət qeydə alındı", "Müştərinin məktubu:", "Bu şikayətlə bağlı sistem bildirişi:",
+    "Müştəri cavabımızı nə qəbul, nə də rədd etdi",
+    "Зарегистрирована новая жалоба", "Клиент написал:", "Система сообщает об этой жалобе:",
+    "Клиент не принял и не отклонил наш ответ",
+    "Yeni bir şikâyet kaydedildi", "Müşterinin yazdığı:", "Sistem bu şikâyetle ilgili bildiriyor:",
+    "Müşteri yanıtımızı ne kabul ne de reddetti"))
+
+
+def notice_sentences(text: str) -> int:
+    """How many distinct fixed sentences of our staff notices start lines of `text` (quoted or not)."""
+    seen: set[str] = set()
+    for line in text[:NOTICE_CHARS].split("\n"):
+        start = line[:LINE_CAP].lstrip(" \t>").casefold()
+        seen.update(sentence for sentence in NOTICE_SENTENCES if start.startswith(sentence))
+    return len(seen)
+
+
 def internal_text(body: str) -> str:
     """Why `body` must not reach the customer because our staff notice is in it; "" when it may.
 
@@ -110,7 +133,7 @@ def internal_text(body: str) -> str:
     at, and guessing would relay its complaint facts and history: nothing goes, and
     the author is told.
     """
-    if notice_fields(body) < NOTICE_FIELDS:
+    if notice_fields(body) < NOTICE_FIELDS and not notice_sentences(body):
         return ""
     return ("your reply holds the desk's notice (the complaint's fields and history) and it could not be told "
             "where your answer ends (nothing was sent; write the answer above the quoted mail, or delete the quoted "

@@ -62,11 +62,25 @@ def _status(s: Steering, arg: str) -> None:
 
 
 def _priority(s: Steering, arg: str) -> None:
-    """Priorities set the resolution deadline (seed 004); a stage cannot end after it."""
-    due_resolve = s.policy.initial_due(s.complaint.created_at or s.now, arg).resolve
-    due_stage = min(s.complaint.due_stage, due_resolve) if s.complaint.due_stage else None
-    s.builder.update(priority=arg, due_resolve=due_resolve, **({"due_stage": due_stage} if due_stage else {}))
-    s.builder.event("priority", s.actor, f"{s.complaint.priority} -> {arg}")
+    """Priorities set the resolution date of a new complaint (seed 004); once the customer
+    was given a date, a priority change never moves it without telling them. The priority's
+    date, when earlier, becomes the staff's target: the stage deadline (reminders and
+    escalation to staff; the customer's delay notice still waits for the promised date).
+    When later, the promise stands: staff who need the time say so with #extend DATE reason,
+    which tells the customer (the reminder before the date asks for it)."""
+    target = s.policy.initial_due(s.complaint.created_at or s.now, arg).resolve
+    promised = s.complaint.due_resolve
+    if promised is None:  # nothing was promised yet
+        s.builder.update(priority=arg, due_resolve=target)
+        s.builder.event("priority", s.actor, f"{s.complaint.priority} -> {arg}")
+        return
+    stage = s.complaint.due_stage
+    earlier = target < promised and (stage is None or target < stage)
+    s.builder.update(priority=arg, **({"due_stage": target} if earlier else {}))
+    kept = f"; the date the customer was given ({promised.isoformat()}) stands"
+    why = (f"; staff target (stage deadline) {target.isoformat()}" if earlier else "") + kept + (
+        f"; the priority's date {target.isoformat()} is later: #extend to tell the customer" if target > promised else "")
+    s.builder.event("priority", s.actor, f"{s.complaint.priority} -> {arg}{why}")
 
 
 def _category(s: Steering, arg: str) -> None:
@@ -94,7 +108,9 @@ def _language(s: Steering, arg: str) -> None:
 
 def _extend(s: Steering, arg: str) -> None:
     """A new resolution date: made before the deadline it is a planned extension, told as
-    such; a day off moves to the next business day, and the staff member is told so."""
+    such; one earlier than the date the customer was given is good news, told as that (not
+    "it takes longer"); the same date again is refused (there is nothing to tell). A day off
+    moves to the next business day, and the staff member is told so."""
     date_text, _, reason = arg.partition(" ")
     asked = date.fromisoformat(date_text)
     if asked > s.now.date() + timedelta(days=MAX_EXTEND_DAYS):
@@ -106,12 +122,18 @@ def _extend(s: Steering, arg: str) -> None:
         s.errors.append(f"#extend {date_text}: that date has passed; give a date from today on")
         return
     old_due = s.complaint.due_resolve
+    if new_due == old_due:
+        s.errors.append(f"#extend {date_text}: the customer was already given that date; nothing to tell them")
+        return
     planned = old_due is None or s.now < old_due
-    moved = {"due_stage": new_due} if s.complaint.due_stage and old_due and s.complaint.due_stage >= old_due else {}
+    earlier = old_due is not None and new_due < old_due
+    stage = s.complaint.due_stage  # a stage ending with the old date moves with it; none ends after the new one
+    moved = {"due_stage": new_due} if stage and (stage > new_due or (old_due and stage >= old_due)) else {}
     s.builder.update(due_resolve=new_due, delay_reason=reason.strip(), **moved)
     s.builder.event("extend", s.actor, f"resolve by {new_due.isoformat()}: {reason.strip()}")
     s.builder.send(OutMail("delay", s.complaint.customer_email, "customer", s.language or s.complaint.language,
-                           params={"reason": reason.strip(), "new_date": new_due.isoformat(), "planned": planned},
+                           params={"reason": reason.strip(), "new_date": new_due.isoformat(), "planned": planned,
+                                   "earlier": earlier, "old_date": old_due.isoformat() if old_due else ""},
                            key="extend"))
     if landed != asked:
         s.builder.send(OutMail("extended", s.actor, "staff", s.policy.staff_language, threaded=False, key="extended",
@@ -153,7 +175,7 @@ TOO_LONG = (f"the text of your mail is over {TEXT_MAX // 1024} KB, so only its s
 def steer(mail: Mail, complaint: ComplaintView, now: datetime, policy: Policy) -> Plan:
     reply = relaytext.staff_reply(mail.text, (policy.config.gateway.address, complaint.tracking))
     mail = dataclasses.replace(mail, new_text=reply.new, quoted=reply.quoted, signature=reply.signature)
-    parsed = policy.commands(mail.new_text, mail.subject)
+    parsed = policy.commands(mail.new_text, mail.subject, mail.signature)
     b = PlanBuilder("staff", complaint.id, parsed.body)
     s = Steering(complaint, mail.sender, now, policy, b, complaint.status, errors=list(parsed.errors))
     for command in parsed.commands:
@@ -171,7 +193,21 @@ def steer(mail: Mail, complaint: ComplaintView, now: datetime, policy: Policy) -
     if s.errors or lost:
         return refused(mail, complaint, s.errors + ([lost] if lost else []), policy, understood=body)
     finish(s, kind, body)
+    if s.mode == "note" and "note" in parsed.irregular:
+        kept_internal(s)
     return told_if_held(b.build(), s)
+
+
+KEPT_INTERNAL = ("your reply was read as an internal note (a \"#note\" was found in it, e.g. a heading \"# Note\", "
+                 "a bullet or a line below your text) and kept on the complaint; nothing was sent to the customer. "
+                 "If it was meant for the customer, send it again without that line.")
+
+
+def kept_internal(s: Steering) -> None:
+    """A #note not written plainly at the top may be a heading over an answer: its author is
+    told it stayed internal, so an answer meant for the customer is never dropped unnoticed."""
+    s.builder.send(OutMail("staff_notice", s.actor, "staff", s.policy.staff_language, threaded=False,
+                           key="kept_internal", params={"message": KEPT_INTERNAL}))
 
 
 def told_if_held(plan: Plan, s: Steering) -> Plan:
@@ -195,6 +231,11 @@ def finish(s: Steering, kind: str, body: str) -> None:
         b.update(assignee=s.actor)
     if s.status == "waiting_customer" and s.complaint.status != "waiting_customer":
         b.update(paused_at=now)
+    if s.complaint.status == "waiting_customer" and s.status != "waiting_customer":
+        # staff ended the wait (#status, #resolve): the clock runs again with the time it had left
+        # (else the paused days counted after all); a date set in this same reply wins
+        resumed = s.policy.resumed_dues(s.complaint, now)
+        b.update(paused_at=None, **{name: due for name, due in resumed.items() if not b.updates(name)})
     if s.status == "resolved" and (s.complaint.status != "resolved" or s.mode == "resolution"):
         b.update(resolved_at=now)  # a new answer asks for a new decision: its auto-close clock starts now
     if s.status == "closed" and s.complaint.status != "closed":

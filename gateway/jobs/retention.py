@@ -127,7 +127,7 @@ def _forget_files(archive: Archive, messages: list[Message]) -> int:
 
 def blob_path(archive: Archive, digest: str) -> Path:
     """Where Archive.store_blob keeps an attachment."""
-    return archive.root / "attachments" / digest[:2] / digest
+    return archive.blob_path(digest)
 
 
 def _blank_messages(messages: list[Message], email: str) -> None:

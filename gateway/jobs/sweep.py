@@ -172,25 +172,29 @@ def _escalation(policy: Policy, complaint: Complaint, action: deadlines.Action, 
 
 
 def _delay_notice(policy: Policy, complaint: Complaint, action: deadlines.Action, now: datetime) -> None:
-    """The one automatic delay notice: the policy's date becomes the deadline, so it is true.
-    A customer staff already gave a date (#extend) is not sent a second, automatic one:
-    the escalation asks staff to keep or move their word."""
-    if _told_a_date(complaint):
-        return
-    missed = aware(complaint.due_resolve)
+    """A promised date passed: the policy's next date becomes the deadline, so it is true, and
+    the customer reads only true things: that date, the missed one, and a fact the desk knows
+    (a rejection reopened the review). A reason staff gave for an older date (#extend) is not
+    repeated: nobody said it still holds; the reminder before this date asked them for one."""
+    missed = action.deadline_at or aware(complaint.due_resolve)
     if missed is None:  # a delay action comes from a resolution date that passed
         raise ValueError(f"complaint {complaint.id}: a delay notice without a resolution date")
     new_due = deadlines.extended_resolve_due(missed, now, complaint.priority, policy.config.sla, policy.calendar)
     complaint.due_resolve = naive(new_due)
     if complaint.due_stage is not None and aware(complaint.due_stage) >= missed:
         complaint.due_stage = naive(new_due)  # the stage deadline it covered must not come back as past due
+    params = {"new_date": new_due.isoformat(), "missed": missed.isoformat(), "reopened_on": _reopened_on(complaint)}
     _send(policy, complaint, OutMail("delay", complaint.customer.email, "customer", complaint.language,
-                                     params={"reason": complaint.delay_reason, "new_date": new_due.isoformat()}),
-          action, now)
+                                     params=params), action, now)
 
 
-def _told_a_date(complaint: Complaint) -> bool:
-    return Event.select(Event.id).where((Event.complaint == complaint.id) & (Event.kind == "extend")).exists()
+def _reopened_on(complaint: Complaint) -> str:
+    """When the customer's last rejection reopened the review (ISO 8601), "" if it never did."""
+    event = (Event.select(Event.at).where((Event.complaint == complaint.id) & (Event.kind == "status")
+                                          & (Event.from_status == "resolved") & (Event.to_status == "reopened"))
+             .order_by(Event.id.desc()).first())
+    at = aware(event.at) if event else None
+    return at.isoformat() if at else ""
 
 
 def _interim(policy: Policy, complaint: Complaint, action: deadlines.Action, now: datetime) -> None:

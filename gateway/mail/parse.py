@@ -36,7 +36,6 @@ import logging
 import mimetypes
 import quopri
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cached_property
@@ -45,7 +44,8 @@ import mailparser
 from mailparser.const import ADDRESSES_HEADERS
 from mailparser.utils import get_addresses
 
-from gateway.mail import charsets
+from gateway.mail import charsets, mimesplit
+from gateway.mail.filenames import safe_filename
 from gateway.mail.flowed import unflow
 from gateway.mail.htmltext import html_to_text
 from gateway.mail.oneline import one_line
@@ -121,8 +121,6 @@ MAX_PARTS = 500  # MIME parts of one mail read (text, attachments); no person's 
 # 350 MB and seconds. The text is cut at a space or line end below it and Mail.shortened says
 # so; the raw mail in the archive keeps every byte.
 TEXT_MAX = 1024 * 1024
-FILENAME_MAX = 150  # characters; leaves room under NAME_MAX for a hash prefix
-_FILENAME_RESERVED = re.compile(r'[<>:"/\\|?*]')
 
 
 def message_ids(value: str) -> tuple[str, ...]:
@@ -148,7 +146,7 @@ def parse(raw: bytes, languages: tuple[str, ...] = charsets.DEFAULT_LANGUAGES) -
 
 
 def _parse(raw: bytes, languages: tuple[str, ...]) -> Mail:
-    msg, repaired, body_bytes = _message(raw.removeprefix(_BOM))
+    msg, repaired, payloads = _message(raw.removeprefix(_BOM))
     envelope = _Envelope.read(msg, languages)
     if repaired:
         envelope.defects.append("header block repaired: continuation line without indentation")
@@ -157,9 +155,9 @@ def _parse(raw: bytes, languages: tuple[str, ...]) -> Mail:
         envelope.defects.append("delivery report without From: sender taken as the null sender")
     if not envelope.sender:
         raise Unprocessable("no usable From address")
-    body = _Body(languages)
-    body.collect(msg, body_bytes)
-    del body_bytes
+    body = _Body(languages, payloads)
+    body.collect(msg)
+    del payloads
     if body.seen > MAX_PARTS:
         body.notes.append(f"more than {MAX_PARTS} MIME parts: only the first {MAX_PARTS} read")
     text = body.text()
@@ -202,9 +200,10 @@ def _is_delivery_report(msg: email.message.Message) -> bool:
     return return_path is not None and str(return_path).strip() == "<>"
 
 
-def _message(raw: bytes) -> tuple[email.message.Message, bool, bytes | None]:
+def _message(raw: bytes) -> tuple[email.message.Message, bool, dict[int, bytes]]:
     """The stdlib message tree; a header block broken by an unindented line is mended.
-    The third value is the body's payload bytes when _single_part read them (else None).
+    The third value: the decoded payloads of the leaves whose bodies were read without the
+    stdlib's line-by-line parser (_single_part, _hollowed), by id() of the part.
 
     Real MTAs and scripts write folded Received or Subject lines without the
     leading space; the stdlib then ends the header block there and the From
@@ -212,11 +211,15 @@ def _message(raw: bytes) -> tuple[email.message.Message, bool, bytes | None]:
     """
     single = _single_part(raw)
     if single is not None:
-        return single[0], False, single[1]
+        msg, payload = single
+        return msg, False, {id(msg): payload} if payload is not None else {}
     raw = _first_parts(raw)
+    hollowed = _hollowed(raw)
+    if hollowed is not None:
+        return hollowed[0], False, hollowed[1]
     msg = email.message_from_bytes(raw, policy=email.policy.compat32)
     if not any(isinstance(d, email.errors.MissingHeaderBodySeparatorDefect) for d in msg.defects):
-        return msg, False, None
+        return msg, False, {}
     match = re.search(rb"\r?\n\r?\n", raw)
     head, rest = (raw[: match.start()], raw[match.start():]) if match else (raw, b"")
     lines = head.splitlines(keepends=True)
@@ -225,12 +228,56 @@ def _message(raw: bytes) -> tuple[email.message.Message, bool, bytes | None]:
               for i, line in enumerate(lines[: last + 1])]
     tail = lines[last + 1:]
     fixed = b"".join(mended) + (b"\n" + b"".join(tail) if tail else b"") + rest
-    return email.message_from_bytes(fixed, policy=email.policy.compat32), True, None
+    return email.message_from_bytes(fixed, policy=email.policy.compat32), True, {}
+
+
+def _hollowed(raw: bytes) -> tuple[email.message.Message, dict[int, bytes]] | None:
+    """A multipart mail parsed with its big leaf bodies taken out (mail/mimesplit.py), each
+    decoded like a single part's; None (the stdlib reads all of it) unless the stdlib met
+    every taken-out body's marker exactly once, as a leaf's whole payload."""
+    found = mimesplit.hollow(raw)
+    if found is None:
+        return None
+    msg = email.message_from_bytes(found.raw, policy=email.policy.compat32)
+    if any(isinstance(d, email.errors.MissingHeaderBodySeparatorDefect) for d in msg.defects):
+        return None
+    payloads: dict[int, bytes] = {}
+    met: set[str] = set()
+    for part in msg.walk():
+        value = part.get_payload()
+        if not isinstance(value, str) or value not in found.bodies or value in met:
+            continue
+        body = found.bodies[value]
+        met.add(value)
+        decoded = _leaf_payload(part, memoryview(body))
+        if decoded is not None:
+            payloads[id(part)] = decoded
+    return (msg, payloads) if len(met) == len(found.bodies) else None
 
 
 _BOUNDARY_PARAM = re.compile(rb'boundary[ \t]*+=[ \t]*+"?+([^"\s;]{1,200}+)', re.IGNORECASE)
 MAX_BOUNDARIES = 100  # distinct boundary parameters looked for by _first_parts
 MAX_DELIMITERS = 2 * MAX_PARTS + 2  # opening and closing delimiter lines of MAX_PARTS parts
+
+
+MAX_BOUNDARY_WORDS = 10_000  # occurrences of the word "boundary" looked at by _boundaries
+
+
+def _boundaries(raw: bytes) -> set[bytes]:
+    """The boundary parameters in the mail (MAX_BOUNDARIES at most). The word is found with
+    bytes.find in a lower-cased copy and the pattern tried only there: run over every
+    position of 25 MB, even this linear pattern took half a second."""
+    lowered = raw.lower()
+    found: set[bytes] = set()
+    at = lowered.find(b"boundary")
+    for _ in range(MAX_BOUNDARY_WORDS):
+        if at < 0 or len(found) >= MAX_BOUNDARIES:
+            break
+        match = _BOUNDARY_PARAM.match(raw, at)
+        if match:
+            found.add(match.group(1))
+        at = lowered.find(b"boundary", at + 8)
+    return found
 
 
 def _first_parts(raw: bytes) -> bytes:
@@ -243,7 +290,7 @@ def _first_parts(raw: bytes) -> bytes:
     defect, nothing more). Text lines never start with a boundary of an enclosing
     multipart (that line would end the part), so only delimiters are counted.
     The archived raw mail is never cut."""
-    boundaries = {m.group(1) for m in itertools.islice(_BOUNDARY_PARAM.finditer(raw), MAX_BOUNDARIES)}
+    boundaries = _boundaries(raw)
     marks = [b"\n--" + boundary for boundary in boundaries]
     if sum(raw.count(mark) for mark in marks) <= MAX_DELIMITERS:
         return raw
@@ -287,24 +334,30 @@ def _single_part(raw: bytes) -> tuple[email.message.Message, bytes | None] | Non
     if msg.get_content_maintype() in ("multipart", "message") or msg.is_multipart() \
             or any(isinstance(d, email.errors.MissingHeaderBodySeparatorDefect) for d in msg.defects):
         return None
-    body = memoryview(raw)[match.end():]
+    return msg, _leaf_payload(msg, memoryview(raw)[match.end():])
+
+
+def _leaf_payload(msg: email.message.Message, body: memoryview) -> bytes | None:
+    """A leaf's body bytes decoded as get_payload(decode=True) would decode them (a long body
+    text only at its start, see _text_start); None after setting them as the payload, for
+    get_payload to decode (uuencode, base64 with bad padding)."""
     msg.set_payload("")
     cte = str(msg.get("content-transfer-encoding", "")).lower()
     if _is_body_text(msg):
         start = _text_start(body, cte)
         if start is not None:
-            return msg, start
+            return start
     if cte == "base64":
         try:  # lenient like get_payload's: line breaks and stray characters skipped, in one pass
-            return msg, binascii.a2b_base64(body)
+            return binascii.a2b_base64(body)
         except binascii.Error:
             pass  # bad padding: get_payload pads it and records the defect
     elif cte == "quoted-printable":
-        return msg, quopri.decodestring(bytes(body))  # what get_payload does with these bytes
+        return quopri.decodestring(bytes(body))  # what get_payload does with these bytes
     elif cte not in _DECODED_CTES:
-        return msg, bytes(body)
+        return bytes(body)
     msg.set_payload(bytes(body).decode("ascii", "surrogateescape"))
-    return msg, None
+    return None
 
 
 _BASE64_SPACE = b" \t\r\n"
@@ -563,8 +616,9 @@ class _Body:
     sender's text, and hygiene.bounce_report reads them from the raw bytes.
     """
 
-    def __init__(self, languages: tuple[str, ...]) -> None:
+    def __init__(self, languages: tuple[str, ...], payloads: dict[int, bytes] | None = None) -> None:
         self.languages = languages
+        self.payloads = payloads or {}  # decoded bodies read beside the stdlib (_message), by id() of the part
         self.plain: list[str] = []
         self.html: list[str] = []
         self.attachments: list[Attachment] = []
@@ -573,12 +627,13 @@ class _Body:
         self.budget = TEXT_MAX  # bytes of body text still to be read (see TEXT_MAX)
         self.shortened = False
 
-    def collect(self, part: email.message.Message, payload: bytes | None = None) -> None:
-        """Sort `part` and its children; `payload`: the part's decoded bytes when known.
-        Past MAX_PARTS parts the rest are counted, not read (a defect says so)."""
+    def collect(self, part: email.message.Message) -> None:
+        """Sort `part` and its children. Past MAX_PARTS parts the rest are counted, not
+        read (a defect says so)."""
         self.seen += 1
         if self.seen > MAX_PARTS:
             return
+        payload = self.payloads.get(id(part))
         if part.get_content_maintype() == "message":
             self._attach(part, _message_bytes(part))
         elif part.is_multipart():
@@ -705,22 +760,3 @@ def _extension(content_type: str) -> str:
     if content_type.startswith("message/"):
         return ".eml" if content_type in ("message/rfc822", "message/global") else ".txt"
     return mimetypes.guess_extension(content_type, strict=False) or ".bin"
-
-
-def safe_filename(name: str, fallback: str = "attachment.bin") -> str:
-    """A name safe to show and to store: no directories, controls or hidden dots.
-
-    Format characters are dropped too: a right-to-left override can make
-    "invoice\u202etxt.exe" display as "invoiceexe.txt".
-    """
-    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    name = _FILENAME_RESERVED.sub("_", name).strip(" .")
-    if not name:
-        return fallback
-    if len(name) <= FILENAME_MAX:
-        return name
-    stem, dot, ext = name.rpartition(".")
-    if not dot or len(ext) > 16:
-        return name[:FILENAME_MAX]
-    return stem[: FILENAME_MAX - len(ext) - 1] + "." + ext

@@ -16,7 +16,10 @@ those words ("Отправлено со склада 24 ноября.", "The cou
   ("Regards,", "С уважением,", "Saygılarımla,", "Hörmətlə,") followed by a short
   name/title/contact block at the end, and confidentiality disclaimers closing
   the mail ("This e-mail and any attachments are confidential...", "Bu məktub
-  məxfidir...", "Настоящее сообщение конфиденциально...", "Bu e-posta gizlidir...").
+  məxfidir...", "Настоящее сообщение конфиденциально...", "Bu e-posta gizlidir...");
+  under a signature the writer's text resumes at a P.S. line ("P.S.", "П.С.", "Not:",
+  "Qeyd:") or a paragraph that reads as a sentence and holds no contact data: that is
+  kept as their text ("P.S. it's still broken" under a phone number is no signature).
 
 A staff reply is read with `ours` (is this block our own mail?): then history is
 only our mail quoted back, and openers too weak alone are taken when our mail is
@@ -71,6 +74,11 @@ HEADER_BLOCK_SPAN = 12  # lines after "From:" (blank ones included) read for the
 RULE_LINE = re.compile(r"^\s*(_{8,}|-{8,}|={8,})\s*$")  # Outlook's line above the block
 OUTLOOK_RULE = re.compile(r"^\s*_{8,}\s*$")  # Outlook's "_____" alone: a quoted mail below it
 # Lotus Notes: '-----"Shop Care" <care@shop.test> wrote: -----' above its To/From/Date/Subject lines.
+# A client's forward line (Thunderbird, Gmail, Outlook.com, in our languages): a forwarded mail below.
+FORWARD_LINE = re.compile(
+    r"^\s*-{2,}\s*(?:forwarded message|weitergeleitete nachricht|message transféré|переадресованное сообщение|"
+    r"пересланное сообщение|iletilen (?:ileti|mesaj)|yönlendirilen (?:ileti|mesaj)|yönlendirilmiş (?:ileti|mesaj)|"
+    r"yönləndirilmiş (?:məktub|mesaj)|yönləndirilən (?:məktub|mesaj)|göndərilən məktub)\s*-{2,}\s*$", _I)
 LOTUS_ATTRIBUTION = re.compile(r"^\s*-{3,}[^-\n]{1,300}:\s*-{3,}\s*$")
 # Lotus Notes (older): "Shop Care <care@shop.test>" alone, the date on the next line.
 NAME_ADDRESS_LINE = re.compile(r"^[^<>:]{0,80}<\s?[\w.+'-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}\s?>\s*$")
@@ -140,7 +148,7 @@ CONTACT = re.compile(r"@|https?://|www\.|\+?\d[\d ()./-]{6,}\d|^\s*(tel|phone|mo
 # Read only on the last lines of a text (DISCLAIMER_LINES), a paragraph of its own running to the
 # end: "The file is confidential, I will send it by post." in an answer is no mail's disclaimer.
 DISCLAIMER = re.compile(
-    r"^[\W_]{0,3}(?:"
+    r"^[\W_]{0,3}(?:(?:notice|important|warning|внимание|важно|diqqət|uyarı|önemli)\s?:\s{0,3})?(?:"
     r"(?:confidentiality|privacy|legal) (?:notice|note|statement|disclaimer)|disclaimer\b|"
     r"(?:this|the information (?:contained )?in this) (?:e-?mail|message|electronic mail|communication|"
     r"transmission)\b[^.]{0,160}?"
@@ -153,7 +161,13 @@ DISCLAIMER = re.compile(
     r"gizlilik (?:uyarısı|notu|bildirimi|beyanı)|yasal uyarı\b)", _I)
 DISCLAIMER_LINES = 40  # a disclaimer (in two or three languages) starts among the last lines
 _IMAGE = re.compile(r"^\[[^\[\]]{1,80}\]$")  # an image's alt text, as htmltext writes it (a logo)
-_POSTSCRIPT = re.compile(r"^p\.?\s?s\b", _I)  # "P.S. ..." is part of the letter
+# A line that is part of the letter, never of a signature, and resumes the letter under one: a P.S. in any of its spellings ("P.S.",
+# "PS:", "P.P.S.", "П.С.", "ПС") or a note label with its colon ("Not:", "Qeyd:", "Note:").
+POSTSCRIPT_LINE = re.compile(
+    r"^(?:p\.?\s?p\.?\s?s|p\.?\s?s|п\.?\s?п\.?\s?с|п\.?\s?с)(?![^\W\d_])"
+    r"|^(?:not|note|nb|n\.\s?b|qeyd|əlavə|ek|примечание|заметка|дополнение|добавлю|uwaga)\s?:", _I)
+# Contact data a signature's own lines carry beside CONTACT's: an address or office line.
+CONTACT_LABEL = re.compile(r"^\s*(address|adres|ünvan|unvan|адрес|office|ofis|офис)\b", _I)
 _NAME_TOKEN = re.compile(r"^[^\W\d_][\w.'’-]*$")
 
 
@@ -251,6 +265,8 @@ class _Scan:
     def loose_opener(self, i: int) -> bool:
         """A line that may open a quoted mail, read only when `ours` confirms the mail is ours.
 
+        A forward line ("-------- Forwarded Message --------") over our own mail is our mail
+        forwarded back: it goes with it, never left dangling at the end of the answer.
         Clients we do not know write their own shapes: Outlook's "_____" alone, a partial
         or reordered header block, Lotus Notes' '-----"Name" <address> wrote: -----' or its
         "Name <address>" over a date. Alone any of these is too weak (a staff member may paste
@@ -258,7 +274,7 @@ class _Scan:
         ("The courier wrote:" above a quote of ours is the staff member's own sentence).
         """
         line = self.lines[i][:LINE_CAP]
-        if OUTLOOK_RULE.match(line) or LOTUS_ATTRIBUTION.match(line):
+        if OUTLOOK_RULE.match(line) or LOTUS_ATTRIBUTION.match(line) or FORWARD_LINE.match(line):
             return True
         if NAME_ADDRESS_LINE.match(line):
             following = self.next_filled(i + 1)
@@ -414,9 +430,46 @@ def split_signature(lines: list[str]) -> tuple[str, str]:
         cut -= 1
     while cut < end and not lines[cut].strip():
         cut += 1
-    cut = _disclaimer_block(lines, cut)
+    body_end = cut = _disclaimer_block(lines, cut)
     cut = min(_closing_block(lines, cut), _delimited_block(lines, cut))
-    return "\n".join(lines[:cut]), "\n".join(lines[cut:end])
+    resumed = _resumed(lines, cut, body_end)
+    if resumed == body_end:
+        return "\n".join(lines[:cut]), "\n".join(lines[cut:end])
+    text = "\n".join(lines[:cut]).rstrip("\n") + "\n\n" + "\n".join(lines[resumed:body_end])
+    return text, "\n".join(lines[cut:resumed] + lines[body_end:end]).strip("\n")
+
+
+def _resumed(lines: list[str], cut: int, end: int) -> int:
+    """Where the writer's own text goes on under the signature starting at `cut`: a P.S. line
+    ("P.S. it's still broken" under a phone number), or a paragraph that reads as a sentence
+    and holds no contact data; `end` when nothing resumes. What follows is kept as text: a
+    company slogan kept is a blemish, a customer's last words dropped are lost."""
+    for i in range(cut + 1, end):
+        line = lines[i].strip()[:LINE_CAP]
+        if POSTSCRIPT_LINE.match(line):
+            return i
+        if line and not lines[i - 1].strip() and _sentence_paragraph(lines, i, end):
+            return i
+    return end
+
+
+def _sentence_paragraph(lines: list[str], start: int, end: int) -> bool:
+    """The paragraph from `start` is a sentence of the letter: no contact line, no client footer or
+    disclaimer, three words or more with lower-case ones among them, and a sentence's end (or six
+    words, mostly lower-case: "it's still broken and nobody called me")."""
+    paragraph = []
+    for line in lines[start:end]:
+        if not line.strip():
+            break
+        paragraph.append(line.strip()[:LINE_CAP])
+    if any(CONTACT.search(line[:200]) or CONTACT_LABEL.match(line) or is_footer(line) or _IMAGE.match(line)
+           for line in paragraph) or is_disclaimer(_head(lines, start, end)):
+        return False
+    words = " ".join(paragraph).split()
+    lower = sum(1 for word in words[1:] if word[:1].islower())
+    if len(words) < 3 or not lower:
+        return False
+    return paragraph[-1].endswith((".", "!", "?", "…")) or (len(words) >= 6 and 2 * lower >= len(words) - 1)
 
 
 def is_disclaimer(line: str) -> bool:
@@ -435,7 +488,7 @@ def _disclaimer_block(lines: list[str], end: int) -> int:
         start = cut
         while start and lines[start - 1].strip():
             start -= 1
-        if start == cut or end - start > DISCLAIMER_LINES or not is_disclaimer(lines[start]):
+        if start == cut or end - start > DISCLAIMER_LINES or not is_disclaimer(_head(lines, start, cut)):
             return cut
         above = start
         while above and not lines[above - 1].strip():
@@ -443,6 +496,16 @@ def _disclaimer_block(lines: list[str], end: int) -> int:
         if not above:
             return cut
         cut = above
+
+
+def _head(lines: list[str], start: int, end: int) -> str:
+    """A paragraph's first lines joined: a disclaimer wraps its "confidential" onto the second or third."""
+    head = []
+    for line in lines[start:min(end, start + 3)]:
+        if not line.strip():
+            break
+        head.append(line.strip()[:LINE_CAP])
+    return " ".join(head)
 
 
 def is_footer(line: str) -> bool:
@@ -488,7 +551,7 @@ def is_signature_block(block: list[str]) -> bool:
     for line in filled:
         if CONTACT.search(line[:200]):
             return True
-        if len(line) > 60 or len(line.split()) > 7 or line.endswith(("?", "!")) or _POSTSCRIPT.match(line) or (
+        if len(line) > 60 or len(line.split()) > 7 or line.endswith(("?", "!")) or POSTSCRIPT_LINE.match(line) or (
                 line.endswith(".") and len(line.split()) >= 3 and not dotted_ok) or any(ch.isdigit() for ch in line):
             return False  # a sentence, a P.S., an order number: the letter goes on
     return True

@@ -17,12 +17,14 @@ a line is too long for SMTP (998 octets), then quoted-printable.
 from __future__ import annotations
 
 import email.charset
+import email.encoders
 import email.policy
 import email.utils
 from dataclasses import dataclass
 from datetime import datetime
 from email.header import Header
 from email.message import Message
+from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from pathlib import Path
@@ -123,16 +125,25 @@ def format_date(value: datetime | None, lang: str, tz: str) -> str:
     return format_datetime(value, DATE_FORMAT, tzinfo=ZoneInfo(tz), locale=lang)
 
 
-def build_message(envelope: Envelope, rendered: Rendered) -> Message:
+def build_message(envelope: Envelope, rendered: Rendered,
+                  files: tuple[tuple[str, str, bytes], ...] = ()) -> Message:
     """The outgoing mail; every mail we send is marked automatic (RFC 3834) and
-    carries our loop header, so no well-behaved responder answers it."""
+    carries our loop header, so no well-behaved responder answers it. `files`
+    (filename already safe, content type, bytes) go after the text as attachments."""
     msg: Message = _text_part(rendered.text, "plain")
     if rendered.html:
         alternative = MIMEMultipart("alternative", policy=SMTP_POLICY)
         alternative.attach(msg)
         alternative.attach(_text_part(rendered.html, "html"))
         msg = alternative
-    else:
+    if files:
+        mixed = MIMEMultipart("mixed", policy=SMTP_POLICY)
+        del msg["MIME-Version"]  # once, on the message
+        mixed.attach(msg)
+        for filename, content_type, payload in files:
+            mixed.attach(_file_part(filename, content_type, payload))
+        msg = mixed
+    if "MIME-Version" not in msg:
         msg["MIME-Version"] = "1.0"
     subject = rendered.subject
     if envelope.tracking and envelope.tracking not in subject:
@@ -168,6 +179,20 @@ def _text_part(body: str, subtype: str) -> MIMEText:
     return part
 
 
+def _file_part(filename: str, content_type: str, payload: bytes) -> MIMEBase:
+    """One attachment, base64; a non-ASCII name goes as RFC 2231 UTF-8 (every client reads it)."""
+    maintype, _, subtype = content_type.partition("/")
+    if not maintype or not subtype or "/" in subtype:
+        maintype, subtype = "application", "octet-stream"
+    part = MIMEBase(maintype, subtype, policy=SMTP_POLICY)
+    del part["MIME-Version"]
+    part.set_payload(payload)
+    email.encoders.encode_base64(part)
+    name: str | tuple[str, str, str] = filename if filename.isascii() else ("utf-8", "", filename)
+    part.add_header("Content-Disposition", "attachment", filename=name)
+    return part
+
+
 def _header_text(name: str, value: str) -> str | Header:
     """`value` as it goes on the wire: ASCII as it is, else its ASCII lead and RFC 2047 UTF-8 words."""
     first = next((i for i, char in enumerate(value) if ord(char) > 127), None)
@@ -196,7 +221,8 @@ def sample_context(lang: str) -> dict[str, Any]:
         "customer": {"email": "aysel@example.az", "name": "Aysel Məmmədova", "phone": "+994501234567"},
         "due": {"acknowledge": "26 noyabr 2026, 18:00", "stage": "26 noyabr 2026, 18:00",
                 "resolve": "7 dekabr 2026, 18:00"},
-        "message": "Sample text of the message.", "shortened": False, "reason": "", "new_date": "10 dekabr 2026, 18:00", "planned": False, "held": False,
+        "message": "Sample text of the message.", "shortened": False, "reason": "", "new_date": "10 dekabr 2026, 18:00", "planned": False,
+        "old_date": "7 dekabr 2026, 18:00", "missed": "7 dekabr 2026, 18:00", "reopened_on": "", "earlier": False, "held": False,
         "asked": "2026-12-09",
         "after_close": False, "reopen_days": 30,
         "missing": ["phone"], "linked": "", "errors": ["unknown command #frobnicate"],
@@ -204,4 +230,8 @@ def sample_context(lang: str) -> dict[str, Any]:
         "secret": "K7PQ2-MXA4R", "portal": "https://care.shop.example",
         "remedies": [],
         "events": [{"at": "23 noyabr 2026, 10:15", "kind": "created", "detail": "new complaint by email"}],
+        "files": [{"filename": "receipt.pdf", "content_type": "application/pdf", "size": 48213,
+                   "size_label": "47 KB", "attached": True},
+                  {"filename": "photo.jpg", "content_type": "image/jpeg", "size": 14680064,
+                   "size_label": "14.0 MB", "attached": False}],
     }

@@ -37,6 +37,7 @@ from gateway.desk.view import aware, naive
 from gateway.mail import verp
 from gateway.mail.contact import reachable
 from gateway.outbound.compose import Envelope, Rendered, Templates, build_message, format_date, sample_context
+from gateway.outbound.files import StaffFile, files_of, listing
 from gateway.outbound.transports import PermanentFailure, TemporaryFailure, Transport
 from gateway.store import prebuilt
 from gateway.store.archive import Archive
@@ -329,6 +330,8 @@ class Outbox:
     def render(self, row: OutgoingMail, now: datetime) -> tuple[MimeMessage, Rendered]:
         complaint = _complaint(row.complaint_id) if row.complaint_id else None
         context = mail_context(self.policy, complaint, row.language, row.params or {}, row.created_at)
+        files = self.staff_files(row)
+        context["files"] = listing(files)
         rendered = self.templates.render(row.kind, row.language, context)
         gateway = self.config.gateway
         envelope = Envelope(
@@ -336,7 +339,15 @@ class Outbox:
             message_id=row.message_id, in_reply_to=row.in_reply_to,
             references=tuple(row.references.split()), reply_to=gateway.address if row.audience == "staff" else "",
             language=row.language, date=now.astimezone(self.policy.tz), tracking=complaint.tracking if complaint else "")
-        return build_message(envelope, rendered), rendered
+        attached = tuple((f.filename, f.content_type, f.payload) for f in files if f.payload is not None)
+        return build_message(envelope, rendered, attached), rendered
+
+    def staff_files(self, row: OutgoingMail) -> tuple[StaffFile, ...]:
+        """The customer's files a staff notice carries (outbound/files.py); none for anyone else."""
+        source = (row.params or {}).get("files_of")
+        if row.audience != "staff" or not source:
+            return ()
+        return files_of(source, self.archive, self.config.staff.attach_max_mb)
 
 
 def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params: dict[str, Any],
@@ -358,7 +369,10 @@ def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params:
     events = _history(complaint.id) if complaint else []
     if as_of is not None:
         events = [e for e in events if e.at <= naive(as_of)]
-    new_date = params.get("new_date") or ""
+
+    def on(name: str) -> str:  # a date a param carries (ISO 8601), in the desk's words
+        value = params.get(name) or ""
+        return when(datetime.fromisoformat(value)) if value else ""
     return {
         "lang": lang,
         "tracking": complaint.tracking if complaint else "",
@@ -382,9 +396,13 @@ def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params:
                 "resolve": when(complaint.due_resolve) if complaint else ""},
         "message": params.get("message", ""),
         "shortened": bool(params.get("shortened")),  # message is the start of a longer mail (plan.staff_message)
-        "reason": params.get("reason", "") or (complaint.delay_reason if complaint else ""),
-        "new_date": when(datetime.fromisoformat(new_date)) if new_date else "",
+        "reason": params.get("reason", ""),  # only the reason its sender gave: never the stored one of an older date
+        "new_date": on("new_date"),
+        "old_date": on("old_date"),  # delay: the date the customer had been given
+        "missed": on("missed"),  # delay: the promised date that passed
+        "reopened_on": on("reopened_on"),  # delay: when the customer's rejection reopened the review
         "planned": bool(params.get("planned")),
+        "earlier": bool(params.get("earlier")),  # delay: #extend moved the date earlier (good news)
         "held": bool(params.get("held")),  # registered: the customer's mails wait for a staff #confirm  # a delay notice for a date staff moved before it passed
         "asked": params.get("asked", ""),
         "after_close": bool(params.get("after_close")),  # reopened by a reply to the closed complaint
@@ -398,6 +416,7 @@ def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params:
         "portal": policy.config.web.public_url.rstrip("/"),
         "remedies": list(policy.config.remedies.get(lang, ())),
         "events": [{"at": when(e.at), "kind": e.kind, "detail": e.detail} for e in events[-30:]],
+        "files": [],  # the customer's files on a staff notice: filled by Outbox.render (outbound/files.py)
     }
 
 

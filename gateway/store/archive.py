@@ -49,10 +49,17 @@ class Archive:
     def load(self, digest: str) -> bytes:
         return self.path_for(digest).read_bytes()
 
+    def blob_path(self, digest: str, kind: str = "attachments") -> Path:
+        """Where store_blob keeps an attachment."""
+        return self.root / kind / digest[:2] / digest
+
+    def load_blob(self, digest: str, kind: str = "attachments") -> bytes:
+        return self.blob_path(digest, kind).read_bytes()
+
     def store_blob(self, payload: bytes, kind: str = "attachments") -> str:
         """Attachments live beside the mail, also under their content hash."""
         digest = hashlib.sha256(payload).hexdigest()
-        path = self.root / kind / digest[:2] / digest
+        path = self.blob_path(digest, kind)
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".tmp-{digest}-{os.getpid()}")

@@ -49,7 +49,9 @@ def complaint_json(tracking: str, config: Config | None = None) -> dict[str, Any
     data["messages"] = [{
         "direction": m.direction, "message_id": m.message_id, "sender": m.sender, "recipient": m.recipient,
         "subject": m.subject, "kind": m.kind, "state": m.state, "at": _iso(m.received_at), "text": message_text(m),
-        "sha256": m.sha256} for m in complaint.messages.order_by(Message.id)]
+        "sha256": m.sha256, "attachments": [
+            {"filename": a.filename, "content_type": a.content_type, "size": a.size, "sha256": a.sha256}
+            for a in m.attachments]} for m in complaint.messages.order_by(Message.id)]
     data["events"] = [{
         "at": _iso(e.at), "actor": e.actor, "kind": e.kind, "from": e.from_status or None,
         "to": e.to_status or None, "detail": e.detail} for e in complaint.events.order_by(Event.id)]
