@@ -22,6 +22,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from gateway.desk.intent import read  # noqa: E402
 from gateway.desk.rulefiles import load_rules  # noqa: E402
 from gateway.mail.parse import Unprocessable, parse  # noqa: E402
+from intent_attacks import FALSE_ACCEPTS, NATURAL_ACCEPTS  # noqa: E402
 from realmail import ABSENT, CORPUS, manifest  # noqa: E402
 from test_intent import (  # noqa: E402
     ACCEPTS,
@@ -41,6 +42,8 @@ ACCURACY = {
     "unclear / not decisions": [(lang, text, "neither") for lang, text in UNCLEAR + NOT_DECISIONS],
     "hostile (tester's)": [(lang, text, expected or "neither") for lang, text, expected in HOSTILE],
     "false-accept attempts": [(lang, text, expected or "neither") for lang, text, expected in FALSE_ACCEPT_ATTEMPTS],
+    "tester's 51 false accepts": [(lang, text, "not accept") for lang, text in FALSE_ACCEPTS],
+    "tester's 120 natural accepts": [(lang, text, "accept") for lang, text in NATURAL_ACCEPTS],
 }
 
 CRAFTED = {
@@ -67,7 +70,8 @@ def accuracy(rules) -> None:
         right = false_accepts = 0
         for lang, text, expected in table:
             got = read(rules, text.replace("|", "\n"), lang)
-            right += got == expected or (expected == "neither" and got not in ("accept", "reject"))
+            right += got == expected or (expected == "neither" and got not in ("accept", "reject")) or (
+                expected == "not accept" and got != "accept")
             false_accepts += got == "accept" and expected != "accept"
         print(f"{name:>28}: {right}/{len(table)} as expected, {false_accepts} read as accept wrongly")
 

@@ -14,6 +14,7 @@ from gateway.config import Config
 from gateway.desk import rulefiles
 from gateway.desk.business import BusinessCalendar
 from gateway.desk.intent import read as read_reply
+from gateway.desk.intent import status_only
 from gateway.desk.rules import INTENTS, Rules
 from gateway.ingest.staff import staff_warnings
 from gateway.outbound.compose import Templates, sample_context
@@ -83,7 +84,9 @@ def _rules(config: Config) -> Rules | None:
 
 def reply_word_problems(path: Any, kind: str, lang: str, told: list[tuple[str, str]], rules: Rules) -> list[str]:
     """One vocabulary: every word a template tells the customer to write must read, with
-    the rules, as the decision it stands for; a decision template must name each one.
+    the rules, as the decision it stands for (a status word as nothing but a status request,
+    or the customer who writes it gets a staff member's attention they did not ask for);
+    a decision template must name each one.
     Templates of languages the config does not answer in are never sent: not read."""
     if lang not in rules.languages:
         return []
@@ -98,6 +101,10 @@ def reply_word_problems(path: Any, kind: str, lang: str, told: list[tuple[str, s
         if understood != intent:
             problems.append(f"{path}:{line}: the customer is told to write {word!r} to {intent}, but the rules "
                             f"read it as {understood or 'nothing'}: add it to [intents.{intent}] {lang} "
+                            f"(rules/40-intents.toml)")
+        elif intent == "status" and not status_only(rules, word):
+            problems.append(f"{path}:{line}: the customer is told to write {word!r} for the status, but the rules "
+                            f"read it as news staff must see too: add its words to [intents.status_context] {lang} "
                             f"(rules/40-intents.toml)")
     for intent in REPLY_WORDS.get(kind, ()):
         if intent not in {i for i, _ in told}:

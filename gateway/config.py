@@ -326,6 +326,7 @@ class SlaSection:
     escalate_to: str = key("", check=optional(email_address))
     interim_every: float = key(0, check=NOT_NEGATIVE)
     auto_close_after: float = key(5, check=NOT_NEGATIVE)
+    ask_reminder_after: float = key(5, check=NOT_NEGATIVE)  # business days an unanswered #ask waits before staff are reminded; 0: off
     sweep_seconds: float = key(60, check=POSITIVE)
     # One pass of the daemon's deadline sweep stops between complaints after this many seconds (the
     # rest at once, in the next pass): a backlog never holds the main loop past WatchdogSec.

@@ -53,6 +53,19 @@ def test_preview_renders_each_language(tmp_path):
         assert out.startswith("Subject: ") and word in out
 
 
+def test_preview_dates_are_in_the_language_and_at_the_desks_close_of_work(tmp_path):
+    """Finding 11g: `preview delay --lang ru` showed "10 dekabr 2026, 18:00" (Azerbaijani, and
+    18:00 on a desk whose work ends at 17:30)."""
+    config = write_config(tmp_path)
+    config.write_text(config.read_text().replace('[calendar]\ncountry = "AZ"\n',
+                                                 '[calendar]\ncountry = "AZ"\nwork_end = "17:30"\n'))
+    assert 'work_end = "17:30"' in config.read_text()
+    for lang, month in (("az", "dekabr"), ("ru", "декабря"), ("tr", "Aralık"), ("en", "December")):
+        out = gateway(config, "preview", "delay", "--lang", lang).stdout.decode()
+        assert f"10 {month} 2026, 17:30" in out, out
+        assert lang == "az" or "dekabr" not in out
+
+
 def test_preview_with_a_real_complaint(tmp_path):
     config = write_config(tmp_path)
     raw = (b"From: Ivan Petrov <ivan@example.ru>\r\nTo: care@shop.test\r\nSubject: Zakaz\r\n"
@@ -84,10 +97,10 @@ def test_a_template_word_becomes_valid_once_the_rules_learn_it(tmp_path):
     config = editable_copy(tmp_path)
     resolution = tmp_path / "templates" / "resolution.en.html"
     resolution.write_text(resolution.read_text().replace('reply_word("accept", "accept")',
-                                                         'reply_word("accept", "fine by me")'))
+                                                         'reply_word("accept", "suits me")'))
     assert gateway(config, "check", check=False).returncode == 2
     (tmp_path / "rules" / "90-local.toml").write_text(
-        '[intents.accept]\naz = ["qəbul edirəm"]\nru = ["принимаю"]\ntr = ["kabul"]\nen = ["accept", "fine by me"]\n')
+        '[intents.accept]\naz = ["qəbul edirəm"]\nru = ["принимаю"]\ntr = ["kabul"]\nen = ["accept", "suits me"]\n')
     result = gateway(config, "check", check=False)
     assert result.returncode == 0, result.stdout.decode()
 

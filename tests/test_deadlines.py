@@ -15,6 +15,7 @@ from gateway.desk.deadlines import (
     STATUS_RULES,
     DeadlineSnapshot,
     DueDates,
+    describe,
     extended_resolve_due,
     initial_due,
     next_action_at,
@@ -242,9 +243,23 @@ def test_resolved_complaint_only_runs_the_auto_close_clock(cal):
 def test_nothing_happens_while_paused_or_finished(cal, status):
     snapshot = open_complaint(status=status, paused_at=baku(2026, 1, 13, 10, 0),
                               resolved_at=baku(2026, 1, 12, 10, 0))
-    sla = SlaSection(interim_every=1)
+    sla = SlaSection(interim_every=1, ask_reminder_after=0)
     assert planned_actions(snapshot, baku(2026, 12, 1, 9, 0), sla, cal) == []
     assert next_action_at(snapshot, sla, cal) is None
+
+
+def test_an_unanswered_question_reminds_staff_once_per_pause(cal):
+    """Finding 11i: an #ask never answered paused the complaint for ever, silently."""
+    paused = baku(2026, 1, 13, 10, 0)  # Tuesday
+    snapshot = open_complaint(status="waiting_customer", paused_at=paused)
+    sla = SlaSection(ask_reminder_after=5)
+    # five business days: 20 January is a day off in Azerbaijan (Martyrs' Day)
+    assert planned_actions(snapshot, baku(2026, 1, 21, 9, 59), sla, cal) == []
+    actions = planned_actions(snapshot, baku(2026, 2, 20, 9, 0), sla, cal)
+    assert [(a.kind, a.due_at) for a in actions] == [("ask_reminder", baku(2026, 1, 21, 10, 0))]  # once, however late
+    assert next_action_at(snapshot, sla, cal, after=baku(2026, 1, 21, 10, 0)) is None
+    again = open_complaint(status="waiting_customer", paused_at=baku(2026, 2, 2, 10, 0))  # a later pause: its own
+    assert planned_actions(again, baku(2026, 2, 20, 9, 0), sla, cal)[0].key != actions[0].key
 
 
 def test_next_action_at_walks_the_plan(cal):
@@ -296,3 +311,12 @@ def test_example_priority_1_3_5(tmp_path, priority, day):
     due = initial_due(received, priority, sla, cal)
     assert due.resolve == datetime(2026, 1, day, 18, 0, tzinfo=ISTANBUL)
     assert due.acknowledge == datetime(2026, 1, 5, 18, 0, tzinfo=ISTANBUL)  # the same day
+
+
+def test_the_history_line_names_the_deadline_in_the_desks_zone(cal):
+    """Finding 11e: a reminder was recorded as "stage due <the reminder's own time>", and
+    escalations in UTC on a Baku desk."""
+    actions = planned_actions(open_complaint(), baku(2026, 1, 14, 18, 0), SLA, cal)
+    reminder = planned_actions(open_complaint(), baku(2026, 1, 14, 9, 0), SLA, cal)[0]
+    assert describe(reminder, cal.zone) == "stage due 2026-01-14T18:00:00+04:00"
+    assert describe(actions[0], cal.zone) == "stage due 2026-01-14T18:00:00+04:00"

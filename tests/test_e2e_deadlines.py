@@ -326,3 +326,16 @@ def test_extend_to_a_date_already_past_is_refused(tmp_path):
     desk.staff_reply(tracking, "#extend 2026-11-30 gecikmə", baku(2026, 12, 7, 11))
     assert desk.mail_of(tracking, "command_error") and not desk.mail_of(tracking, "delay")
     assert desk.show(tracking)["due"]["resolve"] == utc_iso(baku(2026, 12, 11, 18))
+
+
+def test_an_unanswered_question_reminds_staff_once_and_tells_the_customer_nothing(tmp_path):
+    """Finding 11i: an #ask left unanswered kept the complaint paused, silently, for weeks."""
+    desk = Desk(tmp_path)
+    tracking = desk.ingest(az_complaint(), baku(2026, 11, 27, 17, 30))
+    desk.staff_reply(tracking, "#ask\nSifariş nömrənizi yazın, zəhmət olmasa.", baku(2026, 11, 30, 12))
+    desk.ticks(date(2026, 11, 30), date(2026, 12, 21))
+    timeline = desk.timeline(tracking, DEADLINE_KINDS)
+    # five business days on (Monday 7 December, 12:00), at the sweep's next tick; once
+    assert [(at.date(), kind, to) for at, kind, to in timeline] == [(date(2026, 12, 7), "reminder", STAFF)]
+    reminder = desk.mail_of(tracking, "reminder")[0]
+    assert "#ask" in reminder.text and "#close" in reminder.text

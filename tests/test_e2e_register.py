@@ -7,6 +7,8 @@ import email.policy
 import sqlite3
 from email.message import EmailMessage
 
+import pytest
+
 from gatewaykit import gateway, listing, mail, outgoing, show, write_config
 
 NOW = "2026-11-24T06:00:00Z"
@@ -146,6 +148,15 @@ def test_phone_complaint_without_email_tells_the_staff_member_and_never_mails_th
     assert later and not [m for m in later if "invalid" in m["To"]]
     assert any("by phone" in text_of(m) and "Dəyişdirildi" in text_of(m) for m in later)
     assert show(config, tracking)["status"] == "resolved"
+
+
+def test_phone_complaint_from_an_unproven_staff_from_still_says_to_phone_the_customer(tmp_path):
+    config = write_config(tmp_path)  # the shipped default: staff mail is not authenticated
+    tracking = ingest(config, new_mail("Telefon: +994 55 765 43 21", "Ad: Olga", "Soyad: Petrova", "Kanal: zəng"))
+    gateway(config, "tick", "--now", NOW)
+    registered, = to(sent(config), "leyla@shop.test")
+    text = text_of(registered)
+    assert "+994557654321" in text and tracking in text and "#confirm" in text
 
 
 def test_visit_complaint_with_email_acknowledges_the_customer(tmp_path):
@@ -355,3 +366,40 @@ def test_an_authenticated_staff_forward_acknowledges_at_once(tmp_path):
     gateway(config, "tick", "--now", NOW)
     assert to(sent(config), CUSTOMER) and held_rows(config, tracking) == []
     assert "NOT been told" not in text_of(to(sent(config), "leyla@shop.test")[0])
+
+
+@pytest.mark.parametrize("require_auth", [False, True])
+def test_an_unproven_staff_forward_of_the_customers_follow_up_is_added_and_decides_nothing(tmp_path, require_auth):
+    """Shipped default (no authentication) and authentication on but missing: the forward of the
+    complaint's own customer's mail (tester finding 09) is the customer's message; it accepts
+    nothing for them, mails them nothing, and the address's owner is told."""
+    config = write_config(tmp_path, require_auth=require_auth)
+    tracking = ingest(config, mail(sender=CUSTOMER, subject="Paltaryuyan maşın", body=AZ_TEXT))
+    gateway(config, "tick", "--now", NOW)
+    before = len(outgoing(config))
+    body = ("Bax bura.\n\n---------- Forwarded message ---------\n"
+            f"From: Aysel <{CUSTOMER}>\nDate: Tue, Nov 24, 2026 at 9:00 AM\nSubject: Re: [{tracking}]\n"
+            "To: <leyla@shop.test>\n\nUsta hələ gəlməyib. Qəbul edirəm ki, gecikmə olub.\n")
+    ingest(config, mail(sender="leyla@shop.test", subject=f"Fwd: Re: [{tracking}]", body=body), LATER)
+    data = show(config, tracking)
+    assert data["messages"][-1]["text"].startswith("Usta hələ gəlməyib.")
+    assert data["messages"][-1]["kind"] == "forwarded_customer" and data["status"] == "registered"
+    forwarded = [e for e in data["events"] if e["kind"] == "forwarded"]
+    assert len(forwarded) == 1 and "unauthenticated" in forwarded[0]["detail"]
+    assert "staff_refused" not in [e["kind"] for e in data["events"]]
+    gateway(config, "tick", "--now", LATER)
+    later = [parse_eml(p) for p in outgoing(config)[before:]]
+    assert not to(later, CUSTOMER)
+    told = [m for m in to(later, "leyla@shop.test") if "was added to this complaint" in text_of(m)]
+    assert len(told) == 1 and "Bax bura." in text_of(told[0])
+    assert any("Usta hələ gəlməyib." in text_of(m) for m in later if m["To"] != "leyla@shop.test")
+
+
+def test_an_unproven_staff_forward_of_somebody_else_is_still_refused(tmp_path):
+    config = write_config(tmp_path)
+    tracking = ingest(config, mail(sender=CUSTOMER, subject="Paltaryuyan maşın", body=AZ_TEXT))
+    body = ("\n---------- Forwarded message ---------\nFrom: Someone <other@example.org>\n"
+            f"Date: Tue, Nov 24, 2026 at 9:00 AM\nSubject: Re: [{tracking}]\nTo: <leyla@shop.test>\n\nSalam.\n")
+    ingest(config, mail(sender="leyla@shop.test", subject=f"Fwd: Re: [{tracking}]", body=body), LATER)
+    kinds = [e["kind"] for e in show(config, tracking)["events"]]
+    assert "staff_refused" in kinds and "forwarded" not in kinds

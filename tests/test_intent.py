@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from gateway.desk.confusables import unmix
 from gateway.desk.intent import MAX_CHARS, clauses, plain, read
 from gateway.desk.rulefiles import load_rules
 from gateway.mail.parse import Unprocessable, parse
 from gateway.mail.quotes import split_reply
+from intent_attacks import FALSE_ACCEPTS, NATURAL_ACCEPTS
 from realmail import ABSENT, CORPUS, manifest
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
@@ -169,7 +171,7 @@ FALSE_ACCEPT_ATTEMPTS = [
     ("en", "Accepted? Not at all.", None), ("en", "I accept that you tried, the phone is still dead.", None),
     ("en", "Resolved on paper, nothing changed in reality.", None), ("en", "I'm satisfied with nothing you did.", None),
     ("en", "Sure, I am waiting for my refund.", None), ("en", "Fine, I'll see you in court.", None),
-    ("en", "Resolved? No.", None), ("en", "I accept only a full refund.", None), ("en", "No issues were fixed.", None),
+    ("en", "Resolved? No.", None), ("en", "I accept only a full refund.", None), ("en", "No issues were fixed.", "reject"),
     ("en", "All good except the missing charger.", None), ("en", "I would agree if the device worked.", None),
     ("en", "Yes, the same fault again.", None), ("en", "It is partially resolved.", None),
     ("en", "Thanks. Where is the replacement?", None), ("en", "I agree with the technician that it is broken.", None),
@@ -297,6 +299,50 @@ def test_no_false_accept(rules, language, text, expected):
     assert read(rules, text, language) == expected
 
 
+# Ordinary sentences with the words an accept may now be (fixed, sounds good, you can close,
+# решено, можно закрыть, kapatabilirsiniz, bağlaya bilərsiniz ...) and more beside them: no close.
+ACCEPT_WORDS_IN_PROSE = [
+    ("en", "The delivery date is fixed to Monday."), ("en", "Sounds good on paper, the phone is still dead."),
+    ("en", "You can close the ticket when the money arrives."), ("en", "I'm happy to send the receipt again."),
+    ("en", "Resolved. I have a problem."), ("en", "Fixed the date, the phone is on its way back."),
+    ("ru", "Решено было отправить курьера ещё раз."), ("ru", "Можно закрыть, когда придут деньги."),
+    ("ru", "Всё получил, кроме зарядки."), ("ru", "Деньги пришли не все."), ("ru", "Отлично, курьер опять не пришёл."),
+    ("tr", "Ne zaman kapatabilirsiniz?"), ("tr", "Şikayeti kapatabilirsiniz ama para gelmedi."),
+    ("tr", "Memnun kaldım demek isterdim."), ("tr", "Sorunum çözüldü mü bilmiyorum."), ("tr", "Harika, kargo yine gecikti."),
+    ("az", "Şikayəti bağlaya bilərsiniz, amma pul gəlmədi."), ("az", "Həll edildi deyə yazdınız, amma işləmir."),
+    ("az", "Problem həll olundu? Xeyr."), ("az", "Əla, kuryer yenə gəlmədi."), ("az", "Məmnun qaldım deyə bilmərəm."),
+]
+
+
+@pytest.mark.parametrize("language, text", FALSE_ACCEPTS)
+def test_whole_reply_must_accept(rules, language, text):
+    """The hostile tester's 51 unsolved replies: a word beside the accept that is no courtesy,
+    a number, a bracket or an angry emoji sends the reply to staff."""
+    assert read(rules, text, language) != "accept"
+
+
+@pytest.mark.parametrize("language, text", ACCEPT_WORDS_IN_PROSE)
+def test_accept_words_in_prose_do_not_close(rules, language, text):
+    assert read(rules, text, language) != "accept"
+
+
+def test_natural_accepts_close():
+    """Of the tester's 120 natural accepts, 109 close (11 tell a story beside the accept and go
+    to staff); none is read as a rejection. bench/intent.py prints the figures."""
+    rules = load_rules(RULES_DIR, LANGS)
+    verdicts = [read(rules, text, language) for language, text in NATURAL_ACCEPTS]
+    assert len(NATURAL_ACCEPTS) == 120 and "reject" not in verdicts
+    assert verdicts.count("accept") >= 108
+
+
+def test_look_alike_letters_are_read_as_the_word():
+    """"Нe согласен" with a Latin "e" rejects; a whole Latin word stays Latin ("He")."""
+    assert unmix("Нe согласен, He agrees") == "Не согласен, He agrees"
+    rules = load_rules(RULES_DIR, LANGS)
+    assert read(rules, "Нe согласен", "ru") == "reject"
+    assert read(rules, "нe принимаю", "ru") == "reject"
+
+
 @pytest.mark.parametrize("language, text", ORDINARY_ACCEPTS)
 def test_ordinary_accepts_stay_accepts(rules, language, text):
     text = text.replace("|", "\n")
@@ -344,6 +390,7 @@ def test_courtesy_and_a_signed_name_keep_a_bare_yes(rules):
     assert read(rules, "Да.\nИван Петров", "ru") == "accept"
     assert read(rules, "Yes.\nThe courier broke my door", "en") is None  # a sentence, not a name
     assert read(rules, "Yes.\nJohn\nStill Broken", "en") is None  # a doubt word counts wherever it stands
+    assert read(rules, "Accepted.\nPlease Call", "en") is None  # capitalised words, no name
 
 
 @pytest.mark.parametrize("language, text", ACCEPTS)
@@ -368,7 +415,8 @@ def test_ordinary_sentences_with_decision_words(rules, language, text):
 
 def test_bare_no_of_a_signature_does_not_outvote_an_accept(rules):
     assert read(rules, "I accept.\nJohn\nTel. No.: 123 45 67", "en") == "accept"
-    assert read(rules, "Согласен.\nИван\nНет", "ru") == "accept"  # a trailing bare "нет" is not the first clause
+    # a trailing bare "нет" is not the first clause: no rejection (and, a word beside the accept, no close)
+    assert read(rules, "Согласен.\nИван\nНет", "ru") is None
 
 
 def test_empty_reply_asks_for_the_status(rules):

@@ -540,3 +540,37 @@ def test_the_word_confidential_in_an_answer_stays(sentence: str) -> None:
 
 def test_a_mail_that_is_only_a_disclaimer_keeps_it() -> None:
     assert split_reply(DISCLAIMERS["en"])[0] == DISCLAIMERS["en"]
+
+
+SIGNED_WITH_DISCLAIMER = {
+    "az": ("Hörmətli müştəri,\n\nSifarişiniz sabah göndəriləcək.",
+           "Hörmətlə,\nRəşad\nMüştəri xidməti\n\nBu məktub məxfidir və yalnız ünvanlandığı şəxs üçündür. Əgər siz "
+           "bu məktubu səhvən almısınızsa, dərhal bizə bildirin və silin.",
+           "P.S. Qutunu da gətirin, yoxsa qəbul etməyəcəyik."),
+    "ru": ("Уважаемый клиент,\n\nЗаказ будет отправлен завтра.",
+           "С уважением,\nРашад\nСлужба поддержки\n\nДанное сообщение конфиденциально и предназначено только для "
+           "адресата.",
+           "P.S. Принесите, пожалуйста, и коробку."),
+    "tr": ("Sayın müşterimiz,\n\nSiparişiniz yarın gönderilecek.",
+           "Saygılarımızla,\nReşat\nMüşteri hizmetleri\n\nBu e-posta gizli bilgi içerir ve yalnızca alıcısı içindir.",
+           "P.S. Kutuyu da getirin lütfen."),
+    "en": ("Dear customer,\n\nYour order ships tomorrow.",
+           "Kind regards,\nRashad\nCustomer care\n\nThis email and any attachments are confidential and intended "
+           "solely for the addressee.",
+           "P.S. Please bring the box too."),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(SIGNED_WITH_DISCLAIMER))
+def test_regression_a_ps_under_the_disclaimer_joins_the_text_and_the_sign_off_stays_out(lang):
+    answer, signature, postscript = SIGNED_WITH_DISCLAIMER[lang]
+    new, _, sig = split_reply(f"{answer}\n\n{signature}\n\n{postscript}")
+    assert new == f"{answer}\n\n{postscript}" and sig == signature
+
+
+def test_a_ps_above_the_signature_stays_where_it_was_and_a_signed_ps_keeps_its_signature_out():
+    new, _, sig = split_reply("Your order ships tomorrow.\n\nP.S. Please bring the box.\n\nThanks,\nAli\n+994 50 555 01 03")
+    assert new == "Your order ships tomorrow.\n\nP.S. Please bring the box." and sig.startswith("Thanks,")
+    new, _, sig = split_reply("Your order ships tomorrow.\n\nThanks,\nAli\n\nP.S. Please bring the box.\n\n-- \n"
+                              "Ali Aliyev\n+994 50 555 01 03")
+    assert new == "Your order ships tomorrow.\n\nP.S. Please bring the box." and "+994" in sig and "Thanks" in sig

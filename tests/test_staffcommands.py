@@ -138,7 +138,7 @@ SECRET = "Customer is on our fraud watchlist, do not refund."
 
 @pytest.mark.parametrize("line", ["- #note", "* #note", "*#note*", "**#note**", "• #note", "1. #note", "2) #note",
                                   "\u200b#note", "\ufeff#note", "#\u200bnote", "\"#note\"", "«#note»", "> #note",
-                                  "_#note_", "`#note`", "#note:"])
+                                  "_#note_", "`#note`", "#note:", "## Note", "### note"])
 def test_regression_note_behind_a_bullet_markup_or_invisible_character_is_a_note(line):
     parsed = parse_commands(f"{SECRET}\n{line}", "")
     assert parsed.commands == (Command("note", ""),) and parsed.errors == () and parsed.body == SECRET

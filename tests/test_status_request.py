@@ -113,6 +113,11 @@ NOT_STATUS = [
     ("en", "We are at the stage where I simply want my money back for the broken kettle, please refund it."),
     ("en", "Where are we supposed to send the broken kettle back to, and who pays for the shipping costs?"),
     ("en", "My complaint has been reviewed and I accept the answer."),
+    ("en", "How long the battery lasts is not the point, the screen cracked on the first day."),
+    ("ru", "Курьер сказал, что заказ на этапе сборки, но прошло две недели, верните деньги."),
+    ("tr", "Ürünü incelediniz mi bilmiyorum ama kargo hâlâ gelmedi, paramı iade edin."),
+    ("az", "Kuryer dedi ki, şikayətə baxılıb, amma pul hələ qaytarılmayıb, zəhmət olmasa yoxlayın."),
+    ("az", "Mərhələli ödəniş istəmirəm, pulu bir dəfəyə qaytarın."),
 ]
 
 
@@ -198,3 +203,14 @@ def test_news_with_a_status_question_to_a_closed_complaint_reopens_it(policy):
     plan = run(policy, "It broke again yesterday. Update?", view)
     assert plan.status == "reopened" and STAFF_MAIL in kinds(plan) and STATUS_MAIL not in kinds(plan)
     assert kinds(run(policy, "Any updates?", view)) == [STATUS_MAIL]
+
+
+def test_a_status_word_a_template_suggests_must_be_status_only(rules, tmp_path):
+    """`gateway check`: the ack's "status"/"статус"/"durum" read as a status request and nothing more."""
+    from gateway.checks import reply_word_problems
+    ack = tmp_path / "ack.en.txt"
+    ack.write_text('reply with the word "{{ reply_word("status", "status") }}" or "status, my friend"\n')
+    assert reply_word_problems(ack, "ack", "en", [("status", "status")], rules) == []
+    problems = reply_word_problems(ack, "ack", "en", [("status", "status, my friend")], rules)
+    assert len(problems) == 1 and "read it as news staff must see too" in problems[0]
+    assert "[intents.status_context] en" in problems[0]

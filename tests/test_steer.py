@@ -460,3 +460,21 @@ def test_a_colleagues_mail_forwarded_under_the_answer_reaches_the_customer_whole
               "From: \tWarehouse <depo@example.az>\n\nThe replacement shipped today, tracking 12345, arrives Thursday.")
     [out] = steer(reply(f"Here is what the warehouse says.\n\n{pasted}"), view("investigating"), NOW, policy).outgoing
     assert out.kind == "relay" and out.params["message"] == f"Here is what the warehouse says.\n\n{pasted}"
+
+
+def test_the_resolution_mail_carries_the_day_it_closes_by_itself(policy):
+    plan = steer(reply("#resolve\nThe refund was sent today."), view("investigating"), NOW, policy)
+    resolution = next(o for o in plan.outgoing if o.kind == "resolution")
+    assert resolution.params["closes_on"] == policy.auto_close_at(NOW).isoformat()
+
+
+@pytest.mark.parametrize("html", [
+    f"<ul><li>#note {SECRET}</li></ul>", f"<div>&#8203;#note {SECRET}</div>", f"<p>{SECRET}</p><ul><li>#note</li></ul>",
+    f"<p>{SECRET}</p><p><b>#note</b></p>", f"<h2>#note</h2><p>{SECRET}</p>",
+])
+def test_regression_a_note_in_html_markup_never_reaches_the_customer(policy, html):
+    mail = parse(("From: agent@shop.test\r\nTo: care@shop.test\r\nSubject: Re: [CC-2026-4K7PQ2MX] Order\r\n"
+                  f"Content-Type: text/html; charset=utf-8\r\n\r\n<html><body>{html}</body></html>").encode())
+    plan = steer(mail, view("investigating"), NOW, policy)
+    assert not [o for o in plan.outgoing if o.audience == "customer"]
+    assert plan.message_kind == "note" or [o.kind for o in plan.outgoing] == ["command_error"]

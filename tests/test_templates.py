@@ -43,7 +43,7 @@ CONTRACT_KEYS = {
     "lang", "tracking", "gateway", "complaint", "customer", "due", "message", "reason",
     "new_date", "missing", "linked", "errors", "commands_help", "actor", "events", "secret", "portal",
     "planned", "asked", "remedies", "after_close", "reopen_days", "held", "shortened", "files",
-    "old_date", "missed", "reopened_on", "earlier",
+    "old_date", "missed", "reopened_on", "earlier", "deadline", "closes_on",
 }
 
 
@@ -94,6 +94,8 @@ def full_context(lang: str = "az") -> dict:
         "missed": "2 dekabr 2026, 18:00",
         "reopened_on": "25 noyabr 2026, 11:00",
         "earlier": False,
+        "deadline": "stage",
+        "closes_on": "16 dekabr 2026, 18:00",
         "held": True,
         "after_close": True,
         "reopen_days": 30,
@@ -126,7 +128,7 @@ def empty_context(lang: str = "az") -> dict:
     ctx["customer"].update(name="", phone="")
     ctx["due"] = {"acknowledge": "", "stage": "", "resolve": ""}
     ctx.update(message="", shortened=False, reason="", new_date="", planned=False, old_date="", missed="",
-               reopened_on="", earlier=False, held=False, asked="", after_close=False, reopen_days=0, missing=[], linked="", errors=[],
+               reopened_on="", earlier=False, deadline="", closes_on="", held=False, asked="", after_close=False, reopen_days=0, missing=[], linked="", errors=[],
                commands_help="", actor="", events=[], secret="", portal="", remedies=[], files=[])
     return ctx
 
@@ -396,3 +398,56 @@ def test_an_earlier_date_is_not_told_as_a_delay(env, lang):
     longer = {"az": "daha çox vaxt", "ru": "больше времени", "tr": "uzun sürecek", "en": "longer"}[lang]
     sorry = {"az": "üzr", "ru": "извинения", "tr": "özür", "en": "apologise"}[lang]
     assert longer not in text and sorry not in text and ctx["new_date"] in text and ctx["old_date"] in text
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_an_escalation_names_the_missed_deadline_and_the_step(env, lang):
+    """Finding 11d: management read "passed without the required step" and not which; and for the
+    resolution date staff are told how to give the customer a reason (finding 01)."""
+    stage = env.get_template(f"escalation.{lang}.txt").render({**full_context(lang), "deadline": "stage"})
+    assert "(#status, #ask" in stage and full_context(lang)["complaint"]["last_step"] in stage
+    resolve = env.get_template(f"escalation.{lang}.txt").render({**full_context(lang), "deadline": "resolve"})
+    assert "(#resolve)" in resolve and resolve.count("#extend") == stage.count("#extend") + 1
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("ext", ["txt", "html"])
+@pytest.mark.parametrize("status", ["resolved", "waiting_customer", "closed", "escalated"])
+def test_the_status_mail_shows_no_expected_date_while_no_clock_runs(env, lang, ext, status):
+    """Finding 11b: after #resolve, or while #ask pauses the clock, the status mail showed an
+    expected resolution date as if the clock ran."""
+    ctx = full_context(lang)
+    ctx["complaint"] = {**ctx["complaint"], "status": status}
+    text = env.get_template(f"status.{lang}.{ext}").render(ctx)
+    assert ctx["due"]["resolve"] not in text
+    running = env.get_template(f"status.{lang}.{ext}").render(full_context(lang))
+    assert full_context(lang)["due"]["resolve"] in running
+
+
+@pytest.mark.parametrize("lang", ["az", "ru", "tr", "en"])
+def test_registered_held_without_email_still_says_to_phone_the_number(env, lang):
+    """Tester finding 07: a #new by phone from an unproven staff From (auth off) must still tell
+    the staff member to pass the number on by phone, and how to #confirm or #close it."""
+    ctx = empty_context(lang)
+    ctx["customer"].update(email="", phone="+994557654321")
+    ctx["held"] = True
+    for ext in ("txt", "html"):
+        out = env.get_template(f"registered.{lang}.{ext}").render(ctx)
+        assert "+994557654321" in out and TRACKING in out and "#confirm" in out and "#close" in out, (lang, ext)
+    ctx["customer"].update(email="rauf@example.org")  # with an address: the acknowledgement waits for #confirm
+    for ext in ("txt", "html"):
+        out = env.get_template(f"registered.{lang}.{ext}").render(ctx)
+        assert "#confirm" in out and out.count("#confirm") == 1, (lang, ext)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("ext", ["txt", "html"])
+def test_the_resolution_mail_names_the_day_it_closes_by_itself(env, lang, ext):
+    """Finding 11a: "closed automatically after some time"; the sweep closes on a known day, and
+    with auto-close off ([sla] auto_close_after = 0) nothing is said about closing."""
+    told = env.get_template(f"resolution.{lang}.{ext}").render(full_context(lang))
+    assert full_context(lang)["closes_on"] in told
+    silent = env.get_template(f"resolution.{lang}.{ext}").render({**full_context(lang), "closes_on": ""})
+    vague = {"az": "müəyyən müddət", "ru": "некоторое время", "tr": "bir süre", "en": "some time"}[lang]
+    assert vague not in told and vague not in silent
+    assert {"az": "avtomatik", "ru": "автоматически", "tr": "otomatik", "en": "automatically"}[lang] not in silent

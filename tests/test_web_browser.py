@@ -38,11 +38,20 @@ def browser(tmp_path):
 def submit_and_wait(browser, button) -> None:
     """Click a form's button and wait until the page it leads to has replaced this one: a click
     returns before the browser has navigated, and reading the old page then is a race."""
-    from selenium.webdriver.support import expected_conditions
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
     old_page = browser.find_element("tag name", "html")
     button.click()
-    WebDriverWait(browser, 20).until(expected_conditions.staleness_of(old_page))
+
+    def replaced(_driver) -> bool:
+        """Selenium's staleness_of, but chromedriver sometimes reports a node of the page it just
+        left as "unknown error: Node with given id does not belong to the document": gone too."""
+        try:
+            old_page.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+    WebDriverWait(browser, 20).until(replaced)
 
 
 def test_file_track_and_accept_in_a_browser(tmp_path, browser):

@@ -28,7 +28,11 @@ What runs in which status is the STATUS_RULES table:
   sla.interim_every business days (0: off).
 - resolved: only the auto-close clock (sla.auto_close_after business days after
   resolved_at without a decision; 0: off).
-- waiting_customer: paused; `remaining`/`resume` carry the time left over.
+- waiting_customer: paused; `remaining`/`resume` carry the time left over. An
+  unanswered question must not pause a complaint for ever: sla.ask_reminder_after
+  business days after the pause staff get one reminder (ask again, move it on or
+  close it; no seed policy says what the customer is owed then, so nothing goes
+  to the customer by itself).
 - closed, escalated, and any status this table does not know: nothing. An
   escalated complaint has been through the internal process twice and the
   customer was told about external remedies; staff close it by hand.
@@ -42,7 +46,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -121,7 +125,7 @@ class Action:
 
 # At one moment, the escalation is written before the delay notice moves the date it is about.
 KIND_ORDER: Mapping[str, int] = MappingProxyType(
-    {"reminder": 0, "escalation": 1, "delay_notice": 2, "interim": 3, "auto_close": 4})
+    {"reminder": 0, "escalation": 1, "delay_notice": 2, "interim": 3, "auto_close": 4, "ask_reminder": 5})
 
 
 # ---------------------------------------------------------------- due dates
@@ -224,6 +228,14 @@ def next_action_at(snapshot: DeadlineSnapshot, sla: SlaSection, cal: BusinessCal
     return min(times, default=None)
 
 
+def describe(action: Action, zone: tzinfo) -> str:
+    """The history line of a done action: a deadline action names its deadline's date (a
+    reminder's own time is not "due"), in the desk's time zone as staff read every other time."""
+    if action.deadline and action.deadline_at is not None:
+        return f"{action.deadline} due {action.deadline_at.astimezone(zone).isoformat()}"
+    return f"{action.kind} at {action.due_at.astimezone(zone).isoformat()}"
+
+
 def action_key(tracking: str, kind: str, instance: datetime, deadline: str = "") -> str:
     """Deterministic key; the instant is written in UTC to the second, so it survives a database round trip."""
     stamp = instance.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -265,10 +277,23 @@ def _interim_actions(snapshot: DeadlineSnapshot, sla: SlaSection, cal: BusinessC
         yield Action("interim", action_key(snapshot.tracking, "interim", at), at)
 
 
+def auto_close_at(resolved_at: datetime, sla: SlaSection, cal: BusinessCalendar) -> datetime | None:
+    """When an answer given at `resolved_at` closes without the customer's decision (None: never);
+    the resolution mail names this date and the sweep keeps it."""
+    return cal.add_business_days(resolved_at, sla.auto_close_after) if sla.auto_close_after > 0 else None
+
+
 def _auto_close_actions(snapshot: DeadlineSnapshot, sla: SlaSection, cal: BusinessCalendar) -> Iterator[Action]:
-    if sla.auto_close_after > 0 and snapshot.resolved_at is not None:
-        at = cal.add_business_days(snapshot.resolved_at, sla.auto_close_after)
+    at = auto_close_at(snapshot.resolved_at, sla, cal) if snapshot.resolved_at is not None else None
+    if at is not None and snapshot.resolved_at is not None:
         yield Action("auto_close", action_key(snapshot.tracking, "auto_close", snapshot.resolved_at), at)
+
+
+def _ask_reminder_actions(snapshot: DeadlineSnapshot, sla: SlaSection, cal: BusinessCalendar) -> Iterator[Action]:
+    """One reminder to staff per pause whose question the customer left unanswered."""
+    if sla.ask_reminder_after > 0 and snapshot.paused_at is not None:
+        at = cal.add_business_days(snapshot.paused_at, sla.ask_reminder_after)
+        yield Action("ask_reminder", action_key(snapshot.tracking, "ask_reminder", snapshot.paused_at), at)
 
 
 _Planner = Callable[[DeadlineSnapshot, "SlaSection", BusinessCalendar], Iterator[Action]]
@@ -277,6 +302,6 @@ _Planner = Callable[[DeadlineSnapshot, "SlaSection", BusinessCalendar], Iterator
 _PLANNERS: Mapping[str, tuple[_Planner, ...]] = MappingProxyType({
     RUNNING: (_deadline_actions, _interim_actions),
     AUTO_CLOSE: (_auto_close_actions,),
-    PAUSED: (),
+    PAUSED: (_ask_reminder_actions,),
     STOPPED: (),
 })

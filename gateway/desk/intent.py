@@ -44,6 +44,15 @@ Everything tunable is data in rules/40-intents.toml; this module is the reader:
   courtesy ([intents.greeting], [intents.courtesy]) or a name signed under it:
   "Yes, it is still broken" and "Ладно, пойду в суд" are no accepts;
 - reject beats accept beats status: reviewing again is the safe mistake;
+- an accept closes only when the WHOLE reply accepts: every clause of its own text
+  is accept phrases, greetings/thanks, a yes, words of [intents.accept_words]
+  (pronouns, "now", "all", "you can close it" ...) or a name signed at the end, and
+  it holds no mark but sentence punctuation and a few positive emoji (acceptmarks.py).
+  Blacklists of doubt words cannot list every way to say the problem goes on
+  ("Принимаю. Недоволен.", "Supposedly resolved.", "Деньги получил 50%"), so any
+  other word leaves the reply to staff;
+- a word mixing Cyrillic and Latin letters is read as Cyrillic ("Нe" with a Latin e
+  is "не", gateway/desk/confusables.py);
 - a status request is "status only" (status_only) when its status phrases, [intents.status_context],
   greetings and courtesy cover every word but a name signed under it: anything else ("курьер
   сказал, что товара нет", a new address, an IBAN) is news staff must read, and a word the lists
@@ -62,6 +71,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Iterable
 
+from gateway.desk.acceptmarks import plain_marks, without_contacts
+from gateway.desk.confusables import unmix
 from gateway.desk.rules import INTENTS, KEY_LENGTH, Phrase, Rules, WordLists, fold
 from gateway.mail.quotes import is_name, split_signature
 
@@ -82,7 +93,7 @@ _SPELLING = str.maketrans({"ə": "e", "ı": "i", "ß": "ss"})
 
 def plain(text: str) -> str:
     """Folded and without diacritics: customers type "qebul", "sorunum kalmadi", "rədd" as "redd"."""
-    decomposed = unicodedata.normalize("NFD", fold(text).translate(_SPELLING))
+    decomposed = unicodedata.normalize("NFD", unmix(fold(text)).translate(_SPELLING))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
@@ -134,14 +145,22 @@ def read(rules: Rules, text: str, language: str) -> str | None:
     """"status", "accept", "reject" or None for what a customer's reply says."""
     if not text.strip():
         return "status"
-    reply = Reply(lists_of(rules), clauses(own_text(text)))
+    own = own_text(text)
+    reply = Reply(lists_of(rules), clauses(own))
     for languages in ((language,), rules.languages):
         verdict = reply.verdict(languages)
+        if verdict == "accept" and not whole_accept(reply.lists, own, languages):
+            return None  # an accept beside anything else: staff look (a false close is the worst error)
         if verdict is not None:
             return verdict or None
     return None
 
 
+def whole_accept(lists: Lists, own: str, languages: tuple[str, ...]) -> bool:
+    """Whether the reply's own text (without a name and contact lines signed under it) is
+    accepting sentences and courtesy only, in words and in marks."""
+    text = without_contacts(own)
+    return plain_marks(text) and Reply(lists, clauses(text)).wholly_accepts(languages)
 def status_only(rules: Rules, text: str) -> bool:
     """Whether a reply read as a status request says nothing else: every word is a status phrase,
     [intents.status_context], a greeting or courtesy, but for a name signed at the end ("Когда
@@ -209,6 +228,9 @@ class Lists:
         self.signals = {name: Lookup(_phrases(rules, name, everywhere)) for name in SIGNALS}
         self.fillers = Lookup(_phrases(rules, "greeting", everywhere))
         self.courtesy = Lookup(p for name in ("greeting", "courtesy", "yes") for p in _phrases(rules, name, everywhere))
+        self.accepting = Lookup(p for name in ("greeting", "yes", "signoff", "accept_words")
+                                for p in _phrases(rules, name, everywhere))
+        self.signoff = Lookup(p for name in ("greeting", "signoff") for p in _phrases(rules, name, everywhere))
         self.status_words = Lookup(p for name in ("status", "status_context", "greeting", "courtesy")
                                    for p in _phrases(rules, name, everywhere))
         self.decisions: dict[tuple[str, ...], tuple[Lookup, dict[Phrase, tuple[str, bool]]]] = {}
@@ -333,6 +355,31 @@ class Reply:
         names = self.signed_names(first + 1)
         return all(_covered(c.words, self.lists.courtesy, set()) for c in every[first + 1:len(every) - names])
 
+    def wholly_accepts(self, languages: tuple[str, ...]) -> bool:
+        """Every clause of the reply is accept phrases, thanks, greetings, a yes and the words of
+        [intents.accept_words] (or a name signed after a sign-off): any other word (an object,
+        "parcel", "неделю"; a story, "Экран мигает"; a hedge, "Supposedly"; a typo, "nit") may
+        take the accept back, and the reply goes to staff."""
+        taken: dict[int, set[int]] = {}
+        for hit in self.hits(languages, range(len(self.every))):
+            if hit.intent == "accept":
+                taken.setdefault(hit.clause, set()).update(range(hit.start, hit.end))
+        end = len(self.every) - self.names_signed_off()
+        return all(_covered(clause.words, self.lists.accepting, taken.get(index, set()))
+                   for index, clause in enumerate(self.every[:end]))
+
+    def names_signed_off(self) -> int:
+        """How many clauses at the end are a name signed alone on its line or after a sign-off ("Best
+        regards, Anna", "Спасибо!\nИван Петров"); a name holds no word of a signal list, and one
+        alone on its line no courtesy word either ("Accepted.\nPlease Call" is no signature)."""
+        every = self.every
+        for count in range(min(NAME_LINES, len(every) - 1), 0, -1):
+            names = range(len(every) - count, len(every))
+            if (all(is_name(every[i].text) and not any(self.signal(n, i) for n in SIGNALS) for i in names)
+                    and (all(self.signed(i) and not self.lists.courtesy.spans(every[i].words) for i in names)
+                         or _covered(every[names[0] - 1].words, self.lists.signoff, set()))):
+                return count
+        return 0
     def signed_names(self, start: int) -> int:
         """How many of the last clauses from `start` on (up to NAME_LINES) are a name signed alone
         on its line."""

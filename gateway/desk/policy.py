@@ -198,6 +198,9 @@ class Policy:
     def initial_due(self, received_at: datetime, priority: str) -> deadlines.DueDates:
         return deadlines.initial_due(received_at, priority, self.config.sla, self.calendar)
 
+    def auto_close_at(self, resolved_at: datetime) -> datetime | None:
+        return deadlines.auto_close_at(resolved_at, self.config.sla, self.calendar)
+
     def resumed_dues(self, complaint: ComplaintView, now: datetime) -> dict[str, datetime | None]:
         """Due dates after a pause: the same business time left as when it began."""
         if complaint.paused_at is None:

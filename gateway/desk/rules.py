@@ -36,7 +36,8 @@ INTENTS: tuple[str, ...] = ("reject", "accept", "status")  # precedence when sev
 REQUIRED_INTENTS: tuple[str, ...] = INTENTS
 # Word lists the reply reader (gateway/desk/intent.py) uses beside the intents themselves.
 OPTIONAL_INTENTS: tuple[str, ...] = ("accept_alone", "greeting", "courtesy", "yes", "no", "negation", "nothing",
-                                     "negation_after", "contrast", "condition", "doubt", "status_context")
+                                     "negation_after", "contrast", "condition", "doubt", "status_context",
+                                     "accept_words", "signoff")
 
 _WORD = re.compile(r"\w+(?:'\w+)*")
 _PATTERN_WORD = re.compile(r"\w+(?:'\w+)*\*?")

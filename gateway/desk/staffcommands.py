@@ -37,6 +37,7 @@ from datetime import date
 from typing import Callable
 
 from gateway.config import LANGUAGES, email_address
+from gateway.desk.confusables import CONFUSABLES
 from gateway.desk.lifecycle import STATUSES
 from gateway.desk.rules import LEVELS as PRIORITIES
 
@@ -45,21 +46,10 @@ _MARKUP = "-*+•·‣◦▪▫●○■□–—>_~\"'«»“”„‘’`(["
 _MARKUP_END = "*_~\"'»“”’`)]:. \t"
 # On the folded line: markup, "#", spaces allowed, then the command word; the argument is read unfolded.
 _COMMAND_LINE = re.compile(r"^[ \t" + re.escape(_MARKUP) + r"]*+(?:\d{1,3}[.)])?+[ \t" + re.escape(_MARKUP)
-                           + r"]*+#[ \t]*+([^\W\d_][\w-]{0,40}+)[ \t]*+")
+                           + r"]*+#{1,3}+[ \t]*+([^\W\d_][\w-]{0,40}+)[ \t]*+")  # "## Note": a heading
 _PLAIN = re.compile(r"^[ \t]*#[^\W\d_]")  # "#note": no markup, no space after "#"
 _ANYWHERE = re.compile(r"#([^\W\d_][\w-]*+)")  # a "#word" inside a line
 LINE_CAP = 1000  # characters of one line read for a command
-# Cyrillic and Greek letters drawn like Latin ones (Unicode confusables, lower and upper case).
-CONFUSABLES = str.maketrans({
-    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
-    "т": "t", "у": "y", "х": "x", "і": "i", "ї": "i", "ј": "j", "ѕ": "s", "ԁ": "d", "ԛ": "q", "ԝ": "w",
-    "ɡ": "g", "ı": "i",
-    "А": "A", "В": "B", "Е": "E", "Ё": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C",
-    "Т": "T", "У": "Y", "Х": "X", "І": "I", "Ї": "I", "Ј": "J", "Ѕ": "S", "Ԛ": "Q", "Ԝ": "W", "İ": "I",
-    "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u",
-    "χ": "x", "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N",
-    "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
-})
 # A tag's value stops at the next "[" too: a subject of many "[a=" is read once, not once per tag.
 _SUBJECT_TAG = re.compile(r"\[\s*+([a-z][a-z_-]*+)\s*+=\s*+([^\[\]]*+)\]", re.IGNORECASE)
 _CATEGORY = re.compile(r"^[a-z][a-z0-9_]*$")

@@ -155,6 +155,9 @@ def new_complaint(inputs: Inputs, policy: Policy, linked: ComplaintView | None =
 
 def stranger(inputs: Inputs, policy: Policy) -> Plan:
     if inputs.identity.claims_staff and inputs.match.linked is not None:
+        forwarded = customers_forward(inputs, inputs.match.linked)
+        if forwarded is not None:
+            return unproven_forward(inputs, inputs.match.linked, forwarded, policy)
         return refused_staff(inputs, policy)
     return new_complaint(inputs, policy, linked=inputs.match.linked)
 
@@ -329,11 +332,45 @@ def notify_staff(b: PlanBuilder, complaint: ComplaintView, policy: Policy, kind:
 def staff_reply(inputs: Inputs, policy: Policy) -> Plan:
     complaint = inputs.match.complaint
     assert complaint is not None
+    forwarded = customers_forward(inputs, complaint)
+    if forwarded is not None:
+        return forwarded_customer_mail(inputs, forwarded, policy)
+    return steer(inputs.mail, complaint, inputs.now, policy)
+
+
+def customers_forward(inputs: Inputs, complaint: ComplaintView) -> Forwarded | None:
+    """The staff mail forwards a mail of the complaint's own customer (an Outlook reply quoting
+    them is not one: no forward marker above the block, no Fwd: subject)."""
     forwarded = inputs.forwarded
     if isinstance(forwarded, Forwarded) and forwarded.original.sender == complaint.customer_email.lower() \
             and (forwarded.marked or forward_subject(inputs.mail.subject)):
-        return forwarded_customer_mail(inputs, forwarded, policy)  # an Outlook reply quoting them is not one
-    return steer(inputs.mail, complaint, inputs.now, policy)
+        return forwarded
+    return None
+
+
+UNPROVEN_FORWARD = ("The customer's mail you forwarded was added to this complaint as the customer's message. "
+                    "Your address was not proven ({reason}), so nothing else was done: no status changed, "
+                    "no command was read and nothing was sent to the customer. To answer the customer or steer "
+                    "the complaint, reply to this mail or to the desk's notice. If you did not forward this "
+                    "mail, somebody used your address; tell your administrator.")
+
+
+def unproven_forward(inputs: Inputs, complaint: ComplaintView, forwarded: Forwarded, policy: Policy) -> Plan:
+    """A staff From nothing vouched for forwards the complaint's own customer's mail: adding the
+    customer's words sends the customer nothing, so it is safe to accept. Only that: their text is
+    recorded and staff are told as of any customer mail, but it decides nothing (no accept or
+    reject, no automatic answer): a forger could write those. The address's owner is told."""
+    staff, original = inputs.mail.sender, forwarded.original
+    b = PlanBuilder("forwarded_customer", complaint.id, original.new_text)
+    b.event("forwarded", staff, "the customer's mail, forwarded by staff from an unauthenticated address "
+            f"({inputs.identity.reason}): added as the customer's message, nothing else done")
+    if forwarded.staff_text:
+        b.event("note", staff, forwarded.staff_text[:2000])
+    notify_staff(b, complaint, policy, "staff_update", original)
+    told = UNPROVEN_FORWARD.format(reason=inputs.identity.reason)
+    b.send(OutMail("staff_notice", staff, "staff", policy.staff_language, threaded=False, key="forwarded",
+                   params={"message": told + ("\n\n" + forwarded.staff_text[:2000] if forwarded.staff_text else "")}))
+    return b.build()
 
 
 def forwarded_customer_mail(inputs: Inputs, forwarded: Forwarded, policy: Policy) -> Plan:

@@ -213,7 +213,10 @@ class Pipeline:
                             and not lookup.replies_to_staff_mail(mail, matched.complaint.id):
                         who = UNPROVEN
                         matched = match(mail.sender, False, thread)
-                    forwarded = self.forwarded(mail) if who.is_staff and matched.role in ("new", "staff") else None
+                    # a staff From we do not believe may still forward the complaint's own customer's mail
+                    unproven_on_complaint = who.claims_staff and matched.role == "stranger" and matched.linked is not None
+                    forwarded = self.forwarded(mail) \
+                        if (who.is_staff and matched.role in ("new", "staff")) or unproven_on_complaint else None
                     before = None
                     if matched.role == "new" and isinstance(forwarded, forward.Forwarded):
                         earlier = lookup.complaint_with_event(forwarded.key)

@@ -198,7 +198,7 @@ def steer(mail: Mail, complaint: ComplaintView, now: datetime, policy: Policy) -
     return told_if_held(b.build(), s)
 
 
-KEPT_INTERNAL = ("your reply was read as an internal note (a \"#note\" was found in it, e.g. a heading \"# Note\", "
+KEPT_INTERNAL = ("Your reply was read as an internal note (a \"#note\" was found in it, e.g. a heading \"# Note\", "
                  "a bullet or a line below your text) and kept on the complaint; nothing was sent to the customer. "
                  "If it was meant for the customer, send it again without that line.")
 
@@ -246,8 +246,9 @@ def finish(s: Steering, kind: str, body: str) -> None:
         s.move("in_review", "first staff answer")
     if kind:
         b.event("relayed", s.actor, kind)
+        closes = s.policy.auto_close_at(now) if kind == "resolution" else None  # told as a date, not "some time"
         b.send(OutMail(kind, s.complaint.customer_email, "customer", s.language or s.complaint.language,
-                       params={"message": body}))
+                       params={"message": body, **({"closes_on": closes.isoformat()} if closes else {})}))
 
 
 def refused(mail: Mail, complaint: ComplaintView, errors: list[str], policy: Policy,

@@ -153,8 +153,7 @@ def settle_past_deadlines(policy, database, trackings: set[str], now: datetime) 
             for action in planned:
                 if action.key not in done:
                     Event.create(complaint=complaint, at=naive(now), actor="import", kind=action.kind, key=action.key,
-                                 detail=f"{action.deadline or action.kind} due {action.due_at.isoformat()} "
-                                        "passed before the import: not sent")
+                                 detail=f"{deadlines.describe(action, policy.tz)} passed before the import: not sent")
                     settled += 1
             complaint.next_action_at = next_action_for(complaint, policy, after=now)
             complaint.save(only=complaint.dirty_fields)

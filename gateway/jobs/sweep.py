@@ -138,7 +138,7 @@ def _due_actions(policy: Policy, complaint: Complaint, now: datetime) -> int:
             continue
         ACTIONS[action.kind](policy, complaint, action, now)
         Event.create(complaint=complaint, at=naive(now), actor="scheduler", kind=action.kind,
-                     detail=f"{action.deadline or action.kind} due {action.due_at.isoformat()}", key=action.key)
+                     detail=deadlines.describe(action, policy.tz), key=action.key)
         log.info("deadline action", extra={"action": action.kind, "tracking": complaint.tracking})
         done += 1
     complaint.next_action_at = lookup.next_action_for(complaint, policy, after=now)
@@ -163,6 +163,13 @@ def _reminder(policy: Policy, complaint: Complaint, action: deadlines.Action, no
     for address in policy.staff_addresses_for(complaint):
         _send(policy, complaint, OutMail("reminder", address, "staff", policy.staff_language, threaded=False,
                                          params=_deadline_params(action)), action, now)
+
+
+def _ask_reminder(policy: Policy, complaint: Complaint, action: deadlines.Action, now: datetime) -> None:
+    """The customer left our question unanswered: staff decide (ask again, #status, #close)."""
+    for address in policy.staff_addresses_for(complaint):
+        _send(policy, complaint, OutMail("reminder", address, "staff", policy.staff_language, threaded=False,
+                                         params={"deadline": "ask"}), action, now)
 
 
 def _escalation(policy: Policy, complaint: Complaint, action: deadlines.Action, now: datetime) -> None:
@@ -225,6 +232,7 @@ def _customer_replied(complaint: Complaint) -> bool:
 
 ACTIONS: dict[str, Callable[[Policy, Complaint, deadlines.Action, datetime], None]] = {
     "reminder": _reminder,
+    "ask_reminder": _ask_reminder,
     "escalation": _escalation,
     "delay_notice": _delay_notice,
     "interim": _interim,

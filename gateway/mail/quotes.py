@@ -421,7 +421,30 @@ def is_attribution(joined: str) -> bool:
 # --- signatures ----------------------------------------------------------------
 
 def split_signature(lines: list[str]) -> tuple[str, str]:
-    """(text, signature): client footers at the end, a closing block, a "-- " block."""
+    """(text, signature): client footers at the end, a closing block, a "-- " block.
+
+    A P.S. written under the whole signature, its disclaimer included ("Regards, / name /
+    disclaimer / P.S. bring the box"), is the letter's: the signature is read above it and
+    the P.S. joins the text, so neither the sign-off goes to the reader nor the P.S. is lost.
+    """
+    postscript = _closing_postscript(lines)
+    if postscript:
+        text, signature = _split_signature(lines[:postscript])
+        if signature:
+            after, own = _split_signature(lines[postscript:])  # a P.S. signed again keeps that signature out
+            return text.rstrip("\n") + "\n\n" + after.strip("\n"), "\n\n".join(filter(None, (signature, own)))
+    return _split_signature(lines)
+
+
+def _closing_postscript(lines: list[str]) -> int:
+    """The line a P.S. paragraph starts at among the last lines of the text; 0 when none."""
+    for i in range(max(1, len(lines) - DISCLAIMER_LINES), len(lines)):
+        if not lines[i - 1].strip() and POSTSCRIPT_LINE.match(lines[i].strip()[:LINE_CAP]):
+            return i
+    return 0
+
+
+def _split_signature(lines: list[str]) -> tuple[str, str]:
     end = len(lines)
     while end and not lines[end - 1].strip():
         end -= 1

@@ -15,8 +15,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from typing import TYPE_CHECKING
 
-from gateway.mail.parse import Mail
+if TYPE_CHECKING:  # parse loads mail-parser; the outbox imports this module on `tick`
+    from gateway.mail.parse import Mail
 
 SIGNATURE_CHARS = 16  # hex digits of the HMAC kept: 64 bits, more than a guesser gets tries
 _TOKEN = re.compile(r"([0-9]{1,18})-([0-9a-f]{%d})" % SIGNATURE_CHARS)

@@ -206,30 +206,36 @@ def _header_text(name: str, value: str) -> str | Header:
     return header
 
 
-def sample_context(lang: str) -> dict[str, Any]:
+def sample_context(lang: str, zone: str = "Asia/Baku", close: str = "18:00") -> dict[str, Any]:
     """Fictional data with every key a template may use: `gateway check` renders each template
-    with it, `gateway preview` shows it, and the outbox packs its copies against it."""
+    with it, `gateway preview` shows it, and the outbox packs its copies against it. Its dates
+    are written as a real mail of `lang` writes them, due dates at the desk's close of work
+    (`close`, in `zone`): a preview in Russian shows "10 декабря", not an Azerbaijani month."""
     tracking = "CC-2026-4K7PQ2MX"
+    hour, minute = (int(part) for part in close.split(":"))
+
+    def day(month: int, number: int, at: tuple[int, int] = (hour, minute)) -> str:
+        return format_date(datetime(2026, month, number, *at, tzinfo=ZoneInfo(zone)), lang, zone)
     return {
         "lang": lang, "tracking": tracking,
         "gateway": {"name": "Customer Care", "address": "customer.care@shop.example"},
         "complaint": {"tracking": tracking, "subject": "Sifariş gecikir", "status": "in_review", "status_label": "",
                       "priority": "normal",
                       "category": "delivery", "department": "logistics", "assignee": "agent@shop.example",
-                      "created": "23 noyabr 2026, 10:15", "last_step": history.last_step([("status", "in_review", "")], lang), "sensitive": False,
+                      "created": day(11, 23, (10, 15)), "last_step": history.last_step([("status", "in_review", "")], lang), "sensitive": False,
                       "reject_count": 0},
         "customer": {"email": "aysel@example.az", "name": "Aysel Məmmədova", "phone": "+994501234567"},
-        "due": {"acknowledge": "26 noyabr 2026, 18:00", "stage": "26 noyabr 2026, 18:00",
-                "resolve": "7 dekabr 2026, 18:00"},
-        "message": "Sample text of the message.", "shortened": False, "reason": "", "new_date": "10 dekabr 2026, 18:00", "planned": False,
-        "old_date": "7 dekabr 2026, 18:00", "missed": "7 dekabr 2026, 18:00", "reopened_on": "", "earlier": False, "held": False,
+        "due": {"acknowledge": day(11, 26), "stage": day(11, 26), "resolve": day(12, 7)},
+        "message": "Sample text of the message.", "shortened": False, "reason": "", "new_date": day(12, 10), "planned": False,
+        "old_date": day(12, 7), "missed": day(12, 7), "reopened_on": "", "earlier": False,
+        "deadline": "resolve", "closes_on": day(12, 14), "held": False,
         "asked": "2026-12-09",
         "after_close": False, "reopen_days": 30,
         "missing": ["phone"], "linked": "", "errors": ["unknown command #frobnicate"],
         "commands_help": "#status <status>", "actor": "agent@shop.example",
         "secret": "K7PQ2-MXA4R", "portal": "https://care.shop.example",
         "remedies": [],
-        "events": [{"at": "23 noyabr 2026, 10:15", "kind": "created", "detail": "new complaint by email"}],
+        "events": [{"at": day(11, 23, (10, 15)), "kind": "created", "detail": "new complaint by email"}],
         "files": [{"filename": "receipt.pdf", "content_type": "application/pdf", "size": 48213,
                    "size_label": "47 KB", "attached": True},
                   {"filename": "photo.jpg", "content_type": "image/jpeg", "size": 14680064,

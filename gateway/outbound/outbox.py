@@ -400,9 +400,11 @@ def mail_context(policy: Policy, complaint: Complaint | None, lang: str, params:
         "new_date": on("new_date"),
         "old_date": on("old_date"),  # delay: the date the customer had been given
         "missed": on("missed"),  # delay: the promised date that passed
-        "reopened_on": on("reopened_on"),  # delay: when the customer's rejection reopened the review
+        "reopened_on": on("reopened_on"),
+        "closes_on": on("closes_on"),  # resolution: the day it closes without the customer's decision  # delay: when the customer's rejection reopened the review
         "planned": bool(params.get("planned")),
         "earlier": bool(params.get("earlier")),  # delay: #extend moved the date earlier (good news)
+        "deadline": params.get("deadline", ""),  # reminder/escalation: "stage" or "resolve", the one it is about
         "held": bool(params.get("held")),  # registered: the customer's mails wait for a staff #confirm  # a delay notice for a date staff moved before it passed
         "asked": params.get("asked", ""),
         "after_close": bool(params.get("after_close")),  # reopened by a reply to the closed complaint

@@ -24,6 +24,6 @@ def preview(policy: Policy, templates: Templates, kind: str, lang: str, tracking
             raise NoSuchComplaint(f"no complaint {tracking}")
         context = mail_context(policy, complaint, lang, {"message": "(preview)"})
     else:
-        context = sample_context(lang)
+        context = sample_context(lang, policy.config.business_zone, policy.config.calendar.work_end)
     rendered = templates.render(kind, lang, context)
     return f"Subject: {rendered.subject}\n\n{rendered.text}"
