@@ -149,13 +149,14 @@ def outgoing(config: Path) -> list[Path]:
 
 def mail(sender: str = "aysel@example.az", subject: str = "Order late", body: str = "My order is late.",
          to: str = "care@shop.test", name: str = "", in_reply_to: str = "", references: str = "",
-         headers: dict[str, str] | None = None, message_id: str | None = None) -> bytes:
+         headers: dict[str, str] | None = None, message_id: str | None = None,
+         date: str = "Mon, 23 Nov 2026 10:00:00 +0400") -> bytes:
     msg = EmailMessage()
     msg["From"] = f"{name} <{sender}>" if name else sender
     msg["To"] = to
     msg["Subject"] = subject
     msg["Message-ID"] = message_id or make_msgid(domain=sender.rsplit("@", 1)[-1])
-    msg["Date"] = "Mon, 23 Nov 2026 10:00:00 +0400"
+    msg["Date"] = date
     if in_reply_to:
         msg["In-Reply-To"] = in_reply_to
     if references:

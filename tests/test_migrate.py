@@ -134,6 +134,27 @@ def test_messages_stored_before_step_8_keep_their_message_id_as_a_key_with_their
     assert migrate.upgrade(bare) == [] and migrate.state(bare).pending == ()
 
 
+def test_rows_keyed_before_v2_are_met_by_the_copies_of_their_mail_and_need_no_step(bare):
+    """The v2 key (Message-ID, sender, Date) needs the Date, which rows do not hold, so no step can
+    re-key them; a copy arriving after the upgrade meets a row stored this morning by its v1 key
+    (mail/identity.previous_key), and a same-sender mail reusing the Message-ID with another Date
+    and text is still stored."""
+    from gateway.ingest.pipeline import Arrival, arrival_keys
+    from gateway.mail.identity import previous_key
+    from gateway.mail.parse import parse
+    from gateway.store.lookup import already_stored
+    from gateway.store.models import Message
+    migrate.upgrade(bare)
+    raw = (b"From: aysel@example.az\r\nSubject: Order late\r\nMessage-ID: <v1@example.az>\r\n"
+           b"Date: Mon, 23 Nov 2026 10:00:00 +0400\r\n\r\nMy order is late.\r\n")
+    Message.create(direction="in", message_id="v1@example.az", sha256="5" * 64, sender="aysel@example.az",
+                   content_key=previous_key(parse(raw)), received_at=datetime(2026, 11, 23))
+    copy = b"Received: from mx2 by imap; Mon, 23 Nov 2026 10:00:05 +0400\r\n" + raw
+    assert already_stored("6" * 64, arrival_keys(Arrival(copy, "6" * 64, "imap", parse(copy)))).sha256 == "5" * 64
+    reused = raw.replace(b"10:00:00", b"18:30:00").replace(b"My order is late.", b"Another order is broken.")
+    assert already_stored("7" * 64, arrival_keys(Arrival(reused, "7" * 64, "pipe", parse(reused)))) is None
+
+
 def test_outbox_rows_stored_before_step_5_get_a_claim_token_column(bare):
     """Step 5 adds outgoing_mail.claim_token; a row queued before it reads as unclaimed."""
     from playhouse.migrate import SchemaMigrator

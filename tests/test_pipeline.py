@@ -89,13 +89,15 @@ def test_a_mail_retried_with_a_new_transfer_encoding_is_still_a_duplicate(tmp_pa
 
 def test_another_senders_mail_with_a_known_message_id_is_not_dropped(tmp_path):
     """Anyone can write any Message-ID: an outsider who learnt a customer's (or a client that
-    reuses them) must not suppress a mail by it. Each gets its complaint and acknowledgement."""
+    reuses them, with another Date) must not suppress a mail by it. Each gets its complaint and
+    acknowledgement."""
     config = write_config(tmp_path)
     first = ingest(config, mail(sender="aysel@example.az", message_id="<known-1@example.az>"))
     clash = ingest(config, mail(sender="intruder@example.net", message_id="<known-1@example.az>",
                                 subject="Order late", body="My order is late."))
     same_sender = ingest(config, mail(sender="aysel@example.az", message_id="<known-1@example.az>",
-                                      subject="Another order", body="And the second order is broken."))
+                                      subject="Another order", body="And the second order is broken.",
+                                      date="Tue, 24 Nov 2026 09:12:40 +0400"))
     assert [line.split()[1] for line in (first, clash, same_sender)] == ["processed"] * 3, (first, clash, same_sender)
     assert len({tracking_of(first), tracking_of(clash)}) == 2
     gateway(config, "tick", "--now", NOW)
@@ -104,6 +106,35 @@ def test_another_senders_mail_with_a_known_message_id_is_not_dropped(tmp_path):
     again = ingest(config, b"Received: from relay2 by mx; Mon, 23 Nov 2026 10:01:00 +0400\r\n"
                    + mail(sender="intruder@example.net", message_id="<known-1@example.az>"))
     assert " duplicate " in again  # the same mail once more is still one
+
+
+def test_a_copy_a_gateway_marked_external_is_still_the_same_mail(tmp_path):
+    """The IMAP copy of a mail another route delivered unrewritten, with a subject tag, a banner above
+    the text and an antivirus footer below it, is the same mail: no second complaint, no second
+    acknowledgement."""
+    config = write_config(tmp_path)
+    body = "Sifarişim on gündür gəlmir. Sifariş 12345."
+    first = ingest(config, mail(message_id="<banner-1@example.az>", subject="Sifariş gecikir", body=body))
+    marked = mail(message_id="<banner-1@example.az>", subject="[EXTERNAL] Sifariş gecikir",
+                  body="CAUTION: This email originated from outside the organization.\n\n" + body
+                  + "\n-- \nScanned by ClamAV on mail.shop.test\n")
+    assert " processed " in first and " duplicate " in ingest(config, marked)
+
+
+def test_copies_of_a_mail_without_message_id_are_one_by_sender_date_and_text(tmp_path):
+    """A web form's mail with no Message-ID, over IMAP and the MTA pipe (other Received headers, a
+    tagged subject, a banner): one complaint. Another text from the same form at the same Date is
+    another complaint."""
+    config = write_config(tmp_path)
+    raw = mail(subject="Sipariş gecikti", body="Siparişim on gündür gelmedi.").replace(
+        b"Message-ID:", b"X-Old-Message-ID:")
+    first = ingest(config, b"Received: from web1 by imap-host; Mon, 23 Nov 2026 10:00:01 +0400\r\n" + raw)
+    tagged = raw.replace(b"Subject: ", b"Subject: [HARICI] ").replace(
+        b"\n\nSipari", "\n\nDİKKAT: Bu e-posta kuruluşunuzun dışından geldi.\n\nSipari".encode(), 1)
+    again = ingest(config, b"Received: from web1 by care-mta; Mon, 23 Nov 2026 10:00:02 +0400\r\n" + tagged)
+    other = ingest(config, mail(subject="Sipariş gecikti", body="Kargom hasarlı geldi.").replace(
+        b"Message-ID:", b"X-Old-Message-ID:"))
+    assert [line.split()[1] for line in (first, again, other)] == ["processed", "duplicate", "processed"]
 
 
 def test_deadlines_run_from_when_we_received_the_mail_never_its_date_header(tmp_path):

@@ -1,6 +1,8 @@
 """mail/readable.py: a mail of NUL bytes or control characters is no complaint; any word is."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from gateway.mail.parse import Attachment, Mail, parse
@@ -18,7 +20,7 @@ def a_mail(subject: str = "", text: str = "", attachments: tuple[Attachment, ...
     ("   ", "\n\n\n"),
     ("", ""),
     ("\ufffd\ufffd", "\ufffd" * 30),  # undecodable bytes
-    ("--", "...\n?!"),
+    ("\u200b\ufeff", "\u200b\u200c\u200d\u2060\n"),  # zero-width characters only
 ])
 def test_nothing_to_read_is_unreadable(subject, text):
     assert unreadable(a_mail(subject, text)).startswith("unreadable:")
@@ -34,6 +36,10 @@ def test_nothing_to_read_is_unreadable(subject, text):
     ("", "12345"),  # an order number alone
     ("", "😡😡"),
     ("\x00", "Ödəniş\x00 geri qaytarılmayıb"),  # a NUL among words: still words
+    ("", ":("),  # a reply to an answer: the customer is not happy
+    ("", "???"),
+    ("?", ""),
+    ("--", "...\n?!"),
 ])
 def test_any_word_in_any_of_the_four_languages_is_readable(subject, text):
     assert unreadable(a_mail(subject, text)) == ""
@@ -48,3 +54,8 @@ def test_a_parsed_mail_of_nul_bytes_is_unreadable():
     raw = (b"From: a@example.az\r\nTo: care@shop.test\r\nSubject: \r\nMessage-ID: <n1@example.az>\r\n\r\n"
            + b"\x00" * 50 + b"\r\n")
     assert unreadable(parse(raw)).startswith("unreadable:")
+
+
+def test_a_picture_pasted_into_html_is_a_complaint():
+    pasted = replace(a_mail("", ""), html='<p><img src="data:image/png;base64,iVBORw0KGgo="></p>')
+    assert unreadable(pasted) == ""

@@ -45,7 +45,7 @@ from gateway.ingest.match import match
 from gateway.ingest.reader import Reader, read_inline
 from gateway.ingest.staff import Identity, StaffPolicy, claims_staff, identify
 from gateway.mail import bounces, forward, hygiene, verp
-from gateway.mail.identity import content_key, legacy_key
+from gateway.mail.identity import content_key, header_key, legacy_key, previous_key
 from gateway.mail.parse import Mail, Unprocessable
 from gateway.mail.readable import unreadable
 from gateway.outbound.enqueue import dedupe_key, queue
@@ -99,13 +99,17 @@ class Arrival:
     # never read again (a poison mail a sender retries meets its quarantined copy, not the parser)
 
 
-def arrival_keys(arrival: Arrival) -> tuple[str | None, str | None]:
-    """(its content key, the legacy key of a row stored before content keys): what else, besides
-    its bytes, makes a stored row the same mail. A mail too large to read has no content key."""
+def arrival_keys(arrival: Arrival) -> tuple[str | None, str | None, str | None]:
+    """(its content key, the v1 key and the legacy key rows stored before v2 or before content keys
+    carry): what else, besides its bytes, makes a stored row the same mail (mail/identity.py). A mail
+    too large to read whole has only the keys its header makes."""
     mail = arrival.mail
-    if mail is None or not mail.message_id:
-        return None, None
-    return (content_key(mail) if arrival.whole else None), legacy_key(mail.message_id, mail.sender)
+    if mail is None:
+        return None, None, None
+    key = content_key(mail) if arrival.whole else header_key(mail)
+    if not mail.message_id:
+        return key, None, None
+    return key, previous_key(mail) if arrival.whole else None, legacy_key(mail.message_id, mail.sender)
 
 
 class Pipeline:

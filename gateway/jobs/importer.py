@@ -5,8 +5,8 @@ message opened, and each is processed *at* its date (deadlines from when it was 
 that Date is sane (message_date); live mail is always processed at the time we receive it.
 History is not news to anyone: by default nothing is queued to customers or staff
 (`--notify` to send). Resumable by construction: the pipeline stores a message once (same
-bytes, or the same Message-ID, sender and content: mail/identity.py), so importing the same source again adds nothing; each batch commits
-on its own, so an interrupted import keeps what it stored.
+bytes, or the same Message-ID, sender and Date: mail/identity.py), so importing the same
+source again adds nothing; each batch commits on its own, so an interrupted import keeps what it stored.
 """
 from __future__ import annotations
 

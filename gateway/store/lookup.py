@@ -42,8 +42,8 @@ def _locked(query: pw.ModelSelect[M]) -> pw.ModelSelect[M]:
 
 def already_stored(digest: str, keys: Sequence[str | None] = ()) -> Message | None:
     """The stored row this mail repeats: the same bytes, or one of `keys` (mail/identity.py: its
-    content key, and the legacy key that meets rows stored before there were content keys)."""
-    wanted = [key for key in keys if key][:2]
+    content key, and the older keys that meet rows stored before it)."""
+    wanted = [key for key in keys if key][:3]
     if not wanted:
         found = prebuilt.select(Message, "by_sha256", [digest, 1],
                                   lambda: Message.select().where(Message.sha256 == digest).limit(1))

@@ -101,8 +101,9 @@ class Message(BaseModel):
     direction = pw.CharField(max_length=3)  # in | out
     message_id = pw.CharField(max_length=998, null=True, index=True)  # not unique (migrate step 8)
     sha256 = pw.CharField(max_length=64, unique=True)
-    # A mail in: sha256 of its Message-ID, sender and content (ingest/pipeline.py content_key); "legacy:..."
-    # (Message-ID and sender) for rows stored before migrate step 8; null without a Message-ID, and for ours.
+    # A mail in: sha256 of its Message-ID, sender and Date, or of its fingerprint (mail/identity.py content_key;
+    # v1 keys of rows stored before it stay); "legacy:..." (Message-ID and sender) for rows stored before
+    # migrate step 8; null with neither Message-ID nor Date, and for ours.
     # Unique: the index is made by migrate step 8 only (create_tables runs before the steps and would
     # index a column an older table does not have yet).
     content_key = pw.CharField(max_length=72, null=True)
