@@ -1,23 +1,17 @@
 """The decide step on its own: mail + match + policy in, plan out (no database)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import pytest
 
+from decidekit import CUSTOMER, HUMAN, NOW, complaint
 from gateway import config as config_module
 from gateway.desk.policy import Policy
-from gateway.desk.view import ComplaintView
 from gateway.ingest.decide import Inputs, decide
 from gateway.ingest.match import Match
 from gateway.ingest.staff import Identity
 from gateway.mail.hygiene import Verdict
 from gateway.mail.parse import parse
 from gatewaykit import write_config
-
-NOW = datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc)
-HUMAN = Verdict(False, "", "")
-CUSTOMER = Identity(False, False, "not a staff address")
 
 
 @pytest.fixture(scope="module")
@@ -29,12 +23,6 @@ def mail(body: str, sender: str = "aysel@example.az", subject: str = "Order", na
     frm = f"{name} <{sender}>" if name else sender
     return parse(f"From: {frm}\r\nTo: care@shop.test\r\nSubject: {subject}\r\nMessage-ID: <x@y>\r\n"
                  f"Content-Type: text/plain; charset=utf-8\r\n\r\n{body}".encode())
-
-
-def complaint(status: str = "investigating", **extra) -> ComplaintView:
-    return ComplaintView(id=7, tracking="CC-2026-4K7PQ2MX", customer_email="aysel@example.az", status=status,
-                         language="en", created_at=NOW, due_stage=NOW, due_resolve=NOW,
-                         staff_addresses=("agent@shop.test",), **extra)
 
 
 def run(policy, m, role="new", view=None, verdict=HUMAN, identity=CUSTOMER, **extra):

@@ -8,11 +8,12 @@ something is no answer: the pause goes on.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from decidekit import CUSTOMER, HUMAN, NOW, complaint
 from gateway import config as config_module
 from gateway.desk.intent import read, status_only
 from gateway.desk.policy import Policy
@@ -20,14 +21,11 @@ from gateway.desk.rulefiles import load_rules
 from gateway.desk.view import ComplaintView
 from gateway.ingest.decide import Inputs, decide
 from gateway.ingest.match import Match
-from gateway.ingest.staff import Identity
-from gateway.mail.hygiene import Verdict
 from gateway.mail.parse import parse
 from gatewaykit import write_config
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 LANGS = ("az", "ru", "tr", "en")
-NOW = datetime(2026, 11, 23, 6, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture(scope="module")
@@ -128,8 +126,6 @@ def test_ordinary_sentences_with_status_words_are_no_status_request(rules, langu
 
 # ---- what decide does with them ---------------------------------------------------------
 
-HUMAN = Verdict(False, "", "")
-CUSTOMER = Identity(False, False, "not a staff address")
 
 
 @pytest.fixture(scope="module")
@@ -140,12 +136,6 @@ def policy(tmp_path_factory):
 def mail(body: str):
     return parse(f"From: aysel@example.az\r\nTo: care@shop.test\r\nSubject: Re: [CC-2026-4K7PQ2MX] Order\r\n"
                  f"Message-ID: <x@y>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}".encode())
-
-
-def complaint(status: str = "investigating", **extra) -> ComplaintView:
-    return ComplaintView(id=7, tracking="CC-2026-4K7PQ2MX", customer_email="aysel@example.az", status=status,
-                         language="en", created_at=NOW, due_stage=NOW, due_resolve=NOW,
-                         staff_addresses=("agent@shop.test",), **extra)
 
 
 def run(policy, body: str, view: ComplaintView):
