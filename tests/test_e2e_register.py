@@ -403,3 +403,24 @@ def test_an_unproven_staff_forward_of_somebody_else_is_still_refused(tmp_path):
     ingest(config, mail(sender="leyla@shop.test", subject=f"Fwd: Re: [{tracking}]", body=body), LATER)
     kinds = [e["kind"] for e in show(config, tracking)["events"]]
     assert "staff_refused" in kinds and "forwarded" not in kinds
+
+
+def test_an_az_desk_reads_what_to_fix_in_azerbaijani(tmp_path):
+    """Tester finding 04: on a desk whose [staff] language is az, the problems in an unreadable
+    forward and in a #new reach the staff member in Azerbaijani, with the labels intake reads."""
+    config = write_config(tmp_path)
+    config.write_text(config.read_text().replace(
+        "require_authentication = false",
+        'require_authentication = false\nlanguage = "az"\n'
+        'intake_required = ["contact", "name", "surname", "patronymic", "channel"]'))
+    outlook = ("\n\nFrom: Kamran Əliyev\nSent: Monday, November 23, 2026 9:45 AM\nTo: Leyla Həsənova\n"
+               "Subject: Problem\n\nSalam, kondisioner işləmir.\n")
+    gateway(config, "ingest", "--now", NOW, input=mail(sender="leyla@shop.test", subject="FW: Problem", body=outlook))
+    gateway(config, "ingest", "--now", NOW, input=new_mail("Telefon: 050 123 45 67", "Ad: Aysel",
+                                                           "Soyad: Məmmədova", "Kanal: zəng"))
+    assert [c for c in listing(config) if c["tracking"]] == []
+    gateway(config, "tick", "--now", NOW)
+    texts = [text_of(m) for m in to(sent(config), "leyla@shop.test")]
+    assert len(texts) == 2 and not any("From line" in t or "Patronymic" in t or "missing" in t for t in texts)
+    assert any("Kimdən sətrində ünvan yoxdur" in t for t in texts)
+    assert any("müştərinin ata adı yoxdur (Ata adı: ...)" in t for t in texts)

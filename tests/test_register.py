@@ -80,7 +80,8 @@ def test_commands_for_existing_complaints_are_refused(policy, command):
     assert plan.create is None and plan.message_kind == "staff_rejected"
     (error,) = plan.outgoing
     assert error.kind == "register_error" and error.recipient == "leyla@shop.test"
-    assert "cannot be used when registering" in error.params["errors"][0]
+    assert error.params["errors"][0]["code"] == "not_allowed"  # said in the staff language (_errors.j2)
+    assert "cannot be used when registering" in error.params["errors"][0]["text"]
 
 
 def test_phone_only_intake_acknowledges_nobody_but_the_registrar(policy):
@@ -96,13 +97,16 @@ def test_phone_only_intake_acknowledges_nobody_but_the_registrar(policy):
 def test_intake_errors_name_every_missing_field(policy):
     plan = run(policy, staff_mail("#new\nName: Aysel\n\nText", subject="#new"))
     assert plan.create is None
-    errors = " ".join(plan.outgoing[0].params["errors"])
-    assert "e-mail or phone is missing" in errors and "surname is missing" in errors and "channel" in errors
+    errors = plan.outgoing[0].params["errors"]
+    assert [e["code"] for e in errors] == ["missing_contact", "missing_surname", "missing_channel"]
+    assert "e-mail or phone is missing" in errors[0]["text"] and "surname is missing" in errors[1]["text"]
 
 
 def test_invalid_phone_number_is_an_error(policy):
     plan = run(policy, staff_mail("#new\nPhone: 12345\nName: A\nSurname: B\nChannel: phone\n\nText"))
-    assert plan.create is None and "not a valid phone number" in plan.outgoing[0].params["errors"][0]
+    (error,) = plan.outgoing[0].params["errors"]
+    assert plan.create is None and error == {"code": "phone_invalid", "args": {"given": "12345"},
+                                             "text": "phone '12345' is not a valid phone number"}
 
 
 def test_forward_of_the_complaints_own_customer_is_their_message(policy):

@@ -18,7 +18,8 @@ import pytest
 
 from gateway.outbound.compose import reply_word
 
-MAIL_DIR = Path(__file__).resolve().parents[1] / "templates" / "mail"
+ROOT = Path(__file__).resolve().parents[1]
+MAIL_DIR = ROOT / "templates" / "mail"
 LANGUAGES = ("az", "ru", "tr", "en")
 CUSTOMER_KINDS = (
     "ack", "status", "ask", "relay", "resolution", "delay", "interim", "closed",
@@ -349,7 +350,7 @@ def test_templates_use_only_contract_variables(env):
     """Static check: no template names a top-level variable outside the contract."""
     from jinja2 import meta
 
-    imported = {"STATUS", "PRIORITY", "m", "reply_word", "notice_text"}
+    imported = {"STATUS", "PRIORITY", "m", "reply_word", "notice_text", "error_text"}
     for name in all_templates():
         source = (MAIL_DIR / name).read_text(encoding="utf-8")
         undeclared = meta.find_undeclared_variables(env.parse(source))
@@ -483,3 +484,69 @@ def test_the_resolution_mail_names_the_day_it_closes_by_itself(env, lang, ext):
     vague = {"az": "müəyyən müddət", "ru": "некоторое время", "tr": "bir süre", "en": "some time"}[lang]
     assert vague not in told and vague not in silent
     assert {"az": "avtomatik", "ru": "автоматически", "tr": "otomatik", "en": "automatically"}[lang] not in silent
+
+
+# Values of a Problem's args as a staff mail shows them (no English in them, so none may show).
+ERROR_ARGS = {"given": "050 12", "field": "patronymic", "command": "#resolve", "allowed": "#priority, #note",
+              "address": "orxan@misal.az", "staff": "*@shop.az", "category": "çatdırılma", "known": "zəmanət, qiymət",
+              "filename": "məktub.eml", "detail": "MIME"}
+LABEL_OR_VALUE = re.compile(r"(?:\(|və ya |или |veya |or )([^():,]{1,20}): ([^ ()]+)")
+
+
+def error_codes_in_source() -> set[str]:
+    """Every Problem code the gateway can put in an error mail (gateway/mail/problem.py)."""
+    from gateway.mail import intake
+
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "gateway").rglob("*.py"))
+    return set(re.findall(r'Problem\(\s*"(\w+)"', source)) | {f"missing_{n}" for n in intake.REQUIRABLE}
+
+
+@pytest.mark.parametrize("lang", ["az", "ru", "tr", "en"])
+def test_every_register_error_code_renders_in_every_language_and_only_in_it(env, lang):
+    """Tester finding 04: the problems in a #new or a forward reach staff in the staff language,
+    by code (templates/mail/_errors.j2), in register_error and command_error, txt and html; a row
+    queued before codes (a plain string) or with a code the table lacks still shows its text."""
+    module = env.get_template("_errors.j2").module
+    assert set(module.ERRORS[lang]) == set(module.ERRORS["en"]) == error_codes_in_source()
+    assert set(module.LABEL[lang]) == set(module.LABEL["en"])
+    errors = [{"code": code, "args": ERROR_ARGS, "text": "English " + code} for code in sorted(module.ERRORS[lang])]
+    legacy = ["the customer's patronymic is missing (Patronymic: ...)", {"code": "later", "args": {}, "text": "kept"}]
+    for kind in ("register_error", "command_error"):
+        ctx = empty_context(lang)
+        ctx.update(errors=errors + legacy, message="")
+        for ext in ("txt", "html"):
+            out = env.get_template(f"{kind}.{lang}.{ext}").render(ctx).replace("&#39;", "'").replace("&#34;", '"')
+            assert "%(" not in out and "English " not in out and legacy[0] in out and "kept" in out, (kind, ext)
+            for code in module.ERRORS[lang]:
+                said = str(module.error_text({"code": code, "args": ERROR_ARGS}, lang))
+                assert said in out.replace("&amp;", "&"), (kind, ext, code)
+                if lang != "en":
+                    assert not ENGLISH_WORDS.search(said), (lang, code, ENGLISH_WORDS.findall(said))
+    assert "Ata adı" in str(module.error_text({"code": "twice", "args": {"field": "patronymic"}}, "az"))
+
+
+@pytest.mark.parametrize("lang", ["az", "ru", "tr", "en"])
+def test_labels_an_error_mail_tells_staff_to_write_are_read_by_intake(lang):
+    """What a template tells staff to write, the parser must understand: every "Label: value" in
+    an error text, every label of _errors.j2's LABEL, and every line of the #new example in
+    register_error, parse as that field in gateway/mail/intake.py."""
+    from gateway.mail import intake
+
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(MAIL_DIR)))
+    module = env.get_template("_errors.j2").module
+    for name, label in module.LABEL[lang].items():
+        assert intake._label_of(f"{label}: x") == (name, "x"), (lang, label)
+    told = [pair for code, text in module.ERRORS[lang].items() if code.startswith("missing_") or code == "channel_invalid"
+            for pair in LABEL_OR_VALUE.findall(text)]  # the texts that tell staff what to write
+    assert len(told) >= 6, told
+    for label, value in told:
+        found = intake._label_of(f"{label}: {value}")
+        assert found is not None, (lang, label)
+        if found[0] == "channel":
+            assert intake.CHANNELS.get(intake.fold(value)), (lang, value)
+    for ext in ("txt", "html"):
+        example = (MAIL_DIR / f"register_error.{lang}.{ext}").read_text(encoding="utf-8").split("#new\n", 1)[1]
+        for line in example.split("</pre>")[0].split("\n\n")[0].split("\n"):
+            for part in re.split(r"\s{2,}", line.strip()):
+                if ":" in part and "(" not in part:
+                    assert intake._label_of(part) is not None, (lang, ext, part)

@@ -27,6 +27,7 @@ from gateway.mail import intake
 from gateway.mail.contact import Contact, extract_contact, missing_contact_fields, phone_address, reachable
 from gateway.mail.forward import Forwarded, Unreadable, received_at
 from gateway.mail.parse import Mail
+from gateway.mail.problem import Problem, as_params
 
 ALLOWED = frozenset({"priority", "category", "assign", "language", "note"})
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def staff_new(mail: Mail, forwarded: Forwarded | Unreadable | None, tracking: st
     elif isinstance(forwarded, Forwarded):
         found = _from_forward(mail, forwarded, now, policy)
     elif isinstance(forwarded, Unreadable):
-        found = [forwarded.reason]
+        found = [forwarded.problem]
     else:
         return None
     if isinstance(found, list):
@@ -66,28 +67,43 @@ def staff_new(mail: Mail, forwarded: Forwarded | Unreadable | None, tracking: st
     return registered(mail.sender, found, tracking, now, policy, held=unproven)
 
 
-def _commands(text: str, policy: Policy) -> tuple[tuple[Command, ...], str, list[str]]:
+Errors = list[Problem | str]  # a Problem says itself in the staff language; the command parser's are English
+
+
+def _commands(text: str, policy: Policy) -> tuple[tuple[Command, ...], str, Errors]:
     parsed = policy.commands(text, "")
-    errors = list(parsed.errors)
+    errors: Errors = list(parsed.errors)
     for command in parsed.commands:
         if command.name not in ALLOWED:
-            errors.append(f"#{command.name} cannot be used when registering a complaint (allowed: "
-                          f"{', '.join('#' + n for n in sorted(ALLOWED))}); reply to the staff notice "
-                          f"of the new complaint to use it")
+            allowed = ", ".join("#" + n for n in sorted(ALLOWED))
+            errors.append(Problem("not_allowed", f"#{command.name} cannot be used when registering a complaint "
+                                  f"(allowed: {allowed}); reply to the staff notice of the new complaint to use it",
+                                  {"command": "#" + command.name, "allowed": allowed}))
         elif command.name == "assign" and not policy.is_staff_address(command.argument):
-            errors.append(f"#assign {command.argument}: not a staff address; a complaint is assigned to staff only "
-                          f"(staff: {policy.staff_described()})")
+            staff = policy.staff_described()
+            errors.append(Problem("assign_not_staff", f"#assign {command.argument}: not a staff address; a complaint "
+                                  f"is assigned to staff only (staff: {staff})",
+                                  {"address": command.argument, "staff": _staff_shown(policy)}))
         elif command.name == "category" and command.argument not in policy.rules.category_names:
-            errors.append(f"#category {command.argument}: unknown category (known: "
-                          f"{', '.join(policy.rules.category_names)})")
+            known = ", ".join(policy.rules.category_names)
+            errors.append(Problem("category_unknown", f"#category {command.argument}: unknown category "
+                                  f"(known: {known})", {"category": command.argument, "known": known}))
     return parsed.commands, parsed.body, errors
 
 
-def _from_forward(mail: Mail, forwarded: Forwarded, now: datetime, policy: Policy) -> Registration | list[str]:
+def _staff_shown(policy: Policy) -> str:
+    """Who counts as staff without words (staff_described's are English): *@domain and addresses."""
+    staff = policy.config.staff
+    named = sorted({a.lower() for a in staff.addresses} | policy.rules_staff_addresses)
+    shown = ["*@" + d.lower() for d in sorted(staff.domains)] + named[:10]
+    return ", ".join(shown) + (" ..." if len(named) > 10 else "") if shown else "-"
+
+
+def _from_forward(mail: Mail, forwarded: Forwarded, now: datetime, policy: Policy) -> Registration | Errors:
     commands, note, errors = _commands(forwarded.staff_text, policy)
     original = forwarded.original
     if not original.new_text.strip() and not original.subject.strip() and not original.attachments:
-        errors.append("the forwarded mail has no text, subject or attachment to register")
+        errors.append(Problem("forward_empty", "the forwarded mail has no text, subject or attachment to register"))
     if errors:
         return errors
     contact = extract_contact(original.sender_name, original.new_text, original.signature,
@@ -97,18 +113,20 @@ def _from_forward(mail: Mail, forwarded: Forwarded, now: datetime, policy: Polic
                         contact.phone, note, "", commands, thread, forwarded.key)
 
 
-def _from_intake(mail: Mail, now: datetime, policy: Policy) -> Registration | list[str]:
+def _from_intake(mail: Mail, now: datetime, policy: Policy) -> Registration | Errors:
     found = intake.read(mail.new_text, policy.config.staff.intake_required)
     commands, _, errors = _commands(found.commands_text, policy)
-    errors = list(found.errors) + errors
+    errors = [*found.errors, *errors]
     phone = ""
     if found.fields.get("phone"):
         phone = extract_contact("", found.fields["phone"], "", policy.config.gateway.phone_region).phone
         if not phone:
-            errors.append(f"phone {found.fields['phone']!r} is not a valid phone number")
+            errors.append(Problem("phone_invalid", f"phone {found.fields['phone']!r} is not a valid phone number",
+                                  {"given": found.fields["phone"]}))
     email = found.fields.get("email", "")
     if email and (_is_staff_address(email, policy) or email.endswith(".invalid")):
-        errors.append(f"e-mail {email} is ours (the care address, staff or a placeholder), not the customer's")
+        errors.append(Problem("email_ours", f"e-mail {email} is ours (the care address, staff or a placeholder), "
+                              "not the customer's", {"given": email}))
     if errors:
         return errors
     original = Mail(message_id="", sender=email or phone_address(phone), sender_name=found.full_name,
@@ -217,9 +235,10 @@ def again(mail: Mail, forwarded: Forwarded, before: ComplaintView, policy: Polic
     return b.build()
 
 
-def refused(mail: Mail, errors: list[str], policy: Policy) -> Plan:
-    """Nothing registered; the staff member learns what to fix."""
+def refused(mail: Mail, errors: Errors, policy: Policy) -> Plan:
+    """Nothing registered; the staff member learns what to fix, in the staff language
+    (templates/mail/_errors.j2 says each Problem by its code)."""
     b = PlanBuilder("staff_rejected", None, mail.new_text)
     b.send(OutMail("register_error", mail.sender, "staff", policy.staff_language, threaded=False,
-                   params={"errors": errors, "message": mail.new_text[:5000]}))
+                   params={"errors": as_params(errors), "message": mail.new_text[:5000]}))
     return b.build()

@@ -33,6 +33,7 @@ from typing import Callable
 from gateway.config import LANGUAGES
 from gateway.mail.forwarddate import parse_date
 from gateway.mail.parse import Mail, Unprocessable, parse
+from gateway.mail.problem import Problem
 from gateway.mail.quotes import split_reply
 
 MAX_TEXT = 200_000  # characters of a body searched for a forwarded block
@@ -107,7 +108,11 @@ class Forwarded:
 class Unreadable:
     """A forward whose original sender cannot be read: the staff member must be told."""
 
-    reason: str
+    problem: Problem
+
+    @property
+    def reason(self) -> str:
+        return self.problem.text
 
 
 Result = Forwarded | Unreadable | None
@@ -131,11 +136,12 @@ def _attached(mail: Mail, parts: list, is_staff: IsStaff, languages: tuple[str, 
         try:
             originals.append(parse(part.payload, languages))
         except Unprocessable as exc:
-            return Unreadable(f"the attached message {part.filename!r} cannot be read ({exc})")
+            return Unreadable(Problem("attached_unreadable", f"the attached message {part.filename!r} cannot be read "
+                                      f"({exc})", {"filename": part.filename or "", "detail": str(exc)}))
     customers = [m for m in originals if not is_staff(m.sender)]
     if len({m.sender for m in customers}) > 1:
-        return Unreadable("the mail forwards messages of several customers; forward each customer's mail "
-                          "in a mail of its own")
+        return Unreadable(Problem("several_customers", "the mail forwards messages of several customers; forward "
+                                  "each customer's mail in a mail of its own"))
     if not customers:
         return None  # a colleague's mail: not a customer's forward
     first = customers[0]
@@ -171,9 +177,9 @@ def _inline(mail: Mail, is_staff: IsStaff) -> Result:
         if staff_text is None:
             staff_text = _staff_text(lines[:block.start])
         if not block.sender:
-            return Unreadable("the forwarded mail's From line has no address (Outlook shows only a name for "
-                              "some senders); forward it as an attachment, or register it with #new and the "
-                              "customer's e-mail")
+            return Unreadable(Problem("from_no_address", "the forwarded mail's From line has no address (Outlook "
+                                      "shows only a name for some senders); forward it as an attachment, or "
+                                      "register it with #new and the customer's e-mail"))
         if not is_staff(block.sender):
             return _forwarded(mail, lines, block, staff_text)
         start, depth = block.end, depth + 1  # a colleague forwarded it to us: follow it down

@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass, field
 
 from gateway.mail.forward import fold
+from gateway.mail.problem import Problem
 
 MAX_FIELD = 200  # characters of a field's value
 MAX_LABEL = 40
@@ -80,7 +81,7 @@ class Intake:
     fields: dict[str, str]  # normalised: email lower-case, channel phone|visit; phone as written
     commands_text: str  # the command lines (#new excluded), for the usual command parser
     text: str  # the complaint, below the fields
-    errors: tuple[str, ...] = field(default=())
+    errors: tuple[Problem, ...] = field(default=())  # said in the staff language by code
 
     @property
     def full_name(self) -> str:
@@ -105,7 +106,8 @@ def read(text: str, required: tuple[str, ...] = DEFAULT_REQUIRED) -> Intake:
     values, duplicates, i = _fields(lines, i)
     body = "\n".join(lines[i:]).strip()
     values, errors = _normalise(values)
-    errors += [f"{_shown(name)} is given twice with different values" for name in duplicates]
+    errors += [Problem("twice", f"{_shown(name)} is given twice with different values", {"field": name})
+               for name in duplicates]
     errors += _missing(values, body, required)
     return Intake(values, "\n".join(commands), body, tuple(errors))
 
@@ -153,9 +155,9 @@ def _label_of(line: str) -> tuple[str, str] | None:
     return (name, value.strip()[:MAX_FIELD]) if name else None
 
 
-def _normalise(values: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+def _normalise(values: dict[str, str]) -> tuple[dict[str, str], list[Problem]]:
     out: dict[str, str] = {}
-    errors: list[str] = []
+    errors: list[Problem] = []
     full = values.pop("full_name", "")
     if full:
         _split_full_name(full, values)
@@ -165,17 +167,17 @@ def _normalise(values: dict[str, str]) -> tuple[dict[str, str], list[str]]:
         if name == "email":
             found = _ADDRESS.fullmatch(value.strip("<> \t").replace("mailto:", ""))
             if not found:
-                errors.append(f"e-mail {value!r} is not an e-mail address")
+                errors.append(Problem("email_invalid", f"e-mail {value!r} is not an e-mail address", {"given": value}))
                 continue
             value = found.group(0).lower()
         elif name == "channel":
             channel = CHANNELS.get(" ".join(fold(value).split()).strip(" ."))
             if not channel:
-                errors.append(f"channel {value!r} is not phone or visit")
+                errors.append(Problem("channel_invalid", f"channel {value!r} is not phone or visit", {"given": value}))
                 continue
             value = channel
         elif name == "phone" and sum(ch.isdigit() for ch in value) < 5:
-            errors.append(f"phone {value!r} has too few digits")
+            errors.append(Problem("phone_short", f"phone {value!r} has too few digits", {"given": value}))
             continue
         out[name] = value
     return out, errors
@@ -193,16 +195,18 @@ def _split_full_name(full: str, values: dict[str, str]) -> None:
         values.setdefault("patronymic", " ".join(words[2:]))
 
 
-def _missing(values: dict[str, str], body: str, required: tuple[str, ...]) -> list[str]:
-    errors: list[str] = []
+def _missing(values: dict[str, str], body: str, required: tuple[str, ...]) -> list[Problem]:
+    errors: list[Problem] = []
     if not body.strip():
-        errors.append("the complaint text is missing: write it below the fields, after a blank line")
+        errors.append(Problem("missing_text", "the complaint text is missing: write it below the fields, "
+                                              "after a blank line"))
     for name in required:
         if name == "contact":
             if not values.get("email") and not values.get("phone"):
-                errors.append("the customer's e-mail or phone is missing (E-mail: ... or Phone: ...)")
+                errors.append(Problem("missing_contact",
+                                      "the customer's e-mail or phone is missing (E-mail: ... or Phone: ...)"))
         elif not values.get(name):
-            errors.append(f"{_shown(name)} is missing ({_example(name)})")
+            errors.append(Problem(f"missing_{name}", f"{_shown(name)} is missing ({_example(name)})"))
     return errors
 
 
