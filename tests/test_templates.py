@@ -442,7 +442,7 @@ def test_registered_held_without_email_still_says_to_phone_the_number(env, lang)
         assert "#confirm" in out and out.count("#confirm") == 1, (lang, ext)
 
 
-NOTICE_ARGS = {"phone": "994501234567", "kind": "ack", "secret": "K7PQ2-MXA4R", "why": "unproven",
+NOTICE_ARGS = {"phone": "994501234567", "kind": "ack", "commands": "#ask", "secret": "K7PQ2-MXA4R", "why": "unproven",
                "reason": "the sender's address was not authenticated", "to": "aysel@example.az"}
 # Words of the shipped English notices that must not reach an az/ru/tr desk's staff.
 ENGLISH_WORDS = re.compile(r"\b(?:the|customer|mail|please|was|sent|your|address|complaint|reply)\b", re.IGNORECASE)
