@@ -483,3 +483,15 @@ def test_the_resolution_mail_names_the_day_it_closes_by_itself(env, lang, ext):
     vague = {"az": "müəyyən müddət", "ru": "некоторое время", "tr": "bir süre", "en": "some time"}[lang]
     assert vague not in told and vague not in silent
     assert {"az": "avtomatik", "ru": "автоматически", "tr": "otomatik", "en": "automatically"}[lang] not in silent
+
+
+@pytest.mark.parametrize("lang", ["az", "ru", "tr", "en"])
+def test_a_staff_notice_about_no_complaint_shows_no_empty_complaint(env, lang):
+    """The 'unthreaded' notice (a staff mail with commands that names no complaint) has no tracking
+    number: no '[]' in its subject, no complaint table, no 'keep [] in the subject'."""
+    ctx = empty_context(lang)
+    ctx.update(tracking="", notice="unthreaded", notice_args={"commands": "#ask"}, message="#ask\nText")
+    for ext in ("txt", "html"):
+        out = env.get_template(f"staff_notice.{lang}.{ext}").render(ctx)
+        assert "[]" not in out and "[<strong></strong>]" not in out and "#ask" in out, (lang, ext)
+        assert ctx["gateway"]["name"] in out, (lang, ext)
