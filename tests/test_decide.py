@@ -155,7 +155,7 @@ WORDS = {
 
 
 @pytest.mark.parametrize("lang", sorted(WORDS))
-@pytest.mark.parametrize("identity", [STAFF_BY_FROM, Identity(False, True, "no DKIM/SPF pass")])
+@pytest.mark.parametrize("identity", [STAFF_BY_FROM, Identity(True, True, "staff address, authenticated")])
 def test_staff_commands_in_a_mail_that_names_no_complaint_are_returned_to_their_author(policy, lang, identity):
     """Tester minor j: a staff reply that lost its thread opened a complaint in the staff member's
     name, acknowledged it to them and dropped the commands; now nothing is opened or applied and
@@ -181,6 +181,12 @@ def test_a_staff_address_writing_without_commands_still_files_a_complaint(policy
 def test_a_customer_writing_a_command_word_files_a_complaint(policy):
     plan = run(policy, mail("#resolve this please, my order is late", sender="aysel@example.az"))
     assert plan.create is not None
+
+
+def test_a_staff_from_that_failed_authentication_is_nobody_special(policy):
+    failed = Identity(False, True, "no DKIM/SPF pass")
+    plan = run(policy, mail("#close\nDone.", sender="zeynep@shop.test"), identity=failed)
+    assert plan.create is not None and any(e.kind == "staff_refused" for e in plan.events)
 
 
 def policy_with(tmp_path, lifecycle: str) -> Policy:

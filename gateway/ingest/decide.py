@@ -386,7 +386,9 @@ def new_mail(inputs: Inputs, policy: Policy) -> Plan:
     cut from the subject). Opening a complaint in the staff member's name, acknowledging it to them
     and dropping their #ask or #resolve would lose the answer without a word."""
     mail = inputs.mail
-    if inputs.identity.claims_staff:
+    # Believed staff only (by authentication, or by From with auth off): a From that failed
+    # authentication is nobody special. A forward is registration's (register.py), never here.
+    if inputs.identity.is_staff and inputs.forwarded is None:
         found = policy.commands(mail.new_text, mail.subject, mail.signature).commands
         if found:
             return unthreaded_commands(inputs, tuple(f"#{c.name}" for c in found), policy)
