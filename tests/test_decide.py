@@ -145,6 +145,50 @@ def test_forged_staff_commands_are_recorded_as_refused(policy):
     assert any(e.kind == "staff_refused" for e in plan.events) and plan.status is None
 
 
+STAFF_BY_FROM = Identity(True, True, "staff address", needs_proof=True)  # auth off, the shipped default
+WORDS = {
+    "az": "#ask\nZəhmət olmasa sifariş nömrənizi yazın.",
+    "ru": "#resolve\nКурьер привезёт заказ завтра.",
+    "tr": "#priority high\n#note Müşteri tekrar aradı.",
+    "en": "#extend 2026-12-20 the supplier is late\nWe will call you.",
+}
+
+
+@pytest.mark.parametrize("lang", sorted(WORDS))
+@pytest.mark.parametrize("identity", [STAFF_BY_FROM, Identity(True, True, "staff address, authenticated")])
+def test_staff_commands_in_a_mail_that_names_no_complaint_are_returned_to_their_author(policy, lang, identity):
+    """Tester minor j: a staff reply that lost its thread opened a complaint in the staff member's
+    name, acknowledged it to them and dropped the commands; now nothing is opened or applied and
+    the author is told, with their text."""
+    plan = run(policy, mail(WORDS[lang], sender="zeynep@shop.test", subject="Re: sifariş"), identity=identity)
+    assert plan.create is None and plan.complaint_id is None and plan.status is None
+    [told] = plan.outgoing
+    assert (told.kind, told.recipient, told.params["notice"]) == ("staff_notice", "zeynep@shop.test", "unthreaded")
+    assert told.params["notice_args"]["commands"].startswith("#") and WORDS[lang].split("\n")[-1] in told.params["message"]
+
+
+@pytest.mark.parametrize("body", [
+    "Sifarişim #3 gəlmədi, kömək edin.",  # az: a number after '#', written by an employee as a customer
+    "Мой заказ #12345 не пришёл.",
+    "Siparişim gelmedi #kargo #rezalet",
+    "My order is late. #disappointed",
+])
+def test_a_staff_address_writing_without_commands_still_files_a_complaint(policy, body):
+    plan = run(policy, mail(body, sender="zeynep@shop.test"), identity=STAFF_BY_FROM)
+    assert plan.create is not None and ("ack", "zeynep@shop.test") in kinds(plan)
+
+
+def test_a_customer_writing_a_command_word_files_a_complaint(policy):
+    plan = run(policy, mail("#resolve this please, my order is late", sender="aysel@example.az"))
+    assert plan.create is not None
+
+
+def test_a_staff_from_that_failed_authentication_is_nobody_special(policy):
+    failed = Identity(False, True, "no DKIM/SPF pass")
+    plan = run(policy, mail("#close\nDone.", sender="zeynep@shop.test"), identity=failed)
+    assert plan.create is not None and any(e.kind == "staff_refused" for e in plan.events)
+
+
 def policy_with(tmp_path, lifecycle: str) -> Policy:
     return Policy.load(config_module.load(write_config(tmp_path, extra=f"\n[lifecycle]\n{lifecycle}\n")))
 

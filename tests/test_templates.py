@@ -443,7 +443,7 @@ def test_registered_held_without_email_still_says_to_phone_the_number(env, lang)
         assert "#confirm" in out and out.count("#confirm") == 1, (lang, ext)
 
 
-NOTICE_ARGS = {"phone": "994501234567", "kind": "ack", "secret": "K7PQ2-MXA4R", "why": "unproven",
+NOTICE_ARGS = {"phone": "994501234567", "kind": "ack", "commands": "#ask", "secret": "K7PQ2-MXA4R", "why": "unproven",
                "reason": "the sender's address was not authenticated", "to": "aysel@example.az"}
 # Words of the shipped English notices that must not reach an az/ru/tr desk's staff.
 ENGLISH_WORDS = re.compile(r"\b(?:the|customer|mail|please|was|sent|your|address|complaint|reply)\b", re.IGNORECASE)
@@ -484,6 +484,18 @@ def test_the_resolution_mail_names_the_day_it_closes_by_itself(env, lang, ext):
     vague = {"az": "müəyyən müddət", "ru": "некоторое время", "tr": "bir süre", "en": "some time"}[lang]
     assert vague not in told and vague not in silent
     assert {"az": "avtomatik", "ru": "автоматически", "tr": "otomatik", "en": "automatically"}[lang] not in silent
+
+
+@pytest.mark.parametrize("lang", ["az", "ru", "tr", "en"])
+def test_a_staff_notice_about_no_complaint_shows_no_empty_complaint(env, lang):
+    """The 'unthreaded' notice (a staff mail with commands that names no complaint) has no tracking
+    number: no '[]' in its subject, no complaint table, no 'keep [] in the subject'."""
+    ctx = empty_context(lang)
+    ctx.update(tracking="", notice="unthreaded", notice_args={"commands": "#ask"}, message="#ask\nText")
+    for ext in ("txt", "html"):
+        out = env.get_template(f"staff_notice.{lang}.{ext}").render(ctx)
+        assert "[]" not in out and "[<strong></strong>]" not in out and "#ask" in out, (lang, ext)
+        assert ctx["gateway"]["name"] in out, (lang, ext)
 
 
 # Values of a Problem's args as a staff mail shows them (no English in them, so none may show).

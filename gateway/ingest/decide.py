@@ -380,8 +380,33 @@ def forwarded_customer_mail(inputs: Inputs, forwarded: Forwarded, policy: Policy
                    outgoing=plan.outgoing + told)
 
 
+def new_mail(inputs: Inputs, policy: Policy) -> Plan:
+    """A mail that joins no complaint is a new one, unless a staff address wrote commands in it: a
+    reply that lost its thread (a new mail, a client that dropped In-Reply-To, the tracking number
+    cut from the subject). Opening a complaint in the staff member's name, acknowledging it to them
+    and dropping their #ask or #resolve would lose the answer without a word."""
+    mail = inputs.mail
+    # Believed staff only (by authentication, or by From with auth off): a From that failed
+    # authentication is nobody special. A forward is registration's (register.py), never here.
+    if inputs.identity.is_staff and inputs.forwarded is None:
+        found = policy.commands(mail.new_text, mail.subject, mail.signature).commands
+        if found:
+            return unthreaded_commands(inputs, tuple(f"#{c.name}" for c in found), policy)
+    return new_complaint(inputs, policy)
+
+
+def unthreaded_commands(inputs: Inputs, commands: tuple[str, ...], policy: Policy) -> Plan:
+    """Nothing applied, nothing opened, nothing sent to anyone but the author, who is told why."""
+    mail = inputs.mail
+    b = PlanBuilder("staff_rejected", None, mail.new_text)
+    b.send(OutMail("staff_notice", mail.sender, "staff", policy.staff_language, threaded=False, key="unthreaded",
+                   params={"notice": "unthreaded", "notice_args": {"commands": ", ".join(dict.fromkeys(commands))},
+                           "message": mail.new_text[:2000]}))
+    return b.build()
+
+
 HANDLERS: dict[str, Callable[[Inputs, Policy], Plan]] = {
-    "new": new_complaint,
+    "new": new_mail,
     "stranger": stranger,
     "customer": customer_reply,
     "staff": staff_reply,

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from gateway.desk import secret
 from gateway.desk.view import aware
+from gateway.mail.contact import reachable
 from gateway.store.models import Complaint, ComplaintSecret, Event, Message, OutgoingMail
 
 # Our mails to the customer whose `message` is a staff member's answer.
@@ -18,7 +19,7 @@ ANSWER_KINDS = ("relay", "resolution", "ask")
 # Incoming mail that is the customer's own words.
 CUSTOMER_KINDS = ("customer", "status_request", "accept", "reject", "customer_message", "reply")
 # Statuses during which no deadline runs: no expected date is shown.
-NO_DEADLINE = frozenset({"closed", "waiting_customer", "resolved"})
+NO_DEADLINE = frozenset({"closed", "waiting_customer", "resolved", "escalated"})  # as the status mail: no date while no clock runs
 _DUMMY = secret.digest("not-a-secret")
 
 
@@ -45,6 +46,12 @@ class CustomerView:
     @property
     def can_decide(self) -> bool:
         return self.status == "resolved"
+
+    @property
+    def waits_for_mail(self) -> bool:
+        """Waiting for the customer's answer to a question we mailed them (one known only by phone
+        is asked by phone: the page must not tell them to answer an e-mail they never got)."""
+        return self.status == "waiting_customer" and reachable(self.customer)
 
 
 def authenticate(tracking: str, typed_secret: str) -> Complaint | None:
