@@ -18,8 +18,8 @@ from gateway.store.models import Complaint, ComplaintSecret, Event, Message, Out
 ANSWER_KINDS = ("relay", "resolution", "ask")
 # Incoming mail that is the customer's own words.
 CUSTOMER_KINDS = ("customer", "status_request", "accept", "reject", "customer_message", "reply")
-# Statuses during which no deadline runs: no expected date is shown.
-NO_DEADLINE = frozenset({"closed", "waiting_customer", "resolved", "escalated"})  # as the status mail: no date while no clock runs
+# Statuses during which no deadline runs: no expected date is shown (the status mail's list too).
+NO_DEADLINE = frozenset({"closed", "waiting_customer", "resolved", "escalated"})
 _DUMMY = secret.digest("not-a-secret")
 
 
